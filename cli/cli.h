@@ -1,0 +1,22 @@
+/* Subcommands of the heatbench command line. Each returns the process exit status:
+ * 0 success, 1 a run-time failure (I/O, numerical), 2 bad usage or a bad scenario. */
+#ifndef HB_CLI_H
+#define HB_CLI_H
+
+#include "../engine/hb_sim.h"
+
+#include <stdio.h>
+
+enum { HB_EXIT_OK = 0, HB_EXIT_FAIL = 1, HB_EXIT_USAGE = 2 };
+
+int hb_cmd_run(int argc, char **argv);
+int hb_cmd_check(int argc, char **argv);
+
+/* KPIs as an aligned table, or as one JSON object (with the scenario's name, seed and
+ * controller) on one line. */
+void hb_kpi_print_table(FILE *out, const hb_sim_config *cfg, const hb_kpis *k);
+int hb_kpi_print_json(FILE *out, const hb_sim_config *cfg, const hb_kpis *k);
+
+const char *hb_algo_name(int algo);
+
+#endif

@@ -1,0 +1,80 @@
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+
+const char *hb_algo_name(int algo)
+{
+    return algo == HB_ALGO_BANGBANG ? "bangbang" : "pid";
+}
+
+void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k)
+{
+    fprintf(out, "scenario          %s (seed %llu, %s, %.1f h)\n", c->name,
+            (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
+    fprintf(out, "comfort band      %.1f ± %.1f °C, after %.1f h warm-up\n", c->setpoint_c,
+            c->comfort_band_k, c->warmup_h);
+    fprintf(out, "discomfort        %8.3f K·h\n", k->discomfort_kh);
+    fprintf(out, "rmse              %8.3f K\n", k->rmse_k);
+    fprintf(out, "max overshoot     %8.3f K\n", k->max_overshoot_k);
+    fprintf(out, "max undershoot    %8.3f K\n", k->max_undershoot_k);
+    fprintf(out, "time in band      %8.1f %%\n", k->in_band_pct);
+    fprintf(out, "mean air temp     %8.3f °C\n", k->mean_t_air_c);
+    fprintf(out, "energy            %8.3f kWh\n", k->energy_kwh);
+    fprintf(out, "energy bound      %8.3f kWh\n", k->energy_bound_kwh);
+    fprintf(out, "energy ratio      %8.3f\n", k->energy_ratio);
+    fprintf(out, "peak power        %8.1f W (15-min mean)\n", k->peak_power_w);
+    fprintf(out, "valve travel      %8.1f %%\n", k->valve_travel_pct);
+    fprintf(out, "actuator msgs     %8ld (%ld lost)\n", k->actuator_msgs, k->commands_lost);
+    fprintf(out, "readings          %8ld (%ld lost)\n", k->readings_published, k->readings_lost);
+    fprintf(out, "fail-safe time    %8.2f h\n", k->failsafe_h);
+}
+
+/* Rounds to 6 significant decimals so the JSON is stable and readable; NaN becomes null. */
+static void hb__num(cJSON *o, const char *key, double v)
+{
+    if (!isfinite(v)) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    double r = round(v * 1e6) / 1e6;
+    cJSON_AddNumberToObject(o, key, r == 0 ? 0.0 : r);
+}
+
+int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        return -1;
+    }
+    cJSON_AddStringToObject(o, "scenario", c->name);
+    cJSON_AddNumberToObject(o, "seed", (double)c->seed);
+    cJSON_AddStringToObject(o, "controller", hb_algo_name(c->controller.algo));
+    hb__num(o, "hours", c->duration_h);
+    hb__num(o, "setpoint_c", c->setpoint_c);
+    hb__num(o, "discomfort_kh", k->discomfort_kh);
+    hb__num(o, "rmse_k", k->rmse_k);
+    hb__num(o, "max_overshoot_k", k->max_overshoot_k);
+    hb__num(o, "max_undershoot_k", k->max_undershoot_k);
+    hb__num(o, "in_band_pct", k->in_band_pct);
+    hb__num(o, "mean_t_air_c", k->mean_t_air_c);
+    hb__num(o, "energy_kwh", k->energy_kwh);
+    hb__num(o, "energy_bound_kwh", k->energy_bound_kwh);
+    hb__num(o, "energy_ratio", k->energy_ratio);
+    hb__num(o, "peak_power_w", k->peak_power_w);
+    hb__num(o, "valve_travel_pct", k->valve_travel_pct);
+    cJSON_AddNumberToObject(o, "actuator_msgs", (double)k->actuator_msgs);
+    cJSON_AddNumberToObject(o, "commands_lost", (double)k->commands_lost);
+    cJSON_AddNumberToObject(o, "readings_published", (double)k->readings_published);
+    cJSON_AddNumberToObject(o, "readings_lost", (double)k->readings_lost);
+    hb__num(o, "failsafe_h", k->failsafe_h);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s) {
+        return -1;
+    }
+    fprintf(out, "%s\n", s);
+    free(s);
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* heatbench: a workbench for room-heating control. Dispatches to the subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void hb__usage(FILE *out)
+{
+    fputs("usage: heatbench <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
+          "  check SCENARIO...   validate scenario files without running them\n"
+          "\n"
+          "  heatbench <command> --help   options of one command\n"
+          "  heatbench --version\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        hb__usage(stderr);
+        return HB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        hb__usage(stdout);
+        return HB_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("heatbench %s\n", HEATBENCH_VERSION);
+        return HB_EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        return hb_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "check") == 0) {
+        return hb_cmd_check(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "heatbench: unknown command '%s'\n", cmd);
+    hb__usage(stderr);
+    return HB_EXIT_USAGE;
+}

@@ -1,0 +1,122 @@
+#include "hb_fusion.h"
+#include "../util/hb_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct hb__entry {
+    char id[HB_FUSION_ID_MAX];
+    double t;
+    double value;
+} hb__entry;
+
+struct hb_fusion {
+    hb_fusion_config cfg;
+    size_t n;
+    hb__entry e[];
+};
+
+hb_fusion *hb_fusion_create(const hb_fusion_config *cfg)
+{
+    if (!cfg || cfg->max_sensors < 1 || cfg->max_sensors > HB_FUSION_MAX_SENSORS ||
+        !(cfg->stale_s > 0) || !(cfg->outlier_k > 0)) {
+        return NULL;
+    }
+    hb_fusion *f = calloc(1, sizeof *f + cfg->max_sensors * sizeof(hb__entry));
+    if (f) {
+        f->cfg = *cfg;
+    }
+    return f;
+}
+
+void hb_fusion_destroy(hb_fusion *f)
+{
+    free(f);
+}
+
+int hb_fusion_add(hb_fusion *f, double t, const char *id, double value)
+{
+    size_t len = id ? strlen(id) : 0;
+    if (!isfinite(value) || len == 0 || len >= HB_FUSION_ID_MAX) {
+        return HB_ERR_RANGE;
+    }
+    hb__entry *slot = NULL;
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->e[i].id, id) == 0) {
+            slot = &f->e[i];
+            break;
+        }
+    }
+    if (!slot) {
+        if (f->n < f->cfg.max_sensors) {
+            slot = &f->e[f->n++];
+        } else {
+            for (size_t i = 0; i < f->n; i++) {
+                if (t - f->e[i].t > f->cfg.stale_s && (!slot || f->e[i].t < slot->t)) {
+                    slot = &f->e[i];
+                }
+            }
+            if (!slot) {
+                return HB_ERR_FULL;
+            }
+        }
+        memcpy(slot->id, id, len + 1);
+    }
+    slot->t = t;
+    slot->value = value;
+    return HB_OK;
+}
+
+static int hb__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,
+                       int *n_rejected)
+{
+    double v[HB_FUSION_MAX_SENSORS];
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (t - f->e[i].t <= f->cfg.stale_s) {
+            v[n++] = f->e[i].value;
+        }
+    }
+    if (n_used) {
+        *n_used = 0;
+    }
+    if (n_rejected) {
+        *n_rejected = 0;
+    }
+    if (n == 0) {
+        return HB_ERR_NOTFOUND;
+    }
+    qsort(v, n, sizeof v[0], hb__cmp_double);
+    double median = (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double sum = 0.0;
+    int used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (n < 3 || fabs(v[i] - median) <= f->cfg.outlier_k) {
+            sum += v[i];
+            used++;
+        }
+    }
+    /* used >= 1 always: with n >= 3 the median itself (or, for even n, at least one of the two
+     * middle values) lies within outlier_k of the median. */
+    *estimate = sum / used;
+    if (n_used) {
+        *n_used = used;
+    }
+    if (n_rejected) {
+        *n_rejected = (int)n - used;
+    }
+    return HB_OK;
+}
+
+size_t hb_fusion_count(const hb_fusion *f)
+{
+    return f->n;
+}

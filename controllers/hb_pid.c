@@ -1,0 +1,123 @@
+#include "hb_pid.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+struct hb_pid {
+    hb_pid_config cfg;
+    bool primed; /* false until the first update after reset */
+    double u0;
+    double i;    /* integral term, % */
+    double d;    /* filtered derivative term, % */
+    double t_prev, y_prev, r_prev, u_prev;
+};
+
+hb_pid *hb_pid_create(const hb_pid_config *cfg)
+{
+    if (!cfg || !(cfg->kp >= 0) || !(cfg->ki >= 0) || !(cfg->kd >= 0) || !(cfg->b >= 0) ||
+        !(cfg->b <= 1) || !(cfg->out_max > cfg->out_min) || !(cfg->max_dt_s > 0) ||
+        !(cfg->d_filter_n > 0) || !(cfg->tt_h >= 0)) {
+        return NULL;
+    }
+    hb_pid *p = calloc(1, sizeof *p);
+    if (p) {
+        p->cfg = *cfg;
+        hb_pid_reset(p, cfg->out_min);
+    }
+    return p;
+}
+
+void hb_pid_destroy(hb_pid *p)
+{
+    free(p);
+}
+
+static double hb__clamp(const hb_pid *p, double u)
+{
+    return u < p->cfg.out_min ? p->cfg.out_min : (u > p->cfg.out_max ? p->cfg.out_max : u);
+}
+
+void hb_pid_reset(hb_pid *p, double u0)
+{
+    p->primed = false;
+    p->u0 = hb__clamp(p, u0);
+    p->d = 0.0;
+}
+
+static double hb__tracking_h(const hb_pid_config *c)
+{
+    if (c->tt_h > 0) {
+        return c->tt_h;
+    }
+    if (c->ki <= 0 || c->kp <= 0) {
+        return INFINITY; /* no integral action to wind up */
+    }
+    double ti = c->kp / c->ki;
+    double td = c->kd / c->kp;
+    return td > 0 ? sqrt(ti * td) : ti;
+}
+
+double hb_pid_update(hb_pid *p, double t, double r, double y)
+{
+    const hb_pid_config *c = &p->cfg;
+    double pterm = c->kp * (c->b * r - y);
+    if (!p->primed) {
+        /* Bumpless start: choose the integral so that this first output equals u0. */
+        p->i = p->u0 - pterm;
+        p->d = 0.0;
+        p->primed = true;
+        p->t_prev = t;
+        p->y_prev = y;
+        p->r_prev = r;
+        p->u_prev = p->u0;
+        return p->u0;
+    }
+    double dt_s = t - p->t_prev;
+    if (!(dt_s > 0)) {
+        return p->u_prev;
+    }
+    if (dt_s > c->max_dt_s) {
+        dt_s = c->max_dt_s;
+    }
+    double dt = dt_s / 3600.0; /* gains are per hour */
+
+    if (c->kd > 0 && c->kp > 0) {
+        double tf = (c->kd / c->kp) / c->d_filter_n;
+        p->d = (tf / (tf + dt)) * p->d - (c->kd / (tf + dt)) * (y - p->y_prev);
+    } else {
+        p->d = 0.0;
+    }
+    p->i += c->ki * (r - y) * dt;
+    double v = pterm + p->i + p->d;
+    double u = hb__clamp(p, v);
+    double tt = hb__tracking_h(c);
+    if (isfinite(tt)) {
+        double k = dt / tt;
+        p->i += (u - v) * (k < 1.0 ? k : 1.0);
+    } else if (u != v) {
+        p->i += u - v; /* P-only: keep the bias where it leaves the output in range */
+    }
+    p->t_prev = t;
+    p->y_prev = y;
+    p->r_prev = r;
+    p->u_prev = u;
+    return u;
+}
+
+void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd)
+{
+    if (p->primed) {
+        /* Hold the output: move the difference of the proportional terms into the integral. */
+        double b = p->cfg.b;
+        p->i += p->cfg.kp * (b * p->r_prev - p->y_prev) - kp * (b * p->r_prev - p->y_prev);
+    }
+    p->cfg.kp = kp;
+    p->cfg.ki = ki;
+    p->cfg.kd = kd;
+}
+
+double hb_pid_integral(const hb_pid *p)
+{
+    return p->i;
+}

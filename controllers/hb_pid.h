@@ -1,0 +1,46 @@
+/*
+ * A PID controller for slow, event-driven plants.
+ *
+ *   u = kp (b r - y) + I + D,  clamped to [out_min, out_max]
+ *   I += ki e dt  then  I += (u - v) min(1, dt / Tt)        (back-calculation anti-windup)
+ *   D  = Tf/(Tf+dt) D - kd/(Tf+dt) (y - y_prev),  Tf = (kd/kp)/N   (derivative on measurement,
+ *                                                  first-order filter, stable for any dt)
+ * dt is explicit per update (samples arrive when they arrive), gaps longer than max_dt are
+ * clamped so a long silence cannot wind the integrator up. Gains are in the units heating people
+ * use: kp in %/K, ki in %/(K h), kd in % h/K. reset(u0) starts bumplessly from u0, and
+ * set_gains() keeps the output continuous (the integral stores ki*e*dt, not e*dt).
+ */
+#ifndef HB_PID_H
+#define HB_PID_H
+
+typedef struct hb_pid_config {
+    double kp;         /* %/K */
+    double ki;         /* %/(K h) */
+    double kd;         /* % h/K */
+    double b;          /* setpoint weight of the proportional term, [0, 1] */
+    double d_filter_n; /* N: derivative filter time constant Td/N */
+    double tt_h;       /* back-calculation tracking time, h; 0 = Ti (PI) or sqrt(Ti Td) */
+    double out_min;    /* % */
+    double out_max;    /* % */
+    double max_dt_s;   /* longest gap integrated, s */
+} hb_pid_config;
+
+typedef struct hb_pid hb_pid;
+
+hb_pid *hb_pid_create(const hb_pid_config *cfg);
+void hb_pid_destroy(hb_pid *p);
+
+/* Forgets the history; the next update outputs U0 (clamped) whatever the error. */
+void hb_pid_reset(hb_pid *p, double u0);
+
+/* One update at time T (seconds) with setpoint R and measurement Y; returns the clamped output.
+ * A T not after the previous update returns the previous output unchanged. */
+double hb_pid_update(hb_pid *p, double t, double r, double y);
+
+/* Changes gains without a bump in the output. */
+void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd);
+
+/* Current integral term (for tests and traces). */
+double hb_pid_integral(const hb_pid *p);
+
+#endif

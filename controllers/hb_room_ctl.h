@@ -1,0 +1,62 @@
+/*
+ * The controller of one room, as deployed: sensor fusion, an estimate filter, a control algorithm,
+ * a fail-safe and a publish policy, driven only by (time, reading) events and polls.
+ *
+ * It does no I/O and never reads a clock: the simulator drives it with simulated time and the
+ * MQTT daemon with a monotonic clock, and neither can tell the difference. That is what lets a
+ * controller tuned in heatbench run unchanged in production.
+ *
+ * Publish policy: a command is due when the level moved by at least deadband_pct from the last
+ * one sent (or reached fully open/closed) and min_interval_s has passed, or when heartbeat_s has
+ * passed since the last one (valves forget, and QoS 1 does not survive a broker restart).
+ */
+#ifndef HB_ROOM_CTL_H
+#define HB_ROOM_CTL_H
+
+#include "hb_bangbang.h"
+#include "hb_fusion.h"
+#include "hb_pid.h"
+
+#include <stdbool.h>
+
+enum hb_algo { HB_ALGO_PID, HB_ALGO_BANGBANG };
+
+typedef struct hb_room_ctl_config {
+    enum hb_algo algo;
+    double setpoint_c;     /* °C */
+    double update_s;       /* the algorithm runs at most this often, s */
+    double filter_s;       /* time constant of the estimate filter, s (0 = none) */
+    double failsafe_level; /* % while no reading is fresh */
+    double initial_level;  /* % the first command continues from (bumpless start) */
+    double deadband_pct;   /* % */
+    double min_interval_s; /* s */
+    double heartbeat_s;    /* s */
+    hb_fusion_config fusion;
+    hb_pid_config pid;
+    hb_bangbang_config bangbang;
+} hb_room_ctl_config;
+
+typedef struct hb_room_ctl hb_room_ctl;
+
+/* NULL when the configuration is invalid or memory is short. */
+hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg);
+void hb_room_ctl_destroy(hb_room_ctl *c);
+
+/* Feeds one reading. Returns the fusion's code (HB_ERR_RANGE, HB_ERR_FULL) for readings it
+ * cannot keep; the controller goes on either way. */
+int hb_room_ctl_reading(hb_room_ctl *c, double t, const char *sensor_id, double value);
+
+/* Runs the algorithm when an update is due and applies the publish policy. Returns true and sets
+ * *LEVEL (0..100) when a command should be sent now. Call it after readings and on a timer. */
+bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level);
+
+/* Filtered estimate used by the last update (NaN before the first), latest level, and whether
+ * the last update ran in fail-safe. */
+double hb_room_ctl_estimate(const hb_room_ctl *c);
+int hb_room_ctl_level(const hb_room_ctl *c);
+bool hb_room_ctl_failsafe(const hb_room_ctl *c);
+
+/* Changes the setpoint (the PID's setpoint weighting keeps this smooth). */
+void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
+
+#endif

@@ -1,0 +1,392 @@
+#include "hb_sim.h"
+#include "../util/hb_error.h"
+#include "hb_engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A reading in flight between a sensor and the controller. */
+typedef struct hb__msg {
+    int sensor;
+    double value;
+    int next_free;
+} hb__msg;
+
+struct hb_sim {
+    hb_sim_config cfg;
+    hb_engine *eng;
+    hb_plant *plant;
+    hb_room_ctl *ctl;
+    hb_sensor sensors[HB_MAX_SENSORS];
+    hb_netlink links[HB_MAX_SENSORS]; /* one readings link per sensor: own loss/delay stream */
+    hb_netlink cmd_link;
+    double last_reading[HB_MAX_SENSORS]; /* latest published value, NaN before the first */
+    hb__msg *msgs;
+    int n_msgs, free_msg;
+    int level_cmd; /* latest command published by the controller, -1 before the first */
+    FILE *trace;
+    int trace_error;
+    long trace_every; /* plant steps per trace row */
+    hb_kpis k;
+    /* KPI accumulators over the grid */
+    double acc_t, acc_sq, acc_mean, acc_in_band;
+    double acc_bound_j;
+    double window_e0, window_t0; /* running 15-minute window for peak power */
+    double t_failsafe_since;
+    double e_stored0;
+};
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+static int hb__msg_alloc(hb_sim *s)
+{
+    if (s->free_msg < 0) {
+        int n = s->n_msgs ? s->n_msgs * 2 : 64;
+        hb__msg *m = realloc(s->msgs, (size_t)n * sizeof *m);
+        if (!m) {
+            return -1;
+        }
+        for (int i = s->n_msgs; i < n; i++) {
+            m[i].next_free = (i + 1 < n) ? i + 1 : -1;
+        }
+        s->msgs = m;
+        s->free_msg = s->n_msgs;
+        s->n_msgs = n;
+    }
+    int i = s->free_msg;
+    s->free_msg = s->msgs[i].next_free;
+    return i;
+}
+
+static void hb__msg_free(hb_sim *s, int i)
+{
+    s->msgs[i].next_free = s->free_msg;
+    s->free_msg = i;
+}
+
+/* ---- KPIs on the plant grid ---------------------------------------------------------------- */
+
+static double hb__bound_power(const hb_sim *s, const hb_plant_state *st)
+{
+    double p = st->ua_total * (s->cfg.setpoint_c - st->t_out) - st->gains_w;
+    return p > 0 ? p : 0.0;
+}
+
+static double hb__outside(double t, double lo, double hi)
+{
+    return t < lo ? lo - t : (t > hi ? t - hi : 0.0);
+}
+
+static void hb__kpi_step(hb_sim *s)
+{
+    const hb_plant_state *a = hb_plant_prev(s->plant);
+    const hb_plant_state *b = hb_plant_cur(s->plant);
+    double dt = b->t - a->t;
+    s->acc_bound_j += 0.5 * dt * (hb__bound_power(s, a) + hb__bound_power(s, b));
+
+    /* Peak power: mean water heat over consecutive 15-minute windows. */
+    if (b->t - s->window_t0 >= 900.0 - 1e-9) {
+        double pw = (b->e_water_j - s->window_e0) / (b->t - s->window_t0);
+        if (pw > s->k.peak_power_w) {
+            s->k.peak_power_w = pw;
+        }
+        s->window_t0 = b->t;
+        s->window_e0 = b->e_water_j;
+    }
+
+    double t0 = s->cfg.plant.t_start_s + s->cfg.warmup_h * 3600.0;
+    if (a->t < t0 - 1e-9) {
+        return;
+    }
+    double sp = s->cfg.setpoint_c;
+    double lo = sp - s->cfg.comfort_band_k;
+    double hi = sp + s->cfg.comfort_band_k;
+    double ea = a->t_air - sp;
+    double eb = b->t_air - sp;
+    s->acc_t += dt;
+    s->k.discomfort_kh +=
+        0.5 * dt * (hb__outside(a->t_air, lo, hi) + hb__outside(b->t_air, lo, hi)) / 3600.0;
+    s->acc_sq += 0.5 * dt * (ea * ea + eb * eb);
+    s->acc_mean += 0.5 * dt * (a->t_air + b->t_air);
+    s->acc_in_band += dt * (b->t_air >= lo && b->t_air <= hi);
+    if (eb > s->k.max_overshoot_k) {
+        s->k.max_overshoot_k = eb;
+    }
+    if (-eb > s->k.max_undershoot_k) {
+        s->k.max_undershoot_k = -eb;
+    }
+}
+
+/* ---- trace ---------------------------------------------------------------------------------- */
+
+static void hb__trace_header(hb_sim *s)
+{
+    FILE *f = s->trace;
+    fputs("time_s,t_out,t_air,t_mass,t_rad", f);
+    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
+        fprintf(f, ",sensor_%zu", i + 1);
+    }
+    fputs(",t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh\n", f);
+}
+
+static void hb__fmt(FILE *f, double v, int prec)
+{
+    if (isnan(v)) {
+        fputc(',', f); /* empty field: no value yet */
+    } else {
+        fprintf(f, ",%.*f", prec, v);
+    }
+}
+
+static void hb__trace_row(hb_sim *s)
+{
+    const hb_plant_state *st = hb_plant_cur(s->plant);
+    FILE *f = s->trace;
+    fprintf(f, "%.0f", st->t);
+    hb__fmt(f, st->t_out, 3);
+    hb__fmt(f, st->t_air, 4);
+    hb__fmt(f, st->t_mass, 4);
+    hb__fmt(f, st->t_rad_mean, 3);
+    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
+        hb__fmt(f, s->last_reading[i], 2);
+    }
+    hb__fmt(f, hb_room_ctl_estimate(s->ctl), 4);
+    hb__fmt(f, s->cfg.setpoint_c, 2);
+    hb__fmt(f, s->level_cmd < 0 ? NAN : (double)s->level_cmd, 0);
+    hb__fmt(f, st->valve_pos, 2);
+    hb__fmt(f, st->q_rad_w, 1);
+    hb__fmt(f, st->e_water_j / 3.6e6, 5);
+    fputc('\n', f);
+    if (ferror(f)) {
+        s->trace_error = HB_ERR_IO;
+    }
+}
+
+/* ---- the continuous part -------------------------------------------------------------------- */
+
+/* Advance hook: step the plant until its latest grid point covers T. Inputs for a step are
+ * sampled when the step is taken, i.e. after every event up to its start time has run. */
+static int hb__advance(void *ctx, double t)
+{
+    hb_sim *s = ctx;
+    while (hb_plant_time(s->plant) < t) {
+        int rc = hb_plant_step(s->plant);
+        if (rc != HB_OK) {
+            return rc;
+        }
+        hb__kpi_step(s);
+    }
+    return HB_OK;
+}
+
+/* ---- event handlers ------------------------------------------------------------------------ */
+
+static void hb__on_command(void *ctx, double t, intptr_t level)
+{
+    (void)t;
+    hb_sim *s = ctx;
+    hb_plant_command(s->plant, (double)level);
+}
+
+static void hb__send_command(hb_sim *s, int level)
+{
+    s->level_cmd = level;
+    s->k.actuator_msgs++;
+    double delay;
+    if (hb_netlink_send(&s->cmd_link, &delay)) {
+        hb_engine_after(s->eng, delay, hb__on_command, s, level, NULL);
+    } else {
+        s->k.commands_lost++;
+    }
+}
+
+static void hb__poll(hb_sim *s, double t)
+{
+    int level;
+    bool was_fs = hb_room_ctl_failsafe(s->ctl);
+    if (hb_room_ctl_poll(s->ctl, t, &level)) {
+        hb__send_command(s, level);
+    }
+    bool fs = hb_room_ctl_failsafe(s->ctl);
+    if (fs && !was_fs) {
+        s->t_failsafe_since = t;
+    } else if (!fs && was_fs) {
+        s->k.failsafe_h += (t - s->t_failsafe_since) / 3600.0;
+    }
+}
+
+static void hb__on_reading(void *ctx, double t, intptr_t msg)
+{
+    hb_sim *s = ctx;
+    const hb__msg *m = &s->msgs[msg];
+    hb_room_ctl_reading(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value);
+    hb__msg_free(s, (int)msg);
+    hb__poll(s, t);
+}
+
+static void hb__on_tick(void *ctx, double t, intptr_t arg)
+{
+    (void)arg;
+    hb_sim *s = ctx;
+    hb__poll(s, t);
+    hb_engine_at(s->eng, t + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
+}
+
+static void hb__on_sample(void *ctx, double t, intptr_t i)
+{
+    hb_sim *s = ctx;
+    hb_sensor *sn = &s->sensors[i];
+    double v;
+    if (hb_sensor_sample(sn, t, hb_plant_air_at(s->plant, t), &v)) {
+        s->last_reading[i] = v;
+        s->k.readings_published++;
+        double delay;
+        if (hb_netlink_send(&s->links[i], &delay)) {
+            int m = hb__msg_alloc(s);
+            if (m < 0) {
+                hb_engine_fail(s->eng, HB_ERR_NOMEM);
+                return;
+            }
+            s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
+            hb_engine_after(s->eng, delay, hb__on_reading, s, m, NULL);
+        } else {
+            s->k.readings_lost++;
+        }
+    }
+    hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
+}
+
+static void hb__on_trace(void *ctx, double t, intptr_t arg)
+{
+    hb_sim *s = ctx;
+    if (s->trace && s->trace_error == HB_OK) {
+        hb__trace_row(s);
+    }
+    hb_engine_at(s->eng, t + s->cfg.trace_interval_s, hb__on_trace, s, arg, NULL);
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+int hb_sim_create(const hb_sim_config *cfg, hb_sim **out)
+{
+    *out = NULL;
+    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) ||
+        !(cfg->trace_interval_s > 0)) {
+        return HB_ERR_INVAL;
+    }
+    hb_sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        return HB_ERR_NOMEM;
+    }
+    s->cfg = *cfg;
+    s->cfg.owned = NULL; /* the caller keeps ownership of the weather series */
+    s->cfg.plant.weather = &s->cfg.weather;
+    s->cfg.controller.setpoint_c = cfg->setpoint_c;
+    s->free_msg = -1;
+    s->level_cmd = -1;
+    int rc = hb_plant_create(&s->cfg.plant, &s->plant);
+    if (rc == HB_OK) {
+        s->ctl = hb_room_ctl_create(&s->cfg.controller);
+        s->eng = hb_engine_create(s->cfg.plant.t_start_s);
+        rc = (s->ctl && s->eng) ? HB_OK : HB_ERR_INVAL;
+    }
+    for (size_t i = 0; rc == HB_OK && i < s->cfg.n_sensors; i++) {
+        char name[HB_SENSOR_ID_MAX + 16];
+        snprintf(name, sizeof name, "net/readings/%s", s->cfg.sensors[i].id);
+        rc = hb_sensor_init(&s->sensors[i], &s->cfg.sensors[i], s->cfg.seed);
+        if (rc == HB_OK) {
+            rc = hb_netlink_init(&s->links[i], &s->cfg.net_readings, s->cfg.seed, name);
+        }
+        s->last_reading[i] = NAN;
+    }
+    if (rc == HB_OK) {
+        rc = hb_netlink_init(&s->cmd_link, &s->cfg.net_commands, s->cfg.seed, "net/commands");
+    }
+    if (rc != HB_OK) {
+        hb_sim_destroy(s);
+        return rc;
+    }
+    hb_engine_set_advance(s->eng, hb__advance, s);
+    double t0 = s->cfg.plant.t_start_s;
+    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
+        /* Sensors start out of phase: the first sample falls anywhere in the first period. */
+        double first = gsl_rng_uniform(s->sensors[i].jitter) * s->cfg.sensors[i].period_s;
+        hb_engine_at(s->eng, t0 + first, hb__on_sample, s, (intptr_t)i, NULL);
+    }
+    hb_engine_at(s->eng, t0 + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
+    s->window_t0 = t0;
+    s->e_stored0 = hb_plant_cur(s->plant)->stored_j;
+    *out = s;
+    return HB_OK;
+}
+
+void hb_sim_destroy(hb_sim *s)
+{
+    if (!s) {
+        return;
+    }
+    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
+        hb_sensor_free(&s->sensors[i]);
+        hb_netlink_free(&s->links[i]);
+    }
+    hb_netlink_free(&s->cmd_link);
+    hb_room_ctl_destroy(s->ctl);
+    hb_plant_destroy(s->plant);
+    hb_engine_destroy(s->eng);
+    free(s->msgs);
+    free(s);
+}
+
+void hb_sim_set_trace(hb_sim *s, FILE *fp)
+{
+    s->trace = fp;
+}
+
+int hb_sim_run(hb_sim *s)
+{
+    double t0 = s->cfg.plant.t_start_s;
+    double t_end = t0 + s->cfg.duration_h * 3600.0;
+    if (s->trace) {
+        hb__trace_header(s);
+        hb_engine_at(s->eng, t0, hb__on_trace, s, 0, NULL);
+    }
+    int rc = hb_engine_run(s->eng, t_end);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    if (hb_room_ctl_failsafe(s->ctl)) {
+        s->k.failsafe_h += (t_end - s->t_failsafe_since) / 3600.0;
+    }
+    const hb_plant_state *st = hb_plant_cur(s->plant);
+    hb_kpis *k = &s->k;
+    if (s->acc_t > 0) {
+        k->rmse_k = sqrt(s->acc_sq / s->acc_t);
+        k->mean_t_air_c = s->acc_mean / s->acc_t;
+        k->in_band_pct = 100.0 * s->acc_in_band / s->acc_t;
+    } else {
+        k->mean_t_air_c = NAN;
+    }
+    k->energy_kwh = st->e_water_j / 3.6e6;
+    k->energy_bound_kwh = s->acc_bound_j / 3.6e6;
+    k->energy_ratio = s->acc_bound_j > 0 ? st->e_water_j / s->acc_bound_j : NAN;
+    k->valve_travel_pct = hb_plant_travel(s->plant);
+    double in = st->e_water_j + st->e_gain_j;
+    double resid = in - st->e_loss_j - (st->stored_j - s->e_stored0);
+    k->balance_error = in > 0 ? fabs(resid) / in : 0.0;
+    k->events = hb_engine_dispatched(s->eng);
+    if (s->trace && s->trace_error == HB_OK && fflush(s->trace) != 0) {
+        s->trace_error = HB_ERR_IO;
+    }
+    return s->trace_error;
+}
+
+const hb_kpis *hb_sim_kpis(const hb_sim *s)
+{
+    return &s->k;
+}
+
+const hb_plant *hb_sim_plant(const hb_sim *s)
+{
+    return s->plant;
+}

@@ -1,0 +1,426 @@
+#include "hb_plant.h"
+#include "../util/hb_error.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* EN 442 rating point. */
+#define HB__NOM_SUPPLY 75.0
+#define HB__NOM_RETURN 65.0
+#define HB__NOM_ROOM 20.0
+
+/* Indices into the state vector: temperatures first, then energy quadratures. */
+enum { HB__TA = 0, HB__TM = 1, HB__TR = 2 };
+#define HB__NX (2 + HB_MAX_RAD_SEGMENTS + 4)
+
+typedef struct hb__inputs {
+    double flow_wk;    /* q * mcp_nom, W/K */
+    double t_supply;   /* °C */
+    double h_win;      /* W/K */
+    double q_internal; /* W, to the air */
+} hb__inputs;
+
+struct hb_plant {
+    hb_plant_config cfg;
+    int k;                      /* radiator segments */
+    int nx;                     /* used state entries */
+    int ie;                     /* index of the first energy quadrature */
+    double c_a, c_m, c_seg;     /* J/K */
+    double h_am, h_ao, h_mo;    /* W/K */
+    double mcp_nom;             /* W/K at nominal flow */
+    double q_seg;               /* Q50 / K */
+    double n, inv_dt_ref, dt_ref;
+    double solar_area;          /* window area * g, m² */
+    int nsub;
+    double hsub;
+    long steps;                 /* grid steps taken: t = t_start + steps * h, no drift */
+    hb_actuator act;
+    double x[HB__NX];
+    hb_plant_state prev, cur;
+};
+
+/* Emission of one segment at excess temperature DT over the room air. Odd in DT so a radiator
+ * colder than the room (solar gains, closed valve) takes heat back instead of emitting. */
+static inline double hb__emit(const hb_plant *p, double dt)
+{
+    double a = fabs(dt) * p->inv_dt_ref;
+    if (a == 0.0) {
+        return 0.0;
+    }
+    double q = p->q_seg * exp(p->n * log(a));
+    return dt < 0 ? -q : q;
+}
+
+static double hb__window_ua(const hb_room_config *r, double t_s)
+{
+    double ua = 0.0;
+    double h = t_s / 3600.0;
+    for (size_t i = 0; i < r->n_windows; i++) {
+        const hb_window_event *w = &r->windows[i];
+        if (h >= w->at_h && h < w->at_h + w->duration_min / 60.0) {
+            ua += w->ua_w_per_k;
+        }
+    }
+    return ua;
+}
+
+static double hb__internal_gains(const hb_room_config *r, double t_s)
+{
+    double h = fmod(t_s / 3600.0, 24.0);
+    double q = r->base_gains_w;
+    for (size_t i = 0; i < r->n_gains; i++) {
+        const hb_gain_period *g = &r->gains[i];
+        int in = (g->from_h <= g->to_h) ? (h >= g->from_h && h < g->to_h)
+                                        : (h >= g->from_h || h < g->to_h);
+        if (in) {
+            q += g->watts;
+        }
+    }
+    return q;
+}
+
+static double hb__supply(const hb_radiator_config *r, double t_out)
+{
+    if (r->supply_mode == HB_SUPPLY_FIXED) {
+        return r->supply_c;
+    }
+    double ts = r->curve_base_c + r->curve_slope * (20.0 - t_out);
+    return ts < r->curve_min_c ? r->curve_min_c : (ts > r->curve_max_c ? r->curve_max_c : ts);
+}
+
+/* Right-hand side at time T for state X under held inputs U. */
+static void hb__rhs(const hb_plant *p, double t, const double *x, const hb__inputs *u, double *dx)
+{
+    const hb_room_config *rc = &p->cfg.room;
+    double t_o = hb_weather_t_out(p->cfg.weather, t);
+    double q_sol = p->solar_area * hb_weather_solar(p->cfg.weather, t);
+    double ta = x[HB__TA];
+    double tm = x[HB__TM];
+
+    double q_rad = 0.0;
+    double t_in = u->t_supply;
+    for (int i = 0; i < p->k; i++) {
+        double tk = x[HB__TR + i];
+        double qk = hb__emit(p, tk - ta);
+        q_rad += qk;
+        dx[HB__TR + i] = (u->flow_wk * (t_in - tk) - qk) / p->c_seg;
+        t_in = tk;
+    }
+    double t_ret = t_in;
+    double h_direct = p->h_ao + u->h_win;
+    double q_sol_m = rc->solar_to_mass * q_sol;
+    double q_air_gain = u->q_internal + (q_sol - q_sol_m);
+    dx[HB__TA] = (p->h_am * (tm - ta) + h_direct * (t_o - ta) + q_rad + q_air_gain) / p->c_a;
+    dx[HB__TM] = (p->h_am * (ta - tm) + p->h_mo * (t_o - tm) + q_sol_m) / p->c_m;
+    dx[p->ie + 0] = u->flow_wk * (u->t_supply - t_ret);                 /* heat from water */
+    dx[p->ie + 1] = h_direct * (ta - t_o) + p->h_mo * (tm - t_o);       /* loss to outdoors */
+    dx[p->ie + 2] = u->q_internal + q_sol;                              /* gains */
+    dx[p->ie + 3] = q_rad;                                              /* emission */
+}
+
+static void hb__rk4(const hb_plant *p, double t, double h, double *x, const hb__inputs *u)
+{
+    double k1[HB__NX] = {0}, k2[HB__NX] = {0}, k3[HB__NX] = {0}, k4[HB__NX] = {0};
+    double y[HB__NX] = {0};
+    int nx = p->nx;
+    hb__rhs(p, t, x, u, k1);
+    for (int i = 0; i < nx; i++) {
+        y[i] = x[i] + 0.5 * h * k1[i];
+    }
+    hb__rhs(p, t + 0.5 * h, y, u, k2);
+    for (int i = 0; i < nx; i++) {
+        y[i] = x[i] + 0.5 * h * k2[i];
+    }
+    hb__rhs(p, t + 0.5 * h, y, u, k3);
+    for (int i = 0; i < nx; i++) {
+        y[i] = x[i] + h * k3[i];
+    }
+    hb__rhs(p, t + h, y, u, k4);
+    for (int i = 0; i < nx; i++) {
+        x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    }
+}
+
+/* ---- radiator calibration --------------------------------------------------------------- */
+
+typedef struct hb__seg_eq {
+    const hb_plant *p;
+    double flow_wk, t_prev, t_room;
+} hb__seg_eq;
+
+static double hb__seg_residual(double tk, void *params)
+{
+    const hb__seg_eq *e = params;
+    return e->flow_wk * (e->t_prev - tk) - hb__emit(e->p, tk - e->t_room);
+}
+
+/* Root of a monotone function on [lo, hi] with GSL's Brent solver. */
+static double hb__brent(double (*f)(double, void *), void *params, double lo, double hi)
+{
+    gsl_function fn = {.function = f, .params = params};
+    double flo = f(lo, params);
+    double fhi = f(hi, params);
+    if (flo == 0.0) {
+        return lo;
+    }
+    if (fhi == 0.0 || (flo > 0) == (fhi > 0)) {
+        return hi;
+    }
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s) {
+        return NAN;
+    }
+    gsl_root_fsolver_set(s, &fn, lo, hi);
+    double r = 0.5 * (lo + hi);
+    for (int it = 0; it < 200; it++) {
+        if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS) {
+            break;
+        }
+        r = gsl_root_fsolver_root(s);
+        double a = gsl_root_fsolver_x_lower(s);
+        double b = gsl_root_fsolver_x_upper(s);
+        if (gsl_root_test_interval(a, b, 1e-12, 1e-12) == GSL_SUCCESS) {
+            break;
+        }
+    }
+    gsl_root_fsolver_free(s);
+    return r;
+}
+
+/* Steady-state segment temperatures for a given supply, room and flow; returns total output. */
+static double hb__steady_profile(const hb_plant *p, double t_supply, double t_room, double flow,
+                                 double *t_seg)
+{
+    hb__seg_eq e = {.p = p, .flow_wk = flow * p->mcp_nom, .t_prev = t_supply, .t_room = t_room};
+    double total = 0.0;
+    for (int i = 0; i < p->k; i++) {
+        double tk = t_room;
+        if (e.flow_wk > 0.0 && t_supply != t_room) {
+            double lo = fmin(t_room, e.t_prev);
+            double hi = fmax(t_room, e.t_prev);
+            tk = hb__brent(hb__seg_residual, &e, lo, hi);
+        }
+        total += hb__emit(p, tk - t_room);
+        if (t_seg) {
+            t_seg[i] = tk;
+        }
+        e.t_prev = tk;
+    }
+    return total;
+}
+
+static double hb__calib_residual(double dt_ref, void *params)
+{
+    hb_plant *p = params;
+    p->dt_ref = dt_ref;
+    p->inv_dt_ref = 1.0 / dt_ref;
+    return hb__steady_profile(p, HB__NOM_SUPPLY, HB__NOM_ROOM, 1.0, NULL) - p->cfg.radiator.q50_w;
+}
+
+double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_room, double flow)
+{
+    return hb__steady_profile(p, t_supply, t_room, flow, NULL);
+}
+
+double hb_radiator_dt_ref(const hb_plant *p)
+{
+    return p->dt_ref;
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static int hb__validate(const hb_plant_config *c)
+{
+    const hb_room_config *r = &c->room;
+    const hb_radiator_config *d = &c->radiator;
+    if (!c->weather || !(c->step_s > 0) || !(r->ua_w_per_k > 0) || !(r->air_capacity_j_per_k > 0) ||
+        !(r->mass_capacity_j_per_k > 0) || !(r->direct_share >= 0 && r->direct_share < 1) ||
+        !(d->q50_w > 0) || !(d->exponent >= 1.0 && d->exponent <= 2.0) ||
+        !(d->capacity_j_per_k > 0) || d->segments < 1 || d->segments > HB_MAX_RAD_SEGMENTS ||
+        r->n_gains > HB_MAX_GAINS || r->n_windows > HB_MAX_WINDOWS) {
+        return HB_ERR_INVAL;
+    }
+    /* The envelope path (air -> mass -> outdoors) must be able to carry its share of UA. */
+    double ua_env = (1.0 - r->direct_share) * r->ua_w_per_k;
+    if (!(r->air_mass_w_per_k > ua_env)) {
+        return HB_ERR_RANGE;
+    }
+    return HB_OK;
+}
+
+static void hb__sample(hb_plant *p, hb_plant_state *s, double t)
+{
+    const double *x = p->x;
+    double ta = x[HB__TA];
+    double mean = 0.0;
+    double q_rad = 0.0;
+    for (int i = 0; i < p->k; i++) {
+        mean += x[HB__TR + i];
+        q_rad += hb__emit(p, x[HB__TR + i] - ta);
+    }
+    s->t = t;
+    s->t_air = ta;
+    s->t_mass = x[HB__TM];
+    s->t_rad_mean = mean / p->k;
+    s->t_return = x[HB__TR + p->k - 1];
+    s->t_out = hb_weather_t_out(p->cfg.weather, t);
+    s->q_rad_w = q_rad;
+    s->valve_pos = p->act.pos;
+    s->e_water_j = x[p->ie + 0];
+    s->e_loss_j = x[p->ie + 1];
+    s->e_gain_j = x[p->ie + 2];
+    s->e_emit_j = x[p->ie + 3];
+    s->stored_j = p->c_a * ta + p->c_m * x[HB__TM] + p->c_seg * mean;
+    s->ua_total = p->cfg.room.ua_w_per_k + hb__window_ua(&p->cfg.room, t);
+    s->gains_w = hb__internal_gains(&p->cfg.room, t) +
+                 p->solar_area * hb_weather_solar(p->cfg.weather, t);
+}
+
+int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
+{
+    *out = NULL;
+    int rc = hb__validate(cfg);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    hb_plant *p = calloc(1, sizeof *p);
+    if (!p) {
+        return HB_ERR_NOMEM;
+    }
+    p->cfg = *cfg;
+    const hb_room_config *r = &cfg->room;
+    const hb_radiator_config *d = &cfg->radiator;
+    p->k = d->segments;
+    p->ie = HB__TR + p->k;
+    p->nx = p->ie + 4;
+    p->c_a = r->air_capacity_j_per_k;
+    p->c_m = r->mass_capacity_j_per_k;
+    p->c_seg = d->capacity_j_per_k / p->k;
+    p->h_am = r->air_mass_w_per_k;
+    p->h_ao = r->direct_share * r->ua_w_per_k;
+    /* Series resistances: 1/UA_env = 1/H_am + 1/H_mo. */
+    double ua_env = (1.0 - r->direct_share) * r->ua_w_per_k;
+    p->h_mo = (ua_env > 0) ? 1.0 / (1.0 / ua_env - 1.0 / p->h_am) : 0.0;
+    p->mcp_nom = d->q50_w / (HB__NOM_SUPPLY - HB__NOM_RETURN);
+    p->q_seg = d->q50_w / p->k;
+    p->n = d->exponent;
+    p->solar_area = r->window_area_m2 * r->solar_g;
+
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    p->dt_ref = hb__brent(hb__calib_residual, p, 5.0, 200.0);
+    gsl_set_error_handler(old);
+    if (!isfinite(p->dt_ref)) {
+        free(p);
+        return HB_ERR_NUMERIC;
+    }
+    hb__calib_residual(p->dt_ref, p); /* leave dt_ref and its inverse consistent */
+
+    /* Sub-step so that h_sub times the largest row rate (Gershgorin bound on the Jacobian's
+     * spectral radius) stays <= 1: well inside RK4's stability limit of 2.78 and accurate for
+     * the fastest mode. The emission slope is taken at an 80 K excess, beyond any real case. */
+    double demit = p->n * p->q_seg * p->inv_dt_ref * pow(80.0 * p->inv_dt_ref, p->n - 1.0);
+    double win_max = 0.0;
+    for (size_t i = 0; i < r->n_windows; i++) {
+        win_max += r->windows[i].ua_w_per_k;
+    }
+    double rate = (p->h_am + p->h_ao + win_max + p->k * demit) / p->c_a;
+    rate = fmax(rate, (p->h_am + p->h_mo) / p->c_m);
+    rate = fmax(rate, (p->mcp_nom + demit) / p->c_seg);
+    double ns = ceil(cfg->step_s * rate);
+    if (ns > 10000) {
+        free(p);
+        return HB_ERR_RANGE;
+    }
+    p->nsub = ns < 1 ? 1 : (int)ns;
+    p->hsub = cfg->step_s / p->nsub;
+
+    double t0 = cfg->t_start_s;
+    double to0 = hb_weather_t_out(cfg->weather, t0);
+    p->x[HB__TA] = cfg->t_air0_c;
+    p->x[HB__TM] = isnan(cfg->t_mass0_c)
+                       ? (p->h_am * cfg->t_air0_c + p->h_mo * to0) / (p->h_am + p->h_mo)
+                       : cfg->t_mass0_c;
+    double v0 = cfg->valve0_pct < 0 ? 0 : (cfg->valve0_pct > 100 ? 100 : cfg->valve0_pct);
+    p->act.pos = p->act.target = v0;
+    double flow0 = hb_valve_flow(&cfg->valve, v0);
+    hb__steady_profile(p, hb__supply(d, to0), cfg->t_air0_c, flow0, &p->x[HB__TR]);
+    hb__sample(p, &p->cur, t0);
+    p->prev = p->cur;
+    *out = p;
+    return HB_OK;
+}
+
+void hb_plant_destroy(hb_plant *p)
+{
+    free(p);
+}
+
+double hb_plant_time(const hb_plant *p)
+{
+    return p->cur.t;
+}
+
+int hb_plant_step(hb_plant *p)
+{
+    double t = p->cur.t;
+    double h = p->cfg.step_s;
+    const hb_room_config *r = &p->cfg.room;
+    hb__inputs u = {
+        .flow_wk = hb_valve_flow(&p->cfg.valve, p->act.pos) * p->mcp_nom,
+        .t_supply = hb__supply(&p->cfg.radiator, hb_weather_t_out(p->cfg.weather, t)),
+        .h_win = hb__window_ua(r, t),
+        .q_internal = hb__internal_gains(r, t),
+    };
+    for (int i = 0; i < p->nsub; i++) {
+        hb__rk4(p, t + i * p->hsub, p->hsub, p->x, &u);
+    }
+    if (!isfinite(p->x[HB__TA]) || !isfinite(p->x[HB__TM])) {
+        return HB_ERR_NUMERIC;
+    }
+    hb_actuator_move(&p->act, &p->cfg.valve, h);
+    p->steps++;
+    p->prev = p->cur;
+    hb__sample(p, &p->cur, p->cfg.t_start_s + (double)p->steps * h);
+    return HB_OK;
+}
+
+const hb_plant_state *hb_plant_prev(const hb_plant *p)
+{
+    return &p->prev;
+}
+
+const hb_plant_state *hb_plant_cur(const hb_plant *p)
+{
+    return &p->cur;
+}
+
+double hb_plant_air_at(const hb_plant *p, double t)
+{
+    double span = p->cur.t - p->prev.t;
+    if (span <= 0 || t >= p->cur.t) {
+        return p->cur.t_air;
+    }
+    if (t <= p->prev.t) {
+        return p->prev.t_air;
+    }
+    double f = (t - p->prev.t) / span;
+    return p->prev.t_air + f * (p->cur.t_air - p->prev.t_air);
+}
+
+void hb_plant_command(hb_plant *p, double level_pct)
+{
+    hb_actuator_command(&p->act, &p->cfg.valve, level_pct);
+}
+
+double hb_plant_travel(const hb_plant *p)
+{
+    return p->act.travel;
+}
+
+double hb_plant_substep(const hb_plant *p)
+{
+    return p->hsub;
+}

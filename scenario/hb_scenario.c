@@ -1,0 +1,579 @@
+#include "hb_scenario.h"
+#include "../util/hb_error.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HB__MAX_FILE (16u << 20) /* a scenario bigger than 16 MiB is not a scenario */
+
+/* Field table helpers: closed range [lo, hi]; the _GT variants exclude lo. */
+#define NUM(k, st, m, lo, hi, u, d)                                                              \
+    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi, .unit = u,     \
+     .doc = d}
+#define NUM_GT(k, st, m, lo, hi, u, d)                                                           \
+    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,                \
+     .min_open = true, .unit = u, .doc = d}
+#define NUM_S(k, st, m, lo, hi, sc, u, d)                                                        \
+    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,                \
+     .min_open = true, .scale = sc, .unit = u, .doc = d}
+#define INT(k, st, m, lo, hi, d)                                                                 \
+    {.key = k, .type = HB_F_INT, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d}
+#define SIZE(k, st, m, lo, hi, d)                                                                \
+    {.key = k, .type = HB_F_SIZE, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d}
+#define STR(k, st, m, minlen, d)                                                                 \
+    {.key = k, .type = HB_F_STR, .offset = offsetof(st, m), .min = minlen,                       \
+     .str_size = sizeof(((st *)0)->m), .doc = d}
+#define ENUM(k, st, m, names_, d)                                                                \
+    {.key = k, .type = HB_F_ENUM, .offset = offsetof(st, m), .names = names_, .doc = d}
+#define OBJ(k, st, m, sub_, d)                                                                   \
+    {.key = k, .type = HB_F_OBJ, .offset = offsetof(st, m), .sub = &sub_, .doc = d}
+#define ARR(k, st, m, cnt, sub_, minn, def, d)                                                   \
+    {.key = k, .type = HB_F_ARRAY, .offset = offsetof(st, m), .sub = &sub_, .min = minn,         \
+     .elem_size = sizeof(((st *)0)->m[0]), .count_offset = offsetof(st, cnt),                    \
+     .max_count = sizeof(((st *)0)->m) / sizeof(((st *)0)->m[0]), .elem_default = def, .doc = d}
+/* An object whose keys are described relative to the enclosing struct. */
+#define OBJ0(k, sub_, d) {.key = k, .type = HB_F_OBJ, .offset = 0, .sub = &sub_, .doc = d}
+#define SCHEMA(arr) {arr, sizeof arr / sizeof arr[0]}
+
+static const char *const weather_kinds[] = {"constant", "design-day", "sine", "csv", NULL};
+static const char *const supply_modes[] = {"fixed", "curve", NULL};
+static const char *const valve_chars[] = {"linear", "equal-percentage", NULL};
+static const char *const fault_kinds[] = {"dropout", "stuck", "spike", "drift", NULL};
+static const char *const algos[] = {"pid", "bangbang", NULL};
+
+/* ---- weather ---- */
+static const hb_field weather_fields[] = {
+    ENUM("model", hb_sim_config, weather.kind, weather_kinds, "outdoor temperature profile"),
+    NUM("constant_c", hb_sim_config, weather.constant_c, -60, 60, "°C", "temperature of model constant"),
+    NUM("t_min_c", hb_sim_config, weather.t_min_c, -60, 60, "°C", "daily minimum (design-day, sine)"),
+    NUM("t_max_c", hb_sim_config, weather.t_max_c, -60, 60, "°C", "daily maximum (design-day, sine)"),
+    NUM("min_hour", hb_sim_config, weather.min_hour, 0, 24, "h", "hour of the minimum (sine)"),
+    STR("csv_file", hb_sim_config, weather_csv, 1, "series for model csv: time_h,t_out_c[,solar_w_m2]"),
+    NUM("solar_peak_w_m2", hb_sim_config, weather.solar_peak_w_m2, 0, 1200, "W/m²", "peak irradiance on the window"),
+    NUM("sunrise_h", hb_sim_config, weather.sunrise_h, 0, 24, "h", "sunrise"),
+    NUM("sunset_h", hb_sim_config, weather.sunset_h, 0, 24, "h", "sunset"),
+};
+static const hb_schema weather_schema = SCHEMA(weather_fields);
+
+/* ---- room ---- */
+static const hb_field gain_fields[] = {
+    NUM("from_h", hb_gain_period, from_h, 0, 24, "h", "start, hour of day"),
+    NUM("to_h", hb_gain_period, to_h, 0, 24, "h", "end, hour of day (before from_h: wraps midnight)"),
+    NUM("watts", hb_gain_period, watts, -5000, 5000, "W", "internal gain while active"),
+};
+static const hb_schema gain_schema = SCHEMA(gain_fields);
+static const hb_field window_fields[] = {
+    NUM("at_h", hb_window_event, at_h, 0, 8760, "h", "opening time since start"),
+    NUM_GT("duration_min", hb_window_event, duration_min, 0, 1440, "min", "how long it stays open"),
+    NUM("ua_w_per_k", hb_window_event, ua_w_per_k, 0, 2000, "W/K", "extra air-to-outdoor conductance while open"),
+};
+static const hb_schema window_schema = SCHEMA(window_fields);
+static const hb_field room_fields[] = {
+    NUM_GT("ua_w_per_k", hb_room_config, ua_w_per_k, 0, 2000, "W/K", "steady-state heat loss coefficient"),
+    NUM("direct_share", hb_room_config, direct_share, 0, 0.95, "", "share of UA straight from the air (glazing, infiltration)"),
+    NUM_S("air_capacity_kj_per_k", hb_room_config, air_capacity_j_per_k, 1, 1e5, 1e3, "kJ/K", "air and furniture"),
+    NUM_S("mass_capacity_kj_per_k", hb_room_config, mass_capacity_j_per_k, 1, 1e6, 1e3, "kJ/K", "walls, floor, ceiling"),
+    NUM_GT("air_mass_w_per_k", hb_room_config, air_mass_w_per_k, 0, 1e5, "W/K", "air-to-mass conductance"),
+    NUM("window_area_m2", hb_room_config, window_area_m2, 0, 100, "m²", "glazing that lets the sun in"),
+    NUM("solar_g", hb_room_config, solar_g, 0, 1, "", "solar energy transmittance of the glazing"),
+    NUM("solar_to_mass", hb_room_config, solar_to_mass, 0, 1, "", "share of solar gain absorbed by the mass"),
+    NUM("base_gains_w", hb_room_config, base_gains_w, -5000, 5000, "W", "constant internal gains"),
+    ARR("gains", hb_room_config, gains, n_gains, gain_schema, 0, NULL, "daily internal gain periods"),
+    ARR("windows", hb_room_config, windows, n_windows, window_schema, 0, NULL, "window-open events"),
+};
+static const hb_schema room_schema = SCHEMA(room_fields);
+
+/* ---- radiator and valve ---- */
+static const hb_field radiator_fields[] = {
+    NUM_GT("q50_w", hb_radiator_config, q50_w, 0, 20000, "W", "EN 442 output at 75/65/20 °C"),
+    NUM("exponent", hb_radiator_config, exponent, 1.0, 2.0, "", "EN 442 exponent n"),
+    NUM_S("capacity_kj_per_k", hb_radiator_config, capacity_j_per_k, 0, 1e4, 1e3, "kJ/K", "water and steel (default 37.5 J/K per W of q50_w)"),
+    INT("segments", hb_radiator_config, segments, 1, HB_MAX_RAD_SEGMENTS, "radiator discretisation"),
+    ENUM("supply", hb_radiator_config, supply_mode, supply_modes, "supply temperature: fixed or heating curve"),
+    NUM("supply_c", hb_radiator_config, supply_c, 20, 95, "°C", "fixed supply temperature"),
+    NUM("curve_slope", hb_radiator_config, curve_slope, 0, 5, "K/K", "heating curve slope"),
+    NUM("curve_base_c", hb_radiator_config, curve_base_c, 10, 95, "°C", "heating curve at 20 °C outdoors"),
+    NUM("curve_min_c", hb_radiator_config, curve_min_c, 10, 95, "°C", "heating curve lower clamp"),
+    NUM("curve_max_c", hb_radiator_config, curve_max_c, 10, 95, "°C", "heating curve upper clamp"),
+};
+static const hb_schema radiator_schema = SCHEMA(radiator_fields);
+static const hb_field valve_fields[] = {
+    ENUM("characteristic", hb_valve_config, characteristic, valve_chars, "inherent flow characteristic"),
+    NUM_GT("rangeability", hb_valve_config, rangeability, 1, 1000, "", "R of the equal-percentage curve"),
+    NUM_GT("authority", hb_valve_config, authority, 0, 1, "", "valve authority N"),
+    NUM("stroke_time_s", hb_valve_config, stroke_time_s, 0, 3600, "s", "full stroke time of the actuator"),
+    NUM("deadband_pct", hb_valve_config, deadband_pct, 0, 20, "%", "actuator ignores smaller moves"),
+};
+static const hb_schema valve_schema = SCHEMA(valve_fields);
+static const hb_field initial_fields[] = {
+    NUM("t_air_c", hb_plant_config, t_air0_c, -30, 50, "°C", "initial air temperature"),
+    NUM("t_mass_c", hb_plant_config, t_mass0_c, -30, 50, "°C", "initial mass temperature (default: steady state)"),
+    NUM("valve_pct", hb_plant_config, valve0_pct, 0, 100, "%", "initial valve position"),
+};
+static const hb_schema initial_schema = SCHEMA(initial_fields);
+
+/* ---- sensors ---- */
+static const hb_field fault_fields[] = {
+    ENUM("kind", hb_sensor_fault, kind, fault_kinds, "fault type"),
+    NUM("at_h", hb_sensor_fault, at_h, 0, 8760, "h", "start since the beginning of the run"),
+    NUM_GT("duration_h", hb_sensor_fault, duration_h, 0, 8760, "h", "length of the fault window"),
+    NUM("value", hb_sensor_fault, value, -100, 100, "°C | K | K/h", "stuck value, spike size or drift rate"),
+};
+static const hb_schema fault_schema = SCHEMA(fault_fields);
+static const hb_field sensor_fields[] = {
+    STR("id", hb_sensor_config, id, 1, "sensorID in the MQTT payload"),
+    NUM("offset_k", hb_sensor_config, offset_k, -10, 10, "K", "placement offset from the mean air temperature"),
+    NUM("bias_k", hb_sensor_config, bias_k, -10, 10, "K", "calibration error"),
+    NUM("noise_k", hb_sensor_config, noise_k, 0, 5, "K", "standard deviation of the noise"),
+    NUM("lag_s", hb_sensor_config, lag_s, 0, 7200, "s", "first-order time constant"),
+    NUM("quant_k", hb_sensor_config, quant_k, 0, 5, "K", "resolution (0 = none)"),
+    NUM_GT("period_s", hb_sensor_config, period_s, 0.1, 86400, "s", "sampling period"),
+    NUM("jitter_s", hb_sensor_config, jitter_s, 0, 3600, "s", "uniform jitter of each period"),
+    NUM("report_change_k", hb_sensor_config, report_change_k, 0, 10, "K", "report only on a change this large (0 = every sample)"),
+    NUM_GT("max_silence_s", hb_sensor_config, max_silence_s, 0, 86400, "s", "report at least this often when on change"),
+    ARR("faults", hb_sensor_config, faults, n_faults, fault_schema, 0, NULL, "scheduled faults"),
+};
+static const hb_schema sensor_schema = SCHEMA(sensor_fields);
+
+/* ---- network ---- */
+static const hb_field link_fields[] = {
+    NUM("latency_s", hb_netlink_config, latency_s, 0, 3600, "s", "fixed delay"),
+    NUM("jitter_s", hb_netlink_config, jitter_s, 0, 3600, "s", "extra delay, uniform in [0, jitter]"),
+    NUM("loss", hb_netlink_config, loss, 0, 1, "", "probability a message is lost"),
+};
+static const hb_schema link_schema = SCHEMA(link_fields);
+static const hb_field network_fields[] = {
+    OBJ("readings", hb_sim_config, net_readings, link_schema, "sensor to controller, per sensor"),
+    OBJ("commands", hb_sim_config, net_commands, link_schema, "controller to valve"),
+};
+static const hb_schema network_schema = SCHEMA(network_fields);
+
+/* ---- controller ---- */
+static const hb_field fusion_fields[] = {
+    NUM_GT("stale_s", hb_fusion_config, stale_s, 0, 86400, "s", "readings older than this are ignored"),
+    NUM_GT("outlier_k", hb_fusion_config, outlier_k, 0, 50, "K", "rejection distance from the median"),
+    SIZE("max_sensors", hb_fusion_config, max_sensors, 1, HB_FUSION_MAX_SENSORS, "sensor ids kept per room"),
+};
+static const hb_schema fusion_schema = SCHEMA(fusion_fields);
+static const hb_field pid_fields[] = {
+    NUM("kp", hb_pid_config, kp, 0, 1e4, "%/K", "proportional gain"),
+    NUM("ki", hb_pid_config, ki, 0, 1e5, "%/(K·h)", "integral gain"),
+    NUM("kd", hb_pid_config, kd, 0, 1e4, "%·h/K", "derivative gain (on measurement)"),
+    NUM("b", hb_pid_config, b, 0, 1, "", "setpoint weight of the P term"),
+    NUM_GT("d_filter_n", hb_pid_config, d_filter_n, 0, 1000, "", "derivative filter N (Tf = Td/N)"),
+    NUM("tt_h", hb_pid_config, tt_h, 0, 1000, "h", "anti-windup tracking time (0 = auto)"),
+    NUM_GT("max_dt_s", hb_pid_config, max_dt_s, 0, 86400, "s", "longest gap integrated"),
+};
+static const hb_schema pid_schema = SCHEMA(pid_fields);
+static const hb_field bb_fields[] = {
+    NUM("hysteresis_k", hb_bangbang_config, hysteresis_k, 0, 10, "K", "total band width"),
+    NUM("on_level", hb_bangbang_config, on_level, 0, 100, "%", "level when on"),
+    NUM("off_level", hb_bangbang_config, off_level, 0, 100, "%", "level when off"),
+};
+static const hb_schema bb_schema = SCHEMA(bb_fields);
+static const hb_field controller_fields[] = {
+    ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
+    NUM_GT("update_s", hb_room_ctl_config, update_s, 0, 86400, "s", "the algorithm runs at most this often"),
+    NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s", "time constant of the estimate filter"),
+    NUM("failsafe_level", hb_room_ctl_config, failsafe_level, 0, 100, "%", "level while no reading is fresh"),
+    NUM("initial_level", hb_room_ctl_config, initial_level, 0, 100, "%", "bumpless start level (default: initial.valve_pct)"),
+    NUM("deadband_pct", hb_room_ctl_config, deadband_pct, 0, 100, "%", "publish only changes this large"),
+    NUM("min_interval_s", hb_room_ctl_config, min_interval_s, 0, 86400, "s", "at most one command per interval"),
+    NUM_GT("heartbeat_s", hb_room_ctl_config, heartbeat_s, 0, 86400, "s", "re-send the level this often"),
+    OBJ("fusion", hb_room_ctl_config, fusion, fusion_schema, "sensor fusion"),
+    OBJ("pid", hb_room_ctl_config, pid, pid_schema, "PID settings"),
+    OBJ("bangbang", hb_room_ctl_config, bangbang, bb_schema, "bang-bang settings"),
+};
+static const hb_schema controller_schema = SCHEMA(controller_fields);
+
+/* ---- top level ---- */
+static void hb__sensor_default(void *elem, size_t index)
+{
+    /* A sensor in a file starts as the default's first sensor, named after its position. */
+    hb_sim_config d;
+    hb_sim_config_default(&d);
+    hb_sensor_config *s = elem;
+    *s = d.sensors[0];
+    s->offset_k = 0.0;
+    s->bias_k = 0.0;
+    snprintf(s->id, sizeof s->id, "sensor-%zu", index + 1);
+}
+
+static const hb_field top_fields[] = {
+    STR("name", hb_sim_config, name, 0, "scenario name"),
+    STR("description", hb_sim_config, description, 0, "free text"),
+    NUM_GT("duration_h", hb_sim_config, duration_h, 0, 8760, "h", "simulated time"),
+    {.key = "seed", .type = HB_F_U64, .offset = offsetof(hb_sim_config, seed), .min = 0,
+     .max = 9007199254740992.0, .doc = "seed of every random stream"},
+    NUM("setpoint_c", hb_sim_config, setpoint_c, 5, 35, "°C", "room temperature to hold"),
+    NUM_GT("plant_step_s", hb_sim_config, plant.step_s, 0, 600, "s", "plant integration grid"),
+    NUM_GT("trace_interval_s", hb_sim_config, trace_interval_s, 0, 86400, "s", "CSV row spacing (a multiple of plant_step_s)"),
+    NUM("warmup_h", hb_sim_config, warmup_h, 0, 8760, "h", "comfort KPIs ignore the first hours"),
+    NUM_GT("comfort_band_k", hb_sim_config, comfort_band_k, 0, 10, "K", "half width of the comfort band"),
+    OBJ0("weather", weather_schema, "outdoor conditions"),
+    OBJ("room", hb_sim_config, plant.room, room_schema, "thermal model of the room"),
+    OBJ("radiator", hb_sim_config, plant.radiator, radiator_schema, "EN 442 radiator"),
+    OBJ("valve", hb_sim_config, plant.valve, valve_schema, "valve and actuator"),
+    OBJ("initial", hb_sim_config, plant, initial_schema, "initial state"),
+    ARR("sensors", hb_sim_config, sensors, n_sensors, sensor_schema, 1, hb__sensor_default, "temperature sensors"),
+    OBJ0("network", network_schema, "network links"),
+    OBJ("controller", hb_sim_config, controller, controller_schema, "room controller"),
+};
+static const hb_schema top_schema = SCHEMA(top_fields);
+
+const hb_schema *hb_scenario_schema(void)
+{
+    return &top_schema;
+}
+
+/* ---- loading ------------------------------------------------------------------------------- */
+
+/* Line and column (1-based) of POS in TEXT, for syntax error messages. */
+static void hb__line_col(const char *text, const char *pos, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < pos && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* Reads a whole file; NULL with a message on failure. */
+static char *hb__slurp(const char *path, const char *what, char *err, size_t errlen, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096;
+    size_t n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+        if (n + 1 == cap) {
+            if (cap >= HB__MAX_FILE) {
+                snprintf(err, errlen, "%s: %s is larger than %u MiB", path, what,
+                         HB__MAX_FILE >> 20);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        fclose(f);
+        return NULL;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: cannot read %s: %s", path, what, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        snprintf(err, errlen, "%s: %s contains a NUL byte (binary file?)", path, what);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static bool hb__blank(const char *s)
+{
+    for (; *s; s++) {
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Parses the weather CSV: optional header, then time_h,t_out_c[,solar_w_m2] per line. */
+static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char *base_dir,
+                                char *err, size_t errlen)
+{
+    char path[1024];
+    if (cfg->weather_csv[0] == '/' || !base_dir || !*base_dir) {
+        snprintf(path, sizeof path, "%s", cfg->weather_csv);
+    } else {
+        snprintf(path, sizeof path, "%s/%s", base_dir, cfg->weather_csv);
+    }
+    size_t len;
+    char msg[512];
+    char *text = hb__slurp(path, "weather file", msg, sizeof msg, &len);
+    if (!text) {
+        snprintf(err, errlen, "%s: weather.csv_file: %s", name, msg);
+        return HB_ERR_IO;
+    }
+    size_t cap = 64;
+    size_t n = 0;
+    double *buf = malloc(3 * cap * sizeof *buf);
+    int rc = buf ? HB_OK : HB_ERR_NOMEM;
+    int columns = 0;
+    int lineno = 0;
+    char *next = text;
+    while (rc == HB_OK && next) {
+        /* Split by hand (strtok would merge empty lines and miscount line numbers). */
+        char *line = next;
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl) {
+            *nl = '\0';
+        }
+        lineno++;
+        line[strcspn(line, "\r")] = '\0';
+        if (hb__blank(line) || line[0] == '#') {
+            continue;
+        }
+        double v[3];
+        int k = 0;
+        char *p = line;
+        char *end;
+        while (k < 3) {
+            v[k] = strtod(p, &end);
+            if (end == p) {
+                break;
+            }
+            k++;
+            while (*end == ' ' || *end == '\t') {
+                end++;
+            }
+            if (*end != ',') {
+                break;
+            }
+            p = end + 1;
+        }
+        bool header = (n == 0 && columns == 0 && k == 0);
+        if (header) {
+            columns = -1; /* header seen */
+            continue;
+        }
+        if (k < 2 || (*end != '\0' && !hb__blank(end)) || !isfinite(v[0]) || !isfinite(v[1]) ||
+            (k == 3 && !isfinite(v[2]))) {
+            snprintf(err, errlen, "%s: line %d: expected time_h,t_out_c[,solar_w_m2]", path,
+                     lineno);
+            rc = HB_ERR_PARSE;
+            break;
+        }
+        if (columns <= 0) {
+            columns = k;
+        } else if (k != columns) {
+            snprintf(err, errlen, "%s: line %d: expected %d columns like the first row, got %d",
+                     path, lineno, columns, k);
+            rc = HB_ERR_PARSE;
+            break;
+        }
+        if (n > 0 && !(v[0] > buf[3 * (n - 1)])) {
+            snprintf(err, errlen, "%s: line %d: time_h must increase (%g after %g)", path, lineno,
+                     v[0], buf[3 * (n - 1)]);
+            rc = HB_ERR_RANGE;
+            break;
+        }
+        if (v[1] < -60 || v[1] > 60 || (k == 3 && (v[2] < 0 || v[2] > 1500))) {
+            snprintf(err, errlen, "%s: line %d: value out of range (t_out_c in [-60, 60] °C, "
+                     "solar_w_m2 in [0, 1500] W/m²)", path, lineno);
+            rc = HB_ERR_RANGE;
+            break;
+        }
+        if (n == cap) {
+            double *nb = realloc(buf, 3 * cap * 2 * sizeof *nb);
+            if (!nb) {
+                rc = HB_ERR_NOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        buf[3 * n] = v[0];
+        buf[3 * n + 1] = v[1];
+        buf[3 * n + 2] = k == 3 ? v[2] : 0.0;
+        n++;
+    }
+    free(text);
+    if (rc == HB_OK && n == 0) {
+        snprintf(err, errlen, "%s: weather file has no data rows", path);
+        rc = HB_ERR_PARSE;
+    }
+    if (rc == HB_ERR_NOMEM) {
+        snprintf(err, errlen, "%s: out of memory", path);
+    }
+    if (rc != HB_OK) {
+        free(buf);
+        return rc;
+    }
+    /* Store as three contiguous columns (time, temperature, solar) in one allocation. */
+    double *cols = malloc(3 * n * sizeof *cols);
+    if (!cols) {
+        free(buf);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return HB_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cols[i] = buf[3 * i];
+        cols[n + i] = buf[3 * i + 1];
+        cols[2 * n + i] = buf[3 * i + 2];
+    }
+    free(buf);
+    free(cfg->owned);
+    cfg->owned = cols;
+    cfg->weather.csv_h = cols;
+    cfg->weather.csv_t_c = cols + n;
+    cfg->weather.csv_solar = columns == 3 ? cols + 2 * n : NULL;
+    cfg->weather.csv_n = n;
+    return HB_OK;
+}
+
+int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, size_t errlen)
+{
+#define HB__FAIL(...)                                                                            \
+    do {                                                                                         \
+        int off_ = snprintf(err, errlen, "%s: ", name);                                          \
+        if (off_ > 0 && (size_t)off_ < errlen) {                                                 \
+            snprintf(err + off_, errlen - (size_t)off_, __VA_ARGS__);                            \
+        }                                                                                        \
+        return HB_ERR_RANGE;                                                                     \
+    } while (0)
+    const hb_room_config *r = &c->plant.room;
+    double ua_env = (1.0 - r->direct_share) * r->ua_w_per_k;
+    if (!(r->air_mass_w_per_k > ua_env)) {
+        HB__FAIL("room.air_mass_w_per_k: expected more than the envelope's share of UA "
+                 "((1 - direct_share) * ua_w_per_k = %g W/K), got %g W/K",
+                 ua_env, r->air_mass_w_per_k);
+    }
+    if (c->weather.t_max_c < c->weather.t_min_c) {
+        HB__FAIL("weather.t_max_c: expected at least weather.t_min_c (%g °C), got %g °C",
+                 c->weather.t_min_c, c->weather.t_max_c);
+    }
+    if (c->weather.kind == HB_WEATHER_CSV && c->weather.csv_n == 0) {
+        HB__FAIL("weather.csv_file: required when weather.model is \"csv\"");
+    }
+    if (c->weather.solar_peak_w_m2 > 0 && c->weather.sunset_h <= c->weather.sunrise_h) {
+        HB__FAIL("weather.sunset_h: expected later than weather.sunrise_h (%g h), got %g h",
+                 c->weather.sunrise_h, c->weather.sunset_h);
+    }
+    double steps = c->trace_interval_s / c->plant.step_s;
+    if (fabs(steps - round(steps)) > 1e-9 || steps < 0.5) {
+        HB__FAIL("trace_interval_s: expected a multiple of plant_step_s (%g s), got %g s",
+                 c->plant.step_s, c->trace_interval_s);
+    }
+    const hb_radiator_config *d = &c->plant.radiator;
+    if (d->supply_mode == HB_SUPPLY_CURVE && d->curve_max_c < d->curve_min_c) {
+        HB__FAIL("radiator.curve_max_c: expected at least radiator.curve_min_c (%g °C), got %g °C",
+                 d->curve_min_c, d->curve_max_c);
+    }
+    if (!(d->capacity_j_per_k > 0)) {
+        HB__FAIL("radiator.capacity_kj_per_k: expected a number in (0, 10000] kJ/K");
+    }
+    if (c->controller.pid.out_max <= c->controller.pid.out_min) {
+        HB__FAIL("controller.pid: output range is empty");
+    }
+    for (size_t i = 0; i < c->n_sensors; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(c->sensors[i].id, c->sensors[j].id) == 0) {
+                HB__FAIL("sensors[%zu].id: \"%s\" is already the id of sensors[%zu]", i,
+                         c->sensors[i].id, j);
+            }
+        }
+    }
+    if (c->n_sensors > c->controller.fusion.max_sensors) {
+        HB__FAIL("controller.fusion.max_sensors: expected at least the number of sensors (%zu), "
+                 "got %zu", c->n_sensors, c->controller.fusion.max_sensors);
+    }
+    return HB_OK;
+#undef HB__FAIL
+}
+
+int hb_scenario_load_string(const char *text, const char *name, const char *base_dir,
+                            hb_sim_config *cfg, char *err, size_t errlen)
+{
+    hb_sim_config_default(cfg);
+    if (hb__blank(text)) {
+        snprintf(err, errlen, "%s: file is empty; expected a JSON object", name);
+        return HB_ERR_PARSE;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        int line;
+        int col;
+        hb__line_col(text, end ? end : text, &line, &col);
+        snprintf(err, errlen, "%s:%d:%d: JSON syntax error near '%.12s'", name, line, col,
+                 end && *end ? end : "end of file");
+        return HB_ERR_PARSE;
+    }
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "%s: expected a JSON object at the top level", name);
+        cJSON_Delete(root);
+        return HB_ERR_PARSE;
+    }
+    /* Defaults that depend on other keys are marked NaN and derived after parsing. */
+    cfg->plant.radiator.capacity_j_per_k = NAN;
+    cfg->controller.initial_level = NAN;
+    char msg[768];
+    int rc = hb_schema_apply(&top_schema, root, cfg, "", msg, sizeof msg);
+    cJSON_Delete(root);
+    if (rc != HB_OK) {
+        snprintf(err, errlen, "%s: %s", name, msg);
+        return rc;
+    }
+    if (isnan(cfg->plant.radiator.capacity_j_per_k)) {
+        cfg->plant.radiator.capacity_j_per_k = 37.5 * cfg->plant.radiator.q50_w;
+    }
+    if (isnan(cfg->controller.initial_level)) {
+        cfg->controller.initial_level = cfg->plant.valve0_pct;
+    }
+    if (cfg->weather.kind == HB_WEATHER_CSV && cfg->weather_csv[0]) {
+        rc = hb__load_weather_csv(cfg, name, base_dir, err, errlen);
+        if (rc != HB_OK) {
+            return rc;
+        }
+    }
+    return hb_scenario_validate(cfg, name, err, errlen);
+}
+
+int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen)
+{
+    hb_sim_config_default(cfg);
+    size_t len;
+    char *text = hb__slurp(path, "scenario", err, errlen, &len);
+    if (!text) {
+        return HB_ERR_IO;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    int rc = hb_scenario_load_string(text, path, dir, cfg, err, errlen);
+    free(text);
+    return rc;
+}
