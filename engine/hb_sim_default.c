@@ -65,7 +65,7 @@ void hb_sim_config_default(hb_sim_config *c)
     p->radiator = (hb_radiator_config){.q50_w = 1500.0,
                                        .exponent = 1.3,
                                        .capacity_j_per_k = 1500.0 * 37.5,
-                                       .segments = 4,
+                                       .segments = 5,
                                        .supply_mode = HB_SUPPLY_FIXED,
                                        .supply_c = 70.0,
                                        .curve_slope = 1.4,

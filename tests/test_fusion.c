@@ -1,0 +1,82 @@
+#include "../controllers/hb_fusion.h"
+#include "../util/hb_error.h"
+#include "hb_test.h"
+
+#include <stdio.h>
+
+static hb_fusion *make(size_t cap)
+{
+    hb_fusion_config c = {.stale_s = 300, .outlier_k = 1.5, .max_sensors = cap};
+    return hb_fusion_create(&c);
+}
+
+static void test_stuck_sensor_ignored(void)
+{
+    static const double good[4] = {21.6, 22.7, 22.1, 21.8};
+    hb_fusion *with = make(16);
+    hb_fusion *without = make(16);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "sensor-%d", i + 1);
+        hb_fusion_add(with, 0, id, good[i]);
+        hb_fusion_add(without, 0, id, good[i]);
+    }
+    hb_fusion_add(with, 0, "sensor-5", 30.0); /* stuck high */
+    double a;
+    double b;
+    int used;
+    int rejected;
+    CU_ASSERT_EQUAL(hb_fusion_estimate(with, 10, &a, &used, &rejected), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_estimate(without, 10, &b, NULL, NULL), HB_OK);
+    CU_ASSERT_EQUAL(a, b); /* the broken sensor does not move the estimate at all */
+    CU_ASSERT_EQUAL(used, 4);
+    CU_ASSERT_EQUAL(rejected, 1);
+    HB_ASSERT_NEAR(a, (21.6 + 22.7 + 22.1 + 21.8) / 4, 1e-12);
+    hb_fusion_destroy(with);
+    hb_fusion_destroy(without);
+}
+
+static void test_staleness(void)
+{
+    hb_fusion *f = make(16);
+    double e;
+    CU_ASSERT_EQUAL(hb_fusion_estimate(f, 0, &e, NULL, NULL), HB_ERR_NOTFOUND);
+    hb_fusion_add(f, 0, "a", 20.0);
+    hb_fusion_add(f, 200, "b", 22.0);
+    CU_ASSERT_EQUAL(hb_fusion_estimate(f, 250, &e, NULL, NULL), HB_OK);
+    HB_ASSERT_NEAR(e, 21.0, 1e-12); /* two readings: averaged */
+    CU_ASSERT_EQUAL(hb_fusion_estimate(f, 400, &e, NULL, NULL), HB_OK);
+    HB_ASSERT_NEAR(e, 22.0, 1e-12); /* "a" is stale */
+    CU_ASSERT_EQUAL(hb_fusion_estimate(f, 600, &e, NULL, NULL), HB_ERR_NOTFOUND);
+    hb_fusion_destroy(f);
+}
+
+static void test_bounded_memory(void)
+{
+    hb_fusion *f = make(3);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "a", 20), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "b", 20), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "c", 20), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 10, "d", 20), HB_ERR_FULL); /* all fresh */
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 1000, "d", 20), HB_OK);     /* evicts a stale one */
+    CU_ASSERT_EQUAL(hb_fusion_count(f), 3);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "", 20), HB_ERR_RANGE);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "a", NAN), HB_ERR_RANGE);
+    char longid[100];
+    for (int i = 0; i < 99; i++) {
+        longid[i] = 'x';
+    }
+    longid[99] = '\0';
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, longid, 20), HB_ERR_RANGE);
+    hb_fusion_destroy(f);
+}
+
+int hb_test_fusion(void)
+{
+    static const CU_TestInfo t[] = {{"a stuck sensor does not move the estimate",
+                                     test_stuck_sensor_ignored},
+                                    {"stale readings are ignored", test_staleness},
+                                    {"bounded memory, bad ids and values", test_bounded_memory},
+                                    CU_TEST_INFO_NULL};
+    return hb_test_register("fusion", t);
+}

@@ -1,0 +1,6 @@
+#include "hb_test.h"
+int hb_test_sim(void)
+{
+    static const CU_TestInfo t[] = {CU_TEST_INFO_NULL};
+    return hb_test_register("sim", t);
+}
