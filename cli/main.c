@@ -11,6 +11,7 @@ static void hb__usage(FILE *out)
           "commands:\n"
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
           "  check SCENARIO...   validate scenario files without running them\n"
+          "  keys                print the scenario key reference (Markdown)\n"
           "\n"
           "  heatbench <command> --help   options of one command\n"
           "  heatbench --version\n",
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0) {
         return hb_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "keys") == 0) {
+        return hb_cmd_keys(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "check") == 0) {
         return hb_cmd_check(argc - 1, argv + 1);

@@ -103,7 +103,7 @@ void hb_sim_config_default(hb_sim_config *c)
     k->initial_level = p->valve0_pct;
     k->deadband_pct = 2.0;
     k->min_interval_s = 60.0;
-    k->heartbeat_s = 600.0;
+    k->heartbeat_s = 3600.0;
     k->fusion = (hb_fusion_config){.stale_s = 300.0, .outlier_k = 1.5, .max_sensors = 16};
     k->pid = (hb_pid_config){.kp = 20.0,
                              .ki = 20.0,

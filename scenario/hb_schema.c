@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 _Static_assert(sizeof(enum hb_ftype) == sizeof(int), "enums are stored as int");
@@ -24,7 +25,7 @@ void hb_schema_expected(const hb_field *f, char *buf, size_t len)
     if (f->type == HB_F_INT || f->type == HB_F_SIZE || f->type == HB_F_U64) {
         what = "an integer";
     }
-    snprintf(buf, len, "%s in %c%g, %g%c%s%s", what, f->min_open ? '(' : '[', f->min, f->max,
+    snprintf(buf, len, "%s in %c%.15g, %.15g%c%s%s", what, f->min_open ? '(' : '[', f->min, f->max,
              f->max_open ? ')' : ']', f->unit && *f->unit ? " " : "", f->unit ? f->unit : "");
 }
 
@@ -256,20 +257,77 @@ int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char
     return HB_OK;
 }
 
-void hb_schema_walk(const hb_schema *s, const char *prefix,
-                    void (*fn)(const char *path, const hb_field *f, void *ud), void *ud)
+int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix,
+                   hb_schema_visit_fn fn, void *ud)
 {
     for (size_t i = 0; i < s->n; i++) {
         const hb_field *f = &s->fields[i];
+        const char *value = (const char *)base + f->offset;
         char kp[256];
         hb__join(kp, sizeof kp, prefix, f->key);
-        fn(kp, f, ud);
+        fn(kp, f, value, ud);
         if (f->type == HB_F_OBJ) {
-            hb_schema_walk(f->sub, kp, fn, ud);
+            int rc = hb_schema_walk(f->sub, value, kp, fn, ud);
+            if (rc != HB_OK) {
+                return rc;
+            }
         } else if (f->type == HB_F_ARRAY) {
             char ap[260];
             snprintf(ap, sizeof ap, "%s[]", kp);
-            hb_schema_walk(f->sub, ap, fn, ud);
+            void *elem = calloc(1, f->elem_size);
+            if (!elem) {
+                return HB_ERR_NOMEM;
+            }
+            if (f->elem_default) {
+                f->elem_default(elem, 0);
+            }
+            int rc = hb_schema_walk(f->sub, elem, ap, fn, ud);
+            free(elem);
+            if (rc != HB_OK) {
+                return rc;
+            }
         }
+    }
+    return HB_OK;
+}
+
+void hb_schema_format(const hb_field *f, const void *value, char *buf, size_t len)
+{
+    double d;
+    int i;
+    size_t z;
+    uint64_t u;
+    switch (f->type) {
+    case HB_F_NUM:
+        memcpy(&d, value, sizeof d);
+        if (isnan(d)) {
+            snprintf(buf, len, "derived");
+        } else {
+            snprintf(buf, len, "%g", d / (f->scale != 0 ? f->scale : 1.0));
+        }
+        return;
+    case HB_F_INT:
+        memcpy(&i, value, sizeof i);
+        snprintf(buf, len, "%d", i);
+        return;
+    case HB_F_SIZE:
+        memcpy(&z, value, sizeof z);
+        snprintf(buf, len, "%zu", z);
+        return;
+    case HB_F_U64:
+        memcpy(&u, value, sizeof u);
+        snprintf(buf, len, "%llu", (unsigned long long)u);
+        return;
+    case HB_F_STR:
+        snprintf(buf, len, "\"%s\"", (const char *)value);
+        return;
+    case HB_F_ENUM:
+        memcpy(&i, value, sizeof i);
+        snprintf(buf, len, "\"%s\"", f->names[i]);
+        return;
+    case HB_F_OBJ:
+    case HB_F_ARRAY:
+        snprintf(buf, len, "-");
+        return;
     }
 }

@@ -55,9 +55,17 @@ struct hb_schema {
 int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char *path, char *err,
                     size_t errlen);
 
-/* Calls FN for every key path in S ("room.ua_w_per_k", "sensors[].faults[].kind", ...). */
-void hb_schema_walk(const hb_schema *s, const char *prefix,
-                    void (*fn)(const char *path, const hb_field *f, void *ud), void *ud);
+/* Calls FN for every key path in S ("room.ua_w_per_k", "sensors[].faults[].kind", ...) with a
+ * pointer to the field's value in the struct at BASE (array fields get a default element, made
+ * by elem_default, so their keys show their defaults too). */
+typedef void (*hb_schema_visit_fn)(const char *path, const hb_field *f, const void *value,
+                                   void *ud);
+int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix,
+                   hb_schema_visit_fn fn, void *ud);
+
+/* Formats the value of F at VALUE for documentation ("30", "\"pid\"", "steady state" for a
+ * NaN default). */
+void hb_schema_format(const hb_field *f, const void *value, char *buf, size_t len);
 
 /* Describes the accepted range of a numeric field, e.g. "a number in (0, 1e+06] W/K". */
 void hb_schema_expected(const hb_field *f, char *buf, size_t len);
