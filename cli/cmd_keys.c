@@ -37,7 +37,7 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
     case HB_F_INT:
     case HB_F_SIZE:
     case HB_F_U64:
-        snprintf(range, sizeof range, "%c%.15g, %.15g%c", f->min_open ? '(' : '[', f->min, f->max,
+        snprintf(range, sizeof range, "%c%.16g, %.16g%c", f->min_open ? '(' : '[', f->min, f->max,
                  f->max_open ? ')' : ']');
         break;
     case HB_F_ENUM: {

@@ -2,10 +2,12 @@
 #include "../util/hb_error.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct hb__entry {
+    uint32_t hash; /* FNV-1a of id: most lookups are settled without a strcmp */
     char id[HB_FUSION_ID_MAX];
     double t;
     double value;
@@ -37,13 +39,20 @@ void hb_fusion_destroy(hb_fusion *f)
 
 int hb_fusion_add(hb_fusion *f, double t, const char *id, double value)
 {
-    size_t len = id ? strlen(id) : 0;
-    if (!isfinite(value) || len == 0 || len >= HB_FUSION_ID_MAX) {
+    if (!id || !isfinite(value)) {
+        return HB_ERR_RANGE;
+    }
+    uint32_t hash = 2166136261u;
+    size_t len = 0;
+    for (; id[len] && len < HB_FUSION_ID_MAX; len++) {
+        hash = (hash ^ (unsigned char)id[len]) * 16777619u;
+    }
+    if (len == 0 || len >= HB_FUSION_ID_MAX) {
         return HB_ERR_RANGE;
     }
     hb__entry *slot = NULL;
     for (size_t i = 0; i < f->n; i++) {
-        if (strcmp(f->e[i].id, id) == 0) {
+        if (f->e[i].hash == hash && strcmp(f->e[i].id, id) == 0) {
             slot = &f->e[i];
             break;
         }
@@ -62,6 +71,7 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value)
             }
         }
         memcpy(slot->id, id, len + 1);
+        slot->hash = hash;
     }
     slot->t = t;
     slot->value = value;

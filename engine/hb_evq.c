@@ -11,9 +11,17 @@ typedef struct hb__slot {
     uint32_t next_free;
 } hb__slot;
 
+/* The heap holds the ordering key next to the slot index, so sifting compares contiguous
+ * memory instead of chasing each entry into the slot array. */
+typedef struct hb__node {
+    double t;
+    uint64_t seq;
+    uint32_t slot;
+} hb__node;
+
 struct hb_evq {
     hb__slot *slots;
-    uint32_t *heap; /* slot indices */
+    hb__node *heap;
     uint32_t n;     /* events in the heap */
     uint32_t cap;   /* slots allocated */
     uint32_t free_head;
@@ -29,7 +37,7 @@ static int hb__grow(hb_evq *q, uint32_t new_cap)
         return HB_ERR_NOMEM;
     }
     q->slots = s;
-    uint32_t *h = realloc(q->heap, (size_t)new_cap * sizeof *h);
+    hb__node *h = realloc(q->heap, (size_t)new_cap * sizeof *h);
     if (!h) {
         return HB_ERR_NOMEM;
     }
@@ -69,51 +77,49 @@ void hb_evq_destroy(hb_evq *q)
     }
 }
 
-static inline bool hb__less(const hb_evq *q, uint32_t a, uint32_t b)
+static inline bool hb__less(const hb__node *x, const hb__node *y)
 {
-    const hb_event_rec *x = &q->slots[a].rec;
-    const hb_event_rec *y = &q->slots[b].rec;
     return x->t < y->t || (x->t == y->t && x->seq < y->seq);
 }
 
-static inline void hb__place(hb_evq *q, uint32_t pos, uint32_t slot)
+static inline void hb__place(hb_evq *q, uint32_t pos, hb__node n)
 {
-    q->heap[pos] = slot;
-    q->slots[slot].heap_pos = pos;
+    q->heap[pos] = n;
+    q->slots[n.slot].heap_pos = pos;
 }
 
 static void hb__sift_up(hb_evq *q, uint32_t pos)
 {
-    uint32_t slot = q->heap[pos];
+    hb__node n = q->heap[pos];
     while (pos > 0) {
         uint32_t parent = (pos - 1) / 2;
-        if (!hb__less(q, slot, q->heap[parent])) {
+        if (!hb__less(&n, &q->heap[parent])) {
             break;
         }
         hb__place(q, pos, q->heap[parent]);
         pos = parent;
     }
-    hb__place(q, pos, slot);
+    hb__place(q, pos, n);
 }
 
 static void hb__sift_down(hb_evq *q, uint32_t pos)
 {
-    uint32_t slot = q->heap[pos];
+    hb__node n = q->heap[pos];
     for (;;) {
         uint32_t child = 2 * pos + 1;
         if (child >= q->n) {
             break;
         }
-        if (child + 1 < q->n && hb__less(q, q->heap[child + 1], q->heap[child])) {
+        if (child + 1 < q->n && hb__less(&q->heap[child + 1], &q->heap[child])) {
             child++;
         }
-        if (!hb__less(q, q->heap[child], slot)) {
+        if (!hb__less(&q->heap[child], &n)) {
             break;
         }
         hb__place(q, pos, q->heap[child]);
         pos = child;
     }
-    hb__place(q, pos, slot);
+    hb__place(q, pos, n);
 }
 
 static hb_event_id hb__make_id(uint32_t slot, uint32_t gen)
@@ -139,7 +145,7 @@ int hb_evq_push(hb_evq *q, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb
     hb__slot *s = &q->slots[slot];
     q->free_head = s->next_free;
     s->rec = (hb_event_rec){.t = t, .seq = q->next_seq++, .fn = fn, .ctx = ctx, .arg = arg};
-    q->heap[q->n] = slot;
+    q->heap[q->n] = (hb__node){.t = t, .seq = s->rec.seq, .slot = slot};
     s->heap_pos = q->n;
     q->n++;
     hb__sift_up(q, q->n - 1);
@@ -163,12 +169,12 @@ static void hb__release(hb_evq *q, uint32_t slot)
 
 static void hb__remove_at(hb_evq *q, uint32_t pos)
 {
-    uint32_t slot = q->heap[pos];
+    uint32_t slot = q->heap[pos].slot;
     q->n--;
     if (pos != q->n) {
         hb__place(q, pos, q->heap[q->n]);
         /* The moved element may belong above or below its new position. */
-        if (pos > 0 && hb__less(q, q->heap[pos], q->heap[(pos - 1) / 2])) {
+        if (pos > 0 && hb__less(&q->heap[pos], &q->heap[(pos - 1) / 2])) {
             hb__sift_up(q, pos);
         } else {
             hb__sift_down(q, pos);
@@ -197,14 +203,14 @@ bool hb_evq_pop(hb_evq *q, hb_event_rec *out)
     if (!q || q->n == 0) {
         return false;
     }
-    *out = q->slots[q->heap[0]].rec;
+    *out = q->slots[q->heap[0].slot].rec;
     hb__remove_at(q, 0);
     return true;
 }
 
 double hb_evq_peek_time(const hb_evq *q)
 {
-    return (q && q->n) ? q->slots[q->heap[0]].rec.t : INFINITY;
+    return (q && q->n) ? q->heap[0].t : INFINITY;
 }
 
 size_t hb_evq_size(const hb_evq *q)

@@ -77,7 +77,7 @@ void hb_sim_config_default(hb_sim_config *c)
                                  .authority = 0.5,
                                  .stroke_time_s = 120.0,
                                  .deadband_pct = 0.0};
-    p->step_s = 10.0;
+    p->step_s = 20.0;
     p->t_start_s = 0.0;
     p->t_air0_c = 22.0;
     p->t_mass0_c = NAN;

@@ -21,6 +21,12 @@ typedef struct hb__inputs {
     double t_supply;   /* °C */
     double h_win;      /* W/K */
     double q_internal; /* W, to the air */
+    /* Outdoor temperature and solar gain at the start, middle and end of the step: the only
+     * times RK4 evaluates the right-hand side. */
+    double t_o[3];
+    double q_sol[3];
+    /* Emission of each segment linearised at the start of the step: Q = q0 + g0 (dT - dt0). */
+    double q0[HB_MAX_RAD_SEGMENTS], g0[HB_MAX_RAD_SEGMENTS], dt0[HB_MAX_RAD_SEGMENTS];
 } hb__inputs;
 
 struct hb_plant {
@@ -29,6 +35,7 @@ struct hb_plant {
     int nx;                     /* used state entries */
     int ie;                     /* index of the first energy quadrature */
     double c_a, c_m, c_seg;     /* J/K */
+    double inv_c_a, inv_c_m, inv_c_seg; /* multiplications in the RHS, not divisions */
     double h_am, h_ao, h_mo;    /* W/K */
     double mcp_nom;             /* W/K at nominal flow */
     double q_seg;               /* Q50 / K */
@@ -38,6 +45,7 @@ struct hb_plant {
     double hsub;
     long steps;                 /* grid steps taken: t = t_start + steps * h, no drift */
     hb_actuator act;
+    hb__inputs lin; /* emission linearised at the latest grid point, weather there */
     double x[HB__NX];
     hb_plant_state prev, cur;
 };
@@ -91,12 +99,13 @@ static double hb__supply(const hb_radiator_config *r, double t_out)
     return ts < r->curve_min_c ? r->curve_min_c : (ts > r->curve_max_c ? r->curve_max_c : ts);
 }
 
-/* Right-hand side at time T for state X under held inputs U. */
-static void hb__rhs(const hb_plant *p, double t, const double *x, const hb__inputs *u, double *dx)
+/* Right-hand side at RK stage time STAGE (0 start, 1 middle, 2 end) for state X under the held
+ * inputs U. */
+static void hb__rhs(const hb_plant *p, int stage, const double *x, const hb__inputs *u, double *dx)
 {
     const hb_room_config *rc = &p->cfg.room;
-    double t_o = hb_weather_t_out(p->cfg.weather, t);
-    double q_sol = p->solar_area * hb_weather_solar(p->cfg.weather, t);
+    double t_o = u->t_o[stage];
+    double q_sol = u->q_sol[stage];
     double ta = x[HB__TA];
     double tm = x[HB__TM];
 
@@ -104,41 +113,41 @@ static void hb__rhs(const hb_plant *p, double t, const double *x, const hb__inpu
     double t_in = u->t_supply;
     for (int i = 0; i < p->k; i++) {
         double tk = x[HB__TR + i];
-        double qk = hb__emit(p, tk - ta);
+        double qk = u->q0[i] + u->g0[i] * ((tk - ta) - u->dt0[i]);
         q_rad += qk;
-        dx[HB__TR + i] = (u->flow_wk * (t_in - tk) - qk) / p->c_seg;
+        dx[HB__TR + i] = (u->flow_wk * (t_in - tk) - qk) * p->inv_c_seg;
         t_in = tk;
     }
     double t_ret = t_in;
     double h_direct = p->h_ao + u->h_win;
     double q_sol_m = rc->solar_to_mass * q_sol;
     double q_air_gain = u->q_internal + (q_sol - q_sol_m);
-    dx[HB__TA] = (p->h_am * (tm - ta) + h_direct * (t_o - ta) + q_rad + q_air_gain) / p->c_a;
-    dx[HB__TM] = (p->h_am * (ta - tm) + p->h_mo * (t_o - tm) + q_sol_m) / p->c_m;
+    dx[HB__TA] = (p->h_am * (tm - ta) + h_direct * (t_o - ta) + q_rad + q_air_gain) * p->inv_c_a;
+    dx[HB__TM] = (p->h_am * (ta - tm) + p->h_mo * (t_o - tm) + q_sol_m) * p->inv_c_m;
     dx[p->ie + 0] = u->flow_wk * (u->t_supply - t_ret);                 /* heat from water */
     dx[p->ie + 1] = h_direct * (ta - t_o) + p->h_mo * (tm - t_o);       /* loss to outdoors */
     dx[p->ie + 2] = u->q_internal + q_sol;                              /* gains */
     dx[p->ie + 3] = q_rad;                                              /* emission */
 }
 
-static void hb__rk4(const hb_plant *p, double t, double h, double *x, const hb__inputs *u)
+static void hb__rk4(const hb_plant *p, double h, double *x, const hb__inputs *u)
 {
     double k1[HB__NX] = {0}, k2[HB__NX] = {0}, k3[HB__NX] = {0}, k4[HB__NX] = {0};
     double y[HB__NX] = {0};
     int nx = p->nx;
-    hb__rhs(p, t, x, u, k1);
+    hb__rhs(p, 0, x, u, k1);
     for (int i = 0; i < nx; i++) {
         y[i] = x[i] + 0.5 * h * k1[i];
     }
-    hb__rhs(p, t + 0.5 * h, y, u, k2);
+    hb__rhs(p, 1, y, u, k2);
     for (int i = 0; i < nx; i++) {
         y[i] = x[i] + 0.5 * h * k2[i];
     }
-    hb__rhs(p, t + 0.5 * h, y, u, k3);
+    hb__rhs(p, 1, y, u, k3);
     for (int i = 0; i < nx; i++) {
         y[i] = x[i] + h * k3[i];
     }
-    hb__rhs(p, t + h, y, u, k4);
+    hb__rhs(p, 2, y, u, k4);
     for (int i = 0; i < nx; i++) {
         x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
     }
@@ -251,32 +260,53 @@ static int hb__validate(const hb_plant_config *c)
     return HB_OK;
 }
 
-static void hb__sample(hb_plant *p, hb_plant_state *s, double t)
+/* Emission of every segment of state X and its slope, the linearisation one step uses. */
+static void hb__linearise(const hb_plant *p, const double *x, hb__inputs *u)
+{
+    double ta = x[HB__TA];
+    for (int i = 0; i < p->k; i++) {
+        double dt = x[HB__TR + i] - ta;
+        double a = fabs(dt) * p->inv_dt_ref;
+        u->dt0[i] = dt;
+        if (a == 0.0) {
+            u->q0[i] = u->g0[i] = 0.0; /* the slope of |dT|^n at 0 is 0 for n > 1 */
+            continue;
+        }
+        double q = p->q_seg * exp(p->n * log(a));
+        u->q0[i] = dt < 0 ? -q : q;
+        u->g0[i] = p->n * q / fabs(dt);
+    }
+}
+
+/* Records the grid point at T; the emission and the weather computed here are reused as the
+ * start of the next step. */
+static void hb__sample(hb_plant *p, hb_plant_state *s, double t, double t_out, double q_sol)
 {
     const double *x = p->x;
-    double ta = x[HB__TA];
+    hb__linearise(p, x, &p->lin);
+    p->lin.t_o[0] = t_out;
+    p->lin.q_sol[0] = q_sol;
     double mean = 0.0;
     double q_rad = 0.0;
     for (int i = 0; i < p->k; i++) {
         mean += x[HB__TR + i];
-        q_rad += hb__emit(p, x[HB__TR + i] - ta);
+        q_rad += p->lin.q0[i];
     }
     s->t = t;
-    s->t_air = ta;
+    s->t_air = x[HB__TA];
     s->t_mass = x[HB__TM];
     s->t_rad_mean = mean / p->k;
     s->t_return = x[HB__TR + p->k - 1];
-    s->t_out = hb_weather_t_out(p->cfg.weather, t);
+    s->t_out = t_out;
     s->q_rad_w = q_rad;
     s->valve_pos = p->act.pos;
     s->e_water_j = x[p->ie + 0];
     s->e_loss_j = x[p->ie + 1];
     s->e_gain_j = x[p->ie + 2];
     s->e_emit_j = x[p->ie + 3];
-    s->stored_j = p->c_a * ta + p->c_m * x[HB__TM] + p->c_seg * mean;
+    s->stored_j = p->c_a * x[HB__TA] + p->c_m * x[HB__TM] + p->c_seg * mean;
     s->ua_total = p->cfg.room.ua_w_per_k + hb__window_ua(&p->cfg.room, t);
-    s->gains_w = hb__internal_gains(&p->cfg.room, t) +
-                 p->solar_area * hb_weather_solar(p->cfg.weather, t);
+    s->gains_w = hb__internal_gains(&p->cfg.room, t) + q_sol;
 }
 
 int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
@@ -299,6 +329,9 @@ int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
     p->c_a = r->air_capacity_j_per_k;
     p->c_m = r->mass_capacity_j_per_k;
     p->c_seg = d->capacity_j_per_k / p->k;
+    p->inv_c_a = 1.0 / p->c_a;
+    p->inv_c_m = 1.0 / p->c_m;
+    p->inv_c_seg = 1.0 / p->c_seg;
     p->h_am = r->air_mass_w_per_k;
     p->h_ao = r->direct_share * r->ua_w_per_k;
     /* Series resistances: 1/UA_env = 1/H_am + 1/H_mo. */
@@ -347,7 +380,7 @@ int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
     p->act.pos = p->act.target = v0;
     double flow0 = hb_valve_flow(&cfg->valve, v0);
     hb__steady_profile(p, hb__supply(d, to0), cfg->t_air0_c, flow0, &p->x[HB__TR]);
-    hb__sample(p, &p->cur, t0);
+    hb__sample(p, &p->cur, t0, to0, p->solar_area * hb_weather_solar(cfg->weather, t0));
     p->prev = p->cur;
     *out = p;
     return HB_OK;
@@ -368,14 +401,24 @@ int hb_plant_step(hb_plant *p)
     double t = p->cur.t;
     double h = p->cfg.step_s;
     const hb_room_config *r = &p->cfg.room;
-    hb__inputs u = {
-        .flow_wk = hb_valve_flow(&p->cfg.valve, p->act.pos) * p->mcp_nom,
-        .t_supply = hb__supply(&p->cfg.radiator, hb_weather_t_out(p->cfg.weather, t)),
-        .h_win = hb__window_ua(r, t),
-        .q_internal = hb__internal_gains(r, t),
-    };
+    const hb_weather_config *w = p->cfg.weather;
+    hb__inputs u = p->lin;
+    u.flow_wk = hb_valve_flow(&p->cfg.valve, p->act.pos) * p->mcp_nom;
+    u.t_supply = hb__supply(&p->cfg.radiator, u.t_o[0]);
+    u.h_win = hb__window_ua(r, t);
+    u.q_internal = hb__internal_gains(r, t);
     for (int i = 0; i < p->nsub; i++) {
-        hb__rk4(p, t + i * p->hsub, p->hsub, p->x, &u);
+        double ts = t + i * p->hsub;
+        if (i > 0) {
+            hb__linearise(p, p->x, &u);
+            u.t_o[0] = u.t_o[2];
+            u.q_sol[0] = u.q_sol[2];
+        }
+        u.t_o[1] = hb_weather_t_out(w, ts + 0.5 * p->hsub);
+        u.q_sol[1] = p->solar_area * hb_weather_solar(w, ts + 0.5 * p->hsub);
+        u.t_o[2] = hb_weather_t_out(w, ts + p->hsub);
+        u.q_sol[2] = p->solar_area * hb_weather_solar(w, ts + p->hsub);
+        hb__rk4(p, p->hsub, p->x, &u);
     }
     if (!isfinite(p->x[HB__TA]) || !isfinite(p->x[HB__TM])) {
         return HB_ERR_NUMERIC;
@@ -383,7 +426,7 @@ int hb_plant_step(hb_plant *p)
     hb_actuator_move(&p->act, &p->cfg.valve, h);
     p->steps++;
     p->prev = p->cur;
-    hb__sample(p, &p->cur, p->cfg.t_start_s + (double)p->steps * h);
+    hb__sample(p, &p->cur, p->cfg.t_start_s + (double)p->steps * h, u.t_o[2], u.q_sol[2]);
     return HB_OK;
 }
 

@@ -25,7 +25,7 @@ void hb_schema_expected(const hb_field *f, char *buf, size_t len)
     if (f->type == HB_F_INT || f->type == HB_F_SIZE || f->type == HB_F_U64) {
         what = "an integer";
     }
-    snprintf(buf, len, "%s in %c%.15g, %.15g%c%s%s", what, f->min_open ? '(' : '[', f->min, f->max,
+    snprintf(buf, len, "%s in %c%.16g, %.16g%c%s%s", what, f->min_open ? '(' : '[', f->min, f->max,
              f->max_open ? ')' : ']', f->unit && *f->unit ? " " : "", f->unit ? f->unit : "");
 }
 

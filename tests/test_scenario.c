@@ -75,7 +75,7 @@ static void test_out_of_range(void)
 static void test_cross_field(void)
 {
     EXPECT("{\"trace_interval_s\": 15}", HB_ERR_RANGE,
-           "trace_interval_s: expected a multiple of plant_step_s (10 s), got 15 s");
+           "trace_interval_s: expected a multiple of plant_step_s (20 s), got 15 s");
     EXPECT("{\"weather\": {\"t_min_c\": 5, \"t_max_c\": 1}}", HB_ERR_RANGE, "weather.t_max_c");
     EXPECT("{\"sensors\": [{\"id\": \"a\"}, {\"id\": \"a\"}]}", HB_ERR_RANGE,
            "sensors[1].id: \"a\" is already the id of sensors[0]");

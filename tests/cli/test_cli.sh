@@ -1,2 +1,116 @@
 #!/bin/sh
-exit 0
+# End-to-end tests of the heatbench command line: exit statuses, messages, output files.
+# usage: test_cli.sh HEATBENCH SOURCE_DIR
+set -u
+HB=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect STATUS NEEDLE -- command...: runs the command, checks its exit status and that stderr
+# contains NEEDLE (empty NEEDLE: no check).
+expect() {
+    want=$1 needle=$2
+    shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "$* -> status $got, expected $want; stderr: $(head -c 300 "$TMP/err")"
+    elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$TMP/err"; then
+        bad "$* -> stderr lacks '$needle': $(head -c 300 "$TMP/err")"
+    else
+        ok
+    fi
+}
+
+# --- help and version ---
+expect 0 "" -- "$HB" --version
+grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
+expect 0 "" -- "$HB" --help
+for cmd in run check keys; do
+    expect 0 "" -- "$HB" $cmd --help
+    grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
+done
+expect 2 "unknown command" -- "$HB" frobnicate
+expect 2 "usage" -- "$HB"
+
+# --- the default run ---
+expect 0 "" -- "$HB" run
+grep -q '^discomfort' "$TMP/out" && ok || bad "KPI table"
+expect 0 "" -- "$HB" run --json --hours 2
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d[k] for k in ("discomfort_kh","rmse_k","max_overshoot_k","energy_kwh","energy_bound_kwh","energy_ratio","valve_travel_pct","actuator_msgs")]' "$TMP/out" && ok || bad "--json keys"
+
+# --- every shipped scenario runs ---
+for f in "$SRC"/scenarios/*.json; do
+    expect 0 "" -- "$HB" run "$f" --hours 3
+done
+expect 0 "" -- "$HB" check "$SRC"/scenarios/*.json
+
+# --- bad usage ---
+expect 2 "--seed" -- "$HB" run --seed abc
+expect 2 "--seed" -- "$HB" run --seed -3
+expect 2 "--controller" -- "$HB" run --controller fuzzy
+expect 2 "--hours" -- "$HB" run --hours 0
+expect 2 "unknown option" -- "$HB" run --frob
+expect 2 "needs a value" -- "$HB" run --hours
+expect 2 "at most one scenario" -- "$HB" run a.json b.json
+expect 2 "trace_interval_s: expected a multiple" -- "$HB" run --trace-interval 7
+
+# --- bad scenarios: status 2, one clear message naming the file ---
+printf '{\n  "seed": 1,\n  "room": {"ua_w_per_k": 30,}\n}\n' >"$TMP/syntax.json"
+expect 2 "syntax.json:3:" -- "$HB" run "$TMP/syntax.json"
+printf '{"room": {"ua_w_per_kk": 30}}' >"$TMP/typo.json"
+expect 2 'did you mean "room.ua_w_per_k"' -- "$HB" run "$TMP/typo.json"
+printf '{"setpoint_c": "22"}' >"$TMP/type.json"
+expect 2 "setpoint_c: expected a number in [5, 35] °C, got a string" -- "$HB" run "$TMP/type.json"
+printf '{"valve": {"authority": 1.5}}' >"$TMP/range.json"
+expect 2 "valve.authority: expected a number in (0, 1], got 1.5" -- "$HB" run "$TMP/range.json"
+: >"$TMP/empty.json"
+expect 2 "empty.json: file is empty" -- "$HB" run "$TMP/empty.json"
+expect 2 "missing.json: cannot open scenario" -- "$HB" run "$TMP/missing.json"
+expect 2 "cannot read scenario: Is a directory" -- "$HB" run "$TMP"
+head -c 300 /dev/urandom >"$TMP/binary.json"
+expect 2 "binary.json" -- "$HB" run "$TMP/binary.json"
+expect 2 "typo.json" -- "$HB" check "$SRC/scenarios/default.json" "$TMP/typo.json"
+
+# --- output files: atomic, never half-written ---
+expect 0 "" -- "$HB" run -o "$TMP/trace.csv" --hours 1
+head -1 "$TMP/trace.csv" | grep -q '^time_s,t_out,t_air,t_mass,t_rad,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh$' && ok || bad "trace header"
+[ "$(wc -l <"$TMP/trace.csv")" -eq 62 ] && ok || bad "trace rows: $(wc -l <"$TMP/trace.csv")"
+cp "$TMP/trace.csv" "$TMP/good.csv"
+expect 2 "" -- "$HB" run "$TMP/typo.json" -o "$TMP/trace.csv"
+cmp -s "$TMP/trace.csv" "$TMP/good.csv" && ok || bad "a failed run replaced the trace"
+ls "$TMP" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok
+expect 0 "" -- "$HB" run -o /dev/null --hours 1
+[ -c /dev/null ] && ok || bad "/dev/null was replaced"
+"$HB" run -o - --hours 1 2>/dev/null | head -1 | grep -q '^time_s,' && ok || bad "-o - to stdout"
+expect 1 "cannot write" -- "$HB" run -o "$TMP/no/such/dir/trace.csv" --hours 1
+mkfifo "$TMP/fifo"
+(cat "$TMP/fifo" >"$TMP/from_fifo" &)
+expect 0 "" -- "$HB" run -o "$TMP/fifo" --hours 1
+sleep 0.2
+[ -p "$TMP/fifo" ] && ok || bad "FIFO was replaced"
+[ "$(wc -l <"$TMP/from_fifo")" -eq 62 ] && ok || bad "FIFO got $(wc -l <"$TMP/from_fifo") lines"
+
+# --- determinism through the CLI ---
+"$HB" run -o "$TMP/a.csv" --seed 7 --hours 4 >/dev/null
+"$HB" run -o "$TMP/b.csv" --seed 7 --hours 4 >/dev/null
+"$HB" run -o "$TMP/c.csv" --seed 8 --hours 4 >/dev/null
+cmp -s "$TMP/a.csv" "$TMP/b.csv" && ok || bad "same seed, different trace"
+cmp -s "$TMP/a.csv" "$TMP/c.csv" && bad "other seed, same trace" || ok
+
+# --- the key reference in docs/scenarios.md is the generated one ---
+"$HB" keys >"$TMP/keys.md"
+sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' "$SRC/docs/scenarios.md" | sed '1d;$d' >"$TMP/doc_keys.md"
+if cmp -s "$TMP/keys.md" "$TMP/doc_keys.md"; then ok; else
+    bad "docs/scenarios.md key table is stale: run 'heatbench keys' and paste it"
+    diff "$TMP/keys.md" "$TMP/doc_keys.md" | head -10
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
