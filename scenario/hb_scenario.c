@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -520,11 +521,28 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
+        /* cJSON's stop position is approximate: it may sit just past the offending token, on
+         * the whitespace after it. Step back to the last character it consumed and quote that
+         * whole line, which is what a person needs to find the mistake. */
+        const char *at = end ? end : text;
+        bool eof = *at == '\0';
+        while (at > text && (*at == '\0' || *at == ' ' || *at == '\t' || *at == '\r' ||
+                             *at == '\n')) {
+            at--;
+        }
         int line;
         int col;
-        hb__line_col(text, end ? end : text, &line, &col);
-        snprintf(err, errlen, "%s:%d:%d: JSON syntax error near '%.12s'", name, line, col,
-                 end && *end ? end : "end of file");
+        hb__line_col(text, at, &line, &col);
+        const char *ls = at;
+        while (ls > text && ls[-1] != '\n') {
+            ls--;
+        }
+        while (*ls == ' ' || *ls == '\t') {
+            ls++;
+        }
+        int n = (int)strcspn(ls, "\r\n");
+        snprintf(err, errlen, "%s:%d:%d: JSON syntax error%s in: %.*s", name, line, col,
+                 eof ? " (unexpected end of file)" : "", n < 80 ? n : 80, ls);
         return HB_ERR_PARSE;
     }
     if (!cJSON_IsObject(root)) {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages heatbench needs to build, test and run. Idempotent: does
+# nothing when they are all present. Needs root (uses sudo when run as a user).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libmosquitto-dev libcunit1-dev
+      gnuplot-nox mosquitto mosquitto-clients python3)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "heatbench: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
