@@ -5,8 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *hb__type_name(const hb_field *f)
-{
+static const char *hb__type_name(const hb_field *f) {
     switch (f->type) {
     case HB_F_NUM:
         return "number";
@@ -26,8 +25,7 @@ static const char *hb__type_name(const hb_field *f)
     return "?";
 }
 
-static void hb__row(const char *path, const hb_field *f, const void *value, void *ud)
-{
+static void hb__row(const char *path, const hb_field *f, const void *value, void *ud) {
     FILE *out = ud;
     char range[160] = "";
     char def[96];
@@ -43,8 +41,8 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
     case HB_F_ENUM: {
         size_t used = 0;
         for (size_t i = 0; f->names[i] && used < sizeof range; i++) {
-            int w = snprintf(range + used, sizeof range - used, "%s%s", i ? " \\| " : "",
-                             f->names[i]);
+            int w =
+                snprintf(range + used, sizeof range - used, "%s%s", i ? " \\| " : "", f->names[i]);
             if (w < 0) {
                 break;
             }
@@ -65,8 +63,7 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
             f->unit ? f->unit : "", range, def, f->doc ? f->doc : "");
 }
 
-int hb_cmd_keys(int argc, char **argv)
-{
+int hb_cmd_keys(int argc, char **argv) {
     if (argc > 1) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
             fputs("usage: heatbench keys\n\nPrints every scenario key with its type, unit, range,"

@@ -28,28 +28,28 @@ static const char hb__run_help[] =
     "exit status: 0 ok, 1 run-time failure (e.g. the trace cannot be written), 2 bad usage or\n"
     "a bad scenario.\n";
 
-static int hb__parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
+static int hb__parse_double(const char *opt, const char *s, double lo, double hi, double *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "heatbench run: %s: expected a number in [%g, %g], got '%s'\n", opt, lo,
-                hi, s);
+        fprintf(stderr, "heatbench run: %s: expected a number in [%g, %g], got '%s'\n", opt, lo, hi,
+                s);
         return -1;
     }
     *out = v;
     return 0;
 }
 
-int hb_cmd_run(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'},   {"controller", required_argument, NULL, 'c'},
-        {"hours", required_argument, NULL, 'H'},  {"output", required_argument, NULL, 'o'},
-        {"trace-interval", required_argument, NULL, 'T'},
-        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+int hb_cmd_run(int argc, char **argv) {
+    static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
+                                         {"controller", required_argument, NULL, 'c'},
+                                         {"hours", required_argument, NULL, 'H'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"trace-interval", required_argument, NULL, 'T'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *seed_s = NULL;
     const char *ctl_s = NULL;
     const char *out_path = NULL;
@@ -197,8 +197,7 @@ int hb_cmd_run(int argc, char **argv)
     return status;
 }
 
-int hb_cmd_check(int argc, char **argv)
-{
+int hb_cmd_check(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs("usage: heatbench check SCENARIO...\n"
               "\n"

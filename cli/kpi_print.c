@@ -4,13 +4,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *hb_algo_name(int algo)
-{
+const char *hb_algo_name(int algo) {
     return algo == HB_ALGO_BANGBANG ? "bangbang" : "pid";
 }
 
-void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k)
-{
+void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     fprintf(out, "scenario          %s (seed %llu, %s, %.1f h)\n", c->name,
             (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
     fprintf(out, "comfort band      %.1f ± %.1f °C, after %.1f h warm-up\n", c->setpoint_c,
@@ -32,8 +30,7 @@ void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k)
 }
 
 /* Rounds to 6 significant decimals so the JSON is stable and readable; NaN becomes null. */
-static void hb__num(cJSON *o, const char *key, double v)
-{
+static void hb__num(cJSON *o, const char *key, double v) {
     if (!isfinite(v)) {
         cJSON_AddNullToObject(o, key);
         return;
@@ -42,8 +39,7 @@ static void hb__num(cJSON *o, const char *key, double v)
     cJSON_AddNumberToObject(o, key, r == 0 ? 0.0 : r);
 }
 
-int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k)
-{
+int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     cJSON *o = cJSON_CreateObject();
     if (!o) {
         return -1;

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void hb__usage(FILE *out)
-{
+static void hb__usage(FILE *out) {
     fputs("usage: heatbench <command> [options]\n"
           "\n"
           "commands:\n"
@@ -18,8 +17,7 @@ static void hb__usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         hb__usage(stderr);
         return HB_EXIT_USAGE;

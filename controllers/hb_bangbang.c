@@ -1,12 +1,10 @@
 #include "hb_bangbang.h"
 
-void hb_bangbang_init(hb_bangbang *b, const hb_bangbang_config *cfg)
-{
+void hb_bangbang_init(hb_bangbang *b, const hb_bangbang_config *cfg) {
     *b = (hb_bangbang){.cfg = *cfg};
 }
 
-double hb_bangbang_update(hb_bangbang *b, double setpoint, double y)
-{
+double hb_bangbang_update(hb_bangbang *b, double setpoint, double y) {
     double half = 0.5 * b->cfg.hysteresis_k;
     if (!b->started) {
         b->on = y < setpoint;

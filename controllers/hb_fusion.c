@@ -19,8 +19,7 @@ struct hb_fusion {
     hb__entry e[];
 };
 
-hb_fusion *hb_fusion_create(const hb_fusion_config *cfg)
-{
+hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
     if (!cfg || cfg->max_sensors < 1 || cfg->max_sensors > HB_FUSION_MAX_SENSORS ||
         !(cfg->stale_s > 0) || !(cfg->outlier_k > 0)) {
         return NULL;
@@ -32,13 +31,11 @@ hb_fusion *hb_fusion_create(const hb_fusion_config *cfg)
     return f;
 }
 
-void hb_fusion_destroy(hb_fusion *f)
-{
+void hb_fusion_destroy(hb_fusion *f) {
     free(f);
 }
 
-int hb_fusion_add(hb_fusion *f, double t, const char *id, double value)
-{
+int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     if (!id || !isfinite(value)) {
         return HB_ERR_RANGE;
     }
@@ -78,16 +75,14 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value)
     return HB_OK;
 }
 
-static int hb__cmp_double(const void *a, const void *b)
-{
+static int hb__cmp_double(const void *a, const void *b) {
     double x = *(const double *)a;
     double y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,
-                       int *n_rejected)
-{
+                       int *n_rejected) {
     double v[HB_FUSION_MAX_SENSORS];
     size_t n = 0;
     for (size_t i = 0; i < f->n; i++) {
@@ -126,7 +121,6 @@ int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_us
     return HB_OK;
 }
 
-size_t hb_fusion_count(const hb_fusion *f)
-{
+size_t hb_fusion_count(const hb_fusion *f) {
     return f->n;
 }

@@ -8,13 +8,12 @@ struct hb_pid {
     hb_pid_config cfg;
     bool primed; /* false until the first update after reset */
     double u0;
-    double i;    /* integral term, % */
-    double d;    /* filtered derivative term, % */
+    double i; /* integral term, % */
+    double d; /* filtered derivative term, % */
     double t_prev, y_prev, r_prev, u_prev;
 };
 
-hb_pid *hb_pid_create(const hb_pid_config *cfg)
-{
+hb_pid *hb_pid_create(const hb_pid_config *cfg) {
     if (!cfg || !(cfg->kp >= 0) || !(cfg->ki >= 0) || !(cfg->kd >= 0) || !(cfg->b >= 0) ||
         !(cfg->b <= 1) || !(cfg->out_max > cfg->out_min) || !(cfg->max_dt_s > 0) ||
         !(cfg->d_filter_n > 0) || !(cfg->tt_h >= 0)) {
@@ -28,25 +27,21 @@ hb_pid *hb_pid_create(const hb_pid_config *cfg)
     return p;
 }
 
-void hb_pid_destroy(hb_pid *p)
-{
+void hb_pid_destroy(hb_pid *p) {
     free(p);
 }
 
-static double hb__clamp(const hb_pid *p, double u)
-{
+static double hb__clamp(const hb_pid *p, double u) {
     return u < p->cfg.out_min ? p->cfg.out_min : (u > p->cfg.out_max ? p->cfg.out_max : u);
 }
 
-void hb_pid_reset(hb_pid *p, double u0)
-{
+void hb_pid_reset(hb_pid *p, double u0) {
     p->primed = false;
     p->u0 = hb__clamp(p, u0);
     p->d = 0.0;
 }
 
-static double hb__tracking_h(const hb_pid_config *c)
-{
+static double hb__tracking_h(const hb_pid_config *c) {
     if (c->tt_h > 0) {
         return c->tt_h;
     }
@@ -58,8 +53,7 @@ static double hb__tracking_h(const hb_pid_config *c)
     return td > 0 ? sqrt(ti * td) : ti;
 }
 
-double hb_pid_update(hb_pid *p, double t, double r, double y)
-{
+double hb_pid_update(hb_pid *p, double t, double r, double y) {
     const hb_pid_config *c = &p->cfg;
     double pterm = c->kp * (c->b * r - y);
     if (!p->primed) {
@@ -105,8 +99,7 @@ double hb_pid_update(hb_pid *p, double t, double r, double y)
     return u;
 }
 
-void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd)
-{
+void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd) {
     if (p->primed) {
         /* Hold the output: move the difference of the proportional terms into the integral. */
         double b = p->cfg.b;
@@ -117,7 +110,6 @@ void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd)
     p->cfg.kd = kd;
 }
 
-double hb_pid_integral(const hb_pid *p)
-{
+double hb_pid_integral(const hb_pid *p) {
     return p->i;
 }

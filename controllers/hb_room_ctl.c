@@ -9,18 +9,17 @@ struct hb_room_ctl {
     hb_fusion *fusion;
     hb_pid *pid;
     hb_bangbang bb;
-    bool updated;      /* at least one update ran */
-    double t_update;   /* time of the last update */
-    double est;        /* filtered estimate, NaN before the first fresh reading */
+    bool updated;    /* at least one update ran */
+    double t_update; /* time of the last update */
+    double est;      /* filtered estimate, NaN before the first fresh reading */
     bool failsafe;
-    int level;         /* latest computed level */
-    bool sent;         /* at least one command published */
+    int level; /* latest computed level */
+    bool sent; /* at least one command published */
     int level_sent;
     double t_sent;
 };
 
-hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg)
-{
+hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     if (!cfg || !(cfg->update_s > 0) || !(cfg->filter_s >= 0) || !(cfg->deadband_pct >= 0) ||
         !(cfg->min_interval_s >= 0) || !(cfg->heartbeat_s > 0) || !isfinite(cfg->setpoint_c) ||
         !(cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100)) {
@@ -44,8 +43,7 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg)
     return c;
 }
 
-void hb_room_ctl_destroy(hb_room_ctl *c)
-{
+void hb_room_ctl_destroy(hb_room_ctl *c) {
     if (c) {
         hb_fusion_destroy(c->fusion);
         hb_pid_destroy(c->pid);
@@ -53,13 +51,11 @@ void hb_room_ctl_destroy(hb_room_ctl *c)
     }
 }
 
-int hb_room_ctl_reading(hb_room_ctl *c, double t, const char *sensor_id, double value)
-{
+int hb_room_ctl_reading(hb_room_ctl *c, double t, const char *sensor_id, double value) {
     return hb_fusion_add(c->fusion, t, sensor_id, value);
 }
 
-static void hb__update(hb_room_ctl *c, double t)
-{
+static void hb__update(hb_room_ctl *c, double t) {
     double raw;
     double dt = c->updated ? t - c->t_update : 0.0;
     c->updated = true;
@@ -95,8 +91,7 @@ static void hb__update(hb_room_ctl *c, double t)
     c->level = l < 0 ? 0 : (l > 100 ? 100 : (int)l);
 }
 
-bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level)
-{
+bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level) {
     /* A small tolerance so a timer that fires a hair early still counts as on time. */
     if (!c->updated || t - c->t_update >= c->cfg.update_s - 1e-6) {
         hb__update(c, t);
@@ -121,22 +116,18 @@ bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level)
     return due;
 }
 
-double hb_room_ctl_estimate(const hb_room_ctl *c)
-{
+double hb_room_ctl_estimate(const hb_room_ctl *c) {
     return c->est;
 }
 
-int hb_room_ctl_level(const hb_room_ctl *c)
-{
+int hb_room_ctl_level(const hb_room_ctl *c) {
     return c->level;
 }
 
-bool hb_room_ctl_failsafe(const hb_room_ctl *c)
-{
+bool hb_room_ctl_failsafe(const hb_room_ctl *c) {
     return c->failsafe;
 }
 
-void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c)
-{
+void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c) {
     c->cfg.setpoint_c = setpoint_c;
 }

@@ -13,8 +13,7 @@ struct hb_engine {
     uint64_t dispatched;
 };
 
-hb_engine *hb_engine_create(double t_start)
-{
+hb_engine *hb_engine_create(double t_start) {
     hb_engine *e = calloc(1, sizeof *e);
     if (!e) {
         return NULL;
@@ -28,27 +27,23 @@ hb_engine *hb_engine_create(double t_start)
     return e;
 }
 
-void hb_engine_destroy(hb_engine *e)
-{
+void hb_engine_destroy(hb_engine *e) {
     if (e) {
         hb_evq_destroy(e->q);
         free(e);
     }
 }
 
-void hb_engine_set_advance(hb_engine *e, hb_advance_fn fn, void *ctx)
-{
+void hb_engine_set_advance(hb_engine *e, hb_advance_fn fn, void *ctx) {
     e->advance = fn;
     e->advance_ctx = ctx;
 }
 
-double hb_engine_now(const hb_engine *e)
-{
+double hb_engine_now(const hb_engine *e) {
     return e->now;
 }
 
-int hb_engine_at(hb_engine *e, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id)
-{
+int hb_engine_at(hb_engine *e, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id) {
     if (!(t >= e->now)) { /* also rejects NaN */
         return HB_ERR_INVAL;
     }
@@ -56,28 +51,24 @@ int hb_engine_at(hb_engine *e, double t, hb_event_fn fn, void *ctx, intptr_t arg
 }
 
 int hb_engine_after(hb_engine *e, double dt, hb_event_fn fn, void *ctx, intptr_t arg,
-                    hb_event_id *id)
-{
+                    hb_event_id *id) {
     if (!(dt >= 0.0)) {
         return HB_ERR_INVAL;
     }
     return hb_engine_at(e, e->now + dt, fn, ctx, arg, id);
 }
 
-int hb_engine_cancel(hb_engine *e, hb_event_id id)
-{
+int hb_engine_cancel(hb_engine *e, hb_event_id id) {
     return hb_evq_cancel(e->q, id);
 }
 
-void hb_engine_fail(hb_engine *e, int err)
-{
+void hb_engine_fail(hb_engine *e, int err) {
     if (e->error == HB_OK) {
         e->error = err;
     }
 }
 
-static int hb__advance(hb_engine *e, double t)
-{
+static int hb__advance(hb_engine *e, double t) {
     if (e->advance && t > e->now) {
         int rc = e->advance(e->advance_ctx, t);
         if (rc != HB_OK) {
@@ -89,8 +80,7 @@ static int hb__advance(hb_engine *e, double t)
     return HB_OK;
 }
 
-int hb_engine_run(hb_engine *e, double t_end)
-{
+int hb_engine_run(hb_engine *e, double t_end) {
     if (!isfinite(t_end) || t_end < e->now) {
         return HB_ERR_INVAL;
     }
@@ -109,7 +99,6 @@ int hb_engine_run(hb_engine *e, double t_end)
     return e->error;
 }
 
-uint64_t hb_engine_dispatched(const hb_engine *e)
-{
+uint64_t hb_engine_dispatched(const hb_engine *e) {
     return e->dispatched;
 }

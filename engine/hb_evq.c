@@ -22,16 +22,15 @@ typedef struct hb__node {
 struct hb_evq {
     hb__slot *slots;
     hb__node *heap;
-    uint32_t n;     /* events in the heap */
-    uint32_t cap;   /* slots allocated */
+    uint32_t n;   /* events in the heap */
+    uint32_t cap; /* slots allocated */
     uint32_t free_head;
     uint64_t next_seq;
 };
 
 #define HB__NONE UINT32_MAX
 
-static int hb__grow(hb_evq *q, uint32_t new_cap)
-{
+static int hb__grow(hb_evq *q, uint32_t new_cap) {
     hb__slot *s = realloc(q->slots, (size_t)new_cap * sizeof *s);
     if (!s) {
         return HB_ERR_NOMEM;
@@ -53,8 +52,7 @@ static int hb__grow(hb_evq *q, uint32_t new_cap)
     return HB_OK;
 }
 
-hb_evq *hb_evq_create(size_t capacity_hint)
-{
+hb_evq *hb_evq_create(size_t capacity_hint) {
     hb_evq *q = calloc(1, sizeof *q);
     if (!q) {
         return NULL;
@@ -68,8 +66,7 @@ hb_evq *hb_evq_create(size_t capacity_hint)
     return q;
 }
 
-void hb_evq_destroy(hb_evq *q)
-{
+void hb_evq_destroy(hb_evq *q) {
     if (q) {
         free(q->slots);
         free(q->heap);
@@ -77,19 +74,16 @@ void hb_evq_destroy(hb_evq *q)
     }
 }
 
-static inline bool hb__less(const hb__node *x, const hb__node *y)
-{
+static inline bool hb__less(const hb__node *x, const hb__node *y) {
     return x->t < y->t || (x->t == y->t && x->seq < y->seq);
 }
 
-static inline void hb__place(hb_evq *q, uint32_t pos, hb__node n)
-{
+static inline void hb__place(hb_evq *q, uint32_t pos, hb__node n) {
     q->heap[pos] = n;
     q->slots[n.slot].heap_pos = pos;
 }
 
-static void hb__sift_up(hb_evq *q, uint32_t pos)
-{
+static void hb__sift_up(hb_evq *q, uint32_t pos) {
     hb__node n = q->heap[pos];
     while (pos > 0) {
         uint32_t parent = (pos - 1) / 2;
@@ -102,8 +96,7 @@ static void hb__sift_up(hb_evq *q, uint32_t pos)
     hb__place(q, pos, n);
 }
 
-static void hb__sift_down(hb_evq *q, uint32_t pos)
-{
+static void hb__sift_down(hb_evq *q, uint32_t pos) {
     hb__node n = q->heap[pos];
     for (;;) {
         uint32_t child = 2 * pos + 1;
@@ -122,13 +115,11 @@ static void hb__sift_down(hb_evq *q, uint32_t pos)
     hb__place(q, pos, n);
 }
 
-static hb_event_id hb__make_id(uint32_t slot, uint32_t gen)
-{
+static hb_event_id hb__make_id(uint32_t slot, uint32_t gen) {
     return ((uint64_t)gen << 32) | (uint64_t)slot;
 }
 
-int hb_evq_push(hb_evq *q, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id)
-{
+int hb_evq_push(hb_evq *q, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id) {
     if (!q || !fn || !isfinite(t)) {
         return HB_ERR_INVAL;
     }
@@ -155,8 +146,7 @@ int hb_evq_push(hb_evq *q, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb
     return HB_OK;
 }
 
-static void hb__release(hb_evq *q, uint32_t slot)
-{
+static void hb__release(hb_evq *q, uint32_t slot) {
     hb__slot *s = &q->slots[slot];
     s->heap_pos = HB__NONE;
     s->gen++;
@@ -167,8 +157,7 @@ static void hb__release(hb_evq *q, uint32_t slot)
     q->free_head = slot;
 }
 
-static void hb__remove_at(hb_evq *q, uint32_t pos)
-{
+static void hb__remove_at(hb_evq *q, uint32_t pos) {
     uint32_t slot = q->heap[pos].slot;
     q->n--;
     if (pos != q->n) {
@@ -183,8 +172,7 @@ static void hb__remove_at(hb_evq *q, uint32_t pos)
     hb__release(q, slot);
 }
 
-int hb_evq_cancel(hb_evq *q, hb_event_id id)
-{
+int hb_evq_cancel(hb_evq *q, hb_event_id id) {
     uint32_t slot = (uint32_t)(id & 0xffffffffu);
     uint32_t gen = (uint32_t)(id >> 32);
     if (!q || id == 0 || slot >= q->cap) {
@@ -198,8 +186,7 @@ int hb_evq_cancel(hb_evq *q, hb_event_id id)
     return HB_OK;
 }
 
-bool hb_evq_pop(hb_evq *q, hb_event_rec *out)
-{
+bool hb_evq_pop(hb_evq *q, hb_event_rec *out) {
     if (!q || q->n == 0) {
         return false;
     }
@@ -208,12 +195,10 @@ bool hb_evq_pop(hb_evq *q, hb_event_rec *out)
     return true;
 }
 
-double hb_evq_peek_time(const hb_evq *q)
-{
+double hb_evq_peek_time(const hb_evq *q) {
     return (q && q->n) ? q->heap[0].t : INFINITY;
 }
 
-size_t hb_evq_size(const hb_evq *q)
-{
+size_t hb_evq_size(const hb_evq *q) {
     return q ? q->n : 0;
 }

@@ -39,8 +39,7 @@ struct hb_sim {
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-static int hb__msg_alloc(hb_sim *s)
-{
+static int hb__msg_alloc(hb_sim *s) {
     if (s->free_msg < 0) {
         int n = s->n_msgs ? s->n_msgs * 2 : 64;
         hb__msg *m = realloc(s->msgs, (size_t)n * sizeof *m);
@@ -59,27 +58,23 @@ static int hb__msg_alloc(hb_sim *s)
     return i;
 }
 
-static void hb__msg_free(hb_sim *s, int i)
-{
+static void hb__msg_free(hb_sim *s, int i) {
     s->msgs[i].next_free = s->free_msg;
     s->free_msg = i;
 }
 
 /* ---- KPIs on the plant grid ---------------------------------------------------------------- */
 
-static double hb__bound_power(const hb_sim *s, const hb_plant_state *st)
-{
+static double hb__bound_power(const hb_sim *s, const hb_plant_state *st) {
     double p = st->ua_total * (s->cfg.setpoint_c - st->t_out) - st->gains_w;
     return p > 0 ? p : 0.0;
 }
 
-static double hb__outside(double t, double lo, double hi)
-{
+static double hb__outside(double t, double lo, double hi) {
     return t < lo ? lo - t : (t > hi ? t - hi : 0.0);
 }
 
-static void hb__kpi_step(hb_sim *s)
-{
+static void hb__kpi_step(hb_sim *s) {
     const hb_plant_state *a = hb_plant_prev(s->plant);
     const hb_plant_state *b = hb_plant_cur(s->plant);
     double dt = b->t - a->t;
@@ -120,8 +115,7 @@ static void hb__kpi_step(hb_sim *s)
 
 /* ---- trace ---------------------------------------------------------------------------------- */
 
-static void hb__trace_header(hb_sim *s)
-{
+static void hb__trace_header(hb_sim *s) {
     FILE *f = s->trace;
     fputs("time_s,t_out,t_air,t_mass,t_rad", f);
     for (size_t i = 0; i < s->cfg.n_sensors; i++) {
@@ -130,8 +124,7 @@ static void hb__trace_header(hb_sim *s)
     fputs(",t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh\n", f);
 }
 
-static void hb__fmt(FILE *f, double v, int prec)
-{
+static void hb__fmt(FILE *f, double v, int prec) {
     if (isnan(v)) {
         fputc(',', f); /* empty field: no value yet */
     } else {
@@ -139,8 +132,7 @@ static void hb__fmt(FILE *f, double v, int prec)
     }
 }
 
-static void hb__trace_row(hb_sim *s)
-{
+static void hb__trace_row(hb_sim *s) {
     const hb_plant_state *st = hb_plant_cur(s->plant);
     FILE *f = s->trace;
     fprintf(f, "%.0f", st->t);
@@ -167,8 +159,7 @@ static void hb__trace_row(hb_sim *s)
 
 /* Advance hook: step the plant until its latest grid point covers T. Inputs for a step are
  * sampled when the step is taken, i.e. after every event up to its start time has run. */
-static int hb__advance(void *ctx, double t)
-{
+static int hb__advance(void *ctx, double t) {
     hb_sim *s = ctx;
     while (hb_plant_time(s->plant) < t) {
         int rc = hb_plant_step(s->plant);
@@ -182,15 +173,13 @@ static int hb__advance(void *ctx, double t)
 
 /* ---- event handlers ------------------------------------------------------------------------ */
 
-static void hb__on_command(void *ctx, double t, intptr_t level)
-{
+static void hb__on_command(void *ctx, double t, intptr_t level) {
     (void)t;
     hb_sim *s = ctx;
     hb_plant_command(s->plant, (double)level);
 }
 
-static void hb__send_command(hb_sim *s, int level)
-{
+static void hb__send_command(hb_sim *s, int level) {
     s->level_cmd = level;
     s->k.actuator_msgs++;
     double delay;
@@ -201,8 +190,7 @@ static void hb__send_command(hb_sim *s, int level)
     }
 }
 
-static void hb__poll(hb_sim *s, double t)
-{
+static void hb__poll(hb_sim *s, double t) {
     int level;
     bool was_fs = hb_room_ctl_failsafe(s->ctl);
     if (hb_room_ctl_poll(s->ctl, t, &level)) {
@@ -216,8 +204,7 @@ static void hb__poll(hb_sim *s, double t)
     }
 }
 
-static void hb__on_reading(void *ctx, double t, intptr_t msg)
-{
+static void hb__on_reading(void *ctx, double t, intptr_t msg) {
     hb_sim *s = ctx;
     const hb__msg *m = &s->msgs[msg];
     hb_room_ctl_reading(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value);
@@ -225,16 +212,14 @@ static void hb__on_reading(void *ctx, double t, intptr_t msg)
     hb__poll(s, t);
 }
 
-static void hb__on_tick(void *ctx, double t, intptr_t arg)
-{
+static void hb__on_tick(void *ctx, double t, intptr_t arg) {
     (void)arg;
     hb_sim *s = ctx;
     hb__poll(s, t);
     hb_engine_at(s->eng, t + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
 }
 
-static void hb__on_sample(void *ctx, double t, intptr_t i)
-{
+static void hb__on_sample(void *ctx, double t, intptr_t i) {
     hb_sim *s = ctx;
     hb_sensor *sn = &s->sensors[i];
     double v;
@@ -257,8 +242,7 @@ static void hb__on_sample(void *ctx, double t, intptr_t i)
     hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
 }
 
-static void hb__on_trace(void *ctx, double t, intptr_t arg)
-{
+static void hb__on_trace(void *ctx, double t, intptr_t arg) {
     hb_sim *s = ctx;
     if (s->trace && s->trace_error == HB_OK) {
         hb__trace_row(s);
@@ -268,11 +252,9 @@ static void hb__on_trace(void *ctx, double t, intptr_t arg)
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
-int hb_sim_create(const hb_sim_config *cfg, hb_sim **out)
-{
+int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     *out = NULL;
-    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) ||
-        !(cfg->trace_interval_s > 0)) {
+    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) || !(cfg->trace_interval_s > 0)) {
         return HB_ERR_INVAL;
     }
     hb_sim *s = calloc(1, sizeof *s);
@@ -321,8 +303,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out)
     return HB_OK;
 }
 
-void hb_sim_destroy(hb_sim *s)
-{
+void hb_sim_destroy(hb_sim *s) {
     if (!s) {
         return;
     }
@@ -338,13 +319,11 @@ void hb_sim_destroy(hb_sim *s)
     free(s);
 }
 
-void hb_sim_set_trace(hb_sim *s, FILE *fp)
-{
+void hb_sim_set_trace(hb_sim *s, FILE *fp) {
     s->trace = fp;
 }
 
-int hb_sim_run(hb_sim *s)
-{
+int hb_sim_run(hb_sim *s) {
     double t0 = s->cfg.plant.t_start_s;
     double t_end = t0 + s->cfg.duration_h * 3600.0;
     if (s->trace) {
@@ -381,12 +360,10 @@ int hb_sim_run(hb_sim *s)
     return s->trace_error;
 }
 
-const hb_kpis *hb_sim_kpis(const hb_sim *s)
-{
+const hb_kpis *hb_sim_kpis(const hb_sim *s) {
     return &s->k;
 }
 
-const hb_plant *hb_sim_plant(const hb_sim *s)
-{
+const hb_plant *hb_sim_plant(const hb_sim *s) {
     return s->plant;
 }

@@ -55,19 +55,19 @@ typedef struct hb_kpis {
     double rmse_k;          /* RMS of air temperature - setpoint after warm-up, K */
     double max_overshoot_k; /* max(air - setpoint, 0) after warm-up */
     double max_undershoot_k;
-    double in_band_pct;     /* time share inside the band after warm-up, % */
-    double mean_t_air_c;    /* after warm-up */
-    double energy_kwh;      /* heat taken from the heating water */
+    double in_band_pct;  /* time share inside the band after warm-up, % */
+    double mean_t_air_c; /* after warm-up */
+    double energy_kwh;   /* heat taken from the heating water */
     double energy_bound_kwh;
-    double energy_ratio;    /* energy / bound; NaN when the bound is 0 */
-    double peak_power_w;    /* largest 15-minute mean of the water heat */
+    double energy_ratio; /* energy / bound; NaN when the bound is 0 */
+    double peak_power_w; /* largest 15-minute mean of the water heat */
     double valve_travel_pct;
-    long actuator_msgs;     /* commands the controller published */
+    long actuator_msgs; /* commands the controller published */
     long commands_lost;
     long readings_published;
     long readings_lost;
-    double failsafe_h;      /* time the controller spent in fail-safe */
-    double balance_error;   /* |in - out - stored| / in over the run */
+    double failsafe_h;    /* time the controller spent in fail-safe */
+    double balance_error; /* |in - out - stored| / in over the run */
     uint64_t events;
 } hb_kpis;
 

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void hb__sensor(hb_sensor_config *s, int n, double offset, double bias)
-{
+static void hb__sensor(hb_sensor_config *s, int n, double offset, double bias) {
     memset(s, 0, sizeof *s);
     snprintf(s->id, sizeof s->id, "sensor-%d", n);
     s->offset_k = offset;
@@ -24,8 +23,7 @@ static void hb__sensor(hb_sensor_config *s, int n, double offset, double bias)
     s->max_silence_s = 300.0;
 }
 
-void hb_sim_config_default(hb_sim_config *c)
-{
+void hb_sim_config_default(hb_sim_config *c) {
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "default");
     c->duration_h = 24.0;
@@ -117,8 +115,7 @@ void hb_sim_config_default(hb_sim_config *c)
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};
 }
 
-void hb_sim_config_free(hb_sim_config *c)
-{
+void hb_sim_config_free(hb_sim_config *c) {
     free(c->owned);
     c->owned = NULL;
     c->weather.csv_h = c->weather.csv_t_c = c->weather.csv_solar = NULL;

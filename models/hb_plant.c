@@ -31,19 +31,19 @@ typedef struct hb__inputs {
 
 struct hb_plant {
     hb_plant_config cfg;
-    int k;                      /* radiator segments */
-    int nx;                     /* used state entries */
-    int ie;                     /* index of the first energy quadrature */
-    double c_a, c_m, c_seg;     /* J/K */
+    int k;                              /* radiator segments */
+    int nx;                             /* used state entries */
+    int ie;                             /* index of the first energy quadrature */
+    double c_a, c_m, c_seg;             /* J/K */
     double inv_c_a, inv_c_m, inv_c_seg; /* multiplications in the RHS, not divisions */
-    double h_am, h_ao, h_mo;    /* W/K */
-    double mcp_nom;             /* W/K at nominal flow */
-    double q_seg;               /* Q50 / K */
+    double h_am, h_ao, h_mo;            /* W/K */
+    double mcp_nom;                     /* W/K at nominal flow */
+    double q_seg;                       /* Q50 / K */
     double n, inv_dt_ref, dt_ref;
-    double solar_area;          /* window area * g, m² */
+    double solar_area; /* window area * g, m² */
     int nsub;
     double hsub;
-    long steps;                 /* grid steps taken: t = t_start + steps * h, no drift */
+    long steps; /* grid steps taken: t = t_start + steps * h, no drift */
     hb_actuator act;
     hb__inputs lin; /* emission linearised at the latest grid point, weather there */
     double x[HB__NX];
@@ -52,8 +52,7 @@ struct hb_plant {
 
 /* Emission of one segment at excess temperature DT over the room air. Odd in DT so a radiator
  * colder than the room (solar gains, closed valve) takes heat back instead of emitting. */
-static inline double hb__emit(const hb_plant *p, double dt)
-{
+static inline double hb__emit(const hb_plant *p, double dt) {
     double a = fabs(dt) * p->inv_dt_ref;
     if (a == 0.0) {
         return 0.0;
@@ -62,8 +61,7 @@ static inline double hb__emit(const hb_plant *p, double dt)
     return dt < 0 ? -q : q;
 }
 
-static double hb__window_ua(const hb_room_config *r, double t_s)
-{
+static double hb__window_ua(const hb_room_config *r, double t_s) {
     double ua = 0.0;
     double h = t_s / 3600.0;
     for (size_t i = 0; i < r->n_windows; i++) {
@@ -75,8 +73,7 @@ static double hb__window_ua(const hb_room_config *r, double t_s)
     return ua;
 }
 
-static double hb__internal_gains(const hb_room_config *r, double t_s)
-{
+static double hb__internal_gains(const hb_room_config *r, double t_s) {
     double h = fmod(t_s / 3600.0, 24.0);
     double q = r->base_gains_w;
     for (size_t i = 0; i < r->n_gains; i++) {
@@ -90,8 +87,7 @@ static double hb__internal_gains(const hb_room_config *r, double t_s)
     return q;
 }
 
-static double hb__supply(const hb_radiator_config *r, double t_out)
-{
+static double hb__supply(const hb_radiator_config *r, double t_out) {
     if (r->supply_mode == HB_SUPPLY_FIXED) {
         return r->supply_c;
     }
@@ -101,8 +97,8 @@ static double hb__supply(const hb_radiator_config *r, double t_out)
 
 /* Right-hand side at RK stage time STAGE (0 start, 1 middle, 2 end) for state X under the held
  * inputs U. */
-static void hb__rhs(const hb_plant *p, int stage, const double *x, const hb__inputs *u, double *dx)
-{
+static void hb__rhs(const hb_plant *p, int stage, const double *x, const hb__inputs *u,
+                    double *dx) {
     const hb_room_config *rc = &p->cfg.room;
     double t_o = u->t_o[stage];
     double q_sol = u->q_sol[stage];
@@ -124,14 +120,13 @@ static void hb__rhs(const hb_plant *p, int stage, const double *x, const hb__inp
     double q_air_gain = u->q_internal + (q_sol - q_sol_m);
     dx[HB__TA] = (p->h_am * (tm - ta) + h_direct * (t_o - ta) + q_rad + q_air_gain) * p->inv_c_a;
     dx[HB__TM] = (p->h_am * (ta - tm) + p->h_mo * (t_o - tm) + q_sol_m) * p->inv_c_m;
-    dx[p->ie + 0] = u->flow_wk * (u->t_supply - t_ret);                 /* heat from water */
-    dx[p->ie + 1] = h_direct * (ta - t_o) + p->h_mo * (tm - t_o);       /* loss to outdoors */
-    dx[p->ie + 2] = u->q_internal + q_sol;                              /* gains */
-    dx[p->ie + 3] = q_rad;                                              /* emission */
+    dx[p->ie + 0] = u->flow_wk * (u->t_supply - t_ret);           /* heat from water */
+    dx[p->ie + 1] = h_direct * (ta - t_o) + p->h_mo * (tm - t_o); /* loss to outdoors */
+    dx[p->ie + 2] = u->q_internal + q_sol;                        /* gains */
+    dx[p->ie + 3] = q_rad;                                        /* emission */
 }
 
-static void hb__rk4(const hb_plant *p, double h, double *x, const hb__inputs *u)
-{
+static void hb__rk4(const hb_plant *p, double h, double *x, const hb__inputs *u) {
     double k1[HB__NX] = {0}, k2[HB__NX] = {0}, k3[HB__NX] = {0}, k4[HB__NX] = {0};
     double y[HB__NX] = {0};
     int nx = p->nx;
@@ -160,15 +155,13 @@ typedef struct hb__seg_eq {
     double flow_wk, t_prev, t_room;
 } hb__seg_eq;
 
-static double hb__seg_residual(double tk, void *params)
-{
+static double hb__seg_residual(double tk, void *params) {
     const hb__seg_eq *e = params;
     return e->flow_wk * (e->t_prev - tk) - hb__emit(e->p, tk - e->t_room);
 }
 
 /* Root of a monotone function on [lo, hi] with GSL's Brent solver. */
-static double hb__brent(double (*f)(double, void *), void *params, double lo, double hi)
-{
+static double hb__brent(double (*f)(double, void *), void *params, double lo, double hi) {
     gsl_function fn = {.function = f, .params = params};
     double flo = f(lo, params);
     double fhi = f(hi, params);
@@ -201,8 +194,7 @@ static double hb__brent(double (*f)(double, void *), void *params, double lo, do
 
 /* Steady-state segment temperatures for a given supply, room and flow; returns total output. */
 static double hb__steady_profile(const hb_plant *p, double t_supply, double t_room, double flow,
-                                 double *t_seg)
-{
+                                 double *t_seg) {
     hb__seg_eq e = {.p = p, .flow_wk = flow * p->mcp_nom, .t_prev = t_supply, .t_room = t_room};
     double total = 0.0;
     for (int i = 0; i < p->k; i++) {
@@ -221,28 +213,24 @@ static double hb__steady_profile(const hb_plant *p, double t_supply, double t_ro
     return total;
 }
 
-static double hb__calib_residual(double dt_ref, void *params)
-{
+static double hb__calib_residual(double dt_ref, void *params) {
     hb_plant *p = params;
     p->dt_ref = dt_ref;
     p->inv_dt_ref = 1.0 / dt_ref;
     return hb__steady_profile(p, HB__NOM_SUPPLY, HB__NOM_ROOM, 1.0, NULL) - p->cfg.radiator.q50_w;
 }
 
-double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_room, double flow)
-{
+double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_room, double flow) {
     return hb__steady_profile(p, t_supply, t_room, flow, NULL);
 }
 
-double hb_radiator_dt_ref(const hb_plant *p)
-{
+double hb_radiator_dt_ref(const hb_plant *p) {
     return p->dt_ref;
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-static int hb__validate(const hb_plant_config *c)
-{
+static int hb__validate(const hb_plant_config *c) {
     const hb_room_config *r = &c->room;
     const hb_radiator_config *d = &c->radiator;
     if (!c->weather || !(c->step_s > 0) || !(r->ua_w_per_k > 0) || !(r->air_capacity_j_per_k > 0) ||
@@ -261,8 +249,7 @@ static int hb__validate(const hb_plant_config *c)
 }
 
 /* Emission of every segment of state X and its slope, the linearisation one step uses. */
-static void hb__linearise(const hb_plant *p, const double *x, hb__inputs *u)
-{
+static void hb__linearise(const hb_plant *p, const double *x, hb__inputs *u) {
     double ta = x[HB__TA];
     for (int i = 0; i < p->k; i++) {
         double dt = x[HB__TR + i] - ta;
@@ -280,8 +267,7 @@ static void hb__linearise(const hb_plant *p, const double *x, hb__inputs *u)
 
 /* Records the grid point at T; the emission and the weather computed here are reused as the
  * start of the next step. */
-static void hb__sample(hb_plant *p, hb_plant_state *s, double t, double t_out, double q_sol)
-{
+static void hb__sample(hb_plant *p, hb_plant_state *s, double t, double t_out, double q_sol) {
     const double *x = p->x;
     hb__linearise(p, x, &p->lin);
     p->lin.t_o[0] = t_out;
@@ -309,8 +295,7 @@ static void hb__sample(hb_plant *p, hb_plant_state *s, double t, double t_out, d
     s->gains_w = hb__internal_gains(&p->cfg.room, t) + q_sol;
 }
 
-int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
-{
+int hb_plant_create(const hb_plant_config *cfg, hb_plant **out) {
     *out = NULL;
     int rc = hb__validate(cfg);
     if (rc != HB_OK) {
@@ -386,18 +371,15 @@ int hb_plant_create(const hb_plant_config *cfg, hb_plant **out)
     return HB_OK;
 }
 
-void hb_plant_destroy(hb_plant *p)
-{
+void hb_plant_destroy(hb_plant *p) {
     free(p);
 }
 
-double hb_plant_time(const hb_plant *p)
-{
+double hb_plant_time(const hb_plant *p) {
     return p->cur.t;
 }
 
-int hb_plant_step(hb_plant *p)
-{
+int hb_plant_step(hb_plant *p) {
     double t = p->cur.t;
     double h = p->cfg.step_s;
     const hb_room_config *r = &p->cfg.room;
@@ -430,18 +412,15 @@ int hb_plant_step(hb_plant *p)
     return HB_OK;
 }
 
-const hb_plant_state *hb_plant_prev(const hb_plant *p)
-{
+const hb_plant_state *hb_plant_prev(const hb_plant *p) {
     return &p->prev;
 }
 
-const hb_plant_state *hb_plant_cur(const hb_plant *p)
-{
+const hb_plant_state *hb_plant_cur(const hb_plant *p) {
     return &p->cur;
 }
 
-double hb_plant_air_at(const hb_plant *p, double t)
-{
+double hb_plant_air_at(const hb_plant *p, double t) {
     double span = p->cur.t - p->prev.t;
     if (span <= 0 || t >= p->cur.t) {
         return p->cur.t_air;
@@ -453,17 +432,14 @@ double hb_plant_air_at(const hb_plant *p, double t)
     return p->prev.t_air + f * (p->cur.t_air - p->prev.t_air);
 }
 
-void hb_plant_command(hb_plant *p, double level_pct)
-{
+void hb_plant_command(hb_plant *p, double level_pct) {
     hb_actuator_command(&p->act, &p->cfg.valve, level_pct);
 }
 
-double hb_plant_travel(const hb_plant *p)
-{
+double hb_plant_travel(const hb_plant *p) {
     return p->act.travel;
 }
 
-double hb_plant_substep(const hb_plant *p)
-{
+double hb_plant_substep(const hb_plant *p) {
     return p->hsub;
 }

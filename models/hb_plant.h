@@ -63,16 +63,16 @@ typedef struct hb_room_config {
 enum hb_supply_mode { HB_SUPPLY_FIXED, HB_SUPPLY_CURVE };
 
 typedef struct hb_radiator_config {
-    double q50_w;             /* nominal output at 75/65/20 °C, W */
-    double exponent;          /* EN 442 n */
-    double capacity_j_per_k;  /* water + steel, J/K */
-    int segments;             /* K, 1..HB_MAX_RAD_SEGMENTS */
+    double q50_w;            /* nominal output at 75/65/20 °C, W */
+    double exponent;         /* EN 442 n */
+    double capacity_j_per_k; /* water + steel, J/K */
+    int segments;            /* K, 1..HB_MAX_RAD_SEGMENTS */
     enum hb_supply_mode supply_mode;
-    double supply_c;          /* fixed supply temperature, °C */
-    double curve_slope;       /* heating curve: T_s = curve_base_c + slope (20 - T_out), K/K */
-    double curve_base_c;      /* °C at 20 °C outdoors */
-    double curve_min_c;       /* clamp, °C */
-    double curve_max_c;       /* clamp, °C */
+    double supply_c;     /* fixed supply temperature, °C */
+    double curve_slope;  /* heating curve: T_s = curve_base_c + slope (20 - T_out), K/K */
+    double curve_base_c; /* °C at 20 °C outdoors */
+    double curve_min_c;  /* clamp, °C */
+    double curve_max_c;  /* clamp, °C */
 } hb_radiator_config;
 
 typedef struct hb_plant_config {

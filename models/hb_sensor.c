@@ -6,8 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
-int hb_sensor_init(hb_sensor *s, const hb_sensor_config *cfg, unsigned long long seed)
-{
+int hb_sensor_init(hb_sensor *s, const hb_sensor_config *cfg, unsigned long long seed) {
     char name[HB_SENSOR_ID_MAX + 16];
     *s = (hb_sensor){.cfg = cfg, .t_last_report = -INFINITY};
     snprintf(name, sizeof name, "%s/noise", cfg->id);
@@ -21,8 +20,7 @@ int hb_sensor_init(hb_sensor *s, const hb_sensor_config *cfg, unsigned long long
     return HB_OK;
 }
 
-void hb_sensor_free(hb_sensor *s)
-{
+void hb_sensor_free(hb_sensor *s) {
     if (s->noise) {
         gsl_rng_free(s->noise);
     }
@@ -35,8 +33,7 @@ void hb_sensor_free(hb_sensor *s)
 /* Exact response of a first-order lag to an input that ramps linearly from X0 to X1 over DT:
  * y(s) = x(s) - r tau + (y0 - x0 + r tau) e^{-s/tau}, r = (x1 - x0)/dt. Exact for any sample
  * spacing, so jittered or sparse samples need no sub-stepping. */
-static double hb__lag(double y0, double x0, double x1, double dt, double tau)
-{
+static double hb__lag(double y0, double x0, double x1, double dt, double tau) {
     if (tau <= 0.0 || dt <= 0.0) {
         return tau <= 0.0 ? x1 : y0;
     }
@@ -44,8 +41,7 @@ static double hb__lag(double y0, double x0, double x1, double dt, double tau)
     return x1 - rt + (y0 - x0 + rt) * exp(-dt / tau);
 }
 
-bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value)
-{
+bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value) {
     const hb_sensor_config *c = s->cfg;
     double x = t_air + c->offset_k;
     if (!s->started) {
@@ -100,8 +96,7 @@ bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value)
     return report;
 }
 
-double hb_sensor_next_delay(hb_sensor *s)
-{
+double hb_sensor_next_delay(hb_sensor *s) {
     const hb_sensor_config *c = s->cfg;
     double d = c->period_s;
     if (c->jitter_s > 0) {

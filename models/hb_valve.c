@@ -2,8 +2,7 @@
 
 #include <math.h>
 
-double hb_valve_flow(const hb_valve_config *v, double pos_pct)
-{
+double hb_valve_flow(const hb_valve_config *v, double pos_pct) {
     double y = pos_pct / 100.0;
     if (y <= 0.0) {
         return 0.0;
@@ -11,8 +10,8 @@ double hb_valve_flow(const hb_valve_config *v, double pos_pct)
     if (y > 1.0) {
         y = 1.0;
     }
-    double phi = (v->characteristic == HB_VALVE_EQUAL_PERCENTAGE) ? pow(v->rangeability, y - 1.0)
-                                                                 : y;
+    double phi =
+        (v->characteristic == HB_VALVE_EQUAL_PERCENTAGE) ? pow(v->rangeability, y - 1.0) : y;
     double n = v->authority;
     if (n >= 1.0) {
         return phi;
@@ -22,8 +21,7 @@ double hb_valve_flow(const hb_valve_config *v, double pos_pct)
     return 1.0 / sqrt(n / (phi * phi) + 1.0 - n);
 }
 
-void hb_actuator_command(hb_actuator *a, const hb_valve_config *v, double level_pct)
-{
+void hb_actuator_command(hb_actuator *a, const hb_valve_config *v, double level_pct) {
     double l = level_pct < 0 ? 0 : (level_pct > 100 ? 100 : level_pct);
     /* Fully closed and fully open are always honoured: a deadband must not leave a valve
      * cracked open at 1 % when the controller asked for 0. */
@@ -33,8 +31,7 @@ void hb_actuator_command(hb_actuator *a, const hb_valve_config *v, double level_
     a->target = l;
 }
 
-void hb_actuator_move(hb_actuator *a, const hb_valve_config *v, double dt)
-{
+void hb_actuator_move(hb_actuator *a, const hb_valve_config *v, double dt) {
     double diff = a->target - a->pos;
     if (diff == 0.0) {
         return;

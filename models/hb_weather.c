@@ -10,16 +10,14 @@ static const double hb__ashrae_m[24] = {0.87, 0.92, 0.96, 0.99, 1.00, 0.98, 0.93
                                         0.71, 0.56, 0.39, 0.23, 0.11, 0.03, 0.00, 0.03,
                                         0.10, 0.21, 0.34, 0.47, 0.58, 0.68, 0.76, 0.82};
 
-static double hb__hour_of_day(double t_s)
-{
+static double hb__hour_of_day(double t_s) {
     double h = fmod(t_s / 3600.0, 24.0);
     return h < 0 ? h + 24.0 : h;
 }
 
 /* Linear interpolation in a series held constant beyond its ends. Binary search, so a long
  * EPW-sized series costs log2(8760) ~ 13 comparisons per call. */
-static double hb__interp(const double *x, const double *y, size_t n, double at)
-{
+static double hb__interp(const double *x, const double *y, size_t n, double at) {
     if (n == 0) {
         return 0.0;
     }
@@ -43,8 +41,7 @@ static double hb__interp(const double *x, const double *y, size_t n, double at)
     return y[lo] + f * (y[hi] - y[lo]);
 }
 
-double hb_weather_t_out(const hb_weather_config *w, double t_s)
-{
+double hb_weather_t_out(const hb_weather_config *w, double t_s) {
     switch (w->kind) {
     case HB_WEATHER_CONSTANT:
         return w->constant_c;
@@ -71,8 +68,7 @@ double hb_weather_t_out(const hb_weather_config *w, double t_s)
     return w->constant_c;
 }
 
-double hb_weather_solar(const hb_weather_config *w, double t_s)
-{
+double hb_weather_solar(const hb_weather_config *w, double t_s) {
     if (w->kind == HB_WEATHER_CSV && w->csv_solar) {
         double s = hb__interp(w->csv_h, w->csv_solar, w->csv_n, t_s / 3600.0);
         return s > 0 ? s : 0.0;

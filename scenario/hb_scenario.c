@@ -11,34 +11,49 @@
 
 #define HB__MAX_FILE (16u << 20) /* a scenario bigger than 16 MiB is not a scenario */
 
-/* Field table helpers: closed range [lo, hi]; the _GT variants exclude lo. */
-#define NUM(k, st, m, lo, hi, u, d)                                                              \
-    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi, .unit = u,     \
-     .doc = d}
-#define NUM_GT(k, st, m, lo, hi, u, d)                                                           \
-    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,                \
-     .min_open = true, .unit = u, .doc = d}
-#define NUM_S(k, st, m, lo, hi, sc, u, d)                                                        \
-    {.key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,                \
-     .min_open = true, .scale = sc, .unit = u, .doc = d}
-#define INT(k, st, m, lo, hi, d)                                                                 \
-    {.key = k, .type = HB_F_INT, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d}
-#define SIZE(k, st, m, lo, hi, d)                                                                \
-    {.key = k, .type = HB_F_SIZE, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d}
-#define STR(k, st, m, minlen, d)                                                                 \
-    {.key = k, .type = HB_F_STR, .offset = offsetof(st, m), .min = minlen,                       \
-     .str_size = sizeof(((st *)0)->m), .doc = d}
-#define ENUM(k, st, m, names_, d)                                                                \
-    {.key = k, .type = HB_F_ENUM, .offset = offsetof(st, m), .names = names_, .doc = d}
-#define OBJ(k, st, m, sub_, d)                                                                   \
-    {.key = k, .type = HB_F_OBJ, .offset = offsetof(st, m), .sub = &sub_, .doc = d}
-#define ARR(k, st, m, cnt, sub_, minn, def, d)                                                   \
-    {.key = k, .type = HB_F_ARRAY, .offset = offsetof(st, m), .sub = &sub_, .min = minn,         \
-     .elem_size = sizeof(((st *)0)->m[0]), .count_offset = offsetof(st, cnt),                    \
-     .max_count = sizeof(((st *)0)->m) / sizeof(((st *)0)->m[0]), .elem_default = def, .doc = d}
+/* Field table helpers: closed range [lo, hi]; the _GT variants exclude lo. The member
+ * arguments are designators inside offsetof/sizeof and cannot be parenthesised. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define NUM(k, st, m, lo, hi, u, d)                                                                \
+    {                                                                                              \
+        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi, .unit = u,    \
+        .doc = d                                                                                   \
+    }
+#define NUM_GT(k, st, m, lo, hi, u, d)                                                             \
+    {                                                                                              \
+        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,               \
+        .min_open = true, .unit = u, .doc = d                                                      \
+    }
+#define NUM_S(k, st, m, lo, hi, sc, u, d)                                                          \
+    {                                                                                              \
+        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,               \
+        .min_open = true, .scale = sc, .unit = u, .doc = d                                         \
+    }
+#define INT(k, st, m, lo, hi, d)                                                                   \
+    { .key = k, .type = HB_F_INT, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d }
+#define SIZE(k, st, m, lo, hi, d)                                                                  \
+    { .key = k, .type = HB_F_SIZE, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d }
+#define STR(k, st, m, minlen, d)                                                                   \
+    {                                                                                              \
+        .key = k, .type = HB_F_STR, .offset = offsetof(st, m), .min = minlen,                      \
+        .str_size = sizeof(((st *)0)->m), .doc = d                                                 \
+    }
+#define ENUM(k, st, m, names_, d)                                                                  \
+    { .key = k, .type = HB_F_ENUM, .offset = offsetof(st, m), .names = names_, .doc = d }
+#define OBJ(k, st, m, sub_, d)                                                                     \
+    { .key = k, .type = HB_F_OBJ, .offset = offsetof(st, m), .sub = &sub_, .doc = d }
+#define ARR(k, st, m, cnt, sub_, minn, def, d)                                                     \
+    {                                                                                              \
+        .key = k, .type = HB_F_ARRAY, .offset = offsetof(st, m), .sub = &sub_, .min = minn,        \
+        .elem_size = sizeof(((st *)0)->m[0]), .count_offset = offsetof(st, cnt),                   \
+        .max_count = sizeof(((st *)0)->m) / sizeof(((st *)0)->m[0]), .elem_default = def, .doc = d \
+    }
 /* An object whose keys are described relative to the enclosing struct. */
-#define OBJ0(k, sub_, d) {.key = k, .type = HB_F_OBJ, .offset = 0, .sub = &sub_, .doc = d}
-#define SCHEMA(arr) {arr, sizeof arr / sizeof arr[0]}
+#define OBJ0(k, sub_, d)                                                                           \
+    { .key = k, .type = HB_F_OBJ, .offset = 0, .sub = &sub_, .doc = d }
+#define SCHEMA(arr)                                                                                \
+    { arr, sizeof arr / sizeof arr[0] }
+// NOLINTEND(bugprone-macro-parentheses)
 
 static const char *const weather_kinds[] = {"constant", "design-day", "sine", "csv", NULL};
 static const char *const supply_modes[] = {"fixed", "curve", NULL};
@@ -49,12 +64,17 @@ static const char *const algos[] = {"pid", "bangbang", NULL};
 /* ---- weather ---- */
 static const hb_field weather_fields[] = {
     ENUM("model", hb_sim_config, weather.kind, weather_kinds, "outdoor temperature profile"),
-    NUM("constant_c", hb_sim_config, weather.constant_c, -60, 60, "°C", "temperature of model constant"),
-    NUM("t_min_c", hb_sim_config, weather.t_min_c, -60, 60, "°C", "daily minimum (design-day, sine)"),
-    NUM("t_max_c", hb_sim_config, weather.t_max_c, -60, 60, "°C", "daily maximum (design-day, sine)"),
+    NUM("constant_c", hb_sim_config, weather.constant_c, -60, 60, "°C",
+        "temperature of model constant"),
+    NUM("t_min_c", hb_sim_config, weather.t_min_c, -60, 60, "°C",
+        "daily minimum (design-day, sine)"),
+    NUM("t_max_c", hb_sim_config, weather.t_max_c, -60, 60, "°C",
+        "daily maximum (design-day, sine)"),
     NUM("min_hour", hb_sim_config, weather.min_hour, 0, 24, "h", "hour of the minimum (sine)"),
-    STR("csv_file", hb_sim_config, weather_csv, 1, "series for model csv: time_h,t_out_c[,solar_w_m2]"),
-    NUM("solar_peak_w_m2", hb_sim_config, weather.solar_peak_w_m2, 0, 1200, "W/m²", "peak irradiance on the window"),
+    STR("csv_file", hb_sim_config, weather_csv, 1,
+        "series for model csv: time_h,t_out_c[,solar_w_m2]"),
+    NUM("solar_peak_w_m2", hb_sim_config, weather.solar_peak_w_m2, 0, 1200, "W/m²",
+        "peak irradiance on the window"),
     NUM("sunrise_h", hb_sim_config, weather.sunrise_h, 0, 24, "h", "sunrise"),
     NUM("sunset_h", hb_sim_config, weather.sunset_h, 0, 24, "h", "sunset"),
 };
@@ -63,28 +83,39 @@ static const hb_schema weather_schema = SCHEMA(weather_fields);
 /* ---- room ---- */
 static const hb_field gain_fields[] = {
     NUM("from_h", hb_gain_period, from_h, 0, 24, "h", "start, hour of day"),
-    NUM("to_h", hb_gain_period, to_h, 0, 24, "h", "end, hour of day (before from_h: wraps midnight)"),
+    NUM("to_h", hb_gain_period, to_h, 0, 24, "h",
+        "end, hour of day (before from_h: wraps midnight)"),
     NUM("watts", hb_gain_period, watts, -5000, 5000, "W", "internal gain while active"),
 };
 static const hb_schema gain_schema = SCHEMA(gain_fields);
 static const hb_field window_fields[] = {
     NUM("at_h", hb_window_event, at_h, 0, 8760, "h", "opening time since start"),
     NUM_GT("duration_min", hb_window_event, duration_min, 0, 1440, "min", "how long it stays open"),
-    NUM("ua_w_per_k", hb_window_event, ua_w_per_k, 0, 2000, "W/K", "extra air-to-outdoor conductance while open"),
+    NUM("ua_w_per_k", hb_window_event, ua_w_per_k, 0, 2000, "W/K",
+        "extra air-to-outdoor conductance while open"),
 };
 static const hb_schema window_schema = SCHEMA(window_fields);
 static const hb_field room_fields[] = {
-    NUM_GT("ua_w_per_k", hb_room_config, ua_w_per_k, 0, 2000, "W/K", "steady-state heat loss coefficient"),
-    NUM("direct_share", hb_room_config, direct_share, 0, 0.95, "", "share of UA straight from the air (glazing, infiltration)"),
-    NUM_S("air_capacity_kj_per_k", hb_room_config, air_capacity_j_per_k, 1, 1e5, 1e3, "kJ/K", "air and furniture"),
-    NUM_S("mass_capacity_kj_per_k", hb_room_config, mass_capacity_j_per_k, 1, 1e6, 1e3, "kJ/K", "walls, floor, ceiling"),
-    NUM_GT("air_mass_w_per_k", hb_room_config, air_mass_w_per_k, 0, 1e5, "W/K", "air-to-mass conductance"),
-    NUM("window_area_m2", hb_room_config, window_area_m2, 0, 100, "m²", "glazing that lets the sun in"),
+    NUM_GT("ua_w_per_k", hb_room_config, ua_w_per_k, 0, 2000, "W/K",
+           "steady-state heat loss coefficient"),
+    NUM("direct_share", hb_room_config, direct_share, 0, 0.95, "",
+        "share of UA straight from the air (glazing, infiltration)"),
+    NUM_S("air_capacity_kj_per_k", hb_room_config, air_capacity_j_per_k, 1, 1e5, 1e3, "kJ/K",
+          "air and furniture"),
+    NUM_S("mass_capacity_kj_per_k", hb_room_config, mass_capacity_j_per_k, 1, 1e6, 1e3, "kJ/K",
+          "walls, floor, ceiling"),
+    NUM_GT("air_mass_w_per_k", hb_room_config, air_mass_w_per_k, 0, 1e5, "W/K",
+           "air-to-mass conductance"),
+    NUM("window_area_m2", hb_room_config, window_area_m2, 0, 100, "m²",
+        "glazing that lets the sun in"),
     NUM("solar_g", hb_room_config, solar_g, 0, 1, "", "solar energy transmittance of the glazing"),
-    NUM("solar_to_mass", hb_room_config, solar_to_mass, 0, 1, "", "share of solar gain absorbed by the mass"),
+    NUM("solar_to_mass", hb_room_config, solar_to_mass, 0, 1, "",
+        "share of solar gain absorbed by the mass"),
     NUM("base_gains_w", hb_room_config, base_gains_w, -5000, 5000, "W", "constant internal gains"),
-    ARR("gains", hb_room_config, gains, n_gains, gain_schema, 0, NULL, "daily internal gain periods"),
-    ARR("windows", hb_room_config, windows, n_windows, window_schema, 0, NULL, "window-open events"),
+    ARR("gains", hb_room_config, gains, n_gains, gain_schema, 0, NULL,
+        "daily internal gain periods"),
+    ARR("windows", hb_room_config, windows, n_windows, window_schema, 0, NULL,
+        "window-open events"),
 };
 static const hb_schema room_schema = SCHEMA(room_fields);
 
@@ -92,27 +123,36 @@ static const hb_schema room_schema = SCHEMA(room_fields);
 static const hb_field radiator_fields[] = {
     NUM_GT("q50_w", hb_radiator_config, q50_w, 0, 20000, "W", "EN 442 output at 75/65/20 °C"),
     NUM("exponent", hb_radiator_config, exponent, 1.0, 2.0, "", "EN 442 exponent n"),
-    NUM_S("capacity_kj_per_k", hb_radiator_config, capacity_j_per_k, 0, 1e4, 1e3, "kJ/K", "water and steel (default 37.5 J/K per W of q50_w)"),
-    INT("segments", hb_radiator_config, segments, 1, HB_MAX_RAD_SEGMENTS, "radiator discretisation"),
-    ENUM("supply", hb_radiator_config, supply_mode, supply_modes, "supply temperature: fixed or heating curve"),
+    NUM_S("capacity_kj_per_k", hb_radiator_config, capacity_j_per_k, 0, 1e4, 1e3, "kJ/K",
+          "water and steel (default 37.5 J/K per W of q50_w)"),
+    INT("segments", hb_radiator_config, segments, 1, HB_MAX_RAD_SEGMENTS,
+        "radiator discretisation"),
+    ENUM("supply", hb_radiator_config, supply_mode, supply_modes,
+         "supply temperature: fixed or heating curve"),
     NUM("supply_c", hb_radiator_config, supply_c, 20, 95, "°C", "fixed supply temperature"),
     NUM("curve_slope", hb_radiator_config, curve_slope, 0, 5, "K/K", "heating curve slope"),
-    NUM("curve_base_c", hb_radiator_config, curve_base_c, 10, 95, "°C", "heating curve at 20 °C outdoors"),
+    NUM("curve_base_c", hb_radiator_config, curve_base_c, 10, 95, "°C",
+        "heating curve at 20 °C outdoors"),
     NUM("curve_min_c", hb_radiator_config, curve_min_c, 10, 95, "°C", "heating curve lower clamp"),
     NUM("curve_max_c", hb_radiator_config, curve_max_c, 10, 95, "°C", "heating curve upper clamp"),
 };
 static const hb_schema radiator_schema = SCHEMA(radiator_fields);
 static const hb_field valve_fields[] = {
-    ENUM("characteristic", hb_valve_config, characteristic, valve_chars, "inherent flow characteristic"),
-    NUM_GT("rangeability", hb_valve_config, rangeability, 1, 1000, "", "R of the equal-percentage curve"),
+    ENUM("characteristic", hb_valve_config, characteristic, valve_chars,
+         "inherent flow characteristic"),
+    NUM_GT("rangeability", hb_valve_config, rangeability, 1, 1000, "",
+           "R of the equal-percentage curve"),
     NUM_GT("authority", hb_valve_config, authority, 0, 1, "", "valve authority N"),
-    NUM("stroke_time_s", hb_valve_config, stroke_time_s, 0, 3600, "s", "full stroke time of the actuator"),
-    NUM("deadband_pct", hb_valve_config, deadband_pct, 0, 20, "%", "actuator ignores smaller moves"),
+    NUM("stroke_time_s", hb_valve_config, stroke_time_s, 0, 3600, "s",
+        "full stroke time of the actuator"),
+    NUM("deadband_pct", hb_valve_config, deadband_pct, 0, 20, "%",
+        "actuator ignores smaller moves"),
 };
 static const hb_schema valve_schema = SCHEMA(valve_fields);
 static const hb_field initial_fields[] = {
     NUM("t_air_c", hb_plant_config, t_air0_c, -30, 50, "°C", "initial air temperature"),
-    NUM("t_mass_c", hb_plant_config, t_mass0_c, -30, 50, "°C", "initial mass temperature (default: steady state)"),
+    NUM("t_mass_c", hb_plant_config, t_mass0_c, -30, 50, "°C",
+        "initial mass temperature (default: steady state)"),
     NUM("valve_pct", hb_plant_config, valve0_pct, 0, 100, "%", "initial valve position"),
 };
 static const hb_schema initial_schema = SCHEMA(initial_fields);
@@ -122,20 +162,24 @@ static const hb_field fault_fields[] = {
     ENUM("kind", hb_sensor_fault, kind, fault_kinds, "fault type"),
     NUM("at_h", hb_sensor_fault, at_h, 0, 8760, "h", "start since the beginning of the run"),
     NUM_GT("duration_h", hb_sensor_fault, duration_h, 0, 8760, "h", "length of the fault window"),
-    NUM("value", hb_sensor_fault, value, -100, 100, "°C | K | K/h", "stuck value, spike size or drift rate"),
+    NUM("value", hb_sensor_fault, value, -100, 100, "°C | K | K/h",
+        "stuck value, spike size or drift rate"),
 };
 static const hb_schema fault_schema = SCHEMA(fault_fields);
 static const hb_field sensor_fields[] = {
     STR("id", hb_sensor_config, id, 1, "sensorID in the MQTT payload"),
-    NUM("offset_k", hb_sensor_config, offset_k, -10, 10, "K", "placement offset from the mean air temperature"),
+    NUM("offset_k", hb_sensor_config, offset_k, -10, 10, "K",
+        "placement offset from the mean air temperature"),
     NUM("bias_k", hb_sensor_config, bias_k, -10, 10, "K", "calibration error"),
     NUM("noise_k", hb_sensor_config, noise_k, 0, 5, "K", "standard deviation of the noise"),
     NUM("lag_s", hb_sensor_config, lag_s, 0, 7200, "s", "first-order time constant"),
     NUM("quant_k", hb_sensor_config, quant_k, 0, 5, "K", "resolution (0 = none)"),
     NUM_GT("period_s", hb_sensor_config, period_s, 0.1, 86400, "s", "sampling period"),
     NUM("jitter_s", hb_sensor_config, jitter_s, 0, 3600, "s", "uniform jitter of each period"),
-    NUM("report_change_k", hb_sensor_config, report_change_k, 0, 10, "K", "report only on a change this large (0 = every sample)"),
-    NUM_GT("max_silence_s", hb_sensor_config, max_silence_s, 0, 86400, "s", "report at least this often when on change"),
+    NUM("report_change_k", hb_sensor_config, report_change_k, 0, 10, "K",
+        "report only on a change this large (0 = every sample)"),
+    NUM_GT("max_silence_s", hb_sensor_config, max_silence_s, 0, 86400, "s",
+           "report at least this often when on change"),
     ARR("faults", hb_sensor_config, faults, n_faults, fault_schema, 0, NULL, "scheduled faults"),
 };
 static const hb_schema sensor_schema = SCHEMA(sensor_fields);
@@ -143,7 +187,8 @@ static const hb_schema sensor_schema = SCHEMA(sensor_fields);
 /* ---- network ---- */
 static const hb_field link_fields[] = {
     NUM("latency_s", hb_netlink_config, latency_s, 0, 3600, "s", "fixed delay"),
-    NUM("jitter_s", hb_netlink_config, jitter_s, 0, 3600, "s", "extra delay, uniform in [0, jitter]"),
+    NUM("jitter_s", hb_netlink_config, jitter_s, 0, 3600, "s",
+        "extra delay, uniform in [0, jitter]"),
     NUM("loss", hb_netlink_config, loss, 0, 1, "", "probability a message is lost"),
 };
 static const hb_schema link_schema = SCHEMA(link_fields);
@@ -155,9 +200,12 @@ static const hb_schema network_schema = SCHEMA(network_fields);
 
 /* ---- controller ---- */
 static const hb_field fusion_fields[] = {
-    NUM_GT("stale_s", hb_fusion_config, stale_s, 0, 86400, "s", "readings older than this are ignored"),
-    NUM_GT("outlier_k", hb_fusion_config, outlier_k, 0, 50, "K", "rejection distance from the median"),
-    SIZE("max_sensors", hb_fusion_config, max_sensors, 1, HB_FUSION_MAX_SENSORS, "sensor ids kept per room"),
+    NUM_GT("stale_s", hb_fusion_config, stale_s, 0, 86400, "s",
+           "readings older than this are ignored"),
+    NUM_GT("outlier_k", hb_fusion_config, outlier_k, 0, 50, "K",
+           "rejection distance from the median"),
+    SIZE("max_sensors", hb_fusion_config, max_sensors, 1, HB_FUSION_MAX_SENSORS,
+         "sensor ids kept per room"),
 };
 static const hb_schema fusion_schema = SCHEMA(fusion_fields);
 static const hb_field pid_fields[] = {
@@ -178,13 +226,20 @@ static const hb_field bb_fields[] = {
 static const hb_schema bb_schema = SCHEMA(bb_fields);
 static const hb_field controller_fields[] = {
     ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
-    NUM_GT("update_s", hb_room_ctl_config, update_s, 0, 86400, "s", "the algorithm runs at most this often"),
-    NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s", "time constant of the estimate filter"),
-    NUM("failsafe_level", hb_room_ctl_config, failsafe_level, 0, 100, "%", "level while no reading is fresh"),
-    NUM("initial_level", hb_room_ctl_config, initial_level, 0, 100, "%", "bumpless start level (default: initial.valve_pct)"),
-    NUM("deadband_pct", hb_room_ctl_config, deadband_pct, 0, 100, "%", "publish only changes this large"),
-    NUM("min_interval_s", hb_room_ctl_config, min_interval_s, 0, 86400, "s", "at most one command per interval"),
-    NUM_GT("heartbeat_s", hb_room_ctl_config, heartbeat_s, 0, 86400, "s", "re-send the level this often"),
+    NUM_GT("update_s", hb_room_ctl_config, update_s, 0, 86400, "s",
+           "the algorithm runs at most this often"),
+    NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s",
+        "time constant of the estimate filter"),
+    NUM("failsafe_level", hb_room_ctl_config, failsafe_level, 0, 100, "%",
+        "level while no reading is fresh"),
+    NUM("initial_level", hb_room_ctl_config, initial_level, 0, 100, "%",
+        "bumpless start level (default: initial.valve_pct)"),
+    NUM("deadband_pct", hb_room_ctl_config, deadband_pct, 0, 100, "%",
+        "publish only changes this large"),
+    NUM("min_interval_s", hb_room_ctl_config, min_interval_s, 0, 86400, "s",
+        "at most one command per interval"),
+    NUM_GT("heartbeat_s", hb_room_ctl_config, heartbeat_s, 0, 86400, "s",
+           "re-send the level this often"),
     OBJ("fusion", hb_room_ctl_config, fusion, fusion_schema, "sensor fusion"),
     OBJ("pid", hb_room_ctl_config, pid, pid_schema, "PID settings"),
     OBJ("bangbang", hb_room_ctl_config, bangbang, bb_schema, "bang-bang settings"),
@@ -192,8 +247,7 @@ static const hb_field controller_fields[] = {
 static const hb_schema controller_schema = SCHEMA(controller_fields);
 
 /* ---- top level ---- */
-static void hb__sensor_default(void *elem, size_t index)
-{
+static void hb__sensor_default(void *elem, size_t index) {
     /* A sensor in a file starts as the default's first sensor, named after its position. */
     hb_sim_config d;
     hb_sim_config_default(&d);
@@ -208,34 +262,39 @@ static const hb_field top_fields[] = {
     STR("name", hb_sim_config, name, 0, "scenario name"),
     STR("description", hb_sim_config, description, 0, "free text"),
     NUM_GT("duration_h", hb_sim_config, duration_h, 0, 8760, "h", "simulated time"),
-    {.key = "seed", .type = HB_F_U64, .offset = offsetof(hb_sim_config, seed), .min = 0,
-     .max = 9007199254740992.0, .doc = "seed of every random stream"},
+    {.key = "seed",
+     .type = HB_F_U64,
+     .offset = offsetof(hb_sim_config, seed),
+     .min = 0,
+     .max = 9007199254740992.0,
+     .doc = "seed of every random stream"},
     NUM("setpoint_c", hb_sim_config, setpoint_c, 5, 35, "°C", "room temperature to hold"),
     NUM_GT("plant_step_s", hb_sim_config, plant.step_s, 0, 600, "s", "plant integration grid"),
-    NUM_GT("trace_interval_s", hb_sim_config, trace_interval_s, 0, 86400, "s", "CSV row spacing (a multiple of plant_step_s)"),
+    NUM_GT("trace_interval_s", hb_sim_config, trace_interval_s, 0, 86400, "s",
+           "CSV row spacing (a multiple of plant_step_s)"),
     NUM("warmup_h", hb_sim_config, warmup_h, 0, 8760, "h", "comfort KPIs ignore the first hours"),
-    NUM_GT("comfort_band_k", hb_sim_config, comfort_band_k, 0, 10, "K", "half width of the comfort band"),
+    NUM_GT("comfort_band_k", hb_sim_config, comfort_band_k, 0, 10, "K",
+           "half width of the comfort band"),
     OBJ0("weather", weather_schema, "outdoor conditions"),
     OBJ("room", hb_sim_config, plant.room, room_schema, "thermal model of the room"),
     OBJ("radiator", hb_sim_config, plant.radiator, radiator_schema, "EN 442 radiator"),
     OBJ("valve", hb_sim_config, plant.valve, valve_schema, "valve and actuator"),
     OBJ("initial", hb_sim_config, plant, initial_schema, "initial state"),
-    ARR("sensors", hb_sim_config, sensors, n_sensors, sensor_schema, 1, hb__sensor_default, "temperature sensors"),
+    ARR("sensors", hb_sim_config, sensors, n_sensors, sensor_schema, 1, hb__sensor_default,
+        "temperature sensors"),
     OBJ0("network", network_schema, "network links"),
     OBJ("controller", hb_sim_config, controller, controller_schema, "room controller"),
 };
 static const hb_schema top_schema = SCHEMA(top_fields);
 
-const hb_schema *hb_scenario_schema(void)
-{
+const hb_schema *hb_scenario_schema(void) {
     return &top_schema;
 }
 
 /* ---- loading ------------------------------------------------------------------------------- */
 
 /* Line and column (1-based) of POS in TEXT, for syntax error messages. */
-static void hb__line_col(const char *text, const char *pos, int *line, int *col)
-{
+static void hb__line_col(const char *text, const char *pos, int *line, int *col) {
     *line = 1;
     *col = 1;
     for (const char *p = text; p < pos && *p; p++) {
@@ -249,8 +308,7 @@ static void hb__line_col(const char *text, const char *pos, int *line, int *col)
 }
 
 /* Reads a whole file; NULL with a message on failure. */
-static char *hb__slurp(const char *path, const char *what, char *err, size_t errlen, size_t *len)
-{
+static char *hb__slurp(const char *path, const char *what, char *err, size_t errlen, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
@@ -305,8 +363,7 @@ static char *hb__slurp(const char *path, const char *what, char *err, size_t err
     return buf;
 }
 
-static bool hb__blank(const char *s)
-{
+static bool hb__blank(const char *s) {
     for (; *s; s++) {
         if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
             return false;
@@ -317,8 +374,7 @@ static bool hb__blank(const char *s)
 
 /* Parses the weather CSV: optional header, then time_h,t_out_c[,solar_w_m2] per line. */
 static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char *base_dir,
-                                char *err, size_t errlen)
-{
+                                char *err, size_t errlen) {
     char path[1024];
     if (cfg->weather_csv[0] == '/' || !base_dir || !*base_dir) {
         snprintf(path, sizeof path, "%s", cfg->weather_csv);
@@ -397,8 +453,10 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
             break;
         }
         if (v[1] < -60 || v[1] > 60 || (k == 3 && (v[2] < 0 || v[2] > 1500))) {
-            snprintf(err, errlen, "%s: line %d: value out of range (t_out_c in [-60, 60] °C, "
-                     "solar_w_m2 in [0, 1500] W/m²)", path, lineno);
+            snprintf(err, errlen,
+                     "%s: line %d: value out of range (t_out_c in [-60, 60] °C, "
+                     "solar_w_m2 in [0, 1500] W/m²)",
+                     path, lineno);
             rc = HB_ERR_RANGE;
             break;
         }
@@ -450,15 +508,14 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
     return HB_OK;
 }
 
-int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, size_t errlen)
-{
-#define HB__FAIL(...)                                                                            \
-    do {                                                                                         \
-        int off_ = snprintf(err, errlen, "%s: ", name);                                          \
-        if (off_ > 0 && (size_t)off_ < errlen) {                                                 \
-            snprintf(err + off_, errlen - (size_t)off_, __VA_ARGS__);                            \
-        }                                                                                        \
-        return HB_ERR_RANGE;                                                                     \
+int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, size_t errlen) {
+#define HB__FAIL(...)                                                                              \
+    do {                                                                                           \
+        int off_ = snprintf(err, errlen, "%s: ", name);                                            \
+        if (off_ > 0 && (size_t)off_ < errlen) {                                                   \
+            snprintf(err + off_, errlen - (size_t)off_, __VA_ARGS__);                              \
+        }                                                                                          \
+        return HB_ERR_RANGE;                                                                       \
     } while (0)
     const hb_room_config *r = &c->plant.room;
     double ua_env = (1.0 - r->direct_share) * r->ua_w_per_k;
@@ -504,15 +561,15 @@ int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, si
     }
     if (c->n_sensors > c->controller.fusion.max_sensors) {
         HB__FAIL("controller.fusion.max_sensors: expected at least the number of sensors (%zu), "
-                 "got %zu", c->n_sensors, c->controller.fusion.max_sensors);
+                 "got %zu",
+                 c->n_sensors, c->controller.fusion.max_sensors);
     }
     return HB_OK;
 #undef HB__FAIL
 }
 
 int hb_scenario_load_string(const char *text, const char *name, const char *base_dir,
-                            hb_sim_config *cfg, char *err, size_t errlen)
-{
+                            hb_sim_config *cfg, char *err, size_t errlen) {
     hb_sim_config_default(cfg);
     if (hb__blank(text)) {
         snprintf(err, errlen, "%s: file is empty; expected a JSON object", name);
@@ -526,8 +583,8 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
          * whole line, which is what a person needs to find the mistake. */
         const char *at = end ? end : text;
         bool eof = *at == '\0';
-        while (at > text && (*at == '\0' || *at == ' ' || *at == '\t' || *at == '\r' ||
-                             *at == '\n')) {
+        while (at > text &&
+               (*at == '\0' || *at == ' ' || *at == '\t' || *at == '\r' || *at == '\n')) {
             at--;
         }
         int line;
@@ -575,8 +632,7 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     return hb_scenario_validate(cfg, name, err, errlen);
 }
 
-int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen)
-{
+int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen) {
     hb_sim_config_default(cfg);
     size_t len;
     char *text = hb__slurp(path, "scenario", err, errlen, &len);

@@ -10,8 +10,7 @@
 
 _Static_assert(sizeof(enum hb_ftype) == sizeof(int), "enums are stored as int");
 
-static void hb__join(char *out, size_t len, const char *path, const char *key)
-{
+static void hb__join(char *out, size_t len, const char *path, const char *key) {
     if (path && *path) {
         snprintf(out, len, "%s.%s", path, key);
     } else {
@@ -19,8 +18,7 @@ static void hb__join(char *out, size_t len, const char *path, const char *key)
     }
 }
 
-void hb_schema_expected(const hb_field *f, char *buf, size_t len)
-{
+void hb_schema_expected(const hb_field *f, char *buf, size_t len) {
     const char *what = "a number";
     if (f->type == HB_F_INT || f->type == HB_F_SIZE || f->type == HB_F_U64) {
         what = "an integer";
@@ -29,8 +27,7 @@ void hb_schema_expected(const hb_field *f, char *buf, size_t len)
              f->max_open ? ')' : ']', f->unit && *f->unit ? " " : "", f->unit ? f->unit : "");
 }
 
-static const char *hb__json_type(const cJSON *v)
-{
+static const char *hb__json_type(const cJSON *v) {
     if (cJSON_IsNumber(v)) {
         return "a number";
     }
@@ -50,8 +47,7 @@ static const char *hb__json_type(const cJSON *v)
 }
 
 static int hb__number(const hb_field *f, const cJSON *v, const char *kp, double *out, char *err,
-                      size_t errlen)
-{
+                      size_t errlen) {
     char exp[128];
     hb_schema_expected(f, exp, sizeof exp);
     if (!cJSON_IsNumber(v)) {
@@ -72,8 +68,7 @@ static int hb__number(const hb_field *f, const cJSON *v, const char *kp, double 
 }
 
 static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *kp, char *err,
-                     size_t errlen)
-{
+                     size_t errlen) {
     char *dst = (char *)base + f->offset;
     double d;
     int rc;
@@ -127,8 +122,8 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         char list[256] = "";
         size_t used = 0;
         for (size_t i = 0; f->names[i]; i++) {
-            int w = snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "",
-                             f->names[i]);
+            int w =
+                snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "", f->names[i]);
             if (w > 0 && (size_t)w < sizeof list - used) {
                 used += (size_t)w;
             }
@@ -147,8 +142,10 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         }
         const char *hint = hb_str_suggest(v->valuestring, f->names, count);
         if (hint) {
-            snprintf(err, errlen, "%s: unknown value \"%s\" (did you mean \"%s\"?); expected one "
-                     "of %s", kp, v->valuestring, hint, list);
+            snprintf(err, errlen,
+                     "%s: unknown value \"%s\" (did you mean \"%s\"?); expected one "
+                     "of %s",
+                     kp, v->valuestring, hint, list);
         } else {
             snprintf(err, errlen, "%s: unknown value \"%s\"; expected one of %s", kp,
                      v->valuestring, list);
@@ -163,20 +160,18 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         return hb_schema_apply(f->sub, v, dst, kp, err, errlen);
     case HB_F_ARRAY: {
         if (!cJSON_IsArray(v)) {
-            snprintf(err, errlen, "%s: expected an array of objects, got %s", kp,
-                     hb__json_type(v));
+            snprintf(err, errlen, "%s: expected an array of objects, got %s", kp, hb__json_type(v));
             return HB_ERR_PARSE;
         }
         size_t n = (size_t)cJSON_GetArraySize(v);
         if (n > f->max_count || n < (size_t)f->min) {
-            snprintf(err, errlen, "%s: expected %zu to %zu entries, got %zu", kp,
-                     (size_t)f->min, f->max_count, n);
+            snprintf(err, errlen, "%s: expected %zu to %zu entries, got %zu", kp, (size_t)f->min,
+                     f->max_count, n);
             return HB_ERR_RANGE;
         }
         size_t i = 0;
         const cJSON *e;
-        cJSON_ArrayForEach(e, v)
-        {
+        cJSON_ArrayForEach(e, v) {
             char ep[330]; /* room for the path and "[index]" */
             snprintf(ep, sizeof ep, "%s[%zu]", kp, i);
             if (!cJSON_IsObject(e)) {
@@ -202,13 +197,14 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
 }
 
 int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char *path, char *err,
-                    size_t errlen)
-{
+                    size_t errlen) {
     const cJSON *v;
-    cJSON_ArrayForEach(v, obj)
-    {
+    cJSON_ArrayForEach(v, obj) {
+        if (!v->string) { /* only object members come here; this keeps the analyzer sure */
+            continue;
+        }
         char kp[300];
-        hb__join(kp, sizeof kp, path, v->string ? v->string : "");
+        hb__join(kp, sizeof kp, path, v->string);
         const hb_field *f = NULL;
         for (size_t i = 0; i < s->n; i++) {
             if (strcmp(s->fields[i].key, v->string) == 0) {
@@ -244,7 +240,7 @@ int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char
         }
         /* JSON allows a key twice and cJSON keeps both; the later would silently win. */
         for (const cJSON *w = obj->child; w && w != v; w = w->next) {
-            if (strcmp(w->string, v->string) == 0) {
+            if (w->string && strcmp(w->string, v->string) == 0) {
                 snprintf(err, errlen, "%s: key given twice", kp);
                 return HB_ERR_PARSE;
             }
@@ -257,9 +253,8 @@ int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char
     return HB_OK;
 }
 
-int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix,
-                   hb_schema_visit_fn fn, void *ud)
-{
+int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix, hb_schema_visit_fn fn,
+                   void *ud) {
     for (size_t i = 0; i < s->n; i++) {
         const hb_field *f = &s->fields[i];
         const char *value = (const char *)base + f->offset;
@@ -291,8 +286,7 @@ int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix,
     return HB_OK;
 }
 
-void hb_schema_format(const hb_field *f, const void *value, char *buf, size_t len)
-{
+void hb_schema_format(const hb_field *f, const void *value, char *buf, size_t len) {
     double d;
     int i;
     size_t z;

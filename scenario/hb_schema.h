@@ -15,14 +15,14 @@
 #include <stddef.h>
 
 enum hb_ftype {
-    HB_F_NUM,   /* double; stored = json * scale */
-    HB_F_INT,   /* int */
-    HB_F_SIZE,  /* size_t */
-    HB_F_U64,   /* uint64_t, 0 .. 2^53 */
-    HB_F_STR,   /* char[str_size] */
-    HB_F_ENUM,  /* int, one of names[] (values are the indices) */
-    HB_F_OBJ,   /* nested object described by sub */
-    HB_F_ARRAY  /* array of objects described by sub, count at count_offset */
+    HB_F_NUM,  /* double; stored = json * scale */
+    HB_F_INT,  /* int */
+    HB_F_SIZE, /* size_t */
+    HB_F_U64,  /* uint64_t, 0 .. 2^53 */
+    HB_F_STR,  /* char[str_size] */
+    HB_F_ENUM, /* int, one of names[] (values are the indices) */
+    HB_F_OBJ,  /* nested object described by sub */
+    HB_F_ARRAY /* array of objects described by sub, count at count_offset */
 };
 
 typedef struct hb_schema hb_schema;
@@ -30,18 +30,18 @@ typedef struct hb_schema hb_schema;
 typedef struct hb_field {
     const char *key;
     enum hb_ftype type;
+    bool min_open, max_open; /* ranges are inclusive unless these are set */
     size_t offset;
-    double min, max; /* inclusive unless min_open/max_open */
-    bool min_open, max_open;
-    double scale;    /* 0 means 1 */
+    double min, max;
+    double scale; /* 0 means 1 */
     const char *unit;
     const char *doc;
-    const char *const *names; /* HB_F_ENUM, NULL-terminated */
-    const hb_schema *sub;     /* HB_F_OBJ, HB_F_ARRAY */
-    size_t str_size;          /* HB_F_STR */
-    size_t elem_size;         /* HB_F_ARRAY */
-    size_t count_offset;      /* HB_F_ARRAY: size_t count */
-    size_t max_count;         /* HB_F_ARRAY */
+    const char *const *names;                       /* HB_F_ENUM, NULL-terminated */
+    const hb_schema *sub;                           /* HB_F_OBJ, HB_F_ARRAY */
+    size_t str_size;                                /* HB_F_STR */
+    size_t elem_size;                               /* HB_F_ARRAY */
+    size_t count_offset;                            /* HB_F_ARRAY: size_t count */
+    size_t max_count;                               /* HB_F_ARRAY */
     void (*elem_default)(void *elem, size_t index); /* HB_F_ARRAY */
 } hb_field;
 
@@ -60,8 +60,8 @@ int hb_schema_apply(const hb_schema *s, const cJSON *obj, void *base, const char
  * by elem_default, so their keys show their defaults too). */
 typedef void (*hb_schema_visit_fn)(const char *path, const hb_field *f, const void *value,
                                    void *ud);
-int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix,
-                   hb_schema_visit_fn fn, void *ud);
+int hb_schema_walk(const hb_schema *s, const void *base, const char *prefix, hb_schema_visit_fn fn,
+                   void *ud);
 
 /* Formats the value of F at VALUE for documentation ("30", "\"pid\"", "steady state" for a
  * NaN default). */

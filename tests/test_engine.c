@@ -11,8 +11,7 @@ typedef struct {
     int monotone;
 } ctx_t;
 
-static int on_advance(void *p, double t)
-{
+static int on_advance(void *p, double t) {
     ctx_t *c = p;
     if (t < c->last_advance) {
         c->monotone = 0;
@@ -22,8 +21,7 @@ static int on_advance(void *p, double t)
     return HB_OK;
 }
 
-static void on_event(void *p, double t, intptr_t arg)
-{
+static void on_event(void *p, double t, intptr_t arg) {
     ctx_t *c = p;
     CU_ASSERT_EQUAL(hb_engine_now(c->e), t);
     if (c->n < 16) {
@@ -35,8 +33,7 @@ static void on_event(void *p, double t, intptr_t arg)
     }
 }
 
-static void test_run_loop(void)
-{
+static void test_run_loop(void) {
     ctx_t c = {.monotone = 1};
     c.e = hb_engine_create(0.0);
     hb_engine_set_advance(c.e, on_advance, &c);
@@ -58,15 +55,13 @@ static void test_run_loop(void)
     hb_engine_destroy(c.e);
 }
 
-static void failing(void *p, double t, intptr_t arg)
-{
+static void failing(void *p, double t, intptr_t arg) {
     (void)t;
     (void)arg;
     hb_engine_fail(p, HB_ERR_NUMERIC);
 }
 
-static void test_fail_stops(void)
-{
+static void test_fail_stops(void) {
     hb_engine *e = hb_engine_create(0.0);
     hb_engine_at(e, 1.0, failing, e, 0, NULL);
     hb_engine_at(e, 2.0, failing, e, 0, NULL);
@@ -75,8 +70,7 @@ static void test_fail_stops(void)
     hb_engine_destroy(e);
 }
 
-int hb_test_engine(void)
-{
+int hb_test_engine(void) {
     static const CU_TestInfo t[] = {{"run loop, advance hook, continuation", test_run_loop},
                                     {"a failing handler stops the run", test_fail_stops},
                                     CU_TEST_INFO_NULL};

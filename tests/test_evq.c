@@ -4,15 +4,13 @@
 
 #include <stdlib.h>
 
-static void nop(void *ctx, double t, intptr_t arg)
-{
+static void nop(void *ctx, double t, intptr_t arg) {
     (void)ctx;
     (void)t;
     (void)arg;
 }
 
-static void test_order_and_ties(void)
-{
+static void test_order_and_ties(void) {
     hb_evq *q = hb_evq_create(4);
     CU_ASSERT_PTR_NOT_NULL_FATAL(q);
     /* Same time scheduled in order 10, 11, 12 must come out 10, 11, 12 (FIFO on ties). */
@@ -32,8 +30,7 @@ static void test_order_and_ties(void)
     hb_evq_destroy(q);
 }
 
-static void test_many_random_sorted(void)
-{
+static void test_many_random_sorted(void) {
     hb_evq *q = hb_evq_create(1);
     srand(7);
     for (int i = 0; i < 5000; i++) {
@@ -55,8 +52,7 @@ static void test_many_random_sorted(void)
     hb_evq_destroy(q);
 }
 
-static void test_cancel(void)
-{
+static void test_cancel(void) {
     hb_evq *q = hb_evq_create(2);
     hb_event_id ids[100];
     for (int i = 0; i < 100; i++) {
@@ -90,8 +86,7 @@ static void test_cancel(void)
     hb_evq_destroy(q);
 }
 
-static void test_rejects_bad_time(void)
-{
+static void test_rejects_bad_time(void) {
     hb_evq *q = hb_evq_create(2);
     CU_ASSERT_EQUAL(hb_evq_push(q, NAN, nop, NULL, 0, NULL), HB_ERR_INVAL);
     CU_ASSERT_EQUAL(hb_evq_push(q, INFINITY, nop, NULL, 0, NULL), HB_ERR_INVAL);
@@ -100,8 +95,7 @@ static void test_rejects_bad_time(void)
     hb_evq_destroy(q);
 }
 
-int hb_test_evq(void)
-{
+int hb_test_evq(void) {
     static const CU_TestInfo t[] = {{"order and ties", test_order_and_ties},
                                     {"5000 random events come out sorted", test_many_random_sorted},
                                     {"cancel", test_cancel},

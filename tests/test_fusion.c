@@ -4,14 +4,12 @@
 
 #include <stdio.h>
 
-static hb_fusion *make(size_t cap)
-{
+static hb_fusion *make(size_t cap) {
     hb_fusion_config c = {.stale_s = 300, .outlier_k = 1.5, .max_sensors = cap};
     return hb_fusion_create(&c);
 }
 
-static void test_stuck_sensor_ignored(void)
-{
+static void test_stuck_sensor_ignored(void) {
     static const double good[4] = {21.6, 22.7, 22.1, 21.8};
     hb_fusion *with = make(16);
     hb_fusion *without = make(16);
@@ -36,8 +34,7 @@ static void test_stuck_sensor_ignored(void)
     hb_fusion_destroy(without);
 }
 
-static void test_staleness(void)
-{
+static void test_staleness(void) {
     hb_fusion *f = make(16);
     double e;
     CU_ASSERT_EQUAL(hb_fusion_estimate(f, 0, &e, NULL, NULL), HB_ERR_NOTFOUND);
@@ -51,8 +48,7 @@ static void test_staleness(void)
     hb_fusion_destroy(f);
 }
 
-static void test_bounded_memory(void)
-{
+static void test_bounded_memory(void) {
     hb_fusion *f = make(3);
     CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "a", 20), HB_OK);
     CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "b", 20), HB_OK);
@@ -71,12 +67,11 @@ static void test_bounded_memory(void)
     hb_fusion_destroy(f);
 }
 
-int hb_test_fusion(void)
-{
-    static const CU_TestInfo t[] = {{"a stuck sensor does not move the estimate",
-                                     test_stuck_sensor_ignored},
-                                    {"stale readings are ignored", test_staleness},
-                                    {"bounded memory, bad ids and values", test_bounded_memory},
-                                    CU_TEST_INFO_NULL};
+int hb_test_fusion(void) {
+    static const CU_TestInfo t[] = {
+        {"a stuck sensor does not move the estimate", test_stuck_sensor_ignored},
+        {"stale readings are ignored", test_staleness},
+        {"bounded memory, bad ids and values", test_bounded_memory},
+        CU_TEST_INFO_NULL};
     return hb_test_register("fusion", t);
 }

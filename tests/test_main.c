@@ -11,14 +11,13 @@ typedef struct {
 } hb_suite_entry;
 
 static const hb_suite_entry suites[] = {
-    {"evq", hb_test_evq},         {"engine", hb_test_engine},   {"rng", hb_test_rng},
-    {"weather", hb_test_weather}, {"valve", hb_test_valve},     {"plant", hb_test_plant},
-    {"sensor", hb_test_sensor},   {"fusion", hb_test_fusion},   {"pid", hb_test_pid},
+    {"evq", hb_test_evq},           {"engine", hb_test_engine},     {"rng", hb_test_rng},
+    {"weather", hb_test_weather},   {"valve", hb_test_valve},       {"plant", hb_test_plant},
+    {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},     {"pid", hb_test_pid},
     {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario}, {"sim", hb_test_sim},
 };
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (CU_initialize_registry() != CUE_SUCCESS) {
         return 2;
     }
@@ -45,8 +44,7 @@ int main(int argc, char **argv)
     return failed ? 1 : 0;
 }
 
-int hb_test_register(const char *name, const CU_TestInfo *tests)
-{
+int hb_test_register(const char *name, const CU_TestInfo *tests) {
     CU_pSuite s = CU_add_suite(name, NULL, NULL);
     if (!s) {
         return -1;

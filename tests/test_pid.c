@@ -3,14 +3,19 @@
 
 #include <stdlib.h>
 
-static hb_pid_config cfg(double kp, double ki, double kd)
-{
-    return (hb_pid_config){.kp = kp, .ki = ki, .kd = kd, .b = 1, .d_filter_n = 10,
-                           .tt_h = 0, .out_min = 0, .out_max = 100, .max_dt_s = 900};
+static hb_pid_config cfg(double kp, double ki, double kd) {
+    return (hb_pid_config){.kp = kp,
+                           .ki = ki,
+                           .kd = kd,
+                           .b = 1,
+                           .d_filter_n = 10,
+                           .tt_h = 0,
+                           .out_min = 0,
+                           .out_max = 100,
+                           .max_dt_s = 900};
 }
 
-static void test_bumpless_start(void)
-{
+static void test_bumpless_start(void) {
     hb_pid_config c = cfg(20, 20, 0);
     hb_pid *p = hb_pid_create(&c);
     hb_pid_reset(p, 37);
@@ -20,8 +25,7 @@ static void test_bumpless_start(void)
     hb_pid_destroy(p);
 }
 
-static void test_windup_recovery(void)
-{
+static void test_windup_recovery(void) {
     hb_pid_config c = cfg(10, 20, 0);
     hb_pid *p = hb_pid_create(&c);
     hb_pid_reset(p, 0);
@@ -40,8 +44,7 @@ static void test_windup_recovery(void)
     hb_pid_destroy(p);
 }
 
-static void test_derivative_filter(void)
-{
+static void test_derivative_filter(void) {
     hb_pid_config c = cfg(10, 0, 10); /* Td = 1 h, N = 10 -> Tf = 0.1 h */
     c.out_min = -1000;
     c.out_max = 1000;
@@ -60,8 +63,7 @@ static void test_derivative_filter(void)
     hb_pid_destroy(p);
 }
 
-static void test_irregular_dt(void)
-{
+static void test_irregular_dt(void) {
     hb_pid_config c = cfg(0, 10, 0);
     c.out_max = 1000;
     hb_pid *a = hb_pid_create(&c);
@@ -94,8 +96,7 @@ static void test_irregular_dt(void)
     hb_pid_destroy(b);
 }
 
-static void test_gain_change_bumpless(void)
-{
+static void test_gain_change_bumpless(void) {
     hb_pid_config c = cfg(10, 10, 0);
     hb_pid *p = hb_pid_create(&c);
     hb_pid_reset(p, 40);
@@ -107,8 +108,7 @@ static void test_gain_change_bumpless(void)
     hb_pid_destroy(p);
 }
 
-static void test_invalid(void)
-{
+static void test_invalid(void) {
     hb_pid_config c = cfg(-1, 0, 0);
     CU_ASSERT_PTR_NULL(hb_pid_create(&c));
     c = cfg(1, 0, 0);
@@ -116,8 +116,7 @@ static void test_invalid(void)
     CU_ASSERT_PTR_NULL(hb_pid_create(&c));
 }
 
-int hb_test_pid(void)
-{
+int hb_test_pid(void) {
     static const CU_TestInfo t[] = {{"bumpless start", test_bumpless_start},
                                     {"anti-windup: recovers at once", test_windup_recovery},
                                     {"derivative on measurement, filtered", test_derivative_filter},

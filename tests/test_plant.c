@@ -9,8 +9,7 @@
 #include <stdlib.h>
 
 /* The default room with everything that is not under test switched off. */
-static hb_plant_config quiet_plant(hb_weather_config *w)
-{
+static hb_plant_config quiet_plant(hb_weather_config *w) {
     hb_sim_config d;
     hb_sim_config_default(&d);
     hb_plant_config p = d.plant;
@@ -25,8 +24,7 @@ static hb_plant_config quiet_plant(hb_weather_config *w)
 
 /* Valve closed, constant weather: the air and the mass decay to the outdoor temperature as the
  * analytic solution of the two-node model says (x(t) = e^{At} x0, via GSL's matrix exponential). */
-static void test_decay_matches_analytic(void)
-{
+static void test_decay_matches_analytic(void) {
     hb_weather_config w;
     hb_plant_config c = quiet_plant(&w);
     c.radiator.capacity_j_per_k = 1000.0; /* a radiator too small to store anything */
@@ -69,8 +67,7 @@ static void test_decay_matches_analytic(void)
     hb_plant_destroy(p);
 }
 
-static void test_radiator_nominal_and_part_load(void)
-{
+static void test_radiator_nominal_and_part_load(void) {
     hb_weather_config w;
     hb_plant_config c = quiet_plant(&w);
     hb_plant *p;
@@ -103,10 +100,13 @@ static void test_radiator_nominal_and_part_load(void)
 
 /* The default grid against a 1 s grid over a design day with a valve step: the stated bound
  * (docs/model.md) of 0.01 K, which the zero-order hold of the command dominates. */
-static void test_grid_convergence(void)
-{
-    hb_weather_config w = {.kind = HB_WEATHER_DESIGN_DAY, .t_min_c = -6, .t_max_c = 3,
-                           .solar_peak_w_m2 = 150, .sunrise_h = 8, .sunset_h = 16};
+static void test_grid_convergence(void) {
+    hb_weather_config w = {.kind = HB_WEATHER_DESIGN_DAY,
+                           .t_min_c = -6,
+                           .t_max_c = 3,
+                           .solar_peak_w_m2 = 150,
+                           .sunrise_h = 8,
+                           .sunset_h = 16};
     hb_weather_config dummy;
     hb_plant_config c = quiet_plant(&dummy);
     c.weather = &w;
@@ -142,8 +142,7 @@ typedef struct {
     int extra;
 } noop_ctx;
 
-static int advance(void *ctx, double t)
-{
+static int advance(void *ctx, double t) {
     noop_ctx *c = ctx;
     while (hb_plant_time(c->p) < t) {
         if (hb_plant_step(c->p) != HB_OK) {
@@ -153,8 +152,7 @@ static int advance(void *ctx, double t)
     return HB_OK;
 }
 
-static void noop(void *ctx, double t, intptr_t arg)
-{
+static void noop(void *ctx, double t, intptr_t arg) {
     (void)t;
     (void)arg;
     noop_ctx *c = ctx;
@@ -165,8 +163,7 @@ static void noop(void *ctx, double t, intptr_t arg)
 }
 
 /* Extra events that change no input leave the trajectory bit-for-bit unchanged. */
-static void test_noop_events_do_not_move_trajectory(void)
-{
+static void test_noop_events_do_not_move_trajectory(void) {
     hb_weather_config w = {.kind = HB_WEATHER_DESIGN_DAY, .t_min_c = -6, .t_max_c = 3};
     hb_weather_config dummy;
     hb_plant_config c = quiet_plant(&dummy);
@@ -193,8 +190,7 @@ static void test_noop_events_do_not_move_trajectory(void)
     CU_ASSERT_EQUAL(end[0], end[1]);
 }
 
-static void test_rejects_bad_config(void)
-{
+static void test_rejects_bad_config(void) {
     hb_weather_config w;
     hb_plant_config c = quiet_plant(&w);
     hb_plant *p;
@@ -206,8 +202,7 @@ static void test_rejects_bad_config(void)
     CU_ASSERT_EQUAL(hb_plant_create(&c, &p), HB_ERR_INVAL);
 }
 
-int hb_test_plant(void)
-{
+int hb_test_plant(void) {
     static const CU_TestInfo t[] = {
         {"closed valve decays with the analytic time constants", test_decay_matches_analytic},
         {"radiator: Q50 at 75/65/20 and EN 442 part load", test_radiator_nominal_and_part_load},

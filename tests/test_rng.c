@@ -1,8 +1,7 @@
 #include "../util/hb_rng.h"
 #include "hb_test.h"
 
-static void test_streams(void)
-{
+static void test_streams(void) {
     gsl_rng *a = hb_rng_stream(42, "sensor-1/noise");
     gsl_rng *b = hb_rng_stream(42, "sensor-1/noise");
     gsl_rng *c = hb_rng_stream(42, "sensor-2/noise");
@@ -26,8 +25,7 @@ static void test_streams(void)
     gsl_rng_free(d);
 }
 
-int hb_test_rng(void)
-{
+int hb_test_rng(void) {
     static const CU_TestInfo t[] = {{"named streams are independent and repeatable", test_streams},
                                     CU_TEST_INFO_NULL};
     return hb_test_register("rng", t);

@@ -2,8 +2,7 @@
 #include "../engine/hb_sim.h"
 #include "hb_test.h"
 
-static hb_room_ctl_config base(void)
-{
+static hb_room_ctl_config base(void) {
     hb_sim_config d;
     hb_sim_config_default(&d);
     hb_room_ctl_config c = d.controller;
@@ -11,15 +10,13 @@ static hb_room_ctl_config base(void)
     return c;
 }
 
-static void feed(hb_room_ctl *c, double t, double v)
-{
+static void feed(hb_room_ctl *c, double t, double v) {
     hb_room_ctl_reading(c, t, "sensor-1", v);
     hb_room_ctl_reading(c, t, "sensor-2", v);
     hb_room_ctl_reading(c, t, "sensor-3", v);
 }
 
-static void test_publish_policy(void)
-{
+static void test_publish_policy(void) {
     hb_room_ctl_config c = base();
     c.algo = HB_ALGO_BANGBANG;
     c.min_interval_s = 60;
@@ -41,8 +38,7 @@ static void test_publish_policy(void)
     hb_room_ctl_destroy(k);
 }
 
-static void test_deadband_and_min_interval(void)
-{
+static void test_deadband_and_min_interval(void) {
     hb_room_ctl_config c = base();
     c.pid.kp = 10;
     c.pid.ki = 0;
@@ -68,8 +64,7 @@ static void test_deadband_and_min_interval(void)
     hb_room_ctl_destroy(k);
 }
 
-static void test_failsafe_and_resume(void)
-{
+static void test_failsafe_and_resume(void) {
     hb_room_ctl_config c = base();
     c.failsafe_level = 30;
     c.initial_level = 10;
@@ -89,11 +84,11 @@ static void test_failsafe_and_resume(void)
     hb_room_ctl_destroy(k);
 }
 
-int hb_test_room_ctl(void)
-{
-    static const CU_TestInfo t[] = {{"first command, heartbeat", test_publish_policy},
-                                    {"deadband and minimum interval", test_deadband_and_min_interval},
-                                    {"fail-safe when stale, bumpless resume", test_failsafe_and_resume},
-                                    CU_TEST_INFO_NULL};
+int hb_test_room_ctl(void) {
+    static const CU_TestInfo t[] = {
+        {"first command, heartbeat", test_publish_policy},
+        {"deadband and minimum interval", test_deadband_and_min_interval},
+        {"fail-safe when stale, bumpless resume", test_failsafe_and_resume},
+        CU_TEST_INFO_NULL};
     return hb_test_register("room_ctl", t);
 }

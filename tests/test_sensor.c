@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-static hb_sensor_config plain(void)
-{
+static hb_sensor_config plain(void) {
     hb_sensor_config c;
     memset(&c, 0, sizeof c);
     strcpy(c.id, "s1");
@@ -15,8 +14,7 @@ static hb_sensor_config plain(void)
 }
 
 /* A step in the air temperature seen through the lag: 1 - e^{-t/tau} exactly. */
-static void test_lag_step_response(void)
-{
+static void test_lag_step_response(void) {
     hb_sensor_config c = plain();
     c.lag_s = 100;
     hb_sensor s;
@@ -31,8 +29,7 @@ static void test_lag_step_response(void)
     hb_sensor_free(&s);
 }
 
-static void test_noise_bias_quant(void)
-{
+static void test_noise_bias_quant(void) {
     hb_sensor_config c = plain();
     c.noise_k = 0.2;
     c.bias_k = 0.5;
@@ -63,14 +60,16 @@ static void test_noise_bias_quant(void)
     hb_sensor_free(&s);
 }
 
-static void test_faults(void)
-{
+static void test_faults(void) {
     hb_sensor_config c = plain();
     c.n_faults = 4;
-    c.faults[0] = (hb_sensor_fault){.kind = HB_FAULT_STUCK, .at_h = 1, .duration_h = 1, .value = 30};
+    c.faults[0] =
+        (hb_sensor_fault){.kind = HB_FAULT_STUCK, .at_h = 1, .duration_h = 1, .value = 30};
     c.faults[1] = (hb_sensor_fault){.kind = HB_FAULT_DROPOUT, .at_h = 3, .duration_h = 1};
-    c.faults[2] = (hb_sensor_fault){.kind = HB_FAULT_SPIKE, .at_h = 5, .duration_h = 0.1, .value = 8};
-    c.faults[3] = (hb_sensor_fault){.kind = HB_FAULT_DRIFT, .at_h = 6, .duration_h = 10, .value = 0.5};
+    c.faults[2] =
+        (hb_sensor_fault){.kind = HB_FAULT_SPIKE, .at_h = 5, .duration_h = 0.1, .value = 8};
+    c.faults[3] =
+        (hb_sensor_fault){.kind = HB_FAULT_DRIFT, .at_h = 6, .duration_h = 10, .value = 0.5};
     hb_sensor s;
     CU_ASSERT_EQUAL_FATAL(hb_sensor_init(&s, &c, 1), HB_OK);
     double v = 0;
@@ -88,8 +87,7 @@ static void test_faults(void)
     hb_sensor_free(&s);
 }
 
-static void test_report_on_change_and_jitter(void)
-{
+static void test_report_on_change_and_jitter(void) {
     hb_sensor_config c = plain();
     c.report_change_k = 0.2;
     c.max_silence_s = 60;
@@ -109,8 +107,7 @@ static void test_report_on_change_and_jitter(void)
     hb_sensor_free(&s);
 }
 
-int hb_test_sensor(void)
-{
+int hb_test_sensor(void) {
     static const CU_TestInfo t[] = {{"exact first-order lag", test_lag_step_response},
                                     {"noise, bias, offset, quantisation", test_noise_bias_quant},
                                     {"stuck, dropout, spike, drift", test_faults},

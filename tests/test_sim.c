@@ -14,24 +14,30 @@ typedef struct {
     hb_kpis k;
 } run_out;
 
-static int run(const hb_sim_config *c, run_out *o)
-{
+static int run(const hb_sim_config *c, run_out *o) {
     hb_sim *s;
     int rc = hb_sim_create(c, &s);
     if (rc != HB_OK) {
         return rc;
     }
     FILE *f = open_memstream(&o->csv, &o->len);
+    if (!f) {
+        hb_sim_destroy(s);
+        return HB_ERR_NOMEM;
+    }
     hb_sim_set_trace(s, f);
     rc = hb_sim_run(s);
     fclose(f);
+    if (!o->csv) {
+        hb_sim_destroy(s);
+        return HB_ERR_NOMEM;
+    }
     o->k = *hb_sim_kpis(s);
     hb_sim_destroy(s);
     return rc;
 }
 
-static void test_determinism(void)
-{
+static void test_determinism(void) {
     hb_sim_config c;
     hb_sim_config_default(&c);
     run_out a = {0};
@@ -43,35 +49,34 @@ static void test_determinism(void)
     CU_ASSERT_EQUAL_FATAL(run(&c, &d), HB_OK);
     CU_ASSERT(a.len > 100000);
     CU_ASSERT_EQUAL(a.len, b.len);
-    CU_ASSERT(a.len == b.len && memcmp(a.csv, b.csv, a.len) == 0); /* byte-identical */
-    CU_ASSERT(a.len != d.len || memcmp(a.csv, d.csv, a.len) != 0); /* other noise */
+    CU_ASSERT(a.len == b.len && a.csv && b.csv &&
+              memcmp(a.csv, b.csv, a.len) == 0); /* byte-identical */
+    CU_ASSERT(a.len != d.len || !a.csv || !d.csv ||
+              memcmp(a.csv, d.csv, a.len) != 0); /* other noise */
     free(a.csv);
     free(b.csv);
     free(d.csv);
 }
 
-static void test_default_file_is_builtin(void)
-{
+static void test_default_file_is_builtin(void) {
     hb_sim_config c;
     char msg[512];
     CU_ASSERT_EQUAL_FATAL(
-        hb_scenario_load_file(HB_SOURCE_DIR "/scenarios/default.json", &c, msg, sizeof msg),
-        HB_OK);
+        hb_scenario_load_file(HB_SOURCE_DIR "/scenarios/default.json", &c, msg, sizeof msg), HB_OK);
     hb_sim_config d;
     hb_sim_config_default(&d);
     run_out a = {0};
     run_out b = {0};
     CU_ASSERT_EQUAL_FATAL(run(&c, &a), HB_OK);
     CU_ASSERT_EQUAL_FATAL(run(&d, &b), HB_OK);
-    CU_ASSERT(a.len == b.len && memcmp(a.csv, b.csv, a.len) == 0);
+    CU_ASSERT(a.len == b.len && a.csv && b.csv && memcmp(a.csv, b.csv, a.len) == 0);
     free(a.csv);
     free(b.csv);
     hb_sim_config_free(&c);
 }
 
 /* The acceptance figure of the core: the default day holds 22 ± 0.5 °C after warm-up. */
-static void test_default_day_holds_band(void)
-{
+static void test_default_day_holds_band(void) {
     hb_sim_config c;
     hb_sim_config_default(&c);
     run_out o = {0};
@@ -81,12 +86,11 @@ static void test_default_day_holds_band(void)
     CU_ASSERT_EQUAL(o.k.discomfort_kh, 0.0);
     CU_ASSERT(o.k.energy_ratio <= 1.15);
     CU_ASSERT(o.k.energy_ratio > 0.8);
-    CU_ASSERT(o.k.readings_published == 5 * 24 * 360);
+    CU_ASSERT(o.k.readings_published == 5L * 24 * 360);
     free(o.csv);
 }
 
-static void test_energy_balance_closes(void)
-{
+static void test_energy_balance_closes(void) {
     static const char *files[] = {"default.json", "window-open.json", "mild-sunny.json",
                                   "cold-snap.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -106,8 +110,7 @@ static void test_energy_balance_closes(void)
 
 /* The noise of sensor-1 comes from its own stream: adding a sixth sensor leaves its readings
  * unchanged (the controller is frozen so the room itself is the same in both runs). */
-static void test_added_sensor_keeps_noise(void)
-{
+static void test_added_sensor_keeps_noise(void) {
     hb_sim_config c;
     hb_sim_config_default(&c);
     c.duration_h = 2;
@@ -143,13 +146,12 @@ static void test_added_sensor_keeps_noise(void)
     free(b.csv);
 }
 
-static void test_stuck_sensor_day(void)
-{
+static void test_stuck_sensor_day(void) {
     hb_sim_config c;
     char msg[512];
-    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(HB_SOURCE_DIR "/scenarios/stuck-sensor.json", &c,
-                                                msg, sizeof msg),
-                          HB_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        hb_scenario_load_file(HB_SOURCE_DIR "/scenarios/stuck-sensor.json", &c, msg, sizeof msg),
+        HB_OK);
     run_out o = {0};
     CU_ASSERT_EQUAL_FATAL(run(&c, &o), HB_OK);
     CU_ASSERT_EQUAL(o.k.discomfort_kh, 0.0); /* a sensor at 30 °C does not freeze the room */
@@ -158,8 +160,7 @@ static void test_stuck_sensor_day(void)
     hb_sim_config_free(&c);
 }
 
-static void test_pid_beats_bangbang(void)
-{
+static void test_pid_beats_bangbang(void) {
     hb_sim_config c;
     hb_sim_config_default(&c);
     run_out pid = {0};
@@ -173,8 +174,7 @@ static void test_pid_beats_bangbang(void)
     free(bb.csv);
 }
 
-int hb_test_sim(void)
-{
+int hb_test_sim(void) {
     static const CU_TestInfo t[] = {
         {"same seed: byte-identical trace; other seed: different", test_determinism},
         {"scenarios/default.json runs exactly like the built-in default",

@@ -1,14 +1,13 @@
 #include "../models/hb_valve.h"
 #include "hb_test.h"
 
-static void test_characteristics(void)
-{
+static void test_characteristics(void) {
     hb_valve_config lin = {.characteristic = HB_VALVE_LINEAR, .authority = 1.0};
     HB_ASSERT_NEAR(hb_valve_flow(&lin, 0), 0.0, 0);
     HB_ASSERT_NEAR(hb_valve_flow(&lin, 50), 0.5, 1e-12);
     HB_ASSERT_NEAR(hb_valve_flow(&lin, 100), 1.0, 1e-12);
-    hb_valve_config eq = {.characteristic = HB_VALVE_EQUAL_PERCENTAGE, .rangeability = 50,
-                          .authority = 1.0};
+    hb_valve_config eq = {
+        .characteristic = HB_VALVE_EQUAL_PERCENTAGE, .rangeability = 50, .authority = 1.0};
     HB_ASSERT_NEAR(hb_valve_flow(&eq, 50), pow(50, -0.5), 1e-12);
     HB_ASSERT_NEAR(hb_valve_flow(&eq, 100), 1.0, 1e-12);
     CU_ASSERT_EQUAL(hb_valve_flow(&eq, 0), 0.0); /* shut-off, not 1/R */
@@ -19,8 +18,7 @@ static void test_characteristics(void)
     HB_ASSERT_NEAR(hb_valve_flow(&low, 100), 1.0, 1e-12);
 }
 
-static void test_actuator(void)
-{
+static void test_actuator(void) {
     hb_valve_config v = {.stroke_time_s = 100, .deadband_pct = 3};
     hb_actuator a = {0};
     hb_actuator_command(&a, &v, 50);
@@ -39,8 +37,7 @@ static void test_actuator(void)
     CU_ASSERT_EQUAL(a.target, 0.0);
 }
 
-int hb_test_valve(void)
-{
+int hb_test_valve(void) {
     static const CU_TestInfo t[] = {{"flow characteristics and authority", test_characteristics},
                                     {"actuator stroke speed and deadband", test_actuator},
                                     CU_TEST_INFO_NULL};

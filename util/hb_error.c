@@ -1,7 +1,6 @@
 #include "hb_error.h"
 
-const char *hb_strerror(int err)
-{
+const char *hb_strerror(int err) {
     switch (err) {
     case HB_OK:
         return "success";

@@ -17,15 +17,13 @@ struct hb_ofile {
     char *tmp_path; /* temporary name (ATOMIC only) */
 };
 
-static void hb__ofile_free(hb_ofile *f)
-{
+static void hb__ofile_free(hb_ofile *f) {
     free(f->path);
     free(f->tmp_path);
     free(f);
 }
 
-hb_ofile *hb_ofile_open(const char *path, int *err)
-{
+hb_ofile *hb_ofile_open(const char *path, int *err) {
     int dummy;
     if (!err) {
         err = &dummy;
@@ -70,8 +68,8 @@ hb_ofile *hb_ofile_open(const char *path, int *err)
         *err = HB_ERR_NOMEM;
         return NULL;
     }
-    memcpy(f->tmp_path, path, n);
-    memcpy(f->tmp_path + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    /* Same directory as the target, so the final rename cannot cross file systems. */
+    snprintf(f->tmp_path, n + sizeof ".tmp.XXXXXX", "%s.tmp.XXXXXX", path);
     int fd = mkstemp(f->tmp_path);
     if (fd < 0) {
         int e = errno;
@@ -97,13 +95,11 @@ hb_ofile *hb_ofile_open(const char *path, int *err)
     return f;
 }
 
-FILE *hb_ofile_stream(hb_ofile *f)
-{
+FILE *hb_ofile_stream(hb_ofile *f) {
     return f->fp;
 }
 
-int hb_ofile_commit(hb_ofile *f)
-{
+int hb_ofile_commit(hb_ofile *f) {
     int rc = HB_OK;
     switch (f->kind) {
     case HB_OFILE_STDOUT:
@@ -139,8 +135,7 @@ int hb_ofile_commit(hb_ofile *f)
     return rc;
 }
 
-void hb_ofile_abort(hb_ofile *f)
-{
+void hb_ofile_abort(hb_ofile *f) {
     if (!f) {
         return;
     }

@@ -4,8 +4,7 @@
 
 #define HB__DIST_MAXLEN 64
 
-unsigned hb_str_distance(const char *a, const char *b)
-{
+unsigned hb_str_distance(const char *a, const char *b) {
     size_t la = strlen(a);
     size_t lb = strlen(b);
     if (la > HB__DIST_MAXLEN || lb > HB__DIST_MAXLEN) {
@@ -31,8 +30,7 @@ unsigned hb_str_distance(const char *a, const char *b)
     return prev[lb] > 255 ? 255 : prev[lb];
 }
 
-const char *hb_str_suggest(const char *word, const char *const *candidates, size_t n)
-{
+const char *hb_str_suggest(const char *word, const char *const *candidates, size_t n) {
     const char *best = NULL;
     unsigned best_d = 256;
     for (size_t i = 0; i < n; i++) {
