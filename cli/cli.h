@@ -12,6 +12,8 @@ enum { HB_EXIT_OK = 0, HB_EXIT_FAIL = 1, HB_EXIT_USAGE = 2 };
 int hb_cmd_run(int argc, char **argv);
 int hb_cmd_check(int argc, char **argv);
 int hb_cmd_keys(int argc, char **argv);
+int hb_cmd_control(int argc, char **argv);
+int hb_cmd_live(int argc, char **argv);
 
 /* KPIs as an aligned table, or as one JSON object (with the scenario's name, seed and
  * controller) on one line. */

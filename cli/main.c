@@ -11,6 +11,8 @@ static void hb__usage(FILE *out) {
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
           "  check SCENARIO...   validate scenario files without running them\n"
           "  keys                print the scenario key reference (Markdown)\n"
+          "  control             the MQTT controller daemon (the production backend)\n"
+          "  live [SCENARIO]     the scenario's room on MQTT, for any controller to drive\n"
           "\n"
           "  heatbench <command> --help   options of one command\n"
           "  heatbench --version\n",
@@ -33,6 +35,12 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "run") == 0) {
         return hb_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "control") == 0) {
+        return hb_cmd_control(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "live") == 0) {
+        return hb_cmd_live(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "keys") == 0) {
         return hb_cmd_keys(argc - 1, argv + 1);

@@ -13,10 +13,12 @@ typedef struct hb__entry {
     double value;
 } hb__entry;
 
+/* Entries grow one at a time up to max_sensors: new sensor ids are rare, and a daemon holding
+ * thousands of rooms of five sensors should not pay for sixteen slots each. */
 struct hb_fusion {
     hb_fusion_config cfg;
     size_t n;
-    hb__entry e[];
+    hb__entry *e;
 };
 
 hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
@@ -24,7 +26,7 @@ hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
         !(cfg->stale_s > 0) || !(cfg->outlier_k > 0)) {
         return NULL;
     }
-    hb_fusion *f = calloc(1, sizeof *f + cfg->max_sensors * sizeof(hb__entry));
+    hb_fusion *f = calloc(1, sizeof *f);
     if (f) {
         f->cfg = *cfg;
     }
@@ -32,7 +34,10 @@ hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
 }
 
 void hb_fusion_destroy(hb_fusion *f) {
-    free(f);
+    if (f) {
+        free(f->e);
+        free(f);
+    }
 }
 
 int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
@@ -56,6 +61,11 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     }
     if (!slot) {
         if (f->n < f->cfg.max_sensors) {
+            hb__entry *grown = realloc(f->e, (f->n + 1) * sizeof *grown);
+            if (!grown) {
+                return HB_ERR_NOMEM;
+            }
+            f->e = grown;
             slot = &f->e[f->n++];
         } else {
             for (size_t i = 0; i < f->n; i++) {

@@ -3,6 +3,7 @@
 #include "hb_engine.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,11 @@ struct hb_sim {
     int level_cmd; /* latest command published by the controller, -1 before the first */
     FILE *trace;
     int trace_error;
+    bool started;
+    /* External control (heatbench live): readings go to this callback, commands come in
+     * through hb_sim_command, and the internal controller stays idle. */
+    hb_sim_reading_fn ext_reading;
+    void *ext_ud;
     long trace_every; /* plant steps per trace row */
     hb_kpis k;
     /* KPI accumulators over the grid */
@@ -226,6 +232,12 @@ static void hb__on_sample(void *ctx, double t, intptr_t i) {
     if (hb_sensor_sample(sn, t, hb_plant_air_at(s->plant, t), &v)) {
         s->last_reading[i] = v;
         s->k.readings_published++;
+        if (s->ext_reading) {
+            /* The real network (the broker) carries it from here. */
+            s->ext_reading(s->ext_ud, t, s->cfg.sensors[i].id, v);
+            hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
+            return;
+        }
         double delay;
         if (hb_netlink_send(&s->links[i], &delay)) {
             int m = hb__msg_alloc(s);
@@ -296,7 +308,6 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         double first = gsl_rng_uniform(s->sensors[i].jitter) * s->cfg.sensors[i].period_s;
         hb_engine_at(s->eng, t0 + first, hb__on_sample, s, (intptr_t)i, NULL);
     }
-    hb_engine_at(s->eng, t0 + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
     s->window_t0 = t0;
     s->e_stored0 = hb_plant_cur(s->plant)->stored_j;
     *out = s;
@@ -323,17 +334,56 @@ void hb_sim_set_trace(hb_sim *s, FILE *fp) {
     s->trace = fp;
 }
 
-int hb_sim_run(hb_sim *s) {
+static void hb__start(hb_sim *s) {
+    if (s->started) {
+        return;
+    }
+    s->started = true;
     double t0 = s->cfg.plant.t_start_s;
-    double t_end = t0 + s->cfg.duration_h * 3600.0;
     if (s->trace) {
         hb__trace_header(s);
         hb_engine_at(s->eng, t0, hb__on_trace, s, 0, NULL);
     }
-    int rc = hb_engine_run(s->eng, t_end);
-    if (rc != HB_OK) {
-        return rc;
+    if (!s->ext_reading) {
+        hb_engine_at(s->eng, t0 + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
     }
+}
+
+double hb_sim_end_time(const hb_sim *s) {
+    return s->cfg.plant.t_start_s + s->cfg.duration_h * 3600.0;
+}
+
+double hb_sim_now(const hb_sim *s) {
+    return hb_engine_now(s->eng);
+}
+
+int hb_sim_advance(hb_sim *s, double t) {
+    hb__start(s);
+    double end = hb_sim_end_time(s);
+    if (t > end) {
+        t = end;
+    }
+    if (t <= hb_engine_now(s->eng)) {
+        return HB_OK;
+    }
+    return hb_engine_run(s->eng, t);
+}
+
+void hb_sim_set_external(hb_sim *s, hb_sim_reading_fn fn, void *ud) {
+    s->ext_reading = fn;
+    s->ext_ud = ud;
+}
+
+void hb_sim_command(hb_sim *s, int level) {
+    /* A command from outside acts like one that just crossed the command link. */
+    s->level_cmd = level < 0 ? 0 : (level > 100 ? 100 : level);
+    s->k.actuator_msgs++;
+    hb_plant_command(s->plant, (double)s->level_cmd);
+}
+
+int hb_sim_finish(hb_sim *s) {
+    hb__start(s);
+    double t_end = hb_engine_now(s->eng);
     if (hb_room_ctl_failsafe(s->ctl)) {
         s->k.failsafe_h += (t_end - s->t_failsafe_since) / 3600.0;
     }
@@ -358,6 +408,14 @@ int hb_sim_run(hb_sim *s) {
         s->trace_error = HB_ERR_IO;
     }
     return s->trace_error;
+}
+
+int hb_sim_run(hb_sim *s) {
+    int rc = hb_sim_advance(s, hb_sim_end_time(s));
+    if (rc != HB_OK) {
+        return rc;
+    }
+    return hb_sim_finish(s);
 }
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s) {

@@ -79,8 +79,28 @@ void hb_sim_destroy(hb_sim *s);
 /* Writes the CSV trace to FP (header and one row per trace interval), or nothing when NULL. */
 void hb_sim_set_trace(hb_sim *s, FILE *fp);
 
-/* Runs to the configured duration. HB_ERR_IO when the trace could not be written. */
+/* Runs to the configured duration and computes the KPIs (hb_sim_advance to the end, then
+ * hb_sim_finish). HB_ERR_IO when the trace could not be written. */
 int hb_sim_run(hb_sim *s);
+
+/* Runs the events up to simulated time T (clamped to the end of the scenario); can be called
+ * repeatedly with growing T, as heatbench live does to pace a room by the wall clock. */
+int hb_sim_advance(hb_sim *s, double t);
+
+/* Computes the KPIs of the run so far and flushes the trace. */
+int hb_sim_finish(hb_sim *s);
+
+double hb_sim_now(const hb_sim *s);
+double hb_sim_end_time(const hb_sim *s);
+
+/* External control: every reading a sensor publishes goes to FN (at its sample time, no simulated
+ * network: the real one carries it) and the internal controller is not run. Commands come back
+ * through hb_sim_command. Call before the first advance. */
+typedef void (*hb_sim_reading_fn)(void *ud, double t, const char *sensor_id, double value);
+void hb_sim_set_external(hb_sim *s, hb_sim_reading_fn fn, void *ud);
+
+/* Applies a valve command now (clamped to 0..100); counted in actuator_msgs. */
+void hb_sim_command(hb_sim *s, int level);
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s);
 

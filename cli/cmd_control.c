@@ -1,0 +1,220 @@
+#define _GNU_SOURCE /* getopt_long */
+#include "../live/hb_control.h"
+#include "../scenario/hb_scenario.h"
+#include "../util/hb_error.h"
+#include "cli.h"
+#include "mqtt_opts.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char hb__control_help[] =
+    "usage: heatbench control [options]\n"
+    "\n"
+    "The production backend: subscribes to the readings of every room, runs one room controller\n"
+    "per room (the same code `heatbench run` simulates) and publishes {\"level\":N} commands.\n"
+    "Runs until SIGINT or SIGTERM (exit 0); SIGUSR1 prints the counters to stderr as JSON.\n"
+    "\n"
+    "control:\n"
+    "  --scenario FILE        take the controller settings and setpoint from a scenario file\n"
+    "  --controller NAME      pid | bangbang (default: the scenario's)\n"
+    "  --setpoint C           setpoint in °C (default: the scenario's, 22)\n"
+    "  --speed X              controller time runs X times the wall clock (default 1; for tests\n"
+    "                         against `heatbench live --speed X`)\n"
+    "topics:\n"
+    "  --readings-topic T     readings to subscribe to; '+' is the room (default\n"
+    "                         /readings/+/temperature)\n"
+    "  --actuator-topic T     where commands go; '+' becomes the room (default /actuators/+)\n"
+    "  --room NAME            room of a readings topic without '+' (default room-1), for\n"
+    "                         single-room set-ups such as /readings/temperature\n"
+    "  --status-topic T       retained online/offline status (default heatbench/control/status)\n"
+    "limits:\n"
+    "  --max-rooms N          rooms kept at once (default 1000)\n"
+    "  --room-idle S          a room silent this long may be evicted (default 86400 s)\n"
+    "  --log-interval S       at most one log line per kind of dropped message per S (default 10)\n"
+    "  --run-for S            stop after S wall seconds (default: run until a signal)\n"
+    "  -v, --verbose          log every command\n" HB_MQTT_HELP "\n"
+    "exit status: 0 stopped by a signal (or --run-for), 1 fatal connection error (bad\n"
+    "credentials, TLS), 2 bad usage.\n";
+
+static void hb__on_stop(int sig) {
+    (void)sig;
+    hb_control_request_stop();
+}
+
+static void hb__on_stats(int sig) {
+    (void)sig;
+    hb_control_request_stats();
+}
+
+enum {
+    OPT_SCENARIO = 2000,
+    OPT_CONTROLLER,
+    OPT_SETPOINT,
+    OPT_SPEED,
+    OPT_READINGS,
+    OPT_ACTUATOR,
+    OPT_ROOM,
+    OPT_STATUS,
+    OPT_MAX_ROOMS,
+    OPT_ROOM_IDLE,
+    OPT_LOG_INTERVAL,
+    OPT_RUN_FOR,
+};
+
+int hb_cmd_control(int argc, char **argv) {
+    static const struct option opts[] = {
+        HB_MQTT_LONG_OPTIONS,
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"controller", required_argument, NULL, OPT_CONTROLLER},
+        {"setpoint", required_argument, NULL, OPT_SETPOINT},
+        {"speed", required_argument, NULL, OPT_SPEED},
+        {"readings-topic", required_argument, NULL, OPT_READINGS},
+        {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
+        {"room", required_argument, NULL, OPT_ROOM},
+        {"status-topic", required_argument, NULL, OPT_STATUS},
+        {"max-rooms", required_argument, NULL, OPT_MAX_ROOMS},
+        {"room-idle", required_argument, NULL, OPT_ROOM_IDLE},
+        {"log-interval", required_argument, NULL, OPT_LOG_INTERVAL},
+        {"run-for", required_argument, NULL, OPT_RUN_FOR},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *prog = "heatbench control";
+    hb_control_config cfg;
+    hb_control_config_default(&cfg);
+    const char *scenario = NULL;
+    const char *algo = NULL;
+    double setpoint = NAN;
+    double v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+        int m = hb_mqtt_opt(&cfg.mqtt, c, optarg, prog);
+        if (m < 0) {
+            return HB_EXIT_USAGE;
+        }
+        if (m > 0) {
+            continue;
+        }
+        switch (c) {
+        case OPT_SCENARIO:
+            scenario = optarg;
+            break;
+        case OPT_CONTROLLER:
+            algo = optarg;
+            break;
+        case OPT_SETPOINT:
+            if (hb_cli_number(prog, "--setpoint", optarg, 5, 35, &setpoint) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_SPEED:
+            if (hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_READINGS:
+            cfg.readings_topic = optarg;
+            break;
+        case OPT_ACTUATOR:
+            cfg.actuator_topic = optarg;
+            break;
+        case OPT_ROOM:
+            cfg.default_room = optarg;
+            break;
+        case OPT_STATUS:
+            cfg.status_topic = optarg;
+            break;
+        case OPT_MAX_ROOMS:
+            if (hb_cli_number(prog, "--max-rooms", optarg, 1, 1 << 24, &v) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            cfg.max_rooms = (size_t)v;
+            break;
+        case OPT_ROOM_IDLE:
+            if (hb_cli_number(prog, "--room-idle", optarg, 1, 1e9, &cfg.room_idle_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_LOG_INTERVAL:
+            if (hb_cli_number(prog, "--log-interval", optarg, 0, 1e6, &cfg.log_interval_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_RUN_FOR:
+            if (hb_cli_number(prog, "--run-for", optarg, 0, 1e9, &cfg.run_for_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case 'v':
+            cfg.verbose = 1;
+            break;
+        case 'h':
+            fputs(hb__control_help, stdout);
+            return HB_EXIT_OK;
+        case ':':
+            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see heatbench control --help)\n", prog,
+                    argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+        return HB_EXIT_USAGE;
+    }
+    if (!hb_topic_pattern_ok(cfg.readings_topic) || !hb_topic_pattern_ok(cfg.actuator_topic)) {
+        fprintf(stderr, "%s: topics must be non-empty, without '#', with at most one '+' level\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    if ((strchr(cfg.readings_topic, '+') != NULL) != (strchr(cfg.actuator_topic, '+') != NULL)) {
+        fprintf(stderr,
+                "%s: --readings-topic and --actuator-topic must both have a '+' room "
+                "level or neither\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    hb_sim_config sc;
+    char err[1024];
+    if (scenario) {
+        if (hb_scenario_load_file(scenario, &sc, err, sizeof err) != HB_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            hb_sim_config_free(&sc);
+            return HB_EXIT_USAGE;
+        }
+    } else {
+        hb_sim_config_default(&sc);
+    }
+    cfg.ctl = sc.controller;
+    cfg.ctl.setpoint_c = isnan(setpoint) ? sc.setpoint_c : setpoint;
+    hb_sim_config_free(&sc);
+    if (algo) {
+        if (strcmp(algo, "pid") == 0) {
+            cfg.ctl.algo = HB_ALGO_PID;
+        } else if (strcmp(algo, "bangbang") == 0) {
+            cfg.ctl.algo = HB_ALGO_BANGBANG;
+        } else {
+            fprintf(stderr, "%s: --controller: expected pid or bangbang, got '%s'\n", prog, algo);
+            return HB_EXIT_USAGE;
+        }
+    }
+    if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return HB_EXIT_USAGE;
+    }
+    hb_cli_signals(hb__on_stop, hb__on_stats);
+    mosquitto_lib_init();
+    hb_control_stats st;
+    int status = hb_control_run(&cfg, &st, err, sizeof err);
+    mosquitto_lib_cleanup();
+    if (status != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+    }
+    fputs("heatbench control: stopped; counters: ", stderr);
+    hb_control_print_stats(stderr, &st);
+    return status ? HB_EXIT_FAIL : HB_EXIT_OK;
+}

@@ -1,0 +1,81 @@
+#define _POSIX_C_SOURCE 200809L
+#include "mqtt_opts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
+                  double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi) {
+        fprintf(stderr, "%s: %s: expected a number in [%g, %g], got '%s'\n", prog, name, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog) {
+    double v;
+    switch (c) {
+    case HB_OPT_HOST:
+        o->host = arg;
+        return 1;
+    case HB_OPT_PORT:
+        if (hb_cli_number(prog, "--port", arg, 1, 65535, &v) != 0 || v != floor(v)) {
+            return -1;
+        }
+        o->port = (int)v;
+        return 1;
+    case HB_OPT_CLIENT_ID:
+        o->client_id = arg;
+        return 1;
+    case HB_OPT_USERNAME:
+        o->username = arg;
+        return 1;
+    case HB_OPT_PASSWORD:
+        o->password = arg;
+        return 1;
+    case HB_OPT_PASSWORD_FILE:
+        o->password_file = arg;
+        return 1;
+    case HB_OPT_CAFILE:
+        o->cafile = arg;
+        return 1;
+    case HB_OPT_CERT:
+        o->certfile = arg;
+        return 1;
+    case HB_OPT_KEY:
+        o->keyfile = arg;
+        return 1;
+    case HB_OPT_KEEPALIVE:
+        if (hb_cli_number(prog, "--keepalive", arg, 5, 3600, &v) != 0) {
+            return -1;
+        }
+        o->keepalive = (int)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void hb_cli_signals(void (*stop)(int), void (*stats)(int)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (stats) {
+        sa.sa_handler = stats;
+        sigaction(SIGUSR1, &sa, NULL);
+    }
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}

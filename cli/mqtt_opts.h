@@ -1,0 +1,65 @@
+/* Command-line options shared by `control` and `live`: the MQTT connection and the topics. */
+#ifndef HB_CLI_MQTT_OPTS_H
+#define HB_CLI_MQTT_OPTS_H
+
+#include "../live/hb_mqtt.h"
+
+#include <getopt.h>
+
+/* Option codes of the shared options (outside the range of short options). */
+enum {
+    HB_OPT_HOST = 1000,
+    HB_OPT_PORT,
+    HB_OPT_CLIENT_ID,
+    HB_OPT_USERNAME,
+    HB_OPT_PASSWORD,
+    HB_OPT_PASSWORD_FILE,
+    HB_OPT_CAFILE,
+    HB_OPT_CERT,
+    HB_OPT_KEY,
+    HB_OPT_KEEPALIVE,
+};
+
+#define HB_MQTT_LONG_OPTIONS                                                                       \
+    {"host", required_argument, NULL, HB_OPT_HOST},                                                \
+        {"port", required_argument, NULL, HB_OPT_PORT},                                            \
+        {"client-id", required_argument, NULL, HB_OPT_CLIENT_ID},                                  \
+        {"username", required_argument, NULL, HB_OPT_USERNAME},                                    \
+        {"password", required_argument, NULL, HB_OPT_PASSWORD},                                    \
+        {"password-file", required_argument, NULL, HB_OPT_PASSWORD_FILE},                          \
+        {"cafile", required_argument, NULL, HB_OPT_CAFILE},                                        \
+        {"cert", required_argument, NULL, HB_OPT_CERT},                                            \
+        {"key", required_argument, NULL, HB_OPT_KEY}, {                                            \
+        "keepalive", required_argument, NULL, HB_OPT_KEEPALIVE                                     \
+    }
+
+#define HB_MQTT_HELP                                                                               \
+    "connection (each also from the environment, e.g. HEATBENCH_MQTT_HOST):\n"                     \
+    "  --host H               broker host (default localhost)            HEATBENCH_MQTT_HOST\n"    \
+    "  --port P               broker port (default 1883, 8883 with TLS)  HEATBENCH_MQTT_PORT\n"    \
+    "  --client-id ID         MQTT client id                             "                         \
+    "HEATBENCH_MQTT_CLIENT_ID\n"                                                                   \
+    "  --username U           user name                                  "                         \
+    "HEATBENCH_MQTT_USERNAME\n"                                                                    \
+    "  --password P           password (prefer --password-file)          "                         \
+    "HEATBENCH_MQTT_PASSWORD\n"                                                                    \
+    "  --password-file F      file whose first line is the password      "                         \
+    "HEATBENCH_MQTT_PASSWORD_FILE\n"                                                               \
+    "  --cafile F             CA certificate: connect with TLS           HEATBENCH_MQTT_CAFILE\n"  \
+    "  --cert F, --key F      client certificate and key                 HEATBENCH_MQTT_CERT, "    \
+    "_KEY\n"                                                                                       \
+    "  --keepalive S          MQTT keepalive, 5..3600 s (default 30)     "                         \
+    "HEATBENCH_MQTT_KEEPALIVE\n"
+
+/* Handles option C if it is a shared one: returns 1 when handled, 0 when not one of them, -1
+ * on a bad value (message printed with PROG). */
+int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog);
+
+/* Parses a number in [LO, HI] for option NAME; -1 with a message on error. */
+int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
+                  double *out);
+
+/* Installs the SIGINT/SIGTERM (STOP) and SIGUSR1 (STATS, may be NULL) handlers, ignores SIGPIPE. */
+void hb_cli_signals(void (*stop)(int), void (*stats)(int));
+
+#endif

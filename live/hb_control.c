@@ -1,0 +1,334 @@
+#define _POSIX_C_SOURCE 200809L
+#include "hb_control.h"
+#include "../util/hb_error.h"
+#include "hb_rooms.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+/* Set from signal handlers: the only mutable file-scope state, as signals require. */
+static volatile sig_atomic_t hb__stop;
+static volatile sig_atomic_t hb__stats;
+
+void hb_control_request_stop(void) {
+    hb__stop = 1;
+}
+
+void hb_control_request_stats(void) {
+    hb__stats = 1;
+}
+
+typedef struct hb__ctl {
+    const hb_control_config *cfg;
+    struct mosquitto *m;
+    hb_rooms *rooms;
+    hb_control_stats st;
+    double t0; /* monotonic start */
+    bool connected;
+    int fatal_connack; /* CONNACK code that retrying cannot fix, or 0 */
+    /* rate-limited logging, per drop reason */
+    double last_log[HB_DROP__COUNT];
+    unsigned long logged[HB_DROP__COUNT];
+    int offline_mid;
+    bool offline_sent;
+} hb__ctl;
+
+static double hb__now(const hb__ctl *c) {
+    return (hb_mono_now() - c->t0) * c->cfg->speed;
+}
+
+static void hb__log(const char *fmt, ...) {
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s heatbench control: ", ts);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Counts a dropped message and logs at most one line per reason and interval. */
+static void hb__drop(hb__ctl *c, int reason, const char *topic) {
+    c->st.dropped[reason]++;
+    double now = hb_mono_now();
+    if (now - c->last_log[reason] >= c->cfg->log_interval_s || c->last_log[reason] == 0) {
+        unsigned long n = c->st.dropped[reason] - c->logged[reason];
+        char safe[80];
+        size_t k = 0;
+        for (const char *p = topic; *p && k + 1 < sizeof safe; p++) {
+            safe[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        }
+        safe[k] = '\0';
+        hb__log("dropped %lu message%s (%s), latest on topic '%s'", n, n == 1 ? "" : "s",
+                hb_drop_name(reason), safe);
+        c->last_log[reason] = now;
+        c->logged[reason] = c->st.dropped[reason];
+    }
+}
+
+static void hb__publish_level(hb__ctl *c, const char *room, int level) {
+    char topic[256];
+    char payload[32];
+    int tn = hb_topic_format(c->cfg->actuator_topic, room, topic, sizeof topic);
+    int pn = hb_payload_format_level(payload, sizeof payload, level);
+    if (tn < 0 || pn < 0) {
+        c->st.publish_errors++;
+        return;
+    }
+    /* QoS 1, not retained: a command is an absolute level, so a duplicate is harmless, and a
+     * retained one would replay a stale level to a valve that reconnects hours later. */
+    int rc = mosquitto_publish(c->m, NULL, topic, pn, payload, 1, false);
+    if (rc == MOSQ_ERR_SUCCESS) {
+        c->st.commands++;
+        if (c->cfg->verbose) {
+            hb__log("%s <- %s", topic, payload);
+        }
+    } else {
+        c->st.publish_errors++;
+    }
+}
+
+static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+    hb__ctl *c = ud;
+    if (rc != 0) {
+        hb__log("connection %s", hb_mqtt_connack_text(rc));
+        if (hb_mqtt_connack_fatal(rc)) {
+            c->fatal_connack = rc;
+        }
+        return;
+    }
+    c->connected = true;
+    c->st.connects++;
+    /* Subscribing here, not once at start, restores the subscription after every reconnect. */
+    int s = mosquitto_subscribe(m, NULL, c->cfg->readings_topic, 0);
+    int p = mosquitto_publish(m, NULL, c->cfg->status_topic, 6, "online", 1, true);
+    hb__log("connected to %s:%d, subscribed to %s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
+            c->cfg->readings_topic,
+            (s != MOSQ_ERR_SUCCESS || p != MOSQ_ERR_SUCCESS) ? " (with errors)" : "");
+}
+
+static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc) {
+    (void)m;
+    hb__ctl *c = ud;
+    c->connected = false;
+    if (rc != 0 && !hb__stop) {
+        hb__log("connection lost (%s); reconnecting", mosquitto_strerror(rc));
+    }
+}
+
+static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
+    (void)m;
+    hb__ctl *c = ud;
+    if (mid == c->offline_mid) {
+        c->offline_sent = true;
+    }
+}
+
+static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+    (void)m;
+    hb__ctl *c = ud;
+    c->st.messages++;
+    const char *topic = msg->topic ? msg->topic : "";
+    char room_name[HB_ROOM_MAX];
+    int reason = hb_topic_room(c->cfg->readings_topic, topic, c->cfg->default_room, room_name);
+    char sensor[HB_SENSOR_ID_LEN];
+    double value = 0;
+    if (reason == HB_DROP_NONE) {
+        if (msg->payloadlen < 0) {
+            reason = HB_DROP_JSON;
+        } else {
+            reason = hb_payload_reading(msg->payload, (size_t)msg->payloadlen, sensor, &value);
+        }
+    }
+    if (reason != HB_DROP_NONE) {
+        hb__drop(c, reason, topic);
+        return;
+    }
+    double t = hb__now(c);
+    hb_room *room = hb_rooms_get(c->rooms, room_name, t);
+    if (!room) {
+        hb__drop(c, HB_DROP_ROOM_CAP, topic);
+        return;
+    }
+    int rc = hb_room_ctl_reading(room->ctl, t, sensor, value);
+    if (rc != HB_OK) {
+        hb__drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic);
+        return;
+    }
+    room->last_seen = t;
+    c->st.readings++;
+    int level;
+    if (hb_room_ctl_poll(room->ctl, t, &level)) {
+        hb__publish_level(c, room->name, level);
+    }
+}
+
+typedef struct {
+    hb__ctl *c;
+    double t;
+} hb__sweep;
+
+static void hb__poll_room(hb_room *room, void *ud) {
+    hb__sweep *s = ud;
+    int level;
+    if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
+        hb__publish_level(s->c, room->name, level);
+    }
+}
+
+void hb_control_config_default(hb_control_config *c) {
+    memset(c, 0, sizeof *c);
+    hb_mqtt_opts_init(&c->mqtt, "heatbench-control");
+    c->readings_topic = "/readings/+/temperature";
+    c->actuator_topic = "/actuators/+";
+    c->status_topic = "heatbench/control/status";
+    c->default_room = "room-1";
+    c->max_rooms = 1000;
+    c->room_idle_s = 86400.0;
+    c->speed = 1.0;
+    c->log_interval_s = 10.0;
+}
+
+void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
+    fprintf(out,
+            "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"rooms\":%zu,"
+            "\"rooms_evicted\":%lu,\"connects\":%lu,\"publish_errors\":%lu,\"dropped\":{",
+            s->messages, s->readings, s->commands, s->rooms, s->rooms_evicted, s->connects,
+            s->publish_errors);
+    for (int i = 1; i < HB_DROP__COUNT; i++) {
+        fprintf(out, "%s\"%s\":%lu", i > 1 ? "," : "", hb_drop_name(i), s->dropped[i]);
+    }
+    fputs("}}\n", out);
+    fflush(out);
+}
+
+/* Sleeps up to SECONDS, waking early on a stop request. */
+static void hb__nap(double seconds) {
+    double end = hb_mono_now() + seconds;
+    while (!hb__stop && hb_mono_now() < end) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *err,
+                   size_t errlen) {
+    hb__ctl c = {.cfg = cfg, .offline_mid = -1};
+    hb__stop = 0;
+    hb__stats = 0;
+    int status = 0;
+    c.rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &cfg->ctl);
+    if (!c.rooms) {
+        snprintf(err, errlen, "invalid controller settings or out of memory");
+        return 1;
+    }
+    c.m = hb_mqtt_client(&cfg->mqtt, &c, cfg->status_topic, "offline", err, errlen);
+    if (!c.m) {
+        hb_rooms_destroy(c.rooms);
+        return 1;
+    }
+    mosquitto_connect_callback_set(c.m, hb__on_connect);
+    mosquitto_disconnect_callback_set(c.m, hb__on_disconnect);
+    mosquitto_message_callback_set(c.m, hb__on_message);
+    mosquitto_publish_callback_set(c.m, hb__on_publish);
+    c.t0 = hb_mono_now();
+
+    /* Connect, waiting for the broker if it is not up yet (containers start in any order). */
+    double backoff = 0.5;
+    int rc = MOSQ_ERR_NO_CONN;
+    while (!hb__stop) {
+        rc = mosquitto_connect(c.m, cfg->mqtt.host, cfg->mqtt.port, cfg->mqtt.keepalive);
+        if (rc == MOSQ_ERR_SUCCESS) {
+            break;
+        }
+        if (hb_mqtt_fatal(rc)) {
+            snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host, cfg->mqtt.port,
+                     mosquitto_strerror(rc));
+            status = 1;
+            goto out;
+        }
+        hb__log("broker %s:%d not reachable (%s); retrying in %.1f s", cfg->mqtt.host,
+                cfg->mqtt.port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
+                backoff);
+        hb__nap(backoff);
+        backoff = backoff * 2 > 10 ? 10 : backoff * 2;
+    }
+
+    double next_sweep = hb_mono_now();
+    double next_evict = hb_mono_now() + 60.0;
+    backoff = 0.5;
+    while (!hb__stop) {
+        rc = mosquitto_loop(c.m, 100, 1);
+        if (c.fatal_connack) {
+            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
+                     hb_mqtt_connack_text(c.fatal_connack));
+            status = 1;
+            break;
+        }
+        if (rc != MOSQ_ERR_SUCCESS) {
+            if (hb_mqtt_fatal(rc)) {
+                snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
+                         cfg->mqtt.port, mosquitto_strerror(rc));
+                status = 1;
+                break;
+            }
+            hb__nap(backoff);
+            backoff = backoff * 2 > 5 ? 5 : backoff * 2;
+            rc = mosquitto_reconnect(c.m);
+            if (rc == MOSQ_ERR_SUCCESS) {
+                backoff = 0.5;
+            } else if (hb_mqtt_fatal(rc)) {
+                snprintf(err, errlen, "reconnecting to %s:%d failed: %s", cfg->mqtt.host,
+                         cfg->mqtt.port, mosquitto_strerror(rc));
+                status = 1;
+                break;
+            }
+            continue;
+        }
+        double now = hb_mono_now();
+        if (now >= next_sweep) {
+            /* Timer poll: fail-safe and heartbeats happen even when no reading comes. */
+            hb__sweep s = {.c = &c, .t = hb__now(&c)};
+            hb_rooms_each(c.rooms, hb__poll_room, &s);
+            next_sweep = now + 0.25;
+        }
+        if (now >= next_evict) {
+            c.st.rooms_evicted += hb_rooms_evict_idle(c.rooms, hb__now(&c));
+            next_evict = now + 60.0;
+        }
+        if (hb__stats) {
+            hb__stats = 0;
+            c.st.rooms = hb_rooms_count(c.rooms);
+            hb_control_print_stats(stderr, &c.st);
+        }
+        if (cfg->run_for_s > 0 && now - c.t0 >= cfg->run_for_s) {
+            break;
+        }
+    }
+
+    if (c.connected) {
+        /* Say goodbye ourselves: the will only fires on an unclean disconnect. */
+        mosquitto_publish(c.m, &c.offline_mid, cfg->status_topic, 7, "offline", 1, true);
+        double until = hb_mono_now() + 2.0;
+        while (!c.offline_sent && hb_mono_now() < until &&
+               mosquitto_loop(c.m, 50, 1) == MOSQ_ERR_SUCCESS) {
+        }
+        mosquitto_disconnect(c.m);
+    }
+out:
+    c.st.rooms = hb_rooms_count(c.rooms);
+    if (stats) {
+        *stats = c.st;
+    }
+    mosquitto_destroy(c.m);
+    hb_rooms_destroy(c.rooms);
+    return status;
+}

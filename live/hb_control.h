@@ -1,0 +1,55 @@
+/*
+ * `heatbench control`: the production backend. Subscribes to the readings of every room, keeps
+ * one room controller per room (the very hb_room_ctl that `heatbench run` simulates) and
+ * publishes {"level":N} commands, surviving whatever the network and the devices throw at it.
+ */
+#ifndef HB_CONTROL_H
+#define HB_CONTROL_H
+
+#include "../controllers/hb_room_ctl.h"
+#include "hb_mqtt.h"
+#include "hb_payload.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct hb_control_config {
+    hb_mqtt_opts mqtt;
+    const char *readings_topic; /* pattern with at most one "+" (the room) */
+    const char *actuator_topic; /* pattern; its "+" is replaced by the room */
+    const char *status_topic;   /* retained "online"/"offline" */
+    const char *default_room;   /* room of topics without "+" (legacy single-room set-ups) */
+    hb_room_ctl_config ctl;
+    size_t max_rooms;
+    double room_idle_s;    /* controller seconds */
+    double speed;          /* controller time runs this many times wall time */
+    double log_interval_s; /* wall seconds between two log lines of one kind */
+    double run_for_s;      /* wall seconds, 0 = until a signal */
+    int verbose;
+} hb_control_config;
+
+typedef struct hb_control_stats {
+    unsigned long messages;
+    unsigned long readings;
+    unsigned long dropped[HB_DROP__COUNT];
+    unsigned long commands;
+    unsigned long publish_errors;
+    unsigned long connects;
+    unsigned long rooms_evicted;
+    size_t rooms;
+} hb_control_stats;
+
+void hb_control_config_default(hb_control_config *c);
+
+/* Runs until SIGINT/SIGTERM (exit status 0), a fatal connection error (1, message in ERR) or
+ * run_for_s. Fills *STATS at the end. */
+int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *err, size_t errlen);
+
+/* Signal handlers call these (async-signal-safe). */
+void hb_control_request_stop(void);
+void hb_control_request_stats(void);
+
+/* The counters as one JSON line (for SIGUSR1 and the exit summary). */
+void hb_control_print_stats(FILE *out, const hb_control_stats *s);
+
+#endif

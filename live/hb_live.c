@@ -1,0 +1,270 @@
+#define _POSIX_C_SOURCE 200809L
+#include "hb_live.h"
+#include "../util/hb_error.h"
+#include "../util/hb_rng.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t hb__live_stop;
+
+void hb_live_request_stop(void) {
+    hb__live_stop = 1;
+}
+
+typedef struct hb__room {
+    struct hb__live *live;
+    int index;
+    char name[HB_ROOM_MAX];
+    char topic[256];
+    hb_sim *sim;
+} hb__room;
+
+typedef struct hb__live {
+    const hb_live_config *cfg;
+    struct mosquitto *m;
+    hb__room *rooms;
+    hb_live_stats st;
+    bool connected;
+    bool subscribed;
+    int fatal_connack;
+} hb__live;
+
+static void hb__on_reading(void *ud, double t, const char *sensor_id, double value) {
+    (void)t;
+    hb__room *r = ud;
+    char payload[160];
+    int n = hb_payload_format_reading(payload, sizeof payload, sensor_id, value);
+    /* QoS 0: a lost reading is superseded by the next one ten seconds later. */
+    if (n < 0 ||
+        mosquitto_publish(r->live->m, NULL, r->topic, n, payload, 0, false) != MOSQ_ERR_SUCCESS) {
+        r->live->st.publish_errors++;
+        return;
+    }
+    r->live->st.published++;
+}
+
+/* room-N -> N-1, or -1. */
+static int hb__room_index(const char *name, int rooms) {
+    if (strncmp(name, "room-", 5) != 0 || name[5] < '1' || name[5] > '9') {
+        return -1;
+    }
+    char *end;
+    long k = strtol(name + 5, &end, 10);
+    return (*end == '\0' && k >= 1 && k <= rooms) ? (int)(k - 1) : -1;
+}
+
+static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+    (void)m;
+    hb__live *l = ud;
+    char name[HB_ROOM_MAX];
+    int reason =
+        hb_topic_room(l->cfg->actuator_topic, msg->topic ? msg->topic : "", "room-1", name);
+    int idx = -1;
+    if (reason == HB_DROP_NONE) {
+        idx = hb__room_index(name, l->cfg->rooms);
+        if (idx < 0) {
+            reason = HB_DROP_BAD_TOPIC;
+        }
+    }
+    int level = 0;
+    if (reason == HB_DROP_NONE) {
+        reason = msg->payloadlen < 0
+                     ? HB_DROP_JSON
+                     : hb_payload_level(msg->payload, (size_t)msg->payloadlen, &level);
+    }
+    if (reason != HB_DROP_NONE) {
+        l->st.dropped[reason]++;
+        return;
+    }
+    l->st.commands++;
+    hb_sim_command(l->rooms[idx].sim, level);
+}
+
+static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+    hb__live *l = ud;
+    if (rc != 0) {
+        if (hb_mqtt_connack_fatal(rc)) {
+            l->fatal_connack = rc;
+        }
+        return;
+    }
+    l->connected = true;
+    mosquitto_subscribe(m, NULL, l->cfg->actuator_topic, 1);
+}
+
+static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos) {
+    (void)m;
+    (void)mid;
+    (void)n;
+    (void)qos;
+    ((hb__live *)ud)->subscribed = true;
+}
+
+static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc) {
+    (void)m;
+    (void)rc;
+    ((hb__live *)ud)->connected = false;
+}
+
+static void hb__free_rooms(hb__live *l) {
+    for (int i = 0; l->rooms && i < l->cfg->rooms; i++) {
+        hb_sim_destroy(l->rooms[i].sim);
+    }
+    free(l->rooms);
+}
+
+static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
+    const hb_live_config *cfg = l->cfg;
+    l->rooms = calloc((size_t)cfg->rooms, sizeof *l->rooms);
+    if (!l->rooms) {
+        snprintf(err, errlen, "out of memory for %d rooms", cfg->rooms);
+        return 1;
+    }
+    for (int i = 0; i < cfg->rooms; i++) {
+        hb__room *r = &l->rooms[i];
+        r->live = l;
+        r->index = i;
+        snprintf(r->name, sizeof r->name, "room-%d", i + 1);
+        if (hb_topic_format(cfg->readings_topic, r->name, r->topic, sizeof r->topic) < 0) {
+            snprintf(err, errlen, "readings topic too long");
+            return 1;
+        }
+        hb_sim_config sc = *cfg->scenario;
+        /* Rooms are independent: room-1 keeps the scenario's seed, the others derive theirs. */
+        if (i > 0) {
+            sc.seed = hb_rng_derive_seed(cfg->scenario->seed, r->name) >> 11;
+        }
+        int rc = hb_sim_create(&sc, &r->sim);
+        if (rc != HB_OK) {
+            snprintf(err, errlen, "cannot set up %s: %s", r->name, hb_strerror(rc));
+            return 1;
+        }
+        if (i == 0 && cfg->trace) {
+            hb_sim_set_trace(r->sim, cfg->trace);
+        }
+        hb_sim_set_external(r->sim, hb__on_reading, r);
+    }
+    return 0;
+}
+
+int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats, char *err,
+                size_t errlen) {
+    hb__live l = {.cfg = cfg};
+    hb__live_stop = 0;
+    int status = 0;
+    if (hb__make_rooms(&l, err, errlen) != 0) {
+        hb__free_rooms(&l);
+        return 1;
+    }
+    l.m = hb_mqtt_client(&cfg->mqtt, &l, NULL, NULL, err, errlen);
+    if (!l.m) {
+        hb__free_rooms(&l);
+        return 1;
+    }
+    mosquitto_connect_callback_set(l.m, hb__on_connect);
+    mosquitto_disconnect_callback_set(l.m, hb__on_disconnect);
+    mosquitto_subscribe_callback_set(l.m, hb__on_subscribe);
+    mosquitto_message_callback_set(l.m, hb__on_message);
+
+    /* Wait for the broker and the subscription before the clock starts, so no command is lost. */
+    double deadline = hb_mono_now() + cfg->connect_timeout_s;
+    int rc = MOSQ_ERR_NO_CONN;
+    while (!hb__live_stop && !l.subscribed) {
+        if (hb_mono_now() > deadline) {
+            snprintf(err, errlen, "no connection to %s:%d within %.0f s (%s)", cfg->mqtt.host,
+                     cfg->mqtt.port, cfg->connect_timeout_s, mosquitto_strerror(rc));
+            status = 1;
+            goto out;
+        }
+        if (!l.connected) {
+            rc = mosquitto_connect(l.m, cfg->mqtt.host, cfg->mqtt.port, cfg->mqtt.keepalive);
+            if (rc != MOSQ_ERR_SUCCESS) {
+                if (hb_mqtt_fatal(rc)) {
+                    snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
+                             cfg->mqtt.port, mosquitto_strerror(rc));
+                    status = 1;
+                    goto out;
+                }
+                struct timespec ts = {0, 200 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
+        rc = mosquitto_loop(l.m, 100, 1);
+        if (l.fatal_connack) {
+            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
+                     hb_mqtt_connack_text(l.fatal_connack));
+            status = 1;
+            goto out;
+        }
+    }
+
+    double w0 = hb_mono_now();
+    double t0 = hb_sim_now(l.rooms[0].sim);
+    double t_end = hb_sim_end_time(l.rooms[0].sim);
+    while (!hb__live_stop) {
+        double target = t0 + (hb_mono_now() - w0) * cfg->speed;
+        if (target > t_end) {
+            target = t_end;
+        }
+        for (int i = 0; i < cfg->rooms; i++) {
+            rc = hb_sim_advance(l.rooms[i].sim, target);
+            if (rc != HB_OK) {
+                snprintf(err, errlen, "%s: simulation failed: %s", l.rooms[i].name,
+                         hb_strerror(rc));
+                status = 1;
+                goto out;
+            }
+        }
+        if (target >= t_end) {
+            break;
+        }
+        rc = mosquitto_loop(l.m, 2, 1);
+        if (rc != MOSQ_ERR_SUCCESS) {
+            if (hb_mqtt_fatal(rc) || l.fatal_connack) {
+                snprintf(err, errlen, "connection failed: %s", mosquitto_strerror(rc));
+                status = 1;
+                goto out;
+            }
+            /* Broker gone: keep simulating (readings are lost, as they would be) and retry. */
+            mosquitto_reconnect(l.m);
+        }
+    }
+    /* Let queued readings out and late commands in before closing. */
+    for (int k = 0; k < 20 && mosquitto_want_write(l.m); k++) {
+        mosquitto_loop(l.m, 10, 1);
+    }
+    mosquitto_disconnect(l.m);
+
+    double sum = 0;
+    double worst = 0;
+    for (int i = 0; i < cfg->rooms; i++) {
+        rc = hb_sim_finish(l.rooms[i].sim);
+        if (rc != HB_OK) {
+            snprintf(err, errlen, "%s: %s", l.rooms[i].name, hb_strerror(rc));
+            status = 1;
+        }
+        double d = hb_sim_kpis(l.rooms[i].sim)->discomfort_kh;
+        sum += d;
+        worst = d > worst ? d : worst;
+    }
+    l.st.mean_discomfort_kh = sum / cfg->rooms;
+    l.st.worst_discomfort_kh = worst;
+    l.st.wall_s = hb_mono_now() - w0;
+    l.st.sim_h = (hb_sim_now(l.rooms[0].sim) - t0) / 3600.0;
+    if (room1) {
+        *room1 = *hb_sim_kpis(l.rooms[0].sim);
+    }
+out:
+    if (stats) {
+        *stats = l.st;
+    }
+    mosquitto_destroy(l.m);
+    hb__free_rooms(&l);
+    return status;
+}

@@ -1,0 +1,278 @@
+#include "hb_payload.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const hb__drop_names[HB_DROP__COUNT] = {
+    "none",       "oversize",    "binary",     "json",     "not-object",
+    "no-sensor",  "bad-sensor",  "wrong-type", "no-value", "bad-value",
+    "non-finite", "implausible", "bad-topic",  "room-cap", "sensor-cap"};
+
+const char *hb_drop_name(int reason) {
+    return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";
+}
+
+/* Rejects NUL and control bytes other than JSON whitespace before handing text to cJSON. */
+static int hb__precheck(const char *buf, size_t len) {
+    if (len > HB_PAYLOAD_MAX) {
+        return HB_DROP_OVERSIZE;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            return HB_DROP_BINARY;
+        }
+    }
+    return HB_DROP_NONE;
+}
+
+static cJSON *hb__parse(const char *buf, size_t len, int *reason) {
+    *reason = hb__precheck(buf, len);
+    if (*reason != HB_DROP_NONE) {
+        return NULL;
+    }
+    /* cJSON_ParseWithLengthOpts does not need a NUL-terminated buffer (MQTT payloads are not),
+     * and passing return_parse_end keeps it off the global error pointer. */
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    if (!root) {
+        *reason = HB_DROP_JSON;
+        return NULL;
+    }
+    /* Only whitespace may follow the value. */
+    for (const char *p = end; p < buf + len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            *reason = HB_DROP_JSON;
+            return NULL;
+        }
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        *reason = HB_DROP_NOT_OBJECT;
+        return NULL;
+    }
+    return root;
+}
+
+/* A number, or a string that is entirely a number (surrounding blanks allowed). */
+static int hb__number(const cJSON *v, double *out) {
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+    } else if (cJSON_IsString(v) && v->valuestring) {
+        const char *s = v->valuestring;
+        char *end;
+        errno = 0;
+        double d = strtod(s, &end);
+        if (end == s) {
+            return HB_DROP_BAD_VALUE;
+        }
+        while (*end == ' ' || *end == '\t') {
+            end++;
+        }
+        if (*end != '\0') {
+            return HB_DROP_BAD_VALUE;
+        }
+        *out = d;
+    } else {
+        return HB_DROP_BAD_VALUE;
+    }
+    return isfinite(*out) ? HB_DROP_NONE : HB_DROP_NON_FINITE;
+}
+
+int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *value) {
+    int reason;
+    cJSON *root = hb__parse(buf, len, &reason);
+    if (!root) {
+        return reason;
+    }
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "sensorID");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(root, "value");
+    if (!id) {
+        reason = HB_DROP_NO_SENSOR;
+    } else if (cJSON_IsString(id) && id->valuestring) {
+        size_t n = strlen(id->valuestring);
+        if (n == 0 || n >= HB_SENSOR_ID_LEN) {
+            reason = HB_DROP_BAD_SENSOR;
+        } else {
+            memcpy(sensor_id, id->valuestring, n + 1);
+        }
+    } else if (cJSON_IsNumber(id) && isfinite(id->valuedouble)) {
+        snprintf(sensor_id, HB_SENSOR_ID_LEN, "%.17g", id->valuedouble);
+    } else {
+        reason = HB_DROP_BAD_SENSOR;
+    }
+    if (reason == HB_DROP_NONE && type &&
+        !(cJSON_IsString(type) && type->valuestring &&
+          strcmp(type->valuestring, "temperature") == 0)) {
+        reason = HB_DROP_WRONG_TYPE;
+    }
+    if (reason == HB_DROP_NONE) {
+        if (!val) {
+            reason = HB_DROP_NO_VALUE;
+        } else if ((reason = hb__number(val, value)) == HB_DROP_NONE &&
+                   (*value < -40.0 || *value > 80.0)) {
+            reason = HB_DROP_IMPLAUSIBLE;
+        }
+    }
+    cJSON_Delete(root);
+    return reason;
+}
+
+int hb_payload_level(const char *buf, size_t len, int *level) {
+    int reason;
+    cJSON *root = hb__parse(buf, len, &reason);
+    if (!root) {
+        return reason;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "level");
+    double d = 0;
+    if (!v) {
+        reason = HB_DROP_NO_VALUE;
+    } else if ((reason = hb__number(v, &d)) == HB_DROP_NONE) {
+        if (d < -1e6 || d > 1e6) {
+            reason = HB_DROP_IMPLAUSIBLE;
+        } else {
+            long l = lround(d);
+            *level = l < 0 ? 0 : (l > 100 ? 100 : (int)l);
+        }
+    }
+    cJSON_Delete(root);
+    return reason;
+}
+
+int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, double value) {
+    /* Compact number: at most 4 decimals, trailing zeros dropped ("21.9", not "21.900000002"). */
+    char num[32];
+    snprintf(num, sizeof num, "%.4f", value);
+    char *dot = strchr(num, '.');
+    if (dot) {
+        char *e = num + strlen(num) - 1;
+        while (e > dot && *e == '0') {
+            *e-- = '\0';
+        }
+        if (e == dot) {
+            *e = '\0';
+        }
+    }
+    if (strcmp(num, "-0") == 0) {
+        snprintf(num, sizeof num, "0");
+    }
+    /* Sensor ids are ours (scenario ids): plain text, but escape the two JSON specials anyway. */
+    char id[2 * HB_SENSOR_ID_LEN];
+    size_t j = 0;
+    for (const char *p = sensor_id; *p && j + 2 < sizeof id; p++) {
+        if (*p == '"' || *p == '\\') {
+            id[j++] = '\\';
+        }
+        id[j++] = *p;
+    }
+    id[j] = '\0';
+    int n =
+        snprintf(buf, len, "{\"sensorID\":\"%s\",\"type\":\"temperature\",\"value\":%s}", id, num);
+    return (n < 0 || (size_t)n >= len) ? -1 : n;
+}
+
+int hb_payload_format_level(char *buf, size_t len, int level) {
+    int n = snprintf(buf, len, "{\"level\":%d}", level);
+    return (n < 0 || (size_t)n >= len) ? -1 : n;
+}
+
+static int hb__plain_name(const char *s, size_t n) {
+    if (n == 0 || n >= HB_ROOM_MAX || (n == 1 && s[0] == '.') ||
+        (n == 2 && s[0] == '.' && s[1] == '.')) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        if (!ok) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int hb_topic_pattern_ok(const char *pattern) {
+    if (!pattern || !*pattern || strchr(pattern, '#')) {
+        return 0;
+    }
+    int plus = 0;
+    const char *p = pattern;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        if (memchr(p, '+', n)) {
+            if (n != 1) {
+                return 0; /* '+' must be a whole level */
+            }
+            plus++;
+        }
+        if (!slash) {
+            break;
+        }
+        p = slash + 1;
+    }
+    return plus <= 1;
+}
+
+int hb_topic_room(const char *pattern, const char *topic, const char *default_room, char *room) {
+    const char *p = pattern;
+    const char *t = topic;
+    int have_plus = 0;
+    for (;;) {
+        const char *ps = strchr(p, '/');
+        const char *ts = strchr(t, '/');
+        size_t pn = ps ? (size_t)(ps - p) : strlen(p);
+        size_t tn = ts ? (size_t)(ts - t) : strlen(t);
+        if (pn == 1 && p[0] == '+') {
+            if (!hb__plain_name(t, tn)) {
+                return HB_DROP_BAD_TOPIC;
+            }
+            memcpy(room, t, tn);
+            room[tn] = '\0';
+            have_plus = 1;
+        } else if (pn != tn || memcmp(p, t, pn) != 0) {
+            return HB_DROP_BAD_TOPIC;
+        }
+        if (!ps || !ts) {
+            if (ps || ts) {
+                return HB_DROP_BAD_TOPIC; /* different number of levels */
+            }
+            break;
+        }
+        p = ps + 1;
+        t = ts + 1;
+    }
+    if (!have_plus) {
+        size_t n = strlen(default_room);
+        if (n >= HB_ROOM_MAX) {
+            return HB_DROP_BAD_TOPIC;
+        }
+        memcpy(room, default_room, n + 1);
+    }
+    return HB_DROP_NONE;
+}
+
+int hb_topic_format(const char *pattern, const char *room, char *out, size_t len) {
+    const char *plus = NULL;
+    for (const char *p = pattern; *p; p++) {
+        if (*p == '+' && (p == pattern || p[-1] == '/') && (p[1] == '/' || p[1] == '\0')) {
+            plus = p;
+            break;
+        }
+    }
+    int n;
+    if (plus) {
+        n = snprintf(out, len, "%.*s%s%s", (int)(plus - pattern), pattern, room, plus + 1);
+    } else {
+        n = snprintf(out, len, "%s", pattern);
+    }
+    return (n < 0 || (size_t)n >= len) ? -1 : n;
+}

@@ -1,0 +1,70 @@
+/*
+ * The MQTT contract of the seed, parsed defensively.
+ *
+ * Readings: {"sensorID":"sensor-1","type":"temperature","value":25.3} on
+ * /readings/<room>/temperature. Accepted as real peers send them: pretty-printed or compact JSON,
+ * integer or fractional numbers, numeric strings ("25.3"), any sensor-ID shape (a string, or a
+ * number taken as its text), "type" optional but, when present, "temperature". Everything else is
+ * rejected with a reason that the daemon counts.
+ *
+ * Commands: {"level":N} on /actuators/<room>; N an integer 0..100 when we send it, and when we
+ * receive it (heatbench live) an integer or a float, clamped and rounded.
+ */
+#ifndef HB_PAYLOAD_H
+#define HB_PAYLOAD_H
+
+#include <stddef.h>
+
+#define HB_PAYLOAD_MAX 1024 /* bytes; larger payloads are dropped unparsed */
+#define HB_ROOM_MAX 64      /* bytes including NUL */
+#define HB_SENSOR_ID_LEN 64 /* bytes including NUL */
+
+/* Why an incoming message was dropped. HB_DROP_NONE means it was accepted. */
+enum hb_drop {
+    HB_DROP_NONE = 0,
+    HB_DROP_OVERSIZE,    /* payload larger than HB_PAYLOAD_MAX */
+    HB_DROP_BINARY,      /* contains NUL or control bytes */
+    HB_DROP_JSON,        /* not valid JSON */
+    HB_DROP_NOT_OBJECT,  /* valid JSON but not an object */
+    HB_DROP_NO_SENSOR,   /* "sensorID" missing */
+    HB_DROP_BAD_SENSOR,  /* "sensorID" empty, too long or of a wrong type */
+    HB_DROP_WRONG_TYPE,  /* "type" present and not "temperature" */
+    HB_DROP_NO_VALUE,    /* "value" (or "level") missing */
+    HB_DROP_BAD_VALUE,   /* value not a number or a numeric string */
+    HB_DROP_NON_FINITE,  /* NaN or infinite */
+    HB_DROP_IMPLAUSIBLE, /* outside -40..80 °C (or a level outside -1e6..1e6) */
+    HB_DROP_BAD_TOPIC,   /* topic does not match, or its room level is not a plain name */
+    HB_DROP_ROOM_CAP,    /* too many rooms and none idle to evict */
+    HB_DROP_SENSOR_CAP,  /* too many sensors in the room and none stale */
+    HB_DROP__COUNT
+};
+
+/* Short name of a reason ("oversize", "json", ...). */
+const char *hb_drop_name(int reason);
+
+/* Parses a reading. SENSOR_ID receives the id (HB_SENSOR_ID_LEN bytes). */
+int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *value);
+
+/* Parses a command {"level":N}: a number (or numeric string), clamped to 0..100 and rounded. */
+int hb_payload_level(const char *buf, size_t len, int *level);
+
+/* Writes a reading in the seed's exact format; returns its length or -1. */
+int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, double value);
+
+/* Writes {"level":N}; returns its length or -1. */
+int hb_payload_format_level(char *buf, size_t len, int level);
+
+/* Matches TOPIC against PATTERN, where one level of PATTERN may be "+" (the room). With a "+",
+ * the matching level is copied to ROOM (HB_ROOM_MAX bytes) if it is a plain name (letters,
+ * digits, '-', '_', '.'; not "." or ".."); without one, ROOM gets DEFAULT_ROOM. Returns a drop
+ * reason (HB_DROP_BAD_TOPIC) or HB_DROP_NONE. */
+int hb_topic_room(const char *pattern, const char *topic, const char *default_room, char *room);
+
+/* Builds a topic from PATTERN by putting ROOM in place of its "+" level; a pattern without one is
+ * copied as is. Returns the length or -1 when it does not fit. */
+int hb_topic_format(const char *pattern, const char *room, char *out, size_t len);
+
+/* Checks a topic pattern: at most one level that is exactly "+", no '#', non-empty. */
+int hb_topic_pattern_ok(const char *pattern);
+
+#endif
