@@ -171,17 +171,21 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     mosquitto_subscribe_callback_set(l.m, hb__on_subscribe);
     mosquitto_message_callback_set(l.m, hb__on_message);
 
-    /* Wait for the broker and the subscription before the clock starts, so no command is lost. */
+    /* Wait for the broker and the subscription before the clock starts, so no command is lost.
+     * mosquitto_connect is called until the socket connects, then the loop runs until the
+     * CONNACK and the SUBACK have arrived (calling connect again would restart the handshake). */
     double deadline = hb_mono_now() + cfg->connect_timeout_s;
     int rc = MOSQ_ERR_NO_CONN;
+    bool socket_up = false;
     while (!hb__live_stop && !l.subscribed) {
         if (hb_mono_now() > deadline) {
             snprintf(err, errlen, "no connection to %s:%d within %.0f s (%s)", cfg->mqtt.host,
-                     cfg->mqtt.port, cfg->connect_timeout_s, mosquitto_strerror(rc));
+                     cfg->mqtt.port, cfg->connect_timeout_s,
+                     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
             status = 1;
             goto out;
         }
-        if (!l.connected) {
+        if (!socket_up) {
             rc = mosquitto_connect(l.m, cfg->mqtt.host, cfg->mqtt.port, cfg->mqtt.keepalive);
             if (rc != MOSQ_ERR_SUCCESS) {
                 if (hb_mqtt_fatal(rc)) {
@@ -194,6 +198,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                 nanosleep(&ts, NULL);
                 continue;
             }
+            socket_up = true;
         }
         rc = mosquitto_loop(l.m, 100, 1);
         if (l.fatal_connack) {
@@ -202,8 +207,24 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
             status = 1;
             goto out;
         }
+        if (rc != MOSQ_ERR_SUCCESS) {
+            if (hb_mqtt_fatal(rc)) {
+                snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
+                         cfg->mqtt.port, mosquitto_strerror(rc));
+                status = 1;
+                goto out;
+            }
+            socket_up = false; /* lost during the handshake: start over */
+            struct timespec ts = {0, 200 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
-
+    if (!l.subscribed) {
+        snprintf(err, errlen, "interrupted before the broker at %s:%d answered", cfg->mqtt.host,
+                 cfg->mqtt.port);
+        status = 1;
+        goto out;
+    }
     double w0 = hb_mono_now();
     double t0 = hb_sim_now(l.rooms[0].sim);
     double t_end = hb_sim_end_time(l.rooms[0].sim);

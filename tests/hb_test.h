@@ -17,6 +17,8 @@ int hb_test_pid(void);
 int hb_test_room_ctl(void);
 int hb_test_scenario(void);
 int hb_test_sim(void);
+int hb_test_payload(void);
+int hb_test_rooms(void);
 
 /* Registers TESTS (NULL-terminated) as suite NAME. */
 int hb_test_register(const char *name, const CU_TestInfo *tests);
