@@ -281,7 +281,9 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
                 break;
             }
             hb__nap(backoff);
-            backoff = backoff * 2 > 5 ? 5 : backoff * 2;
+            backoff = backoff * 2 > 2
+                          ? 2
+                          : backoff * 2; /* a broker back after a restart is found within 2 s */
             rc = mosquitto_reconnect(c.m);
             if (rc == MOSQ_ERR_SUCCESS) {
                 backoff = 0.5;

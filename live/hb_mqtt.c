@@ -124,7 +124,7 @@ const char *hb_mqtt_connack_text(int rc) {
     case 4:
         return "refused: bad user name or password";
     case 5:
-        return "refused: not authorised";
+        return "refused: not authorised (wrong user name or password, or no permission)";
     default:
         return "refused";
     }

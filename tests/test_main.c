@@ -14,7 +14,8 @@ static const hb_suite_entry suites[] = {
     {"evq", hb_test_evq},           {"engine", hb_test_engine},     {"rng", hb_test_rng},
     {"weather", hb_test_weather},   {"valve", hb_test_valve},       {"plant", hb_test_plant},
     {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},     {"pid", hb_test_pid},
-    {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario}, {"sim", hb_test_sim}, {"payload", hb_test_payload}, {"rooms", hb_test_rooms},
+    {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario}, {"sim", hb_test_sim},
+    {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
 };
 
 int main(int argc, char **argv) {

@@ -10,8 +10,9 @@ static int reading(const char *s, char *id, double *v) {
 static void test_reading_accepts_real_peers(void) {
     char id[HB_SENSOR_ID_LEN];
     double v = 0;
-    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"sensor-1\",\"type\":\"temperature\",\"value\":25.3}", id, &v),
-                    HB_DROP_NONE);
+    CU_ASSERT_EQUAL(
+        reading("{\"sensorID\":\"sensor-1\",\"type\":\"temperature\",\"value\":25.3}", id, &v),
+        HB_DROP_NONE);
     CU_ASSERT_STRING_EQUAL(id, "sensor-1");
     CU_ASSERT_EQUAL(v, 25.3);
     /* pretty-printed, integer value, no type */
@@ -81,7 +82,8 @@ static void test_level(void) {
 static void test_format(void) {
     char buf[128];
     CU_ASSERT(hb_payload_format_reading(buf, sizeof buf, "sensor-1", 25.3) > 0);
-    CU_ASSERT_STRING_EQUAL(buf, "{\"sensorID\":\"sensor-1\",\"type\":\"temperature\",\"value\":25.3}");
+    CU_ASSERT_STRING_EQUAL(buf,
+                           "{\"sensorID\":\"sensor-1\",\"type\":\"temperature\",\"value\":25.3}");
     hb_payload_format_reading(buf, sizeof buf, "s", 21.900000000000002);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"value\":21.9}"));
     hb_payload_format_reading(buf, sizeof buf, "s", 22.0);
@@ -130,11 +132,12 @@ static void test_topics(void) {
 }
 
 int hb_test_payload(void) {
-    static const CU_TestInfo t[] = {{"readings as real peers send them", test_reading_accepts_real_peers},
-                                    {"every bad reading gets its reason", test_reading_rejects_bad_input},
-                                    {"level commands", test_level},
-                                    {"formatting round-trips", test_format},
-                                    {"topics and room names", test_topics},
-                                    CU_TEST_INFO_NULL};
+    static const CU_TestInfo t[] = {
+        {"readings as real peers send them", test_reading_accepts_real_peers},
+        {"every bad reading gets its reason", test_reading_rejects_bad_input},
+        {"level commands", test_level},
+        {"formatting round-trips", test_format},
+        {"topics and room names", test_topics},
+        CU_TEST_INFO_NULL};
     return hb_test_register("payload", t);
 }
