@@ -194,7 +194,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                     status = 1;
                     goto out;
                 }
-                struct timespec ts = {0, 200 * 1000 * 1000};
+                struct timespec ts = {0, 200000000L}; /* 200 ms */
                 nanosleep(&ts, NULL);
                 continue;
             }
@@ -214,8 +214,8 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                 status = 1;
                 goto out;
             }
-            socket_up = false; /* lost during the handshake: start over */
-            struct timespec ts = {0, 200 * 1000 * 1000};
+            socket_up = false;                    /* lost during the handshake: start over */
+            struct timespec ts = {0, 200000000L}; /* 200 ms */
             nanosleep(&ts, NULL);
         }
     }

@@ -12,6 +12,18 @@ static const char *hb__env(const char *name, const char *def) {
     return (v && *v) ? v : def;
 }
 
+/* An integer from the environment; -1 (rejected later with a message) when it is not one. */
+static int hb__env_int(const char *name, int def) {
+    const char *v = hb__env(name, NULL);
+    if (!v) {
+        return def;
+    }
+    char *end;
+    errno = 0;
+    long l = strtol(v, &end, 10);
+    return (end == v || *end != '\0' || errno != 0 || l < 0 || l > 1000000) ? -1 : (int)l;
+}
+
 void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *default_client_id) {
     memset(o, 0, sizeof *o);
     o->host = hb__env("HEATBENCH_MQTT_HOST", "localhost");
@@ -22,10 +34,8 @@ void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *default_client_id) {
     o->cafile = hb__env("HEATBENCH_MQTT_CAFILE", NULL);
     o->certfile = hb__env("HEATBENCH_MQTT_CERT", NULL);
     o->keyfile = hb__env("HEATBENCH_MQTT_KEY", NULL);
-    const char *port = hb__env("HEATBENCH_MQTT_PORT", NULL);
-    o->port = port ? atoi(port) : 0; /* checked in _finish */
-    const char *ka = hb__env("HEATBENCH_MQTT_KEEPALIVE", NULL);
-    o->keepalive = ka ? atoi(ka) : 30;
+    o->port = hb__env_int("HEATBENCH_MQTT_PORT", 0); /* 0: the default; ranges checked later */
+    o->keepalive = hb__env_int("HEATBENCH_MQTT_KEEPALIVE", 30);
 }
 
 int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {

@@ -53,7 +53,10 @@ static void test_reading_rejects_bad_input(void) {
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":-41}", id, &v), HB_DROP_IMPLAUSIBLE);
     char big[2000];
     memset(big, ' ', sizeof big);
-    memcpy(big, "{\"sensorID\":\"s\",\"value\":20}", 27);
+    const char *small = "{\"sensorID\":\"s\",\"value\":20}";
+    for (size_t i = 0; small[i]; i++) { /* valid JSON padded with blanks past the size cap */
+        big[i] = small[i];
+    }
     CU_ASSERT_EQUAL(hb_payload_reading(big, sizeof big, id, &v), HB_DROP_OVERSIZE);
     const char bin[] = {'{', '"', 0, (char)0xff, 0x01, '}'};
     CU_ASSERT_EQUAL(hb_payload_reading(bin, sizeof bin, id, &v), HB_DROP_BINARY);
