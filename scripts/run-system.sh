@@ -36,20 +36,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Broker: the same ACL as the containers, passwords generated for this run.
-: >"$dir/passwd"
-for u in controller room admin; do mosquitto_passwd -b "$dir/passwd" "$u" "$u-pw-$$"; done
-chmod 0644 "$dir/passwd" # hashed, and mosquitto may run as another user
+# Broker: the containers' own configuration, ACL and start script, with loopback paths.
 cp deploy/mosquitto/acl "$dir/acl"
 chmod 0644 "$dir/acl"
-cat >"$dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous false
-password_file $dir/passwd
-acl_file $dir/acl
-persistence false
-CONF
-mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
+sed -e "s|^listener 1883\$|listener $port 127.0.0.1|" -e "s|/mosquitto/config/acl|$dir/acl|" \
+    -e "s|/tmp/heatbench-passwd|$dir/passwd|" deploy/mosquitto/mosquitto.conf >"$dir/mosquitto.conf"
+PASSWD_FILE="$dir/passwd" MOSQUITTO_CONF="$dir/mosquitto.conf" \
+    CONTROLLER_PASSWORD="controller-pw-$$" ROOM_PASSWORD="room-pw-$$" ADMIN_PASSWORD="admin-pw-$$" \
+    deploy/mosquitto/start.sh >"$dir/mosquitto.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do
     mosquitto_pub -h 127.0.0.1 -p "$port" -u admin -P "admin-pw-$$" -t heatbench/ping -m x 2>/dev/null && break

@@ -1,11 +1,17 @@
 #!/bin/sh
-# Entry point of the broker container: writes the password file from the environment (never
-# committed), then runs mosquitto. Development defaults are for local use only.
+# Entry point of the broker container (and of scripts/run-system.sh): writes the password file
+# from the environment (passwords are never committed), then runs mosquitto. The development
+# defaults are for local use only.
 set -eu
-PASSWD=/tmp/heatbench-passwd
-: >"$PASSWD"
-mosquitto_passwd -b "$PASSWD" controller "${CONTROLLER_PASSWORD:-controller-dev}"
-mosquitto_passwd -b "$PASSWD" room "${ROOM_PASSWORD:-room-dev}"
-mosquitto_passwd -b "$PASSWD" admin "${ADMIN_PASSWORD:-admin-dev}"
-chmod 0700 "$PASSWD"
-exec mosquitto -c /mosquitto/config/mosquitto.conf
+PASSWD_FILE=${PASSWD_FILE:-/tmp/heatbench-passwd}
+MOSQUITTO_CONF=${MOSQUITTO_CONF:-/mosquitto/config/mosquitto.conf}
+: >"$PASSWD_FILE"
+mosquitto_passwd -b "$PASSWD_FILE" controller "${CONTROLLER_PASSWORD:-controller-dev}"
+mosquitto_passwd -b "$PASSWD_FILE" room "${ROOM_PASSWORD:-room-dev}"
+mosquitto_passwd -b "$PASSWD_FILE" admin "${ADMIN_PASSWORD:-admin-dev}"
+# mosquitto started as root reads its files after dropping to its own user.
+if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+    chown mosquitto "$PASSWD_FILE"
+fi
+chmod 0600 "$PASSWD_FILE"
+exec mosquitto -c "$MOSQUITTO_CONF"
