@@ -13,11 +13,14 @@ typedef struct hb__entry {
     double value;
 } hb__entry;
 
-/* Entries grow one at a time up to max_sensors: new sensor ids are rare, and a daemon holding
- * thousands of rooms of five sensors should not pay for sixteen slots each. */
+/* Entries are allocated for five sensors (the seed's room) on the first reading and doubled when
+ * a room has more, up to max_sensors: a daemon holding thousands of rooms should not pay for
+ * sixteen slots each, nor fragment its heap with a realloc per new sensor. */
+#define HB__FUSION_FIRST 5
+
 struct hb_fusion {
     hb_fusion_config cfg;
-    size_t n;
+    size_t n, cap;
     hb__entry *e;
 };
 
@@ -61,11 +64,16 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     }
     if (!slot) {
         if (f->n < f->cfg.max_sensors) {
-            hb__entry *grown = realloc(f->e, (f->n + 1) * sizeof *grown);
-            if (!grown) {
-                return HB_ERR_NOMEM;
+            if (f->n == f->cap) {
+                size_t cap = f->cap ? 2 * f->cap : HB__FUSION_FIRST;
+                cap = cap > f->cfg.max_sensors ? f->cfg.max_sensors : cap;
+                hb__entry *grown = realloc(f->e, cap * sizeof *grown);
+                if (!grown) {
+                    return HB_ERR_NOMEM;
+                }
+                f->e = grown;
+                f->cap = cap;
             }
-            f->e = grown;
             slot = &f->e[f->n++];
         } else {
             for (size_t i = 0; i < f->n; i++) {

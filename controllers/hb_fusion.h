@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#define HB_FUSION_ID_MAX 64 /* bytes including the terminating NUL */
+#define HB_FUSION_ID_MAX 40 /* bytes including the NUL: a UUID (36) or a MAC (17) fits */
 #define HB_FUSION_MAX_SENSORS 64
 
 typedef struct hb_fusion_config {

@@ -4,8 +4,16 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* What a room controller keeps of its configuration: the fusion, PID and bang-bang settings live
+ * in those objects, so a daemon with thousands of rooms does not store them twice. */
+typedef struct hb__ctl_settings {
+    enum hb_algo algo;
+    double setpoint_c, update_s, filter_s, failsafe_level, deadband_pct, min_interval_s,
+        heartbeat_s;
+} hb__ctl_settings;
+
 struct hb_room_ctl {
-    hb_room_ctl_config cfg;
+    hb__ctl_settings cfg;
     hb_fusion *fusion;
     hb_pid *pid;
     hb_bangbang bb;
@@ -29,7 +37,14 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     if (!c) {
         return NULL;
     }
-    c->cfg = *cfg;
+    c->cfg = (hb__ctl_settings){.algo = cfg->algo,
+                                .setpoint_c = cfg->setpoint_c,
+                                .update_s = cfg->update_s,
+                                .filter_s = cfg->filter_s,
+                                .failsafe_level = cfg->failsafe_level,
+                                .deadband_pct = cfg->deadband_pct,
+                                .min_interval_s = cfg->min_interval_s,
+                                .heartbeat_s = cfg->heartbeat_s};
     c->fusion = hb_fusion_create(&cfg->fusion);
     c->pid = hb_pid_create(&cfg->pid);
     if (!c->fusion || !c->pid) {

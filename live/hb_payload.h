@@ -17,7 +17,7 @@
 
 #define HB_PAYLOAD_MAX 1024 /* bytes; larger payloads are dropped unparsed */
 #define HB_ROOM_MAX 64      /* bytes including NUL */
-#define HB_SENSOR_ID_LEN 64 /* bytes including NUL */
+#define HB_SENSOR_ID_LEN 40 /* bytes including NUL; the same limit as the fusion's */
 
 /* Why an incoming message was dropped. HB_DROP_NONE means it was accepted. */
 enum hb_drop {

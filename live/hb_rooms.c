@@ -10,7 +10,7 @@ struct hb_rooms {
     size_t max_rooms;
     double idle_s;
     size_t n;
-    size_t mask;    /* table size - 1 (a power of two, at least twice max_rooms) */
+    size_t mask;    /* table size - 1 (a power of two, at least 4/3 of max_rooms) */
     hb_room *slots; /* name == NULL: empty */
 };
 
@@ -30,8 +30,10 @@ hb_rooms *hb_rooms_create(size_t max_rooms, double idle_s, const hb_room_ctl_con
     if (!r) {
         return NULL;
     }
+    /* Load factor at most 3/4 when full: short linear probes, and a table that costs little
+     * next to the rooms themselves. */
     size_t size = 16;
-    while (size < 2 * max_rooms) {
+    while (size * 3 < 4 * max_rooms) {
         size *= 2;
     }
     r->slots = calloc(size, sizeof *r->slots);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark of `heatbench control` through a local mosquitto: sustained readings/s with 1000
+# rooms, reading -> command latency at 1000 readings/s, and resident memory per room.
+# usage: bench/bench_control.sh [BUILD_DIR]   (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+HB=$B/heatbench
+BC=$B/bench_control
+dir=$(mktemp -d)
+chmod 0755 "$dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_queued_messages 100000\n' \
+    "$port" >"$dir/m.conf"
+mosquitto -c "$dir/m.conf" >"$dir/m.log" 2>&1 &
+broker=$!
+ctl=
+trap 'kill $broker ${ctl:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+sleep 0.5
+
+start_control() {
+    "$HB" control --port "$port" --log-interval 60 "$@" >"$dir/ctl.log" 2>&1 &
+    ctl=$!
+    sleep 0.5
+}
+stop_control() { kill -TERM "$ctl"; wait "$ctl" 2>/dev/null || true; ctl=; }
+counter() { # counter NAME: a field of the daemon's counters (SIGUSR1)
+    local n
+    n=$(grep -c '"messages"' "$dir/ctl.log" || true)
+    kill -USR1 "$ctl"
+    for _ in $(seq 100); do
+        [ "$(grep -c '"messages"' "$dir/ctl.log" || true)" -gt "$n" ] && break
+        sleep 0.02
+    done
+    grep '"messages"' "$dir/ctl.log" | tail -1 | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"
+}
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$ctl/status"; }
+
+echo "bench_control: $(date -u +%Y-%m-%d), $(nproc) cores, mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}')"
+
+# 1. Throughput: 1000 rooms, readings as fast as the broker takes them, for 10 s.
+start_control
+r0=$(counter readings)
+out=$("$BC" --port "$port" --rooms 1000 --rate 0 --seconds 10)
+sleep 1
+r1=$(counter readings)
+secs=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
+echo "  throughput, 1000 rooms: offered $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sent_per_s"])') readings/s, processed $(python3 -c "print(round(($r1 - $r0) / $secs))") readings/s (target >= 20000)"
+stop_control
+
+# 2. Latency: a controller that answers every reading, 1000 readings/s over 1000 rooms.
+start_control --scenario bench/answer-every-reading.json
+out=$("$BC" --port "$port" --rooms 1000 --rate 1000 --seconds 10 --swing 1)
+echo "  latency at 1000 readings/s: p50 $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_p50_ms"])') ms, p99 $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["latency_p99_ms"])') ms (target p99 <= 10 ms), $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["commands"])') commands"
+stop_control
+
+# 3. Memory: resident set growth per room for 10,000 rooms of 5 sensors (the cap set to them).
+start_control --max-rooms 10000
+m0=$(rss)
+"$BC" --port "$port" --rooms 10000 --rate 0 --seconds 4 >/dev/null
+sleep 1
+rooms=$(counter rooms)
+m1=$(rss)
+echo "  memory: ${rooms} rooms, RSS ${m0} -> ${m1} KiB, $(python3 -c "print(round(($m1 - $m0) * 1024 / max($rooms, 1)))") bytes per room (target <= 1024)"
+stop_control
