@@ -3,7 +3,7 @@
 # nothing when they are all present. Needs root (uses sudo when run as a user).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libmosquitto-dev libcunit1-dev
-      gnuplot-nox mosquitto mosquitto-clients python3)
+      gnuplot-nox mosquitto mosquitto-clients python3 openssl)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

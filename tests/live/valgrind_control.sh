@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# valgrind --leak-check=full over a short `heatbench control` session that sees good readings,
+# every kind of bad one, a broker restart and a SIGTERM: zero errors, no definite leaks.
+# usage: valgrind_control.sh HEATBENCH SOURCE_DIR   (a non-sanitizer build)
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+unset ASAN_OPTIONS
+start_broker || exit 1
+valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+    --log-file="$DIR/valgrind.log" \
+    "$HB" control --host 127.0.0.1 --port "$PORT" --username controller \
+    --password-file "$DIR/controller.pw" --log-interval 0 >>"$DIR/control.log" 2>&1 &
+CONTROL_PID=$!
+PIDS+=("$CONTROL_PID")
+for _ in $(seq 200); do [ "$(sub_one heatbench/control/status 1)" = online ] && break; sleep 0.1; done
+for room in a b c; do
+    for s in 1 2 3 4 5; do
+        pub "/readings/room-$room/temperature" "{\"sensorID\":\"sensor-$s\",\"value\":2$s.5}"
+    done
+done
+for bad in '{' '[1]' '{"value":1}' '{"sensorID":"x"}' '{"sensorID":"x","value":"nan"}' \
+           '{"sensorID":"x","value":500}' '{"sensorID":"x","type":"co2","value":1}'; do
+    pub /readings/room-a/temperature "$bad"
+done
+pub "/readings/no such room/temperature" '{"sensorID":"x","value":20}'
+stop_broker
+sleep 1
+start_broker || exit 1
+sleep 3
+command_for room-z >/dev/null
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID"
+rc=$?
+grep -E "ERROR SUMMARY|definitely lost" "$DIR/valgrind.log"
+check "valgrind: clean exit (no errors, no definite leaks)" test "$rc" -eq 0
+finish
