@@ -32,12 +32,28 @@ expect() {
 expect 0 "" -- "$HB" --version
 grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
 expect 0 "" -- "$HB" --help
-for cmd in run check keys; do
+for cmd in run check keys control live; do
     expect 0 "" -- "$HB" $cmd --help
     grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
 done
 expect 2 "unknown command" -- "$HB" frobnicate
 expect 2 "usage" -- "$HB"
+
+printf '{"room": {"ua_w_per_kk": 30}}' >"$TMP/typo.json"
+
+# --- control and live: usage errors, and no broker ---
+expect 2 "--port" -- "$HB" control --port 70000
+expect 2 "unknown option" -- "$HB" control --frob
+expect 2 "--controller" -- "$HB" control --controller fuzzy
+expect 2 "at most one '+'" -- "$HB" control --readings-topic '/a/+/+'
+expect 2 "both have a '+'" -- "$HB" control --readings-topic /readings/temperature
+expect 2 "password needs a username" -- "$HB" control --password x
+expect 2 "cannot read password file" -- "$HB" control --username u --password-file "$TMP/none"
+expect 2 "typo.json" -- "$HB" control --scenario "$TMP/typo.json"
+expect 2 "--speed" -- "$HB" live --speed 0
+expect 2 "--rooms > 1 needs" -- "$HB" live --rooms 3 --readings-topic /readings/temperature
+expect 1 "no connection to 127.0.0.1:1" -- "$HB" live --host 127.0.0.1 --port 1 --connect-timeout 0.5
+expect 2 "port: expected 1..65535" -- env HEATBENCH_MQTT_PORT=abc "$HB" live
 
 # --- the default run ---
 expect 0 "" -- "$HB" run
