@@ -57,7 +57,7 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     }
     hb__entry *slot = NULL;
     for (size_t i = 0; i < f->n; i++) {
-        if (f->e[i].hash == hash && strcmp(f->e[i].id, id) == 0) {
+        if (f->e[i].hash == hash && memcmp(f->e[i].id, id, len + 1) == 0) {
             slot = &f->e[i];
             break;
         }

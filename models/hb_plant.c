@@ -36,6 +36,7 @@ struct hb_plant {
     int ie;                             /* index of the first energy quadrature */
     double c_a, c_m, c_seg;             /* J/K */
     double inv_c_a, inv_c_m, inv_c_seg; /* multiplications in the RHS, not divisions */
+    double inv_step;                    /* 1 / step_s, for interpolation */
     double h_am, h_ao, h_mo;            /* W/K */
     double mcp_nom;                     /* W/K at nominal flow */
     double q_seg;                       /* Q50 / K */
@@ -317,6 +318,7 @@ int hb_plant_create(const hb_plant_config *cfg, hb_plant **out) {
     p->inv_c_a = 1.0 / p->c_a;
     p->inv_c_m = 1.0 / p->c_m;
     p->inv_c_seg = 1.0 / p->c_seg;
+    p->inv_step = 1.0 / cfg->step_s;
     p->h_am = r->air_mass_w_per_k;
     p->h_ao = r->direct_share * r->ua_w_per_k;
     /* Series resistances: 1/UA_env = 1/H_am + 1/H_mo. */
@@ -428,7 +430,7 @@ double hb_plant_air_at(const hb_plant *p, double t) {
     if (t <= p->prev.t) {
         return p->prev.t_air;
     }
-    double f = (t - p->prev.t) / span;
+    double f = (t - p->prev.t) * p->inv_step; /* span is the grid step after the first step */
     return p->prev.t_air + f * (p->cur.t_air - p->prev.t_air);
 }
 

@@ -8,7 +8,9 @@
 
 int hb_sensor_init(hb_sensor *s, const hb_sensor_config *cfg, unsigned long long seed) {
     char name[HB_SENSOR_ID_MAX + 16];
-    *s = (hb_sensor){.cfg = cfg, .t_last_report = -INFINITY};
+    *s = (hb_sensor){.cfg = cfg,
+                     .t_last_report = -INFINITY,
+                     .inv_lag = cfg->lag_s > 0 ? 1.0 / cfg->lag_s : 0.0};
     snprintf(name, sizeof name, "%s/noise", cfg->id);
     s->noise = hb_rng_stream(seed, name);
     snprintf(name, sizeof name, "%s/jitter", cfg->id);
@@ -33,12 +35,12 @@ void hb_sensor_free(hb_sensor *s) {
 /* Exact response of a first-order lag to an input that ramps linearly from X0 to X1 over DT:
  * y(s) = x(s) - r tau + (y0 - x0 + r tau) e^{-s/tau}, r = (x1 - x0)/dt. Exact for any sample
  * spacing, so jittered or sparse samples need no sub-stepping. */
-static double hb__lag(double y0, double x0, double x1, double dt, double tau) {
+static double hb__lag(double y0, double x0, double x1, double dt, double tau, double inv_tau) {
     if (tau <= 0.0 || dt <= 0.0) {
         return tau <= 0.0 ? x1 : y0;
     }
     double rt = (x1 - x0) / dt * tau;
-    return x1 - rt + (y0 - x0 + rt) * exp(-dt / tau);
+    return x1 - rt + (y0 - x0 + rt) * exp(-dt * inv_tau);
 }
 
 bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value) {
@@ -48,7 +50,7 @@ bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value) {
         s->y = x; /* a sensor that has hung in the room for a while has settled */
         s->started = true;
     } else {
-        s->y = hb__lag(s->y, s->x_last, x, t - s->t_last, c->lag_s);
+        s->y = hb__lag(s->y, s->x_last, x, t - s->t_last, c->lag_s, s->inv_lag);
     }
     s->x_last = x;
     s->t_last = t;
@@ -78,7 +80,8 @@ bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value) {
         }
     }
     if (c->quant_k > 0) {
-        v = round(v / c->quant_k) * c->quant_k;
+        /* nearbyint (ties to even) compiles to one instruction where round() is a libm call. */
+        v = nearbyint(v / c->quant_k) * c->quant_k;
     }
     if (dropout) {
         return false;

@@ -47,6 +47,7 @@ typedef struct hb_sensor {
     gsl_rng *noise;  /* stream "<id>/noise" */
     gsl_rng *jitter; /* stream "<id>/jitter" */
     double y;        /* lagged temperature */
+    double inv_lag;  /* 1 / lag_s (0 without lag) */
     double x_last;   /* true local temperature at the last sample */
     double t_last;   /* time of the last sample */
     double last_value;
