@@ -22,4 +22,11 @@ int hb_kpi_print_json(FILE *out, const hb_sim_config *cfg, const hb_kpis *k);
 
 const char *hb_algo_name(int algo);
 
+/* The KPIs as a cJSON object (rounded to 1e-6, NaN as null); NULL when out of memory. */
+struct cJSON;
+struct cJSON *hb_kpi_json(const hb_kpis *k);
+void hb_json_num(struct cJSON *o, const char *key, double v);
+
+int hb_cmd_tune(int argc, char **argv);
+
 #endif

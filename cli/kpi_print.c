@@ -39,18 +39,18 @@ static void hb__num(cJSON *o, const char *key, double v) {
     cJSON_AddNumberToObject(o, key, r == 0 ? 0.0 : r);
 }
 
-int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
+void hb_json_num(cJSON *o, const char *key, double v) {
+    hb__num(o, key, v);
+}
+
+cJSON *hb_kpi_json(const hb_kpis *k) {
     cJSON *o = cJSON_CreateObject();
     if (!o) {
-        return -1;
+        return NULL;
     }
-    cJSON_AddStringToObject(o, "scenario", c->name);
-    cJSON_AddNumberToObject(o, "seed", (double)c->seed);
-    cJSON_AddStringToObject(o, "controller", hb_algo_name(c->controller.algo));
-    hb__num(o, "hours", c->duration_h);
-    hb__num(o, "setpoint_c", c->setpoint_c);
     hb__num(o, "discomfort_kh", k->discomfort_kh);
     hb__num(o, "rmse_k", k->rmse_k);
+    hb__num(o, "iae_kh", k->iae_kh);
     hb__num(o, "max_overshoot_k", k->max_overshoot_k);
     hb__num(o, "max_undershoot_k", k->max_undershoot_k);
     hb__num(o, "in_band_pct", k->in_band_pct);
@@ -65,6 +65,30 @@ int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     cJSON_AddNumberToObject(o, "readings_published", (double)k->readings_published);
     cJSON_AddNumberToObject(o, "readings_lost", (double)k->readings_lost);
     hb__num(o, "failsafe_h", k->failsafe_h);
+    return o;
+}
+
+int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *kp = hb_kpi_json(k);
+    if (!o || !kp) {
+        cJSON_Delete(o);
+        cJSON_Delete(kp);
+        return -1;
+    }
+    cJSON_AddStringToObject(o, "scenario", c->name);
+    cJSON_AddNumberToObject(o, "seed", (double)c->seed);
+    cJSON_AddStringToObject(o, "controller", hb_algo_name(c->controller.algo));
+    hb__num(o, "hours", c->duration_h);
+    hb__num(o, "setpoint_c", c->setpoint_c);
+    /* KPIs flat next to the run's identity, as scripts expect them. */
+    cJSON *item = kp->child;
+    while (item) {
+        cJSON *next = item->next;
+        cJSON_AddItemToObject(o, item->string, cJSON_DetachItemViaPointer(kp, item));
+        item = next;
+    }
+    cJSON_Delete(kp);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!s) {

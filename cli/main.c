@@ -9,6 +9,7 @@ static void hb__usage(FILE *out) {
           "\n"
           "commands:\n"
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
+          "  tune [SCENARIO...]  tune the PID: relay, step test + SIMC/AMIGO, optimisation\n"
           "  check SCENARIO...   validate scenario files without running them\n"
           "  keys                print the scenario key reference (Markdown)\n"
           "  control             the MQTT controller daemon (the production backend)\n"
@@ -35,6 +36,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "run") == 0) {
         return hb_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "tune") == 0) {
+        return hb_cmd_tune(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "control") == 0) {
         return hb_cmd_control(argc - 1, argv + 1);

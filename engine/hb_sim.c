@@ -109,6 +109,7 @@ static void hb__kpi_step(hb_sim *s) {
     s->k.discomfort_kh +=
         0.5 * dt * (hb__outside(a->t_air, lo, hi) + hb__outside(b->t_air, lo, hi)) / 3600.0;
     s->acc_sq += 0.5 * dt * (ea * ea + eb * eb);
+    s->k.iae_kh += 0.5 * dt * (fabs(ea) + fabs(eb)) / 3600.0;
     s->acc_mean += 0.5 * dt * (a->t_air + b->t_air);
     s->acc_in_band += dt * (b->t_air >= lo && b->t_air <= hi);
     if (eb > s->k.max_overshoot_k) {

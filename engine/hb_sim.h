@@ -53,6 +53,7 @@ void hb_sim_config_free(hb_sim_config *c);
 typedef struct hb_kpis {
     double discomfort_kh;   /* ∫ distance outside setpoint ± band dt, after warm-up, K·h */
     double rmse_k;          /* RMS of air temperature - setpoint after warm-up, K */
+    double iae_kh;          /* ∫ |air temperature - setpoint| dt after warm-up, K·h */
     double max_overshoot_k; /* max(air - setpoint, 0) after warm-up */
     double max_undershoot_k;
     double in_band_pct;  /* time share inside the band after warm-up, % */

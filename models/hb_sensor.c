@@ -8,9 +8,8 @@
 
 int hb_sensor_init(hb_sensor *s, const hb_sensor_config *cfg, unsigned long long seed) {
     char name[HB_SENSOR_ID_MAX + 16];
-    *s = (hb_sensor){.cfg = cfg,
-                     .t_last_report = -INFINITY,
-                     .inv_lag = cfg->lag_s > 0 ? 1.0 / cfg->lag_s : 0.0};
+    *s = (hb_sensor){
+        .cfg = cfg, .t_last_report = -INFINITY, .inv_lag = cfg->lag_s > 0 ? 1.0 / cfg->lag_s : 0.0};
     snprintf(name, sizeof name, "%s/noise", cfg->id);
     s->noise = hb_rng_stream(seed, name);
     snprintf(name, sizeof name, "%s/jitter", cfg->id);

@@ -1,0 +1,400 @@
+#define _GNU_SOURCE /* getopt_long */
+#include "../scenario/hb_scenario.h"
+#include "../tuning/hb_tune.h"
+#include "../util/hb_error.h"
+#include "../util/hb_ofile.h"
+#include "cli.h"
+#include "mqtt_opts.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HB__MAX_SCEN 16
+
+static const char hb__tune_help[] =
+    "usage: heatbench tune [SCENARIO...] [options]\n"
+    "\n"
+    "Tunes the PID of a scenario (the built-in default without a file): a relay experiment\n"
+    "(Ziegler-Nichols, Tyreus-Luyben and no-overshoot rules), a step test fitted to a FOPDT\n"
+    "model (SIMC and AMIGO), and Nelder-Mead optimisation of the PI gains started from the best\n"
+    "of them. Every method is scored on the training seeds and on a held-out seed; the chosen\n"
+    "gains are the best on the held-out seed that do not move the valve more than the default.\n"
+    "\n"
+    "options:\n"
+    "  --evals N              optimiser budget (default 300)\n"
+    "  --seeds N              training seeds per scenario: seed, seed+1, ... (default 2)\n"
+    "  --seed N               base seed (default: the scenario's); held-out seed = seed + 1000\n"
+    "  --robust mean|worst    combine training runs by their mean (default) or worst case\n"
+    "  --threads N            parallel simulations (default: one per core); results do not\n"
+    "                         depend on it\n"
+    "  --tau-c S              SIMC closed-loop time constant in s (default: the dead time)\n"
+    "  --w-discomfort W       cost weights: per K·h of discomfort (default 1),\n"
+    "  --w-iae W              per K·h of absolute error (0.5), --w-energy W per unit of energy\n"
+    "  --w-travel W           ratio above 1 (5), per 100 % of valve travel (0.1),\n"
+    "  --w-msgs W             per 100 actuator messages (0.05)\n"
+    "  -o, --output FILE      write the tuned scenario (the input with the chosen gains)\n"
+    "  --convergence FILE     CSV of every optimiser evaluation: evaluation,cost,kp,ki,kd\n"
+    "  --json                 print {\"methods\":[...],\"chosen\":...} instead of the table\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 ok, 1 nothing could be tuned or a file could not be written, 2 bad usage or\n"
+    "a bad scenario.\n";
+
+enum {
+    OPT_EVALS = 3000,
+    OPT_SEEDS,
+    OPT_SEED,
+    OPT_ROBUST,
+    OPT_THREADS,
+    OPT_TAU_C,
+    OPT_WD,
+    OPT_WI,
+    OPT_WE,
+    OPT_WT,
+    OPT_WM,
+    OPT_CONV,
+    OPT_JSON,
+};
+
+static void hb__progress(void *ud, int done, int total) {
+    (void)ud;
+    int width = 40;
+    int fill = total > 0 ? done * width / total : width;
+    fill = fill > width ? width : fill;
+    fprintf(stderr, "\rtuning [%.*s%*s] %3d%%", fill, "########################################",
+            width - fill, "",
+            total > 0 ? (done * 100 / total > 100 ? 100 : done * 100 / total) : 100);
+    if (done >= total) {
+        fputc('\n', stderr);
+    }
+}
+
+static cJSON *hb__method_json(const hb_tune_method *m, bool chosen) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", m->name);
+    cJSON_AddBoolToObject(o, "ok", m->ok);
+    cJSON_AddBoolToObject(o, "chosen", chosen);
+    if (!m->ok) {
+        cJSON_AddStringToObject(o, "reason", m->reason ? m->reason : "failed");
+        return o;
+    }
+    hb_json_num(o, "kp", m->g.kp);
+    hb_json_num(o, "ki", m->g.ki);
+    hb_json_num(o, "kd", m->g.kd);
+    hb_json_num(o, "cost", m->cost);
+    hb_json_num(o, "cost_heldout", m->cost_heldout);
+    cJSON_AddItemToObject(o, "kpis", hb_kpi_json(&m->kpis));
+    cJSON_AddItemToObject(o, "kpis_heldout", hb_kpi_json(&m->kpis_heldout));
+    return o;
+}
+
+static void hb__print_table(const hb_sim_config *c, const hb_tune_options *o,
+                            const hb_tune_result *r) {
+    printf("tuning %s: training seeds %llu..%llu, held-out seed %llu, %d evaluations\n", c->name,
+           (unsigned long long)c->seed, (unsigned long long)(c->seed + (uint64_t)o->seeds - 1),
+           r->heldout_seed, r->evals);
+    if (r->relay.ok) {
+        printf("relay:  Ku %.1f %%/K, Pu %.2f h, amplitude %.3f K, %d cycles, asymmetry %.2f "
+               "(bias %.0f %%, half swing %.0f %%)\n",
+               r->relay.ku, r->relay.pu_s / 3600.0, r->relay.a, r->relay.cycles, r->relay.asymmetry,
+               r->relay_bias, r->relay_d);
+    } else {
+        printf("relay:  failed: %s\n", r->relay.reason);
+    }
+    if (r->fopdt_ok) {
+        printf("step:   k %.4f ± %.4f K/%%, tau %.2f ± %.2f h, theta %.1f ± %.1f min (step %+.0f "
+               "%%)\n",
+               r->fopdt.k, r->fopdt.k_ci, r->fopdt.tau_s / 3600, r->fopdt.tau_ci / 3600,
+               r->fopdt.theta_s / 60, r->fopdt.theta_ci / 60, r->step_du);
+    } else {
+        printf("step:   failed: %s\n", r->fopdt_reason);
+    }
+    printf("\n%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "method", "kp", "ki", "kd", "cost",
+           "held-out", "discomfort", "rmse", "travel", "msgs");
+    printf("%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "", "%/K", "%/(K·h)", "%·h/K", "", "",
+           "K·h", "K", "%", "");
+    for (int i = 0; i < r->n_methods; i++) {
+        const hb_tune_method *m = &r->methods[i];
+        if (!m->ok) {
+            printf("%-10s   -- %s\n", m->name, m->reason ? m->reason : "failed");
+            continue;
+        }
+        printf("%-10s %8.2f %8.2f %8.3f %9.3f %9.3f %11.3f %7.3f %8.0f %6ld%s\n", m->name, m->g.kp,
+               m->g.ki, m->g.kd, m->cost, m->cost_heldout, m->kpis_heldout.discomfort_kh,
+               m->kpis_heldout.rmse_k, m->kpis_heldout.valve_travel_pct,
+               m->kpis_heldout.actuator_msgs, i == r->chosen ? "  <- chosen" : "");
+    }
+    printf("(discomfort, rmse, travel and msgs on the held-out seed)\n");
+}
+
+/* The input scenario (or an empty one for the built-in default) with the chosen gains. */
+static int hb__write_tuned(const char *out, const char *in, const hb_sim_config *c,
+                           const hb_gains *g, char *err, size_t errlen) {
+    cJSON *root = NULL;
+    if (in) {
+        FILE *f = fopen(in, "rb");
+        if (f) {
+            fseek(f, 0, SEEK_END);
+            long n = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+            if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+                buf[n] = '\0';
+                root = cJSON_ParseWithOpts(buf, NULL, 1);
+            }
+            free(buf);
+            fclose(f);
+        }
+    } else {
+        root = cJSON_CreateObject();
+    }
+    if (!root) {
+        snprintf(err, errlen, "cannot re-read %s", in ? in : "the scenario");
+        return -1;
+    }
+    char name[HB_NAME_MAX + 8];
+    snprintf(name, sizeof name, "%s-tuned", c->name);
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "name");
+    cJSON_AddStringToObject(root, "name", name);
+    cJSON *ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
+    if (!ctl) {
+        ctl = cJSON_AddObjectToObject(root, "controller");
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(ctl, "type");
+    cJSON_AddStringToObject(ctl, "type", "pid");
+    cJSON *pid = cJSON_GetObjectItemCaseSensitive(ctl, "pid");
+    if (!pid) {
+        pid = cJSON_AddObjectToObject(ctl, "pid");
+    }
+    const char *keys[3] = {"kp", "ki", "kd"};
+    double vals[3] = {g->kp, g->ki, g->kd};
+    for (int i = 0; i < 3; i++) {
+        cJSON_DeleteItemFromObjectCaseSensitive(pid, keys[i]);
+        cJSON_AddNumberToObject(pid, keys[i], round(vals[i] * 1e4) / 1e4);
+    }
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    int rc;
+    hb_ofile *f = text ? hb_ofile_open(out, &rc) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", out, text ? strerror(errno) : "no memory");
+        free(text);
+        return -1;
+    }
+    fprintf(hb_ofile_stream(f), "%s\n", text);
+    free(text);
+    if (hb_ofile_commit(f) != HB_OK) {
+        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int hb_cmd_tune(int argc, char **argv) {
+    static const struct option opts[] = {{"evals", required_argument, NULL, OPT_EVALS},
+                                         {"seeds", required_argument, NULL, OPT_SEEDS},
+                                         {"seed", required_argument, NULL, OPT_SEED},
+                                         {"robust", required_argument, NULL, OPT_ROBUST},
+                                         {"threads", required_argument, NULL, OPT_THREADS},
+                                         {"tau-c", required_argument, NULL, OPT_TAU_C},
+                                         {"w-discomfort", required_argument, NULL, OPT_WD},
+                                         {"w-iae", required_argument, NULL, OPT_WI},
+                                         {"w-energy", required_argument, NULL, OPT_WE},
+                                         {"w-travel", required_argument, NULL, OPT_WT},
+                                         {"w-msgs", required_argument, NULL, OPT_WM},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"convergence", required_argument, NULL, OPT_CONV},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *prog = "heatbench tune";
+    hb_tune_options o;
+    hb_tune_options_default(&o);
+    const char *out = NULL;
+    const char *conv = NULL;
+    double seed = NAN;
+    double v;
+    int json = 0;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_EVALS:
+            if (hb_cli_number(prog, "--evals", optarg, 10, 100000, &v) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            o.max_evals = (int)v;
+            break;
+        case OPT_SEEDS:
+            if (hb_cli_number(prog, "--seeds", optarg, 1, 64, &v) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            o.seeds = (int)v;
+            break;
+        case OPT_SEED:
+            if (hb_cli_number(prog, "--seed", optarg, 0, 9e15, &seed) != 0 || seed != floor(seed)) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_ROBUST:
+            if (strcmp(optarg, "mean") == 0 || strcmp(optarg, "worst") == 0) {
+                o.robust_worst = strcmp(optarg, "worst") == 0;
+            } else {
+                fprintf(stderr, "%s: --robust: expected mean or worst, got '%s'\n", prog, optarg);
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_THREADS:
+            if (hb_cli_number(prog, "--threads", optarg, 1, 64, &v) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            o.threads = (int)v;
+            break;
+        case OPT_TAU_C:
+            if (hb_cli_number(prog, "--tau-c", optarg, 0, 1e6, &o.tau_c_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_WD:
+        case OPT_WI:
+        case OPT_WE:
+        case OPT_WT:
+        case OPT_WM: {
+            double *w[] = {&o.w.discomfort, &o.w.iae, &o.w.energy, &o.w.travel, &o.w.msgs};
+            if (hb_cli_number(prog, argv[optind - 2], optarg, 0, 1e6, w[c - OPT_WD]) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'o':
+            out = optarg;
+            break;
+        case OPT_CONV:
+            conv = optarg;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case 'h':
+            fputs(hb__tune_help, stdout);
+            return HB_EXIT_OK;
+        case ':':
+            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see heatbench tune --help)\n", prog,
+                    argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        }
+    }
+    int n = argc - optind;
+    if (n > HB__MAX_SCEN) {
+        fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
+        return HB_EXIT_USAGE;
+    }
+    hb_sim_config *scen = calloc(n > 0 ? (size_t)n : 1, sizeof *scen);
+    if (!scen) {
+        return HB_EXIT_FAIL;
+    }
+    char err[1024];
+    int status = HB_EXIT_OK;
+    int loaded = 0;
+    if (n == 0) {
+        hb_sim_config_default(&scen[0]);
+        loaded = 1;
+    }
+    for (int i = 0; i < n; i++, loaded++) {
+        if (hb_scenario_load_file(argv[optind + i], &scen[i], err, sizeof err) != HB_OK) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            status = HB_EXIT_USAGE;
+            loaded++;
+            break;
+        }
+        if (scen[i].controller.algo != HB_ALGO_PID) {
+            scen[i].controller.algo = HB_ALGO_PID; /* tuning is for the PID */
+        }
+    }
+    if (!isnan(seed)) {
+        for (int i = 0; i < loaded; i++) {
+            scen[i].seed = (uint64_t)seed;
+        }
+    }
+    hb_ofile *cf = NULL;
+    if (status == HB_EXIT_OK && conv) {
+        int rc;
+        cf = hb_ofile_open(conv, &rc);
+        if (!cf) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+            status = HB_EXIT_FAIL;
+        } else {
+            o.convergence = hb_ofile_stream(cf);
+        }
+    }
+    hb_tune_result r;
+    if (status == HB_EXIT_OK) {
+        if (isatty(STDERR_FILENO)) {
+            o.progress = hb__progress;
+        }
+        if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            status = HB_EXIT_FAIL;
+        }
+    }
+    if (status == HB_EXIT_OK && cf) {
+        hb_ofile *f = cf;
+        cf = NULL;
+        if (hb_ofile_commit(f) != HB_OK) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+            status = HB_EXIT_FAIL;
+        }
+    }
+    hb_ofile_abort(cf);
+    if (status == HB_EXIT_OK) {
+        const hb_tune_method *ch = &r.methods[r.chosen];
+        if (json) {
+            cJSON *root = cJSON_CreateObject();
+            cJSON *arr = cJSON_AddArrayToObject(root, "methods");
+            for (int i = 0; i < r.n_methods; i++) {
+                cJSON_AddItemToArray(arr, hb__method_json(&r.methods[i], i == r.chosen));
+            }
+            cJSON_AddStringToObject(root, "chosen", ch->name);
+            cJSON *rel = cJSON_AddObjectToObject(root, "relay");
+            cJSON_AddBoolToObject(rel, "ok", r.relay.ok);
+            cJSON_AddStringToObject(rel, "reason", r.relay.reason ? r.relay.reason : "");
+            hb_json_num(rel, "ku", r.relay.ku);
+            hb_json_num(rel, "pu_s", r.relay.pu_s);
+            hb_json_num(rel, "amplitude_k", r.relay.a);
+            cJSON *fo = cJSON_AddObjectToObject(root, "fopdt");
+            cJSON_AddBoolToObject(fo, "ok", r.fopdt_ok);
+            hb_json_num(fo, "k", r.fopdt_ok ? r.fopdt.k : NAN);
+            hb_json_num(fo, "tau_s", r.fopdt_ok ? r.fopdt.tau_s : NAN);
+            hb_json_num(fo, "theta_s", r.fopdt_ok ? r.fopdt.theta_s : NAN);
+            cJSON_AddNumberToObject(root, "evaluations", r.evals);
+            cJSON_AddNumberToObject(root, "heldout_seed", (double)r.heldout_seed);
+            char *s = cJSON_PrintUnformatted(root);
+            printf("%s\n", s ? s : "{}");
+            free(s);
+            cJSON_Delete(root);
+        } else {
+            hb__print_table(&scen[0], &o, &r);
+        }
+        if (out) {
+            if (hb__write_tuned(out, n > 0 ? argv[optind] : NULL, &scen[0], &ch->g, err,
+                                sizeof err) != 0) {
+                fprintf(stderr, "%s: %s\n", prog, err);
+                status = HB_EXIT_FAIL;
+            } else if (!json) {
+                printf("tuned scenario (%s gains) written to %s\n", ch->name, out);
+            }
+        }
+    }
+    for (int i = 0; i < loaded; i++) {
+        hb_sim_config_free(&scen[i]);
+    }
+    free(scen);
+    return status;
+}

@@ -1,0 +1,364 @@
+#define _POSIX_C_SOURCE 200809L
+#include "hb_tune.h"
+#include "../util/hb_error.h"
+#include "hb_experiment.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HB__FAILED_COST 1e6 /* finite: nmsimplex2 rejects non-finite values */
+#define HB__HELDOUT_OFFSET 1000
+
+void hb_tune_options_default(hb_tune_options *o) {
+    memset(o, 0, sizeof *o);
+    o->max_evals = 300;
+    o->threads = 0;
+    o->seeds = 2;
+    o->tau_c_s = -1;
+    o->w =
+        (hb_tune_weights){.discomfort = 1.0, .iae = 0.2, .energy = 5.0, .travel = 0.3, .msgs = 0.1};
+}
+
+double hb_tune_cost(const hb_kpis *k, const hb_tune_weights *w) {
+    double over = isfinite(k->energy_ratio) && k->energy_ratio > 1 ? k->energy_ratio - 1 : 0;
+    double j = w->discomfort * k->discomfort_kh + w->iae * k->iae_kh + w->energy * over +
+               w->travel * k->valve_travel_pct / 100.0 + w->msgs * (double)k->actuator_msgs / 100.0;
+    return isfinite(j) ? j : HB__FAILED_COST;
+}
+
+/* ---- parallel evaluation ---------------------------------------------------------------- */
+
+typedef struct hb__job {
+    hb_sim_config cfg;
+    hb_kpis k;
+    int rc;
+} hb__job;
+
+typedef struct hb__pool {
+    hb__job *jobs;
+    int n;
+    int next;
+    pthread_mutex_t lock;
+} hb__pool;
+
+static void hb__run_job(hb__job *j) {
+    hb_sim *s;
+    j->rc = hb_sim_create(&j->cfg, &s);
+    if (j->rc == HB_OK) {
+        j->rc = hb_sim_run(s);
+        j->k = *hb_sim_kpis(s);
+        hb_sim_destroy(s);
+    }
+}
+
+static void *hb__worker(void *arg) {
+    hb__pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n) {
+            return NULL;
+        }
+        hb__run_job(&p->jobs[i]);
+    }
+}
+
+/* Runs every job; each is deterministic and writes only its own slot, so the results do not
+ * depend on the number of threads or on which thread ran what. */
+static void hb__run_all(hb__job *jobs, int n, int threads) {
+    if (threads <= 1 || n <= 1) {
+        for (int i = 0; i < n; i++) {
+            hb__run_job(&jobs[i]);
+        }
+        return;
+    }
+    hb__pool p = {.jobs = jobs, .n = n};
+    pthread_mutex_init(&p.lock, NULL);
+    int nt = threads < n ? threads : n;
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 0; i < nt && i < 64; i++) {
+        if (pthread_create(&tid[i], NULL, hb__worker, &p) == 0) {
+            started++;
+        }
+    }
+    hb__worker(&p); /* the calling thread works too, and finishes alone if none started */
+    for (int i = 0; i < started; i++) {
+        pthread_join(tid[i], NULL);
+    }
+    pthread_mutex_destroy(&p.lock);
+}
+
+typedef struct hb__ctx {
+    const hb_sim_config *scen;
+    size_t n_scen;
+    const hb_tune_options *o;
+    int threads;
+    int evals;
+    int progress_total;
+    int progress_done;
+    hb__job *jobs; /* n_scen * seeds */
+    double best_cost;
+    hb_gains best;
+} hb__ctx;
+
+static void hb__set_gains(hb_sim_config *c, hb_gains g) {
+    c->controller.algo = HB_ALGO_PID;
+    c->controller.pid.kp = g.kp;
+    c->controller.pid.ki = g.ki;
+    c->controller.pid.kd = g.kd;
+}
+
+/* Cost of gains G over the training runs (or the held-out one); KPIS gets the first run's. */
+static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) {
+    int seeds = heldout ? 1 : x->o->seeds;
+    int n = (int)x->n_scen * seeds;
+    for (size_t s = 0; s < x->n_scen; s++) {
+        for (int k = 0; k < seeds; k++) {
+            hb__job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
+            j->cfg = x->scen[s];
+            j->cfg.seed = x->scen[s].seed + (heldout ? HB__HELDOUT_OFFSET : (uint64_t)k);
+            hb__set_gains(&j->cfg, g);
+        }
+    }
+    hb__run_all(x->jobs, n, x->threads);
+    double sum = 0;
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        double c = x->jobs[i].rc == HB_OK ? hb_tune_cost(&x->jobs[i].k, &x->o->w) : HB__FAILED_COST;
+        sum += c;
+        worst = c > worst ? c : worst;
+    }
+    if (kpis) {
+        *kpis = x->jobs[0].k;
+    }
+    return x->o->robust_worst ? worst : sum / n;
+}
+
+static void hb__progress(hb__ctx *x) {
+    x->progress_done++;
+    if (x->o->progress) {
+        x->o->progress(x->o->progress_ud, x->progress_done, x->progress_total);
+    }
+}
+
+/* The optimiser works on (ln kp, ln ki): positive gains, and steps that are relative. */
+static double hb__objective(const gsl_vector *v, void *params) {
+    hb__ctx *x = params;
+    double lkp = gsl_vector_get(v, 0);
+    double lki = gsl_vector_get(v, 1);
+    if (!(lkp > log(0.01) && lkp < log(1e4) && lki > log(1e-3) && lki < log(1e5))) {
+        return HB__FAILED_COST;
+    }
+    hb_gains g = {.kp = exp(lkp), .ki = exp(lki), .kd = 0};
+    double c = hb__evaluate(x, g, false, NULL);
+    x->evals++;
+    if (c < x->best_cost) {
+        x->best_cost = c;
+        x->best = g;
+    }
+    if (x->o->convergence) {
+        fprintf(x->o->convergence, "%d,%.6f,%.6g,%.6g,%.6g\n", x->evals, c, g.kp, g.ki, g.kd);
+    }
+    hb__progress(x);
+    return c;
+}
+
+static void hb__optimise(hb__ctx *x, hb_gains start, hb_tune_method *m) {
+    gsl_multimin_function f = {.f = hb__objective, .n = 2, .params = x};
+    gsl_vector *v = gsl_vector_alloc(2);
+    gsl_vector *step = gsl_vector_alloc(2);
+    gsl_multimin_fminimizer *s =
+        gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 2);
+    if (!v || !step || !s) {
+        m->ok = false;
+        m->reason = "out of memory";
+        goto out;
+    }
+    gsl_vector_set(v, 0, log(start.kp > 0.02 ? start.kp : 0.02));
+    gsl_vector_set(v, 1, log(start.ki > 0.002 ? start.ki : 0.002));
+    gsl_vector_set_all(step, 0.7); /* about a factor of two in each gain */
+    x->best_cost = HUGE_VAL;
+    gsl_multimin_fminimizer_set(s, &f, v, step);
+    /* Each iteration costs one to n+2 evaluations; stop before the budget can be exceeded. */
+    while (x->evals + 4 <= x->o->max_evals) {
+        if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) {
+            break;
+        }
+        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-3) == GSL_SUCCESS) {
+            break;
+        }
+    }
+    m->ok = x->best_cost < HB__FAILED_COST;
+    m->reason = m->ok ? "ok" : "every candidate failed";
+    m->g = x->best;
+out:
+    gsl_multimin_fminimizer_free(s);
+    gsl_vector_free(v);
+    gsl_vector_free(step);
+}
+
+static hb_tune_method *hb__add(hb_tune_result *r, const char *name) {
+    hb_tune_method *m = &r->methods[r->n_methods++];
+    memset(m, 0, sizeof *m);
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->cost = m->cost_heldout = NAN;
+    return m;
+}
+
+static bool hb__gains_ok(hb_gains g) {
+    return isfinite(g.kp) && isfinite(g.ki) && isfinite(g.kd) && g.kp > 0 && g.ki >= 0 &&
+           g.kd >= 0 && g.kp < 1e4 && g.ki < 1e5;
+}
+
+int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, hb_tune_result *res,
+                char *err, size_t errlen) {
+    memset(res, 0, sizeof *res);
+    if (n < 1 || o->seeds < 1 || o->max_evals < 10) {
+        snprintf(err, errlen, "nothing to tune (no scenario, no seed, or a budget under 10)");
+        return -1;
+    }
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    hb__ctx x = {.scen = scen,
+                 .n_scen = n,
+                 .o = o,
+                 .threads = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1)};
+    x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
+    if (!x.jobs) {
+        snprintf(err, errlen, "out of memory");
+        gsl_set_error_handler(old);
+        return -1;
+    }
+    res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
+    x.progress_total = o->max_evals + 2 + 2 * HB_TUNE_MAX_METHODS;
+
+    /* 1. Experiments on a calm day. The step test keeps 2 h of response: the part that matters
+     * for feedback (radiator, sensor lag, air); a longer window fits the envelope's day-long
+     * mode instead and gives a model without dead time that AMIGO cannot use. */
+    hb_sim_config calm;
+    hb_experiment_calm(&scen[0], &calm);
+    hb_experiment_relay(&calm, 8.0, &res->relay, &res->relay_bias, &res->relay_d);
+    hb__progress(&x);
+    if (res->relay_bias >= 99.0) {
+        /* No gains can fix a radiator that cannot hold the setpoint: say so instead of
+         * returning whatever the optimiser drifts to on a flat cost. */
+        snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
+                 res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
+        free(x.jobs);
+        gsl_set_error_handler(old);
+        return -1;
+    }
+    enum { CAP = 2000 };
+    double *t = malloc(CAP * sizeof *t);
+    double *dy = malloc(CAP * sizeof *dy);
+    double u0 = 0;
+    res->step_du = 10.0;
+    int m = (t && dy) ? hb_experiment_step(&calm, 8.0, 2.0, res->step_du, t, dy, CAP, &u0) : -1;
+    if (m > 0 && u0 + res->step_du > 100) {
+        res->step_du = -10.0;
+        m = hb_experiment_step(&calm, 8.0, 2.0, res->step_du, t, dy, CAP, &u0);
+    }
+    if (m <= 0) {
+        res->fopdt_reason = "the step experiment did not run";
+    } else if (hb_fopdt_fit(t, dy, (size_t)m, res->step_du, &res->fopdt) != 0) {
+        res->fopdt_reason = "the step response could not be fitted (no response to the valve?)";
+    } else if (!(res->fopdt.k > 0)) {
+        res->fopdt_reason = "the room does not warm up when the valve opens";
+    } else {
+        res->fopdt_ok = true;
+    }
+    free(t);
+    free(dy);
+    hb__progress(&x);
+
+    /* 2. Candidate gains from the rules. */
+    hb_tune_method *d = hb__add(res, "default");
+    d->ok = true;
+    d->g =
+        (hb_gains){scen[0].controller.pid.kp, scen[0].controller.pid.ki, scen[0].controller.pid.kd};
+    struct {
+        const char *name;
+        hb_gains (*rule)(double, double);
+    } relay_rules[] = {{"relay-zn", hb_rule_ziegler_nichols_pid},
+                       {"relay-tl", hb_rule_tyreus_luyben_pi},
+                       {"relay-no", hb_rule_no_overshoot_pid}};
+    for (size_t i = 0; i < 3; i++) {
+        hb_tune_method *mm = hb__add(res, relay_rules[i].name);
+        if (res->relay.ok) {
+            mm->g = relay_rules[i].rule(res->relay.ku, res->relay.pu_s);
+            mm->ok = hb__gains_ok(mm->g);
+            mm->reason = mm->ok ? "ok" : "the rule gave unusable gains";
+        } else {
+            mm->reason = res->relay.reason;
+        }
+    }
+    hb_tune_method *simc = hb__add(res, "simc");
+    hb_tune_method *amigo = hb__add(res, "amigo");
+    if (res->fopdt_ok) {
+        simc->g = hb_rule_simc_pi(&res->fopdt, o->tau_c_s);
+        amigo->g = hb_rule_amigo_pi(&res->fopdt);
+        simc->ok = hb__gains_ok(simc->g);
+        amigo->ok = hb__gains_ok(amigo->g);
+        simc->reason = simc->ok ? "ok" : "the rule gave unusable gains";
+        amigo->reason = amigo->ok ? "ok" : "the rule gave unusable gains";
+    } else {
+        simc->reason = amigo->reason = res->fopdt_reason;
+    }
+
+    /* 3. Score every candidate, then optimise from the best model-based one. */
+    for (int i = 0; i < res->n_methods; i++) {
+        hb_tune_method *mm = &res->methods[i];
+        if (mm->ok) {
+            mm->cost = hb__evaluate(&x, mm->g, false, &mm->kpis);
+        }
+        hb__progress(&x);
+    }
+    hb_gains start = d->g;
+    double start_cost = d->cost;
+    for (int i = 0; i < res->n_methods; i++) {
+        if (res->methods[i].ok && res->methods[i].cost < start_cost) {
+            start = res->methods[i].g;
+            start_cost = res->methods[i].cost;
+        }
+    }
+    hb_tune_method *opt = hb__add(res, "optimized");
+    if (o->convergence) {
+        fputs("evaluation,cost,kp,ki,kd\n", o->convergence);
+    }
+    hb__optimise(&x, start, opt);
+    res->evals = x.evals;
+    if (opt->ok) {
+        opt->cost = hb__evaluate(&x, opt->g, false, &opt->kpis);
+    }
+
+    /* 4. Held-out seed for everyone; choose by it, among candidates that do not move the valve
+     * more than the default does (wear is the price of comfort). */
+    res->chosen = 0;
+    for (int i = 0; i < res->n_methods; i++) {
+        hb_tune_method *mm = &res->methods[i];
+        if (mm->ok) {
+            mm->cost_heldout = hb__evaluate(&x, mm->g, true, &mm->kpis_heldout);
+        }
+        hb__progress(&x);
+    }
+    double best = res->methods[0].cost_heldout;
+    double travel0 = res->methods[0].kpis_heldout.valve_travel_pct;
+    for (int i = 1; i < res->n_methods; i++) {
+        hb_tune_method *mm = &res->methods[i];
+        if (mm->ok && mm->cost_heldout < best &&
+            mm->kpis_heldout.valve_travel_pct <= travel0 * 1.0 + 1e-9) {
+            best = mm->cost_heldout;
+            res->chosen = i;
+        }
+    }
+    free(x.jobs);
+    gsl_set_error_handler(old);
+    return 0;
+}

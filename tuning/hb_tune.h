@@ -1,0 +1,78 @@
+/*
+ * `heatbench tune`: relay autotuning, step-test identification with SIMC/AMIGO, and direct
+ * optimisation of PI gains on the simulated room, with every method scored on the same cost on
+ * the training seeds and on a held-out seed.
+ *
+ * The experiments (relay, step) run on the scenario's room on a calm day: outdoor temperature held
+ * at the scenario's daily mean, no sun, no internal gains, no windows — the conditions an engineer
+ * picks for a test. They drive the room through the same sensors, fusion and estimate filter the
+ * controller will see. The optimiser and the scoring run the full scenario.
+ */
+#ifndef HB_TUNE_H
+#define HB_TUNE_H
+
+#include "../engine/hb_sim.h"
+#include "hb_fopdt.h"
+#include "hb_relay.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define HB_TUNE_MAX_METHODS 8
+
+typedef struct hb_tune_weights {
+    double discomfort; /* per K·h */
+    double iae;        /* per K·h */
+    double energy;     /* per unit of energy ratio above 1 */
+    double travel;     /* per 100 % of valve travel */
+    double msgs;       /* per 100 actuator messages */
+} hb_tune_weights;
+
+typedef struct hb_tune_options {
+    int max_evals;     /* optimiser budget */
+    int threads;       /* 0 = one per core */
+    int seeds;         /* training seeds per scenario (seed, seed+1, ...) */
+    bool robust_worst; /* cost = worst case over training runs instead of the mean */
+    double tau_c_s;    /* SIMC closed-loop time constant; < 0: θ */
+    hb_tune_weights w;
+    FILE *convergence; /* CSV evaluation,cost,kp,ki,kd or NULL */
+    void (*progress)(void *ud, int done, int total);
+    void *progress_ud;
+} hb_tune_options;
+
+typedef struct hb_tune_method {
+    char name[16];
+    bool ok;
+    const char *reason; /* why there are no gains (ok == false) */
+    hb_gains g;
+    double cost;         /* on the training runs */
+    double cost_heldout; /* on the held-out seed */
+    hb_kpis kpis;        /* first scenario, first training seed */
+    hb_kpis kpis_heldout;
+} hb_tune_method;
+
+typedef struct hb_tune_result {
+    hb_relay_result relay;
+    double relay_bias, relay_d;
+    bool fopdt_ok;
+    const char *fopdt_reason;
+    hb_fopdt fopdt;
+    double step_du;
+    hb_tune_method methods[HB_TUNE_MAX_METHODS];
+    int n_methods;
+    int chosen; /* index into methods */
+    int evals;  /* optimiser evaluations */
+    unsigned long long heldout_seed;
+} hb_tune_result;
+
+void hb_tune_options_default(hb_tune_options *o);
+
+/* Tunes the PID of SCEN[0..N-1] (all must use the same controller structure; experiments use
+ * SCEN[0]). Returns 0, or -1 with a message in ERR when nothing could be tuned. */
+int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, hb_tune_result *res,
+                char *err, size_t errlen);
+
+/* The cost of KPIs under weights W (exposed for tests and the report). */
+double hb_tune_cost(const hb_kpis *k, const hb_tune_weights *w);
+
+#endif
