@@ -195,9 +195,9 @@ int hb_experiment_step(const hb_sim_config *calm, double warmup_h, double step_h
                        double *t, double *dy, size_t cap, double *u0) {
     hb_sim_config c = *calm;
     c.duration_h = warmup_h + step_h;
-    double *tb = malloc(cap * sizeof *tb);
-    double *yb = malloc(cap * sizeof *yb);
-    double *ys = malloc(cap * sizeof *ys);
+    double *tb = calloc(cap, sizeof *tb);
+    double *yb = calloc(cap, sizeof *yb);
+    double *ys = calloc(cap, sizeof *ys);
     size_t nb = 0;
     size_t ns = 0;
     double ub;

@@ -32,7 +32,7 @@ expect() {
 expect 0 "" -- "$HB" --version
 grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
 expect 0 "" -- "$HB" --help
-for cmd in run check keys control live; do
+for cmd in run check keys control live tune; do
     expect 0 "" -- "$HB" $cmd --help
     grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
 done
@@ -54,6 +54,17 @@ expect 2 "--speed" -- "$HB" live --speed 0
 expect 2 "--rooms > 1 needs" -- "$HB" live --rooms 3 --readings-topic /readings/temperature
 expect 1 "no connection to 127.0.0.1:1" -- "$HB" live --host 127.0.0.1 --port 1 --connect-timeout 0.5
 expect 2 "port: expected 1..65535" -- env HEATBENCH_MQTT_PORT=abc "$HB" live
+
+# --- tune ---
+expect 2 "--evals" -- "$HB" tune --evals 3
+expect 2 "--robust" -- "$HB" tune --robust median
+printf '{"radiator": {"q50_w": 300}, "weather": {"model": "constant", "constant_c": -10}}' >"$TMP/weak.json"
+expect 1 "untunable: the radiator cannot hold the setpoint" -- "$HB" tune "$TMP/weak.json"
+expect 0 "" -- "$HB" tune --evals 40 -o "$TMP/tuned.json" --convergence "$TMP/conv.csv" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["chosen"]; assert {m["name"] for m in d["methods"]} >= {"default","relay-zn","relay-tl","simc","amigo","optimized"}' "$TMP/out" && ok || bad "tune --json"
+expect 0 "" -- "$HB" check "$TMP/tuned.json"
+head -1 "$TMP/conv.csv" | grep -q '^evaluation,cost,kp,ki,kd$' && ok || bad "convergence CSV header"
+expect 0 "" -- "$HB" run "$TMP/tuned.json" --hours 2
 
 # --- the default run ---
 expect 0 "" -- "$HB" run
