@@ -28,5 +28,6 @@ struct cJSON *hb_kpi_json(const hb_kpis *k);
 void hb_json_num(struct cJSON *o, const char *key, double v);
 
 int hb_cmd_tune(int argc, char **argv);
+int hb_cmd_report(int argc, char **argv);
 
 #endif

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE /* getopt_long */
+#include "../report/hb_report.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
@@ -7,8 +8,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char hb__run_help[] =
     "usage: heatbench run [SCENARIO] [options]\n"
@@ -23,6 +27,7 @@ static const char hb__run_help[] =
     "  -o, --output FILE      write the CSV trace to FILE ('-' = stdout)\n"
     "  --trace-interval S     seconds between trace rows (a multiple of plant_step_s)\n"
     "  --json                 print the KPIs as one JSON object\n"
+    "  --report DIR           also write a gnuplot/HTML report of the run into DIR\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure (e.g. the trace cannot be written), 2 bad usage or\n"
@@ -49,6 +54,7 @@ int hb_cmd_run(int argc, char **argv) {
                                          {"trace-interval", required_argument, NULL, 'T'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"report", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     const char *seed_s = NULL;
     const char *ctl_s = NULL;
@@ -56,6 +62,7 @@ int hb_cmd_run(int argc, char **argv) {
     double hours = NAN;
     double trace_iv = NAN;
     int json = 0;
+    const char *report_dir = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -81,6 +88,9 @@ int hb_cmd_run(int argc, char **argv) {
             break;
         case 'j':
             json = 1;
+            break;
+        case 'R':
+            report_dir = optarg;
             break;
         case 'h':
             fputs(hb__run_help, stdout);
@@ -150,6 +160,30 @@ int hb_cmd_run(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
 
+    /* A report reads the trace back: it needs a regular file, ours if the user gave none. */
+    char tmp_trace[] = "/tmp/heatbench-trace-XXXXXX";
+    bool tmp_used = false;
+    if (report_dir) {
+        struct stat st;
+        if (out_path &&
+            (strcmp(out_path, "-") == 0 || (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)))) {
+            fprintf(stderr, "heatbench run: --report needs -o to be a regular file (or no -o)\n");
+            hb_sim_config_free(&cfg);
+            return HB_EXIT_USAGE;
+        }
+        if (!out_path) {
+            int fd = mkstemp(tmp_trace);
+            if (fd < 0) {
+                fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
+                        strerror(errno));
+                hb_sim_config_free(&cfg);
+                return HB_EXIT_FAIL;
+            }
+            close(fd);
+            out_path = tmp_trace;
+            tmp_used = true;
+        }
+    }
     hb_sim *sim;
     int rc = hb_sim_create(&cfg, &sim);
     if (rc != HB_OK) {
@@ -191,6 +225,28 @@ int hb_cmd_run(int argc, char **argv) {
         } else {
             hb_kpi_print_table(kout, &cfg, hb_sim_kpis(sim));
         }
+        if (report_dir) {
+            char summary[256];
+            char title[128];
+            snprintf(summary, sizeof summary, "%s, seed %llu, %s, %.1f h", cfg.name,
+                     (unsigned long long)cfg.seed, hb_algo_name(cfg.controller.algo),
+                     cfg.duration_h);
+            snprintf(title, sizeof title, "heatbench run: %s", cfg.name);
+            hb_report_trace tr = {
+                .path = out_path, .label = cfg.name, .kpis = hb_sim_kpis(sim), .summary = summary};
+            hb_report_opts ro = {
+                .title = title, .band_k = cfg.comfort_band_k, .warmup_h = cfg.warmup_h};
+            char rerr[1024];
+            if (hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr) != 0) {
+                fprintf(stderr, "heatbench run: report: %s\n", rerr);
+                status = HB_EXIT_FAIL;
+            } else if (!json) {
+                fprintf(kout, "report written to %s/index.html\n", report_dir);
+            }
+        }
+    }
+    if (tmp_used) {
+        unlink(tmp_trace);
     }
     hb_sim_destroy(sim);
     hb_sim_config_free(&cfg);

@@ -1,4 +1,5 @@
-#define _GNU_SOURCE /* getopt_long */
+#define _GNU_SOURCE /* getopt_long, open_memstream */
+#include "../report/hb_report.h"
 #include "../scenario/hb_scenario.h"
 #include "../tuning/hb_tune.h"
 #include "../util/hb_error.h"
@@ -39,6 +40,8 @@ static const char hb__tune_help[] =
     "  -o, --output FILE      write the tuned scenario (the input with the chosen gains)\n"
     "  --convergence FILE     CSV of every optimiser evaluation: evaluation,cost,kp,ki,kd\n"
     "  --json                 print {\"methods\":[...],\"chosen\":...} instead of the table\n"
+    "  --report DIR           gnuplot/HTML report: convergence, the method table, and a day\n"
+    "                         of the default against the chosen gains on the held-out seed\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 nothing could be tuned or a file could not be written, 2 bad usage or\n"
@@ -58,6 +61,7 @@ enum {
     OPT_WM,
     OPT_CONV,
     OPT_JSON,
+    OPT_REPORT,
 };
 
 static void hb__progress(void *ud, int done, int total) {
@@ -92,43 +96,45 @@ static cJSON *hb__method_json(const hb_tune_method *m, bool chosen) {
     return o;
 }
 
-static void hb__print_table(const hb_sim_config *c, const hb_tune_options *o,
+static void hb__print_table(FILE *out, const hb_sim_config *c, const hb_tune_options *o,
                             const hb_tune_result *r) {
-    printf("tuning %s: training seeds %llu..%llu, held-out seed %llu, %d evaluations\n", c->name,
-           (unsigned long long)c->seed, (unsigned long long)(c->seed + (uint64_t)o->seeds - 1),
-           r->heldout_seed, r->evals);
+    fprintf(out, "tuning %s: training seeds %llu..%llu, held-out seed %llu, %d evaluations\n",
+            c->name, (unsigned long long)c->seed,
+            (unsigned long long)(c->seed + (uint64_t)o->seeds - 1), r->heldout_seed, r->evals);
     if (r->relay.ok) {
-        printf("relay:  Ku %.1f %%/K, Pu %.2f h, amplitude %.3f K, %d cycles, asymmetry %.2f "
-               "(bias %.0f %%, half swing %.0f %%)\n",
-               r->relay.ku, r->relay.pu_s / 3600.0, r->relay.a, r->relay.cycles, r->relay.asymmetry,
-               r->relay_bias, r->relay_d);
+        fprintf(out,
+                "relay:  Ku %.1f %%/K, Pu %.2f h, amplitude %.3f K, %d cycles, asymmetry %.2f "
+                "(bias %.0f %%, half swing %.0f %%)\n",
+                r->relay.ku, r->relay.pu_s / 3600.0, r->relay.a, r->relay.cycles,
+                r->relay.asymmetry, r->relay_bias, r->relay_d);
     } else {
-        printf("relay:  failed: %s\n", r->relay.reason);
+        fprintf(out, "relay:  failed: %s\n", r->relay.reason);
     }
     if (r->fopdt_ok) {
-        printf("step:   k %.4f ± %.4f K/%%, tau %.2f ± %.2f h, theta %.1f ± %.1f min (step %+.0f "
-               "%%)\n",
-               r->fopdt.k, r->fopdt.k_ci, r->fopdt.tau_s / 3600, r->fopdt.tau_ci / 3600,
-               r->fopdt.theta_s / 60, r->fopdt.theta_ci / 60, r->step_du);
+        fprintf(out,
+                "step:   k %.4f ± %.4f K/%%, tau %.2f ± %.2f h, theta %.1f ± %.1f min (step %+.0f "
+                "%%)\n",
+                r->fopdt.k, r->fopdt.k_ci, r->fopdt.tau_s / 3600, r->fopdt.tau_ci / 3600,
+                r->fopdt.theta_s / 60, r->fopdt.theta_ci / 60, r->step_du);
     } else {
-        printf("step:   failed: %s\n", r->fopdt_reason);
+        fprintf(out, "step:   failed: %s\n", r->fopdt_reason);
     }
-    printf("\n%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "method", "kp", "ki", "kd", "cost",
-           "held-out", "discomfort", "rmse", "travel", "msgs");
-    printf("%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "", "%/K", "%/(K·h)", "%·h/K", "", "",
-           "K·h", "K", "%", "");
+    fprintf(out, "\n%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "method", "kp", "ki", "kd",
+            "cost", "held-out", "discomfort", "rmse", "travel", "msgs");
+    fprintf(out, "%-10s %8s %8s %8s %9s %9s %11s %7s %8s %6s\n", "", "%/K", "%/(K·h)", "%·h/K", "",
+            "", "K·h", "K", "%", "");
     for (int i = 0; i < r->n_methods; i++) {
         const hb_tune_method *m = &r->methods[i];
         if (!m->ok) {
-            printf("%-10s   -- %s\n", m->name, m->reason ? m->reason : "failed");
+            fprintf(out, "%-10s   -- %s\n", m->name, m->reason ? m->reason : "failed");
             continue;
         }
-        printf("%-10s %8.2f %8.2f %8.3f %9.3f %9.3f %11.3f %7.3f %8.0f %6ld%s\n", m->name, m->g.kp,
-               m->g.ki, m->g.kd, m->cost, m->cost_heldout, m->kpis_heldout.discomfort_kh,
-               m->kpis_heldout.rmse_k, m->kpis_heldout.valve_travel_pct,
-               m->kpis_heldout.actuator_msgs, i == r->chosen ? "  <- chosen" : "");
+        fprintf(out, "%-10s %8.2f %8.2f %8.3f %9.3f %9.3f %11.3f %7.3f %8.0f %6ld%s\n", m->name,
+                m->g.kp, m->g.ki, m->g.kd, m->cost, m->cost_heldout, m->kpis_heldout.discomfort_kh,
+                m->kpis_heldout.rmse_k, m->kpis_heldout.valve_travel_pct,
+                m->kpis_heldout.actuator_msgs, i == r->chosen ? "  <- chosen" : "");
     }
-    printf("(discomfort, rmse, travel and msgs on the held-out seed)\n");
+    fprintf(out, "(discomfort, rmse, travel and msgs on the held-out seed)\n");
 }
 
 /* The input scenario (or an empty one for the built-in default) with the chosen gains. */
@@ -194,6 +200,80 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
     return 0;
 }
 
+/* A day of the default and of the chosen gains on the held-out seed, plus the convergence plot
+ * and the method table. */
+static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_options *o,
+                      const hb_tune_result *r, const char *conv, char *err, size_t errlen) {
+    const hb_tune_method *pick[2] = {&r->methods[0], &r->methods[r->chosen]};
+    char paths[2][32] = {"/tmp/heatbench-tune-XXXXXX", "/tmp/heatbench-tune-XXXXXX"};
+    char summaries[2][160];
+    char labels[2][32];
+    hb_kpis kpis[2];
+    hb_report_trace tr[2];
+    int n = r->chosen == 0 ? 1 : 2;
+    int rc = 0;
+    int made = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        int fd = mkstemp(paths[i]);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!f) {
+            snprintf(err, errlen, "cannot create a temporary trace: %s", strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            rc = -1;
+            break;
+        }
+        made++;
+        hb_sim_config sc = *c;
+        sc.seed = r->heldout_seed;
+        sc.controller.algo = HB_ALGO_PID;
+        sc.controller.pid.kp = pick[i]->g.kp;
+        sc.controller.pid.ki = pick[i]->g.ki;
+        sc.controller.pid.kd = pick[i]->g.kd;
+        hb_sim *s;
+        rc = hb_sim_create(&sc, &s) == HB_OK ? 0 : -1;
+        if (rc == 0) {
+            hb_sim_set_trace(s, f);
+            rc = hb_sim_run(s) == HB_OK ? 0 : -1;
+            kpis[i] = *hb_sim_kpis(s);
+            hb_sim_destroy(s);
+        }
+        if (fclose(f) != 0 || rc != 0) {
+            snprintf(err, errlen, "cannot simulate the %s gains", pick[i]->name);
+            rc = -1;
+        }
+        snprintf(labels[i], sizeof labels[i], "%s", pick[i]->name);
+        snprintf(summaries[i], sizeof summaries[i],
+                 "%s gains kp %.2f, ki %.2f, kd %.3f on held-out seed %llu", pick[i]->name,
+                 pick[i]->g.kp, pick[i]->g.ki, pick[i]->g.kd, r->heldout_seed);
+        tr[i] = (hb_report_trace){
+            .path = paths[i], .label = labels[i], .kpis = &kpis[i], .summary = summaries[i]};
+    }
+    char *table = NULL;
+    size_t tlen = 0;
+    FILE *mem = rc == 0 ? open_memstream(&table, &tlen) : NULL;
+    if (mem) {
+        hb__print_table(mem, c, o, r);
+        fclose(mem);
+    }
+    if (rc == 0) {
+        char title[160];
+        snprintf(title, sizeof title, "heatbench tune: %s", c->name);
+        hb_report_opts ro = {.title = title,
+                             .band_k = c->comfort_band_k,
+                             .warmup_h = c->warmup_h,
+                             .convergence_csv = conv,
+                             .tuning_table = table};
+        rc = hb_report_write(dir, tr, (size_t)n, &ro, err, errlen);
+    }
+    free(table);
+    for (int i = 0; i < made; i++) {
+        unlink(paths[i]);
+    }
+    return rc;
+}
+
 int hb_cmd_tune(int argc, char **argv) {
     static const struct option opts[] = {{"evals", required_argument, NULL, OPT_EVALS},
                                          {"seeds", required_argument, NULL, OPT_SEEDS},
@@ -209,6 +289,7 @@ int hb_cmd_tune(int argc, char **argv) {
                                          {"output", required_argument, NULL, 'o'},
                                          {"convergence", required_argument, NULL, OPT_CONV},
                                          {"json", no_argument, NULL, OPT_JSON},
+                                         {"report", required_argument, NULL, OPT_REPORT},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench tune";
@@ -216,6 +297,7 @@ int hb_cmd_tune(int argc, char **argv) {
     hb_tune_options_default(&o);
     const char *out = NULL;
     const char *conv = NULL;
+    const char *report_dir = NULL;
     double seed = NAN;
     double v;
     int json = 0;
@@ -279,6 +361,9 @@ int hb_cmd_tune(int argc, char **argv) {
         case OPT_JSON:
             json = 1;
             break;
+        case OPT_REPORT:
+            report_dir = optarg;
+            break;
         case 'h':
             fputs(hb__tune_help, stdout);
             return HB_EXIT_OK;
@@ -321,6 +406,17 @@ int hb_cmd_tune(int argc, char **argv) {
     if (!isnan(seed)) {
         for (int i = 0; i < loaded; i++) {
             scen[i].seed = (uint64_t)seed;
+        }
+    }
+    char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";
+    if (status == HB_EXIT_OK && report_dir && !conv) {
+        int fd = mkstemp(tmp_conv);
+        if (fd < 0) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            status = HB_EXIT_FAIL;
+        } else {
+            close(fd);
+            conv = tmp_conv;
         }
     }
     hb_ofile *cf = NULL;
@@ -380,7 +476,13 @@ int hb_cmd_tune(int argc, char **argv) {
             free(s);
             cJSON_Delete(root);
         } else {
-            hb__print_table(&scen[0], &o, &r);
+            hb__print_table(stdout, &scen[0], &o, &r);
+        }
+        if (report_dir && hb__report(report_dir, &scen[0], &o, &r, conv, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: report: %s\n", prog, err);
+            status = HB_EXIT_FAIL;
+        } else if (report_dir && !json) {
+            printf("report written to %s/index.html\n", report_dir);
         }
         if (out) {
             if (hb__write_tuned(out, n > 0 ? argv[optind] : NULL, &scen[0], &ch->g, err,
@@ -391,6 +493,9 @@ int hb_cmd_tune(int argc, char **argv) {
                 printf("tuned scenario (%s gains) written to %s\n", ch->name, out);
             }
         }
+    }
+    if (conv == tmp_conv) {
+        unlink(tmp_conv);
     }
     for (int i = 0; i < loaded; i++) {
         hb_sim_config_free(&scen[i]);

@@ -10,6 +10,7 @@ static void hb__usage(FILE *out) {
           "commands:\n"
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
           "  tune [SCENARIO...]  tune the PID: relay, step test + SIMC/AMIGO, optimisation\n"
+          "  report TRACE... -o DIR  gnuplot plots and an HTML report of traces\n"
           "  check SCENARIO...   validate scenario files without running them\n"
           "  keys                print the scenario key reference (Markdown)\n"
           "  control             the MQTT controller daemon (the production backend)\n"
@@ -36,6 +37,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "run") == 0) {
         return hb_cmd_run(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return hb_cmd_report(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "tune") == 0) {
         return hb_cmd_tune(argc - 1, argv + 1);

@@ -128,7 +128,7 @@ static void hb__trace_header(hb_sim *s) {
     for (size_t i = 0; i < s->cfg.n_sensors; i++) {
         fprintf(f, ",sensor_%zu", i + 1);
     }
-    fputs(",t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh\n", f);
+    fputs(",t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh,bound_kwh\n", f);
 }
 
 static void hb__fmt(FILE *f, double v, int prec) {
@@ -156,6 +156,7 @@ static void hb__trace_row(hb_sim *s) {
     hb__fmt(f, st->valve_pos, 2);
     hb__fmt(f, st->q_rad_w, 1);
     hb__fmt(f, st->e_water_j / 3.6e6, 5);
+    hb__fmt(f, s->acc_bound_j / 3.6e6, 5);
     fputc('\n', f);
     if (ferror(f)) {
         s->trace_error = HB_ERR_IO;

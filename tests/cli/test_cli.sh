@@ -107,7 +107,7 @@ expect 2 "typo.json" -- "$HB" check "$SRC/scenarios/default.json" "$TMP/typo.jso
 
 # --- output files: atomic, never half-written ---
 expect 0 "" -- "$HB" run -o "$TMP/trace.csv" --hours 1
-head -1 "$TMP/trace.csv" | grep -q '^time_s,t_out,t_air,t_mass,t_rad,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh$' && ok || bad "trace header"
+head -1 "$TMP/trace.csv" | grep -q '^time_s,t_out,t_air,t_mass,t_rad,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh,bound_kwh$' && ok || bad "trace header"
 [ "$(wc -l <"$TMP/trace.csv")" -eq 62 ] && ok || bad "trace rows: $(wc -l <"$TMP/trace.csv")"
 cp "$TMP/trace.csv" "$TMP/good.csv"
 expect 2 "" -- "$HB" run "$TMP/typo.json" -o "$TMP/trace.csv"

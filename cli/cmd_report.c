@@ -1,0 +1,99 @@
+#define _GNU_SOURCE /* getopt_long */
+#include "../report/hb_report.h"
+#include "cli.h"
+#include "mqtt_opts.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char hb__report_help[] =
+    "usage: heatbench report TRACE.csv [TRACE2.csv ...] -o DIR [options]\n"
+    "\n"
+    "Plots one or more traces of `heatbench run -o` with gnuplot: temperatures (air, every\n"
+    "sensor, the estimate, setpoint and comfort band, outdoor), valve (command and position),\n"
+    "heat (output, energy against the bound), and with two or more traces a comparison. Writes\n"
+    "DIR/index.html (self-contained, opens from disk), DIR/report.md and the PNG/SVG files.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR       report directory (replaced only when the new report is complete)\n"
+    "  --labels A,B,...       legend labels (default: file names)\n"
+    "  --title T              report title\n"
+    "  --band K               comfort band half width for plots and KPIs (default 0.5)\n"
+    "  --warmup H             hours the comfort KPIs ignore (default 1)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 ok, 1 gnuplot missing or failed, or a file could not be written, 2 bad usage\n"
+    "or a malformed trace.\n";
+
+int hb_cmd_report(int argc, char **argv) {
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"labels", required_argument, NULL, 'l'},
+                                         {"title", required_argument, NULL, 't'},
+                                         {"band", required_argument, NULL, 'b'},
+                                         {"warmup", required_argument, NULL, 'w'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *prog = "heatbench report";
+    const char *dir = NULL;
+    char *labels = NULL;
+    hb_report_opts o = {.title = "heatbench report", .band_k = 0.5, .warmup_h = 1.0};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            dir = optarg;
+            break;
+        case 'l':
+            labels = optarg;
+            break;
+        case 't':
+            o.title = optarg;
+            break;
+        case 'b':
+            if (hb_cli_number(prog, "--band", optarg, 0.01, 10, &o.band_k) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case 'w':
+            if (hb_cli_number(prog, "--warmup", optarg, 0, 8760, &o.warmup_h) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(hb__report_help, stdout);
+            return HB_EXIT_OK;
+        case ':':
+            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        default:
+            fprintf(stderr, "%s: unknown option '%s' (see heatbench report --help)\n", prog,
+                    argv[optind - 1]);
+            return HB_EXIT_USAGE;
+        }
+    }
+    int n = argc - optind;
+    if (n < 1 || n > 16 || !dir) {
+        fprintf(stderr, "%s: expected 1 to 16 traces and -o DIR (see heatbench report --help)\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    hb_report_trace tr[16];
+    memset(tr, 0, sizeof tr);
+    char *save = NULL;
+    char *lab = labels ? strtok_r(labels, ",", &save) : NULL;
+    for (int i = 0; i < n; i++) {
+        tr[i].path = argv[optind + i];
+        tr[i].label = lab;
+        lab = lab ? strtok_r(NULL, ",", &save) : NULL;
+    }
+    char err[1024];
+    if (hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        /* A bad trace is bad input; a missing or failing gnuplot is a run-time failure. */
+        return strstr(err, "gnuplot") || strstr(err, "cannot") ? HB_EXIT_FAIL : HB_EXIT_USAGE;
+    }
+    printf("report written to %s/index.html\n", dir);
+    return HB_EXIT_OK;
+}

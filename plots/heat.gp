@@ -1,0 +1,17 @@
+# Heat: the radiator's output, and the cumulative energy against the least energy that would
+# have held the setpoint exactly (the energy bound).
+# Variables: datafile, outbase, title_text, plotdir.
+load plotdir.'/common.gp'
+set title title_text
+set ylabel 'radiator output W'
+set y2label 'cumulative kWh'
+set ytics nomirror
+set y2tics
+do for [fmt in "png svg"] {
+    if (fmt eq "png") { eval png_term } else { eval svg_term }
+    set output outbase.'.'.fmt
+    plot datafile using 1:(column("q_rad_w")) with lines lc rgb '#c62828' title 'radiator output', \
+         '' using 1:(column("energy_kwh")) axes x1y2 with lines lw 2 lc rgb '#1565c0' title 'energy used', \
+         '' using 1:(column("bound_kwh")) axes x1y2 with lines lw 2 dt 2 lc rgb '#2e7d32' title 'energy bound'
+    unset output
+}

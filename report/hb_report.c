@@ -1,0 +1,478 @@
+#define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
+#include "hb_report.h"
+#include "hb_trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef HB_PLOTS_DIR
+#define HB_PLOTS_DIR "plots"
+#endif
+
+const char *hb_report_plot_dir(void) {
+    const char *e = getenv("HEATBENCH_PLOTS");
+    return (e && *e) ? e : HB_PLOTS_DIR;
+}
+
+static int hb__rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void hb__rm_rf(const char *path) {
+    nftw(path, hb__rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int hb__have_gnuplot(void) {
+    const char *path = getenv("PATH");
+    if (!path) {
+        return 0;
+    }
+    char *copy = strdup(path);
+    int found = 0;
+    for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s/gnuplot", *d ? d : ".");
+        found = access(full, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+/* A gnuplot single-quoted string literal: a quote inside is written twice. */
+static void hb__gpstr(char *out, size_t len, const char *in) {
+    size_t j = 0;
+    if (j + 1 < len) {
+        out[j++] = '\'';
+    }
+    for (const char *p = in; *p && j + 3 < len; p++) {
+        if (*p == '\'') {
+            out[j++] = '\'';
+        }
+        out[j++] = *p;
+    }
+    out[j++] = '\'';
+    out[j] = '\0';
+}
+
+/* Runs gnuplot on TEMPLATE in directory CWD with the variable assignments VARS. */
+static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                       size_t errlen) {
+    char logpath[4096];
+    snprintf(logpath, sizeof logpath, "%s/gnuplot.log", cwd);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot start gnuplot: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            dup2(fd, 1);
+            close(fd);
+        }
+        if (chdir(cwd) != 0) {
+            _exit(126);
+        }
+        execlp("gnuplot", "gnuplot", "-e", vars, tmpl, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    char log[600] = "";
+    FILE *f = fopen(logpath, "r");
+    if (f) {
+        size_t n = fread(log, 1, sizeof log - 1, f);
+        log[n] = '\0';
+        fclose(f);
+    }
+    remove(logpath);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "gnuplot failed on %s: %s", tmpl, *log ? log : "(no message)");
+        return -1;
+    }
+    if (*log) {
+        fprintf(stderr, "heatbench report: gnuplot (%s): %s", tmpl, log); /* warnings */
+    }
+    return 0;
+}
+
+static int hb__copy(const char *from, const char *to) {
+    FILE *a = fopen(from, "rb");
+    FILE *b = a ? fopen(to, "wb") : NULL;
+    int rc = (a && b) ? 0 : -1;
+    char buf[65536];
+    size_t n;
+    while (rc == 0 && a && (n = fread(buf, 1, sizeof buf, a)) > 0) {
+        if (fwrite(buf, 1, n, b) != n) {
+            rc = -1;
+        }
+    }
+    if (a) {
+        fclose(a);
+    }
+    if (b && fclose(b) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
+static void hb__html_escape(FILE *f, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+/* Copies an SVG file into the page, without its XML prolog. */
+static int hb__inline_svg(FILE *out, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        if (strncmp(line, "<?xml", 5) == 0 || strncmp(line, "<!DOCTYPE", 9) == 0 ||
+            strncmp(line, " \"http://www.w3.org", 19) == 0) {
+            continue;
+        }
+        fputs(line, out);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+static void hb__fmt_kpi(char *buf, size_t len, double v, int prec) {
+    if (isfinite(v)) {
+        snprintf(buf, len, "%.*f", prec, v);
+    } else {
+        snprintf(buf, len, "-");
+    }
+}
+
+typedef struct hb__row {
+    char label[128];
+    hb_kpis k;
+    bool exact;
+} hb__row;
+
+static const char *const hb__kpi_head[] = {"discomfort K·h", "RMSE K",     "max over K",
+                                           "max under K",    "energy kWh", "bound kWh",
+                                           "energy ratio",   "travel %",   "commands"};
+
+static void hb__kpi_cells(const hb_kpis *k, char cells[9][32]) {
+    hb__fmt_kpi(cells[0], 32, k->discomfort_kh, 3);
+    hb__fmt_kpi(cells[1], 32, k->rmse_k, 3);
+    hb__fmt_kpi(cells[2], 32, k->max_overshoot_k, 2);
+    hb__fmt_kpi(cells[3], 32, k->max_undershoot_k, 2);
+    hb__fmt_kpi(cells[4], 32, k->energy_kwh, 2);
+    hb__fmt_kpi(cells[5], 32, k->energy_bound_kwh, 2);
+    hb__fmt_kpi(cells[6], 32, k->energy_ratio, 3);
+    hb__fmt_kpi(cells[7], 32, k->valve_travel_pct, 0);
+    snprintf(cells[8], 32, "%ld", k->actuator_msgs);
+}
+
+static const char *const hb__plots[] = {"temperatures", "valve", "heat"};
+static const char *const hb__plot_titles[] = {"Temperatures", "Valve", "Heat and energy"};
+
+static int hb__write_pages(const char *tmp, const hb__row *rows, size_t n,
+                           const hb_report_trace *tr, const hb_report_opts *o, bool tuning) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/index.html", tmp);
+    FILE *h = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/report.md", tmp);
+    FILE *m = fopen(path, "w");
+    if (!h || !m) {
+        if (h) {
+            fclose(h);
+        }
+        if (m) {
+            fclose(m);
+        }
+        return -1;
+    }
+    const char *title = o->title ? o->title : "heatbench report";
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", h);
+    hb__html_escape(h, title);
+    fputs("</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;"
+          "color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+          "padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}"
+          "svg{max-width:100%;height:auto}pre{background:#f5f5f5;padding:1em;overflow-x:auto}"
+          "</style></head><body>\n<h1>",
+          h);
+    hb__html_escape(h, title);
+    fputs("</h1>\n", h);
+    fprintf(m, "# %s\n\n", title);
+    for (size_t i = 0; i < n; i++) {
+        if (tr[i].summary) {
+            fputs("<p>", h);
+            hb__html_escape(h, rows[i].label);
+            fputs(": ", h);
+            hb__html_escape(h, tr[i].summary);
+            fputs("</p>\n", h);
+            fprintf(m, "- %s: %s\n", rows[i].label, tr[i].summary);
+        }
+    }
+    fputs("<h2>KPIs</h2>\n<table><tr><th>run</th>", h);
+    fputs("\n| run |", m);
+    for (int c = 0; c < 9; c++) {
+        fprintf(h, "<th>%s</th>", hb__kpi_head[c]);
+        fprintf(m, " %s |", hb__kpi_head[c]);
+    }
+    fputs("</tr>\n", h);
+    fputs("\n|---|---|---|---|---|---|---|---|---|---|\n", m);
+    bool approx = false;
+    for (size_t i = 0; i < n; i++) {
+        char cells[9][32];
+        hb__kpi_cells(&rows[i].k, cells);
+        approx |= !rows[i].exact;
+        fputs("<tr><td>", h);
+        hb__html_escape(h, rows[i].label);
+        fputs(rows[i].exact ? "" : " *", h);
+        fputs("</td>", h);
+        fprintf(m, "| %s%s |", rows[i].label, rows[i].exact ? "" : " *");
+        for (int c = 0; c < 9; c++) {
+            fprintf(h, "<td>%s</td>", cells[c]);
+            fprintf(m, " %s |", cells[c]);
+        }
+        fputs("</tr>\n", h);
+        fputs("\n", m);
+    }
+    fputs("</table>\n", h);
+    if (approx) {
+        fprintf(h,
+                "<p>* recomputed from the trace at its row spacing (band ±%.1f K after %.1f h; "
+                "commands counted as level changes).</p>\n",
+                o->band_k, o->warmup_h);
+        fprintf(m,
+                "\n\\* recomputed from the trace at its row spacing (band ±%.1f K after %.1f "
+                "h; commands counted as level changes).\n",
+                o->band_k, o->warmup_h);
+    }
+    if (tuning) {
+        fputs("<h2>Tuning</h2>\n", h);
+        fputs("\n## Tuning\n\n", m);
+        if (o->tuning_table) {
+            fputs("<pre>", h);
+            hb__html_escape(h, o->tuning_table);
+            fputs("</pre>\n", h);
+            fprintf(m, "```\n%s```\n\n", o->tuning_table);
+        }
+        snprintf(path, sizeof path, "%s/tuning.svg", tmp);
+        hb__inline_svg(h, path);
+        fputs("![tuning](tuning.png)\n", m);
+    }
+    if (n >= 2) {
+        fputs("<h2>Comparison</h2>\n", h);
+        fputs("\n## Comparison\n\n![comparison](compare.png)\n", m);
+        snprintf(path, sizeof path, "%s/compare.svg", tmp);
+        hb__inline_svg(h, path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        fputs("<h2>", h);
+        hb__html_escape(h, rows[i].label);
+        fputs("</h2>\n", h);
+        fprintf(m, "\n## %s\n\n", rows[i].label);
+        for (int p = 0; p < 3; p++) {
+            fprintf(h, "<h3>%s</h3>\n", hb__plot_titles[p]);
+            snprintf(path, sizeof path, "%s/trace-%zu-%s.svg", tmp, i + 1, hb__plots[p]);
+            hb__inline_svg(h, path);
+            fprintf(m, "![%s](trace-%zu-%s.png)\n", hb__plot_titles[p], i + 1, hb__plots[p]);
+        }
+    }
+    fputs("</body></html>\n", h);
+    int bad = ferror(h) || ferror(m);
+    bad |= fclose(h) != 0;
+    bad |= fclose(m) != 0;
+    return bad ? -1 : 0;
+}
+
+int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const hb_report_opts *o,
+                    char *err, size_t errlen) {
+    if (n < 1 || n > 16) {
+        snprintf(err, errlen, "a report takes 1 to 16 traces, got %zu", n);
+        return -1;
+    }
+    if (!hb__have_gnuplot()) {
+        snprintf(err, errlen,
+                 "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
+        return -1;
+    }
+    const char *plots = hb_report_plot_dir();
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/temperatures.gp", plots);
+    if (access(tmpl, R_OK) != 0) {
+        snprintf(err, errlen, "plot templates not found in %s (set HEATBENCH_PLOTS)", plots);
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a directory", dir);
+        return -1;
+    }
+    hb__row *rows = calloc(n, sizeof *rows);
+    hb_trace *traces = calloc(n, sizeof *traces);
+    if (!rows || !traces) {
+        free(rows);
+        free(traces);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = -1;
+    size_t loaded = 0;
+    char tmp[4096] = "";
+    for (; loaded < n; loaded++) {
+        if (hb_trace_read(tr[loaded].path, &traces[loaded], err, errlen) != 0) {
+            goto out;
+        }
+        const char *base = strrchr(tr[loaded].path, '/');
+        snprintf(rows[loaded].label, sizeof rows[loaded].label, "%s",
+                 tr[loaded].label ? tr[loaded].label : (base ? base + 1 : tr[loaded].path));
+        for (char *p = rows[loaded].label; *p; p++) {
+            if (*p == ' ' || *p == '\t' || *p == '\'' || *p == '"') {
+                *p = '_'; /* labels are gnuplot words */
+            }
+        }
+        if (tr[loaded].kpis) {
+            rows[loaded].k = *tr[loaded].kpis;
+            rows[loaded].exact = true;
+        } else {
+            hb_trace_kpis(&traces[loaded], o->band_k, o->warmup_h, &rows[loaded].k);
+        }
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", dir);
+    if (!mkdtemp(tmp)) {
+        snprintf(err, errlen, "cannot create a directory next to %s: %s", dir, strerror(errno));
+        tmp[0] = '\0';
+        goto out;
+    }
+    chmod(tmp, 0755);
+    char pdir[4200];
+    hb__gpstr(pdir, sizeof pdir, plots);
+    char files[2048] = "";
+    char labels[4096] = "";
+    for (size_t i = 0; i < n; i++) {
+        char dst[4200];
+        snprintf(dst, sizeof dst, "%s/trace-%zu.csv", tmp, i + 1);
+        if (hb__copy(tr[i].path, dst) != 0) {
+            snprintf(err, errlen, "cannot copy %s into the report: %s", tr[i].path,
+                     strerror(errno));
+            goto out;
+        }
+        char title[300];
+        hb__gpstr(title, sizeof title, tr[i].summary ? tr[i].summary : rows[i].label);
+        for (int p = 0; p < 3; p++) {
+            char vars[8192];
+            snprintf(vars, sizeof vars,
+                     "datafile='trace-%zu.csv'; outbase='trace-%zu-%s'; title_text=%s; "
+                     "nsensors=%d; band=%g; plotdir=%s",
+                     i + 1, i + 1, hb__plots[p], title, hb_trace_sensors(&traces[i]), o->band_k,
+                     pdir);
+            snprintf(tmpl, sizeof tmpl, "%s/%s.gp", plots, hb__plots[p]);
+            if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
+                goto out;
+            }
+        }
+        size_t fl = strlen(files);
+        snprintf(files + fl, sizeof files - fl, "%strace-%zu.csv", i ? " " : "", i + 1);
+        size_t ll = strlen(labels);
+        snprintf(labels + ll, sizeof labels - ll, "%s%s", i ? " " : "", rows[i].label);
+    }
+    if (n >= 2) {
+        int sc = hb_trace_col(&traces[0], "setpoint");
+        char vars[8192];
+        char title[300];
+        hb__gpstr(title, sizeof title, o->title ? o->title : "comparison");
+        snprintf(vars, sizeof vars,
+                 "files='%s'; labels='%s'; outbase='compare'; setpoint=%g; band=%g; "
+                 "title_text=%s; plotdir=%s",
+                 files, labels, traces[0].data[sc], o->band_k, title, pdir);
+        snprintf(tmpl, sizeof tmpl, "%s/compare.gp", plots);
+        if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
+            goto out;
+        }
+    }
+    bool tuning = o->convergence_csv != NULL;
+    if (tuning) {
+        char dst[4200];
+        snprintf(dst, sizeof dst, "%s/convergence.csv", tmp);
+        if (hb__copy(o->convergence_csv, dst) != 0) {
+            snprintf(err, errlen, "cannot copy %s: %s", o->convergence_csv, strerror(errno));
+            goto out;
+        }
+        char vars[4400];
+        snprintf(vars, sizeof vars,
+                 "datafile='convergence.csv'; outbase='tuning'; title_text='optimiser: cost and "
+                 "gains per evaluation'; plotdir=%s",
+                 pdir);
+        snprintf(tmpl, sizeof tmpl, "%s/tuning.gp", plots);
+        if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
+            goto out;
+        }
+    }
+    if (hb__write_pages(tmp, rows, n, tr, o, tuning) != 0) {
+        snprintf(err, errlen, "cannot write the report pages: %s", strerror(errno));
+        goto out;
+    }
+    /* Swap into place: the old report (if any) is moved aside, then removed. */
+    char old[4200] = "";
+    if (stat(dir, &st) == 0) {
+        snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
+        hb__rm_rf(old);
+        if (rename(dir, old) != 0) {
+            snprintf(err, errlen, "cannot replace %s: %s", dir, strerror(errno));
+            goto out;
+        }
+    }
+    if (rename(tmp, dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        if (*old) {
+            rename(old, dir);
+        }
+        goto out;
+    }
+    tmp[0] = '\0';
+    if (*old) {
+        hb__rm_rf(old);
+    }
+    rc = 0;
+out:
+    if (tmp[0]) {
+        hb__rm_rf(tmp);
+    }
+    for (size_t i = 0; i < loaded && i < n; i++) {
+        hb_trace_free(&traces[i]);
+    }
+    free(traces);
+    free(rows);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * Reports: gnuplot plots (PNG and SVG, from the templates in plots/) and one self-contained
+ * index.html (SVGs inline: it opens from disk with no network) plus report.md for tickets.
+ *
+ * The report is built in a temporary directory next to the target and renamed into place only
+ * when every plot succeeded, so a failed report never replaces a good one.
+ */
+#ifndef HB_REPORT_H
+#define HB_REPORT_H
+
+#include "../engine/hb_sim.h"
+
+#include <stddef.h>
+
+typedef struct hb_report_trace {
+    const char *path;    /* CSV trace */
+    const char *label;   /* legend label (NULL: the file's base name) */
+    const hb_kpis *kpis; /* the simulator's KPIs, or NULL to recompute them from the trace */
+    const char *summary; /* one line about the run (scenario, seed, controller), or NULL */
+} hb_report_trace;
+
+typedef struct hb_report_opts {
+    const char *title;
+    double band_k;               /* comfort band half width for plots and recomputed KPIs */
+    double warmup_h;             /* for recomputed KPIs */
+    const char *convergence_csv; /* tuning: evaluation,cost,kp,ki,kd (or NULL) */
+    const char *tuning_table;    /* tuning: the method table as text (or NULL) */
+} hb_report_opts;
+
+/* Writes the report of N traces into DIR. 0, or -1 with a message in ERR. */
+int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
+                    const hb_report_opts *o, char *err, size_t errlen);
+
+/* Where the gnuplot templates are: $HEATBENCH_PLOTS, else the build's source tree. */
+const char *hb_report_plot_dir(void);
+
+#endif
