@@ -32,7 +32,7 @@ expect() {
 expect 0 "" -- "$HB" --version
 grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
 expect 0 "" -- "$HB" --help
-for cmd in run check keys control live tune; do
+for cmd in run check keys control live tune report; do
     expect 0 "" -- "$HB" $cmd --help
     grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
 done

@@ -1,0 +1,68 @@
+#!/bin/sh
+# heatbench report: plots and pages for one and two traces and for a tuning run; malformed and
+# empty traces rejected with their messages; no half-written report left behind.
+# usage: test_report.sh HEATBENCH SOURCE_DIR
+set -u
+HB=$1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+is_png() { # valid PNG signature and a non-trivial size
+    [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&
+        [ "$(wc -c <"$1")" -gt 5000 ]
+}
+
+"$HB" run -o "$TMP/a.csv" --hours 6 >/dev/null
+"$HB" run -o "$TMP/b.csv" --hours 6 --controller bangbang >/dev/null
+
+# one trace
+"$HB" report "$TMP/a.csv" -o "$TMP/one" >/dev/null 2>"$TMP/err" || bad "report of one trace: $(cat "$TMP/err")"
+for p in temperatures valve heat; do
+    is_png "$TMP/one/trace-1-$p.png" && ok || bad "one: $p.png"
+    grep -q '<svg' "$TMP/one/trace-1-$p.svg" && ok || bad "one: $p.svg"
+done
+[ "$(grep -c '<svg' "$TMP/one/index.html")" -eq 3 ] && ok || bad "one: index.html shows 3 plots"
+grep -q 'trace-1-temperatures.png' "$TMP/one/report.md" && ok || bad "one: report.md"
+grep -Eq '(src|href)="https?://' "$TMP/one/index.html" && bad "index.html loads from the network" || ok
+
+# two traces: a comparison too
+"$HB" report "$TMP/a.csv" "$TMP/b.csv" --labels pid,bangbang -o "$TMP/two" >/dev/null 2>"$TMP/err" || bad "report of two traces: $(cat "$TMP/err")"
+is_png "$TMP/two/compare.png" && ok || bad "two: compare.png"
+[ "$(grep -c '<svg' "$TMP/two/index.html")" -eq 7 ] && ok || bad "two: index.html shows 7 plots"
+grep -q 'bangbang' "$TMP/two/report.md" && ok || bad "two: labels in report.md"
+
+# run --report and tune --report
+"$HB" run --hours 3 --report "$TMP/run" >/dev/null 2>"$TMP/err" || bad "run --report: $(cat "$TMP/err")"
+is_png "$TMP/run/trace-1-temperatures.png" && ok || bad "run --report: plots"
+"$HB" tune --evals 30 --report "$TMP/tune" >/dev/null 2>"$TMP/err" || bad "tune --report: $(cat "$TMP/err")"
+is_png "$TMP/tune/tuning.png" && ok || bad "tune --report: convergence plot"
+grep -q 'optimized' "$TMP/tune/index.html" && ok || bad "tune --report: method table"
+
+# bad traces: a clear message naming the file and line, status 2, the old report untouched
+cp -r "$TMP/one" "$TMP/keep"
+printf 'time_s,t_out,t_air\n0,1,2\n' >"$TMP/short.csv"
+"$HB" report "$TMP/short.csv" -o "$TMP/one" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "short.csv: line 1: missing column 't_est'" "$TMP/err" && ok || bad "missing column: $(cat "$TMP/err")"
+head -5 "$TMP/a.csv" >"$TMP/broken.csv"
+echo "60,1,2,oops" >>"$TMP/broken.csv"
+"$HB" report "$TMP/broken.csv" -o "$TMP/one" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "broken.csv: line 6:" "$TMP/err" && ok || bad "malformed row: $(cat "$TMP/err")"
+: >"$TMP/empty.csv"
+"$HB" report "$TMP/empty.csv" -o "$TMP/one" 2>"$TMP/err" >/dev/null
+[ $? -eq 2 ] && grep -q "empty.csv: empty file" "$TMP/err" && ok || bad "empty: $(cat "$TMP/err")"
+diff -r "$TMP/one" "$TMP/keep" >/dev/null && ok || bad "a failed report changed the old one"
+ls "$TMP" | grep -q '\.tmp\.' && bad "temporary report directory left behind" || ok
+
+# gnuplot missing: a message naming the package
+PATH=/nonexistent "$HB" report "$TMP/a.csv" -o "$TMP/nognuplot" 2>"$TMP/err" >/dev/null
+[ $? -eq 1 ] && grep -q "apt-get install gnuplot-nox" "$TMP/err" && ok || bad "no gnuplot: $(cat "$TMP/err")"
+# usage
+"$HB" report "$TMP/a.csv" 2>/dev/null
+[ $? -eq 2 ] && ok || bad "report without -o"
+
+echo "report: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
