@@ -49,7 +49,7 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     }
     uint32_t hash = 2166136261u;
     size_t len = 0;
-    for (; id[len] && len < HB_FUSION_ID_MAX; len++) {
+    for (; len < HB_FUSION_ID_MAX && id[len]; len++) {
         hash = (hash ^ (unsigned char)id[len]) * 16777619u;
     }
     if (len == 0 || len >= HB_FUSION_ID_MAX) {

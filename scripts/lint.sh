@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: clang-format (no diff) and clang-tidy (config in .clang-tidy) on every C file.
+# Static checks: clang-format (no diff), clang-tidy (config in .clang-tidy) and cppcheck (options in
+# .cppcheck) on every C file.
 # Uses its own non-LTO build directory, since clang cannot read gcc's LTO flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,4 +8,7 @@ files=$(git ls-files '*.c' '*.h')
 clang-format --dry-run --Werror $files
 cmake -S . -B build-lint -DHEATBENCH_LTO=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 clang-tidy --quiet -p build-lint $(git ls-files '*.c') 2>/dev/null
-echo "lint: clang-format and clang-tidy clean"
+# shellcheck disable=SC2046
+cppcheck $(grep -v '^#' .cppcheck) util models controllers engine scenario live tuning report cli \
+    bench tests
+echo "lint: clang-format, clang-tidy and cppcheck clean"

@@ -171,7 +171,7 @@ static double hb__objective(const gsl_vector *v, void *params) {
 }
 
 static void hb__optimise(hb__ctx *x, hb_gains start, hb_tune_method *m) {
-    gsl_multimin_function f = {.f = hb__objective, .n = 2, .params = x};
+    gsl_multimin_function objective = {.f = hb__objective, .n = 2, .params = x};
     gsl_vector *v = gsl_vector_alloc(2);
     gsl_vector *step = gsl_vector_alloc(2);
     gsl_multimin_fminimizer *s =
@@ -185,7 +185,7 @@ static void hb__optimise(hb__ctx *x, hb_gains start, hb_tune_method *m) {
     gsl_vector_set(v, 1, log(start.ki > 0.002 ? start.ki : 0.002));
     gsl_vector_set_all(step, 0.7); /* about a factor of two in each gain */
     x->best_cost = HUGE_VAL;
-    gsl_multimin_fminimizer_set(s, &f, v, step);
+    gsl_multimin_fminimizer_set(s, &objective, v, step);
     /* Each iteration costs one to n+2 evaluations; stop before the budget can be exceeded. */
     while (x->evals + 4 <= x->o->max_evals) {
         if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) {
