@@ -1,0 +1,19 @@
+/* libFuzzer harness: the MQTT reading payload parser (bytes straight off the wire). */
+#include "../live/hb_payload.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char id[HB_SENSOR_ID_LEN];
+    double v;
+    if (hb_payload_reading((const char *)data, size, id, &v) == HB_DROP_NONE) {
+        /* An accepted reading is a plausible temperature from a named sensor. */
+        if (!(v >= -40.0 && v <= 80.0) || id[0] == '\0') {
+            __builtin_trap();
+        }
+    }
+    return 0;
+}
