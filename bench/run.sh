@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints one table: the simulation core, tuning, and the control daemon
+# under load through a local mosquitto. Figures are medians; the machine is shared and noisy.
+# usage: bench/run.sh [BUILD_DIR]   (default build; build it first with scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+for f in "$B/heatbench" "$B/bench_sim" "$B/bench_control"; do
+    [ -x "$f" ] || { echo "bench/run.sh: $f missing (scripts/build.sh)" >&2; exit 2; }
+done
+sim=$("$B/bench_sim" 31)
+tune=$(bench/bench_tune.sh "$B/heatbench")
+ctl=$(bench/bench_control.sh "$B")
+field() { echo "$1" | grep -F "$2" | head -1 | awk '{print $(NF-1), $NF}'; }
+echo "heatbench benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
+echo
+printf '| %-52s | %-32s | %-16s |\n' "benchmark" "measured" "target"
+printf '|%s|%s|%s|\n' "------------------------------------------------------" "----------------------------------" "------------------"
+printf '| %-52s | %-32s | %-16s |\n' "one simulated day, default scenario (median)" "$(field "$sim" "one simulated day (no trace)")" "<= 5 ms"
+printf '| %-52s | %-32s | %-16s |\n' "simulated time / wall time" "$(field "$sim" "simulated time / wall time")" ""
+printf '| %-52s | %-32s | %-16s |\n' "simulated days per second" "$(echo "$sim" | awk '/simulated day \(no trace\)/ {printf "%.0f", 1000/$(NF-1); exit}')" ""
+printf '| %-52s | %-32s | %-16s |\n' "wall time per event" "$(field "$sim" "wall time per event")" ""
+printf '| %-52s | %-32s | %-16s |\n' "heatbench tune, default scenario (median of 5)" "$(echo "$tune" | sed -E 's/.*median ([0-9.]+ s).*/\1/')" "<= 10 s"
+printf '| %-52s | %-32s | %-16s |\n' "control: readings/s processed, 1000 rooms" "$(echo "$ctl" | sed -nE 's/.*processed ([0-9]+) readings.*/\1/p')" ">= 20000"
+printf '| %-52s | %-32s | %-16s |\n' "control: latency p50 / p99 at 1000 readings/s" "$(echo "$ctl" | sed -nE 's/.*p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 ms \/ \2 ms/p')" "p99 <= 10 ms"
+printf '| %-52s | %-32s | %-16s |\n' "control: memory per room (10,000 rooms)" "$(echo "$ctl" | sed -nE 's/.* ([0-9]+) bytes per room.*/\1 bytes/p')" "<= 1024 bytes"
