@@ -110,6 +110,11 @@ static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char
     return 0;
 }
 
+/* True when an snprintf result N (written into a buffer of LEN) was cut short or failed. */
+static bool hb__fits(int n, size_t len) {
+    return n < 0 || (size_t)n >= len;
+}
+
 static int hb__copy(const char *from, const char *to) {
     FILE *a = fopen(from, "rb");
     FILE *b = a ? fopen(to, "wb") : NULL;
@@ -392,11 +397,16 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         hb__gpstr(title, sizeof title, tr[i].summary ? tr[i].summary : rows[i].label);
         for (int p = 0; p < 3; p++) {
             char vars[8192];
-            snprintf(vars, sizeof vars,
-                     "datafile='trace-%zu.csv'; outbase='trace-%zu-%s'; title_text=%s; "
-                     "nsensors=%d; band=%g; plotdir=%s",
-                     i + 1, i + 1, hb__plots[p], title, hb_trace_sensors(&traces[i]), o->band_k,
-                     pdir);
+            if (hb__fits(
+                    snprintf(vars, sizeof vars,
+                             "datafile='trace-%zu.csv'; outbase='trace-%zu-%s'; title_text=%s; "
+                             "nsensors=%d; band=%g; plotdir=%s",
+                             i + 1, i + 1, hb__plots[p], title, hb_trace_sensors(&traces[i]),
+                             o->band_k, pdir),
+                    sizeof vars)) {
+                snprintf(err, errlen, "a path is too long for gnuplot's command line");
+                goto out;
+            }
             snprintf(tmpl, sizeof tmpl, "%s/%s.gp", plots, hb__plots[p]);
             if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
                 goto out;
@@ -412,10 +422,14 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         char vars[8192];
         char title[300];
         hb__gpstr(title, sizeof title, o->title ? o->title : "comparison");
-        snprintf(vars, sizeof vars,
-                 "files='%s'; labels='%s'; outbase='compare'; setpoint=%g; band=%g; "
-                 "title_text=%s; plotdir=%s",
-                 files, labels, traces[0].data[sc], o->band_k, title, pdir);
+        if (hb__fits(snprintf(vars, sizeof vars,
+                              "files='%s'; labels='%s'; outbase='compare'; setpoint=%g; band=%g; "
+                              "title_text=%s; plotdir=%s",
+                              files, labels, traces[0].data[sc], o->band_k, title, pdir),
+                     sizeof vars)) {
+            snprintf(err, errlen, "a path is too long for gnuplot's command line");
+            goto out;
+        }
         snprintf(tmpl, sizeof tmpl, "%s/compare.gp", plots);
         if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
             goto out;
@@ -430,10 +444,16 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
             goto out;
         }
         char vars[4400];
-        snprintf(vars, sizeof vars,
-                 "datafile='convergence.csv'; outbase='tuning'; title_text='optimiser: cost and "
-                 "gains per evaluation'; plotdir=%s",
-                 pdir);
+        if (hb__fits(
+                snprintf(
+                    vars, sizeof vars,
+                    "datafile='convergence.csv'; outbase='tuning'; title_text='optimiser: cost and "
+                    "gains per evaluation'; plotdir=%s",
+                    pdir),
+                sizeof vars)) {
+            snprintf(err, errlen, "a path is too long for gnuplot's command line");
+            goto out;
+        }
         snprintf(tmpl, sizeof tmpl, "%s/tuning.gp", plots);
         if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
             goto out;
