@@ -153,41 +153,22 @@ int hb_cmd_control(int argc, char **argv) {
         case 'h':
             fputs(hb__control_help, stdout);
             return HB_EXIT_OK;
-        case ':':
-            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
-            return HB_EXIT_USAGE;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see heatbench control --help)\n", prog,
-                    argv[optind - 1]);
-            return HB_EXIT_USAGE;
+            return hb_cli_bad_option(prog, "control", c, argv);
         }
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
         return HB_EXIT_USAGE;
     }
-    if (!hb_topic_pattern_ok(cfg.readings_topic) || !hb_topic_pattern_ok(cfg.actuator_topic)) {
-        fprintf(stderr, "%s: topics must be non-empty, without '#', with at most one '+' level\n",
-                prog);
-        return HB_EXIT_USAGE;
-    }
-    if ((strchr(cfg.readings_topic, '+') != NULL) != (strchr(cfg.actuator_topic, '+') != NULL)) {
-        fprintf(stderr,
-                "%s: --readings-topic and --actuator-topic must both have a '+' room "
-                "level or neither\n",
-                prog);
+    if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, false) != 0) {
         return HB_EXIT_USAGE;
     }
     hb_sim_config sc;
     char err[1024];
-    if (scenario) {
-        if (hb_scenario_load_file(scenario, &sc, err, sizeof err) != HB_OK) {
-            fprintf(stderr, "%s: %s\n", prog, err);
-            hb_sim_config_free(&sc);
-            return HB_EXIT_USAGE;
-        }
-    } else {
-        hb_sim_config_default(&sc);
+    if (hb_cli_load_scenario(prog, scenario, &sc) != 0) {
+        hb_sim_config_free(&sc);
+        return HB_EXIT_USAGE;
     }
     cfg.ctl = sc.controller;
     cfg.ctl.setpoint_c = isnan(setpoint) ? sc.setpoint_c : setpoint;

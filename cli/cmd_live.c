@@ -135,39 +135,23 @@ int hb_cmd_live(int argc, char **argv) {
         case 'h':
             fputs(hb__live_help, stdout);
             return HB_EXIT_OK;
-        case ':':
-            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
-            return HB_EXIT_USAGE;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see heatbench live --help)\n", prog,
-                    argv[optind - 1]);
-            return HB_EXIT_USAGE;
+            return hb_cli_bad_option(prog, "live", c, argv);
         }
     }
     if (argc - optind > 1) {
         fprintf(stderr, "%s: expected at most one scenario file\n", prog);
         return HB_EXIT_USAGE;
     }
-    if (!hb_topic_pattern_ok(cfg.readings_topic) || !hb_topic_pattern_ok(cfg.actuator_topic)) {
-        fprintf(stderr, "%s: topics must be non-empty, without '#', with at most one '+' level\n",
-                prog);
-        return HB_EXIT_USAGE;
-    }
-    if (cfg.rooms > 1 && (!strchr(cfg.readings_topic, '+') || !strchr(cfg.actuator_topic, '+'))) {
-        fprintf(stderr, "%s: --rooms > 1 needs a '+' room level in both topics\n", prog);
+    if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, cfg.rooms > 1) != 0) {
         return HB_EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
     hb_sim_config sc;
     char err[1024];
-    if (path) {
-        if (hb_scenario_load_file(path, &sc, err, sizeof err) != HB_OK) {
-            fprintf(stderr, "%s: %s\n", prog, err);
-            hb_sim_config_free(&sc);
-            return HB_EXIT_USAGE;
-        }
-    } else {
-        hb_sim_config_default(&sc);
+    if (hb_cli_load_scenario(prog, path, &sc) != 0) {
+        hb_sim_config_free(&sc);
+        return HB_EXIT_USAGE;
     }
     if (!isnan(hours)) {
         sc.duration_h = hours;

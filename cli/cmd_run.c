@@ -4,6 +4,7 @@
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
+#include "mqtt_opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -95,13 +96,8 @@ int hb_cmd_run(int argc, char **argv) {
         case 'h':
             fputs(hb__run_help, stdout);
             return HB_EXIT_OK;
-        case ':':
-            fprintf(stderr, "heatbench run: option %s needs a value\n", argv[optind - 1]);
-            return HB_EXIT_USAGE;
         default:
-            fprintf(stderr, "heatbench run: unknown option '%s' (see heatbench run --help)\n",
-                    argv[optind - 1]);
-            return HB_EXIT_USAGE;
+            return hb_cli_bad_option("heatbench run", "run", c, argv);
         }
     }
     if (argc - optind > 1) {
@@ -114,15 +110,9 @@ int hb_cmd_run(int argc, char **argv) {
     hb_sim_config cfg;
     char err[1024];
     const char *name = path ? path : "(built-in default)";
-    if (path) {
-        int rc = hb_scenario_load_file(path, &cfg, err, sizeof err);
-        if (rc != HB_OK) {
-            fprintf(stderr, "heatbench run: %s\n", err);
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_USAGE;
-        }
-    } else {
-        hb_sim_config_default(&cfg);
+    if (hb_cli_load_scenario("heatbench run", path, &cfg) != 0) {
+        hb_sim_config_free(&cfg);
+        return HB_EXIT_USAGE;
     }
     if (seed_s) {
         char *end;

@@ -367,13 +367,8 @@ int hb_cmd_tune(int argc, char **argv) {
         case 'h':
             fputs(hb__tune_help, stdout);
             return HB_EXIT_OK;
-        case ':':
-            fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
-            return HB_EXIT_USAGE;
         default:
-            fprintf(stderr, "%s: unknown option '%s' (see heatbench tune --help)\n", prog,
-                    argv[optind - 1]);
-            return HB_EXIT_USAGE;
+            return hb_cli_bad_option(prog, "tune", c, argv);
         }
     }
     int n = argc - optind;

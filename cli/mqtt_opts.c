@@ -1,5 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mqtt_opts.h"
+#include "../live/hb_payload.h"
+#include "../scenario/hb_scenario.h"
+#include "../util/hb_error.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <math.h>
@@ -78,4 +82,50 @@ void hb_cli_signals(void (*stop)(int), void (*stats)(int)) {
     }
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+}
+
+int hb_cli_bad_option(const char *prog, const char *cmd, int c, char **argv) {
+    if (c == ':') {
+        fprintf(stderr, "%s: option %s needs a value\n", prog, argv[optind - 1]);
+    } else {
+        fprintf(stderr, "%s: unknown option '%s' (see heatbench %s --help)\n", prog,
+                argv[optind - 1], cmd);
+    }
+    return HB_EXIT_USAGE;
+}
+
+int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg) {
+    if (!path) {
+        hb_sim_config_default(cfg);
+        return 0;
+    }
+    char err[1024];
+    if (hb_scenario_load_file(path, cfg, err, sizeof err) != HB_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return HB_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int hb_cli_check_topics(const char *prog, const char *readings, const char *actuator,
+                        bool need_room) {
+    if (!hb_topic_pattern_ok(readings) || !hb_topic_pattern_ok(actuator)) {
+        fprintf(stderr, "%s: topics must be non-empty, without '#', with at most one '+' level\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    bool r = strchr(readings, '+') != NULL;
+    bool a = strchr(actuator, '+') != NULL;
+    if (need_room && (!r || !a)) {
+        fprintf(stderr, "%s: --rooms > 1 needs a '+' room level in both topics\n", prog);
+        return HB_EXIT_USAGE;
+    }
+    if (r != a) {
+        fprintf(stderr,
+                "%s: --readings-topic and --actuator-topic must both have a '+' room "
+                "level or neither\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    return 0;
 }

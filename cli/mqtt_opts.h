@@ -2,7 +2,10 @@
 #ifndef HB_CLI_MQTT_OPTS_H
 #define HB_CLI_MQTT_OPTS_H
 
+#include "../engine/hb_sim.h"
 #include "../live/hb_mqtt.h"
+
+#include <stdbool.h>
 
 #include <getopt.h>
 
@@ -58,6 +61,19 @@ int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog);
 /* Parses a number in [LO, HI] for option NAME; -1 with a message on error. */
 int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
                   double *out);
+
+/* The error for getopt's ':' (missing value) and '?' (unknown option) results; returns
+ * HB_EXIT_USAGE. CMD is the subcommand for the --help hint. */
+int hb_cli_bad_option(const char *prog, const char *cmd, int c, char **argv);
+
+/* Loads PATH over the default (or the default alone when PATH is NULL) into CFG; prints the
+ * error and returns HB_EXIT_USAGE on a bad scenario, 0 otherwise. CFG must be freed either way. */
+int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg);
+
+/* Checks the readings and actuator topic patterns; prints the error and returns HB_EXIT_USAGE,
+ * or 0. NEED_ROOM: both must have a '+' room level (several rooms). */
+int hb_cli_check_topics(const char *prog, const char *readings, const char *actuator,
+                        bool need_room);
 
 /* Installs the SIGINT/SIGTERM (STOP) and SIGUSR1 (STATS, may be NULL) handlers, ignores SIGPIPE. */
 void hb_cli_signals(void (*stop)(int), void (*stats)(int));
