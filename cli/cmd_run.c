@@ -23,7 +23,8 @@ static const char hb__run_help[] =
     "\n"
     "options:\n"
     "  --seed N               seed of every random stream (default: the scenario's)\n"
-    "  --controller NAME      pid | bangbang (default: the scenario's)\n"
+    "  --controller NAME      pid | bangbang (default: the scenario's); with --report, a\n"
+    "                         comma list (pid,bangbang) compares them in one report\n"
     "  --hours H              simulated hours (default: the scenario's, 24)\n"
     "  -o, --output FILE      write the CSV trace to FILE ('-' = stdout)\n"
     "  --trace-interval S     seconds between trace rows (a multiple of plant_step_s)\n"
@@ -45,6 +46,109 @@ static int hb__parse_double(const char *opt, const char *s, double lo, double hi
     }
     *out = v;
     return 0;
+}
+
+static int hb__algo(const char *name, int *algo) {
+    if (strcmp(name, "pid") == 0) {
+        *algo = HB_ALGO_PID;
+    } else if (strcmp(name, "bangbang") == 0) {
+        *algo = HB_ALGO_BANGBANG;
+    } else {
+        fprintf(stderr, "heatbench run: --controller: expected pid or bangbang, got '%s'\n", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* `--controller a,b --report DIR`: the same scenario and seed under each controller, their KPIs,
+ * and one report that overlays them. */
+static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json) {
+    enum { MAXC = 4 };
+    char paths[MAXC][40];
+    char names[MAXC][16];
+    char summaries[MAXC][256];
+    hb_kpis kpis[MAXC];
+    hb_report_trace tr[MAXC];
+    int n = 0;
+    int status = HB_EXIT_OK;
+    char check[128];
+    snprintf(check, sizeof check, "%s", list);
+    char *save = NULL;
+    for (char *name = strtok_r(check, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int algo;
+        if (hb__algo(name, &algo) != 0) { /* every name checked before anything runs */
+            return HB_EXIT_USAGE;
+        }
+    }
+    save = NULL;
+    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int algo;
+        if (n == MAXC || hb__algo(name, &algo) != 0) {
+            if (n == MAXC) {
+                fprintf(stderr, "heatbench run: at most %d controllers to compare\n", MAXC);
+            }
+            status = HB_EXIT_USAGE;
+            break;
+        }
+        snprintf(paths[n], sizeof paths[n], "/tmp/heatbench-cmp-XXXXXX");
+        int fd = mkstemp(paths[n]);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (!f) {
+            fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
+                    strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            status = HB_EXIT_FAIL;
+            break;
+        }
+        n++;
+        cfg->controller.algo = algo;
+        hb_sim *sim;
+        int rc = hb_sim_create(cfg, &sim);
+        if (rc == HB_OK) {
+            hb_sim_set_trace(sim, f);
+            rc = hb_sim_run(sim);
+            kpis[n - 1] = *hb_sim_kpis(sim);
+            hb_sim_destroy(sim);
+        }
+        if (fclose(f) != 0 || rc != HB_OK) {
+            fprintf(stderr, "heatbench run: %s: %s\n", name,
+                    hb_strerror(rc == HB_OK ? HB_ERR_IO : rc));
+            status = HB_EXIT_FAIL;
+            break;
+        }
+        snprintf(names[n - 1], sizeof names[n - 1], "%s", name);
+        snprintf(summaries[n - 1], sizeof summaries[n - 1], "%s, seed %llu, %s, %.1f h", cfg->name,
+                 (unsigned long long)cfg->seed, name, cfg->duration_h);
+        tr[n - 1] = (hb_report_trace){.path = paths[n - 1],
+                                      .label = names[n - 1],
+                                      .kpis = &kpis[n - 1],
+                                      .summary = summaries[n - 1]};
+        if (json) {
+            hb_kpi_print_json(stdout, cfg, &kpis[n - 1]);
+        } else {
+            hb_kpi_print_table(stdout, cfg, &kpis[n - 1]);
+            fputc('\n', stdout);
+        }
+    }
+    if (status == HB_EXIT_OK) {
+        char title[160];
+        snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
+        hb_report_opts ro = {
+            .title = title, .band_k = cfg->comfort_band_k, .warmup_h = cfg->warmup_h};
+        char err[1024];
+        if (hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err) != 0) {
+            fprintf(stderr, "heatbench run: report: %s\n", err);
+            status = HB_EXIT_FAIL;
+        } else if (!json) {
+            printf("report written to %s/index.html\n", dir);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        unlink(paths[i]);
+    }
+    return status;
 }
 
 int hb_cmd_run(int argc, char **argv) {
@@ -126,17 +230,20 @@ int hb_cmd_run(int argc, char **argv) {
         }
         cfg.seed = v;
     }
-    if (ctl_s) {
-        if (strcmp(ctl_s, "pid") == 0) {
-            cfg.controller.algo = HB_ALGO_PID;
-        } else if (strcmp(ctl_s, "bangbang") == 0) {
-            cfg.controller.algo = HB_ALGO_BANGBANG;
-        } else {
-            fprintf(stderr, "heatbench run: --controller: expected pid or bangbang, got '%s'\n",
-                    ctl_s);
+    if (ctl_s && strchr(ctl_s, ',')) {
+        if (!report_dir || out_path) {
+            fprintf(stderr,
+                    "heatbench run: a list of controllers needs --report DIR (and no -o)\n");
             hb_sim_config_free(&cfg);
             return HB_EXIT_USAGE;
         }
+    } else if (ctl_s) {
+        int algo;
+        if (hb__algo(ctl_s, &algo) != 0) {
+            hb_sim_config_free(&cfg);
+            return HB_EXIT_USAGE;
+        }
+        cfg.controller.algo = algo;
     }
     if (!isnan(hours)) {
         cfg.duration_h = hours;
@@ -150,6 +257,13 @@ int hb_cmd_run(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
 
+    if (ctl_s && strchr(ctl_s, ',')) {
+        char list[128];
+        snprintf(list, sizeof list, "%s", ctl_s);
+        int st = hb__compare(&cfg, list, report_dir, json);
+        hb_sim_config_free(&cfg);
+        return st;
+    }
     /* A report reads the trace back: it needs a regular file, ours if the user gave none. */
     char tmp_trace[] = "/tmp/heatbench-trace-XXXXXX";
     bool tmp_used = false;

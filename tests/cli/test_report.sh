@@ -35,6 +35,13 @@ is_png "$TMP/two/compare.png" && ok || bad "two: compare.png"
 [ "$(grep -c '<svg' "$TMP/two/index.html")" -eq 7 ] && ok || bad "two: index.html shows 7 plots"
 grep -q 'bangbang' "$TMP/two/report.md" && ok || bad "two: labels in report.md"
 
+# two controllers compared in one command
+"$HB" run --hours 4 --controller pid,bangbang --report "$TMP/cmp" >/dev/null 2>"$TMP/err" || bad "run --controller pid,bangbang --report: $(cat "$TMP/err")"
+is_png "$TMP/cmp/compare.png" && ok || bad "compare: compare.png"
+grep -q '<td>bangbang</td>' "$TMP/cmp/index.html" && ok || bad "compare: KPI row per controller"
+"$HB" run --controller pid,fuzzy --report "$TMP/cmp2" >/dev/null 2>&1
+[ $? -eq 2 ] && [ ! -e "$TMP/cmp2" ] && ok || bad "compare: bad controller name"
+
 # run --report and tune --report
 "$HB" run --hours 3 --report "$TMP/run" >/dev/null 2>"$TMP/err" || bad "run --report: $(cat "$TMP/err")"
 is_png "$TMP/run/trace-1-temperatures.png" && ok || bad "run --report: plots"
