@@ -8,8 +8,8 @@
  * in those objects, so a daemon with thousands of rooms does not store them twice. */
 typedef struct hb__ctl_settings {
     enum hb_algo algo;
-    double setpoint_c, update_s, filter_s, failsafe_level, deadband_pct, min_interval_s,
-        heartbeat_s;
+    double setpoint_c, update_s, filter_s, failsafe_level, failsafe_hold_s, deadband_pct,
+        min_interval_s, heartbeat_s;
 } hb__ctl_settings;
 
 struct hb_room_ctl {
@@ -21,8 +21,9 @@ struct hb_room_ctl {
     double t_update; /* time of the last update */
     double est;      /* filtered estimate, NaN before the first fresh reading */
     bool failsafe;
-    int level; /* latest computed level */
-    bool sent; /* at least one command published */
+    double t_silent; /* when the readings went stale */
+    int level;       /* latest computed level */
+    bool sent;       /* at least one command published */
     int level_sent;
     double t_sent;
 };
@@ -30,7 +31,7 @@ struct hb_room_ctl {
 hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     if (!cfg || !(cfg->update_s > 0) || !(cfg->filter_s >= 0) || !(cfg->deadband_pct >= 0) ||
         !(cfg->min_interval_s >= 0) || !(cfg->heartbeat_s > 0) || !isfinite(cfg->setpoint_c) ||
-        !(cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100)) {
+        !(cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100) || !(cfg->failsafe_hold_s >= 0)) {
         return NULL;
     }
     hb_room_ctl *c = calloc(1, sizeof *c);
@@ -42,6 +43,7 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
                                 .update_s = cfg->update_s,
                                 .filter_s = cfg->filter_s,
                                 .failsafe_level = cfg->failsafe_level,
+                                .failsafe_hold_s = cfg->failsafe_hold_s,
                                 .deadband_pct = cfg->deadband_pct,
                                 .min_interval_s = cfg->min_interval_s,
                                 .heartbeat_s = cfg->heartbeat_s};
@@ -78,8 +80,13 @@ static void hb__update(hb_room_ctl *c, double t) {
     if (hb_fusion_estimate(c->fusion, t, &raw, NULL, NULL) != HB_OK) {
         if (!c->failsafe) {
             c->failsafe = true;
+            c->t_silent = t;
         }
-        c->level = (int)lround(c->cfg.failsafe_level);
+        /* A short silence (a gateway reboot, a radio hiccup) keeps the last level, which was
+         * right a moment ago; only a long one falls back to the fixed safe level. */
+        if (t - c->t_silent >= c->cfg.failsafe_hold_s || isnan(c->est)) {
+            c->level = (int)lround(c->cfg.failsafe_level);
+        }
         return;
     }
     if (c->failsafe) {

@@ -23,14 +23,15 @@ enum hb_algo { HB_ALGO_PID, HB_ALGO_BANGBANG };
 
 typedef struct hb_room_ctl_config {
     enum hb_algo algo;
-    double setpoint_c;     /* °C */
-    double update_s;       /* the algorithm runs at most this often, s */
-    double filter_s;       /* time constant of the estimate filter, s (0 = none) */
-    double failsafe_level; /* % while no reading is fresh */
-    double initial_level;  /* % the first command continues from (bumpless start) */
-    double deadband_pct;   /* % */
-    double min_interval_s; /* s */
-    double heartbeat_s;    /* s */
+    double setpoint_c;      /* °C */
+    double update_s;        /* the algorithm runs at most this often, s */
+    double filter_s;        /* time constant of the estimate filter, s (0 = none) */
+    double failsafe_level;  /* % once no reading has been fresh for failsafe_hold_s */
+    double failsafe_hold_s; /* the last level is held this long first, s (0 = none) */
+    double initial_level;   /* % the first command continues from (bumpless start) */
+    double deadband_pct;    /* % */
+    double min_interval_s;  /* s */
+    double heartbeat_s;     /* s */
     hb_fusion_config fusion;
     hb_pid_config pid;
     hb_bangbang_config bangbang;

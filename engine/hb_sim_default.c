@@ -98,6 +98,7 @@ void hb_sim_config_default(hb_sim_config *c) {
     k->update_s = 60.0;
     k->filter_s = 120.0;
     k->failsafe_level = 30.0;
+    k->failsafe_hold_s = 1800.0;
     k->initial_level = p->valve0_pct;
     k->deadband_pct = 2.0;
     k->min_interval_s = 60.0;

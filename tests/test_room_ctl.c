@@ -67,6 +67,7 @@ static void test_deadband_and_min_interval(void) {
 static void test_failsafe_and_resume(void) {
     hb_room_ctl_config c = base();
     c.failsafe_level = 30;
+    c.failsafe_hold_s = 0;
     c.initial_level = 10;
     c.fusion.stale_s = 300;
     hb_room_ctl *k = hb_room_ctl_create(&c);
@@ -84,11 +85,33 @@ static void test_failsafe_and_resume(void) {
     hb_room_ctl_destroy(k);
 }
 
+/* A short silence holds the last level; only after failsafe_hold_s does the fixed level come. */
+static void test_failsafe_hold(void) {
+    hb_room_ctl_config c = base();
+    c.failsafe_level = 30;
+    c.failsafe_hold_s = 1800;
+    c.initial_level = 12;
+    c.fusion.stale_s = 300;
+    c.heartbeat_s = 100000;
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    feed(k, 0, 22.0);
+    hb_room_ctl_poll(k, 0, &level);
+    CU_ASSERT_EQUAL(level, 12);
+    CU_ASSERT_FALSE(hb_room_ctl_poll(k, 600, &level)); /* stale, held: nothing to send */
+    CU_ASSERT_TRUE(hb_room_ctl_failsafe(k));
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 12);
+    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 600 + 1800, &level)); /* hold over: the safe level */
+    CU_ASSERT_EQUAL(level, 30);
+    hb_room_ctl_destroy(k);
+}
+
 int hb_test_room_ctl(void) {
     static const CU_TestInfo t[] = {
         {"first command, heartbeat", test_publish_policy},
         {"deadband and minimum interval", test_deadband_and_min_interval},
         {"fail-safe when stale, bumpless resume", test_failsafe_and_resume},
+        {"a short silence holds the last level", test_failsafe_hold},
         CU_TEST_INFO_NULL};
     return hb_test_register("room_ctl", t);
 }
