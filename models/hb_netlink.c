@@ -17,13 +17,16 @@ void hb_netlink_free(hb_netlink *l) {
 }
 
 bool hb_netlink_send(hb_netlink *l, double *delay) {
-    double u_loss = gsl_rng_uniform(l->rng);
-    double u_delay = gsl_rng_uniform(l->rng);
+    /* One draw decides both: lost when u < loss; otherwise (u - loss) / (1 - loss) is again
+     * uniform on [0, 1) and sets the jitter. Every message consumes exactly one number, so the
+     * delays do not depend on which messages were lost. */
+    double u = gsl_rng_uniform(l->rng);
     l->sent++;
-    if (u_loss < l->cfg.loss) {
+    if (u < l->cfg.loss) {
         l->lost++;
         return false;
     }
-    *delay = l->cfg.latency_s + u_delay * l->cfg.jitter_s;
+    double f = l->cfg.loss < 1.0 ? (u - l->cfg.loss) / (1.0 - l->cfg.loss) : 0.0;
+    *delay = l->cfg.latency_s + f * l->cfg.jitter_s;
     return true;
 }

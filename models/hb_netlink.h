@@ -25,8 +25,8 @@ int hb_netlink_init(hb_netlink *l, const hb_netlink_config *cfg, unsigned long l
                     const char *stream_name);
 void hb_netlink_free(hb_netlink *l);
 
-/* Decides the fate of one message: returns false when it is lost, else sets *DELAY. Always draws
- * two numbers so the sequence of delays does not depend on which messages were lost. */
+/* Decides the fate of one message: returns false when it is lost, else sets *DELAY. Draws one
+ * number per message, lost or not. */
 bool hb_netlink_send(hb_netlink *l, double *delay);
 
 #endif

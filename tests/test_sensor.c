@@ -1,3 +1,4 @@
+#include "../models/hb_netlink.h"
 #include "../models/hb_sensor.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"
@@ -107,11 +108,50 @@ static void test_report_on_change_and_jitter(void) {
     hb_sensor_free(&s);
 }
 
+/* Loss happens at its rate, delays stay within latency + jitter and are uniform over it, and
+ * whether a message is lost does not shift the delays of the others (one draw per message). */
+static void test_netlink(void) {
+    hb_netlink_config c = {.latency_s = 0.5, .jitter_s = 2.0, .loss = 0.25};
+    hb_netlink a;
+    hb_netlink b;
+    CU_ASSERT_EQUAL_FATAL(hb_netlink_init(&a, &c, 3, "link"), HB_OK);
+    hb_netlink_config none = c;
+    none.loss = 0.0;
+    CU_ASSERT_EQUAL_FATAL(hb_netlink_init(&b, &none, 3, "link"), HB_OK);
+    int lost = 0;
+    double sum = 0;
+    int n = 0;
+    int in_range = 1;
+    for (int i = 0; i < 100000; i++) {
+        double d = 0;
+        double e = 0;
+        bool ok = hb_netlink_send(&a, &d);
+        hb_netlink_send(&b, &e); /* same stream without loss: advances in step */
+        if (!ok) {
+            lost++;
+            continue;
+        }
+        /* Same draw u: e = 0.5 + 2u, d = 0.5 + 2 (u - 0.25) / 0.75. */
+        double u = (e - 0.5) / 2.0;
+        in_range &= fabs(d - (0.5 + 2.0 * (u - 0.25) / 0.75)) < 1e-9;
+        in_range &= d >= 0.5 && d < 2.5;
+        sum += d;
+        n++;
+    }
+    CU_ASSERT(fabs(lost / 100000.0 - 0.25) < 0.01);
+    CU_ASSERT_TRUE(in_range);
+    CU_ASSERT(fabs(sum / n - 1.5) < 0.02);
+    CU_ASSERT_EQUAL(a.sent, 100000);
+    hb_netlink_free(&a);
+    hb_netlink_free(&b);
+}
+
 int hb_test_sensor(void) {
     static const CU_TestInfo t[] = {{"exact first-order lag", test_lag_step_response},
                                     {"noise, bias, offset, quantisation", test_noise_bias_quant},
                                     {"stuck, dropout, spike, drift", test_faults},
                                     {"report on change, jitter", test_report_on_change_and_jitter},
+                                    {"network link: loss rate, delay range", test_netlink},
                                     CU_TEST_INFO_NULL};
     return hb_test_register("sensor", t);
 }
