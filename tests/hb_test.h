@@ -5,6 +5,7 @@
 #include <CUnit/CUnit.h>
 #include <math.h>
 
+int hb_test_util(void);
 int hb_test_evq(void);
 int hb_test_engine(void);
 int hb_test_rng(void);

@@ -11,11 +11,12 @@ typedef struct {
 } hb_suite_entry;
 
 static const hb_suite_entry suites[] = {
-    {"evq", hb_test_evq},           {"engine", hb_test_engine},     {"rng", hb_test_rng},
-    {"weather", hb_test_weather},   {"valve", hb_test_valve},       {"plant", hb_test_plant},
-    {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},     {"pid", hb_test_pid},
-    {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario}, {"sim", hb_test_sim},
-    {"payload", hb_test_payload},   {"rooms", hb_test_rooms},       {"tuning", hb_test_tuning},
+    {"util", hb_test_util},     {"evq", hb_test_evq},           {"engine", hb_test_engine},
+    {"rng", hb_test_rng},       {"weather", hb_test_weather},   {"valve", hb_test_valve},
+    {"plant", hb_test_plant},   {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},
+    {"pid", hb_test_pid},       {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario},
+    {"sim", hb_test_sim},       {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
+    {"tuning", hb_test_tuning},
 };
 
 int main(int argc, char **argv) {
