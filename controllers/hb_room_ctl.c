@@ -150,6 +150,10 @@ bool hb_room_ctl_failsafe(const hb_room_ctl *c) {
     return c->failsafe;
 }
 
+void hb_room_ctl_resend(hb_room_ctl *c) {
+    c->sent = false; /* "never sent": the first-command rule publishes at the next poll */
+}
+
 void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c) {
     c->cfg.setpoint_c = setpoint_c;
 }

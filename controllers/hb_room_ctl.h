@@ -57,6 +57,10 @@ double hb_room_ctl_estimate(const hb_room_ctl *c);
 int hb_room_ctl_level(const hb_room_ctl *c);
 bool hb_room_ctl_failsafe(const hb_room_ctl *c);
 
+/* Makes the next poll publish the current level whatever the policy says: for a command that
+ * could not be sent, or after a reconnect, when the valve may have missed the last one. */
+void hb_room_ctl_resend(hb_room_ctl *c);
+
 /* Changes the setpoint (the PID's setpoint weighting keeps this smooth). */
 void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
 

@@ -76,7 +76,8 @@ static void hb__drop(hb__ctl *c, int reason, const char *topic) {
     }
 }
 
-static void hb__publish_level(hb__ctl *c, const char *room, int level) {
+static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
+    const char *room = r->name;
     char topic[256];
     char payload[32];
     int tn = hb_topic_format(c->cfg->actuator_topic, room, topic, sizeof topic);
@@ -95,7 +96,13 @@ static void hb__publish_level(hb__ctl *c, const char *room, int level) {
         }
     } else {
         c->st.publish_errors++;
+        hb_room_ctl_resend(r->ctl); /* try again at the next poll rather than at the heartbeat */
     }
+}
+
+static void hb__mark_resend(hb_room *room, void *ud) {
+    (void)ud;
+    hb_room_ctl_resend(room->ctl);
 }
 
 static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
@@ -109,6 +116,9 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
     }
     c->connected = true;
     c->st.connects++;
+    /* Commands are not retained and QoS 1 state died with the broker: a valve may have missed
+     * the last one, so every room re-sends its level at the next timer poll. */
+    hb_rooms_each(c->rooms, hb__mark_resend, NULL);
     /* Subscribing here, not once at start, restores the subscription after every reconnect. */
     int s = mosquitto_subscribe(m, NULL, c->cfg->readings_topic, 0);
     int p = mosquitto_publish(m, NULL, c->cfg->status_topic, 6, "online", 1, true);
@@ -169,7 +179,7 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     c->st.readings++;
     int level;
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
-        hb__publish_level(c, room->name, level);
+        hb__publish_level(c, room, level);
     }
 }
 
@@ -182,7 +192,7 @@ static void hb__poll_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
     int level;
     if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
-        hb__publish_level(s->c, room->name, level);
+        hb__publish_level(s->c, room, level);
     }
 }
 

@@ -35,6 +35,10 @@ static void test_publish_policy(void) {
     feed(k, 661, 23.0);
     CU_ASSERT_TRUE(hb_room_ctl_poll(k, 661, &level)); /* heartbeat */
     CU_ASSERT_EQUAL(level, 0);
+    CU_ASSERT_FALSE(hb_room_ctl_poll(k, 670, &level));
+    hb_room_ctl_resend(k); /* e.g. after a reconnect: send again now, whatever the policy */
+    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 671, &level));
+    CU_ASSERT_EQUAL(level, 0);
     hb_room_ctl_destroy(k);
 }
 
@@ -108,7 +112,7 @@ static void test_failsafe_hold(void) {
 
 int hb_test_room_ctl(void) {
     static const CU_TestInfo t[] = {
-        {"first command, heartbeat", test_publish_policy},
+        {"first command, heartbeat, resend", test_publish_policy},
         {"deadband and minimum interval", test_deadband_and_min_interval},
         {"fail-safe when stale, bumpless resume", test_failsafe_and_resume},
         {"a short silence holds the last level", test_failsafe_hold},
