@@ -33,10 +33,11 @@ static const char hb__tune_help[] =
     "  --threads N            parallel simulations (default: one per core); results do not\n"
     "                         depend on it\n"
     "  --tau-c S              SIMC closed-loop time constant in s (default: the dead time)\n"
-    "  --w-discomfort W       cost weights: per K·h of discomfort (default 1),\n"
-    "  --w-iae W              per K·h of absolute error (0.5), --w-energy W per unit of energy\n"
-    "  --w-travel W           ratio above 1 (5), per 100 % of valve travel (0.1),\n"
-    "  --w-msgs W             per 100 actuator messages (0.05)\n"
+    "  --w-discomfort W       cost weights (default: the scenario's \"tuning\" section): per K·h\n"
+    "  --w-iae W              of discomfort (1), per K·h of absolute error (0.2), per unit of\n"
+    "  --w-energy W           energy ratio above 1 (5), per 100 % of valve travel (0.3), per\n"
+    "  --w-travel W           100 actuator messages (0.1)\n"
+    "  --w-msgs W\n"
     "  -o, --output FILE      write the tuned scenario (the input with the chosen gains)\n"
     "  --convergence FILE     CSV of every optimiser evaluation: evaluation,cost,kp,ki,kd\n"
     "  --json                 print {\"methods\":[...],\"chosen\":...} instead of the table\n"
@@ -300,6 +301,8 @@ int hb_cmd_tune(int argc, char **argv) {
     const char *report_dir = NULL;
     double seed = NAN;
     double v;
+    /* Weights given as flags override the scenario's "tuning" section (NaN: not given). */
+    double wflag[5] = {NAN, NAN, NAN, NAN, NAN};
     int json = 0;
     int c;
     opterr = 0;
@@ -345,13 +348,11 @@ int hb_cmd_tune(int argc, char **argv) {
         case OPT_WI:
         case OPT_WE:
         case OPT_WT:
-        case OPT_WM: {
-            double *w[] = {&o.w.discomfort, &o.w.iae, &o.w.energy, &o.w.travel, &o.w.msgs};
-            if (hb_cli_number(prog, argv[optind - 2], optarg, 0, 1e6, w[c - OPT_WD]) != 0) {
+        case OPT_WM:
+            if (hb_cli_number(prog, argv[optind - 2], optarg, 0, 1e6, &wflag[c - OPT_WD]) != 0) {
                 return HB_EXIT_USAGE;
             }
             break;
-        }
         case 'o':
             out = optarg;
             break;
@@ -401,6 +402,13 @@ int hb_cmd_tune(int argc, char **argv) {
     if (!isnan(seed)) {
         for (int i = 0; i < loaded; i++) {
             scen[i].seed = (uint64_t)seed;
+        }
+    }
+    o.w = scen[0].weights;
+    double *w[5] = {&o.w.discomfort, &o.w.iae, &o.w.energy, &o.w.travel, &o.w.msgs};
+    for (int i = 0; i < 5; i++) {
+        if (!isnan(wflag[i])) {
+            *w[i] = wflag[i];
         }
     }
     char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";

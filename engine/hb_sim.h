@@ -23,6 +23,17 @@
 #define HB_MAX_SENSORS 16
 #define HB_NAME_MAX 64
 
+/* Weights of the cost `heatbench tune` minimises (scenario key "tuning"):
+ * J = discomfort·K·h + iae·K·h + energy·max(0, ratio − 1) + travel·(travel/100 %) +
+ * msgs·(msgs/100). */
+typedef struct hb_cost_weights {
+    double discomfort; /* per K·h */
+    double iae;        /* per K·h */
+    double energy;     /* per unit of energy ratio above 1 */
+    double travel;     /* per 100 % of valve travel */
+    double msgs;       /* per 100 actuator messages */
+} hb_cost_weights;
+
 typedef struct hb_sim_config {
     char name[HB_NAME_MAX];
     char description[256];
@@ -40,6 +51,7 @@ typedef struct hb_sim_config {
     hb_netlink_config net_readings;
     hb_netlink_config net_commands;
     hb_room_ctl_config controller; /* controller.setpoint_c is set from setpoint_c */
+    hb_cost_weights weights;       /* what tuning optimises for this room */
     double *owned;                 /* storage of the weather CSV series, freed by _free */
 } hb_sim_config;
 

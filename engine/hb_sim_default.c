@@ -113,6 +113,8 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .out_min = 0.0,
                              .out_max = 100.0,
                              .max_dt_s = 900.0};
+    c->weights =
+        (hb_cost_weights){.discomfort = 1.0, .iae = 0.2, .energy = 5.0, .travel = 0.3, .msgs = 0.1};
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};
 }
 

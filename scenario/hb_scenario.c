@@ -248,6 +248,17 @@ static const hb_field controller_fields[] = {
 };
 static const hb_schema controller_schema = SCHEMA(controller_fields);
 
+/* ---- tuning ---- */
+static const hb_field weight_fields[] = {
+    NUM("w_discomfort", hb_cost_weights, discomfort, 0, 1e6, "per K·h",
+        "cost weight of discomfort"),
+    NUM("w_iae", hb_cost_weights, iae, 0, 1e6, "per K·h", "cost weight of the absolute error"),
+    NUM("w_energy", hb_cost_weights, energy, 0, 1e6, "", "cost weight of the energy ratio above 1"),
+    NUM("w_travel", hb_cost_weights, travel, 0, 1e6, "per 100 %", "cost weight of valve travel"),
+    NUM("w_msgs", hb_cost_weights, msgs, 0, 1e6, "per 100", "cost weight of actuator messages"),
+};
+static const hb_schema weight_schema = SCHEMA(weight_fields);
+
 /* ---- top level ---- */
 static void hb__sensor_default(void *elem, size_t index) {
     /* A sensor in a file starts as the default's first sensor, named after its position. */
@@ -286,6 +297,7 @@ static const hb_field top_fields[] = {
         "temperature sensors"),
     OBJ0("network", network_schema, "network links"),
     OBJ("controller", hb_sim_config, controller, controller_schema, "room controller"),
+    OBJ("tuning", hb_sim_config, weights, weight_schema, "cost weights of heatbench tune"),
 };
 static const hb_schema top_schema = SCHEMA(top_fields);
 

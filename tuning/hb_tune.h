@@ -20,13 +20,7 @@
 
 #define HB_TUNE_MAX_METHODS 8
 
-typedef struct hb_tune_weights {
-    double discomfort; /* per K·h */
-    double iae;        /* per K·h */
-    double energy;     /* per unit of energy ratio above 1 */
-    double travel;     /* per 100 % of valve travel */
-    double msgs;       /* per 100 actuator messages */
-} hb_tune_weights;
+typedef hb_cost_weights hb_tune_weights;
 
 typedef struct hb_tune_options {
     int max_evals;     /* optimiser budget */

@@ -63,6 +63,15 @@ expect 1 "untunable: the radiator cannot hold the setpoint" -- "$HB" tune "$TMP/
 expect 0 "" -- "$HB" tune --evals 40 -o "$TMP/tuned.json" --convergence "$TMP/conv.csv" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["chosen"]; assert {m["name"] for m in d["methods"]} >= {"default","relay-zn","relay-tl","simc","amigo","optimized"}' "$TMP/out" && ok || bad "tune --json"
 expect 0 "" -- "$HB" check "$TMP/tuned.json"
+# cost weights from the scenario, overridden by flags
+printf '{"tuning": {"w_travel": 2}}' >"$TMP/wt.json"
+"$HB" tune "$TMP/wt.json" --evals 40 --json >"$TMP/wt1.json" 2>/dev/null
+"$HB" tune "$TMP/wt.json" --evals 40 --json --w-travel 0.3 >"$TMP/wt2.json" 2>/dev/null
+"$HB" tune --evals 40 --json >"$TMP/wt3.json" 2>/dev/null
+python3 -c '
+import json, sys
+c = [json.load(open(f))["methods"][0]["cost"] for f in sys.argv[1:]]
+assert c[0] > c[1] and abs(c[1] - c[2]) < 1e-9, c' "$TMP/wt1.json" "$TMP/wt2.json" "$TMP/wt3.json" && ok || bad "tuning weights from the scenario and flags"
 head -1 "$TMP/conv.csv" | grep -q '^evaluation,cost,kp,ki,kd$' && ok || bad "convergence CSV header"
 expect 0 "" -- "$HB" run "$TMP/tuned.json" --hours 2
 
