@@ -3,22 +3,25 @@
  * water flow is set by the valve, advanced on a fixed time grid.
  *
  * State x = [T_air, T_mass, T_rad_1 .. T_rad_K] (°C). Equations (see docs/model.md):
- *   C_a dT_a/dt = H_am (T_m - T_a) + (H_ao + H_win(t)) (T_o - T_a) + sum_k Q_k + (1 - f_m) Q_g
- *   C_m dT_m/dt = H_am (T_a - T_m) + H_mo (T_o - T_m) + f_m Q_g
+ *   C_a dT_a/dt = H_am (T_m - T_a) + (H_ao + H_win(t)) (T_o - T_a) + sum_k Q_k + Q_int
+ *                 + (1 - s_m) Q_sol
+ *   C_m dT_m/dt = H_am (T_a - T_m) + H_mo (T_o - T_m) + s_m Q_sol
  *   C_r/K dT_k/dt = q mcp_nom (T_{k-1} - T_k) - Q_k,     T_0 = T_supply
  *   Q_k = Q_50/K * sign(dT) (|dT| / dT_ref)^n,  dT = T_k - T_a
  * The radiator is K segments in series (the discretisation Modelica's RadiatorEN442_2 uses), so
  * its return temperature can never fall below the room and part-load output follows EN 442.
  * dT_ref is calibrated once so that the steady state at 75/65/20 °C gives exactly Q_50.
  *
- * Numerics: classical RK4 on a fixed grid of step h (sub-stepped automatically when a time
- * constant is shorter than 2 h). Discrete inputs (valve position, supply temperature, gains,
- * open windows) are sampled at the start of each step and held over it (zero-order hold); the
- * outdoor temperature and the sun are evaluated at the RK stages. Energy quadratures are
+ * Numerics: classical RK4 on a fixed grid of step h (sub-stepped automatically so that h times
+ * the largest rate of the system stays <= 1). Discrete inputs (valve position, supply
+ * temperature, gains, open windows) are sampled at the start of each step and held over it
+ * (zero-order hold); the outdoor temperature and the sun are evaluated at the RK stages; the
+ * power law is linearised per segment at the start of each step. Energy quadratures are
  * integrated as extra states with the same scheme, and since RK4 preserves linear invariants the
  * energy balance closes to rounding. Because the grid does not depend on events, an event that
  * changes no input leaves the trajectory bit-for-bit unchanged; the state between grid points is
- * linearly interpolated (error <= h^2/8 max|T''|, below 1e-3 K for h = 10 s in realistic rooms).
+ * linearly interpolated (error <= h^2/8 max|T''|). Against a 1 s grid, the default 20 s grid
+ * stays within 0.01 K of air temperature (measured 0.004 K with a valve step; tested).
  */
 #ifndef HB_PLANT_H
 #define HB_PLANT_H
