@@ -227,6 +227,27 @@ static void hb__on_tick(void *ctx, double t, intptr_t arg) {
     hb_engine_at(s->eng, t + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
 }
 
+/* Sends a published reading on: to the external controller (the real network carries it from
+ * there), or across the sensor's simulated link to the internal one. */
+static void hb__deliver(hb_sim *s, double t, intptr_t i, double v) {
+    if (s->ext_reading) {
+        s->ext_reading(s->ext_ud, t, s->cfg.sensors[i].id, v);
+        return;
+    }
+    double delay;
+    if (!hb_netlink_send(&s->links[i], &delay)) {
+        s->k.readings_lost++;
+        return;
+    }
+    int m = hb__msg_alloc(s);
+    if (m < 0) {
+        hb_engine_fail(s->eng, HB_ERR_NOMEM);
+        return;
+    }
+    s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
+    hb_engine_after(s->eng, delay, hb__on_reading, s, m, NULL);
+}
+
 static void hb__on_sample(void *ctx, double t, intptr_t i) {
     hb_sim *s = ctx;
     hb_sensor *sn = &s->sensors[i];
@@ -234,24 +255,7 @@ static void hb__on_sample(void *ctx, double t, intptr_t i) {
     if (hb_sensor_sample(sn, t, hb_plant_air_at(s->plant, t), &v)) {
         s->last_reading[i] = v;
         s->k.readings_published++;
-        if (s->ext_reading) {
-            /* The real network (the broker) carries it from here. */
-            s->ext_reading(s->ext_ud, t, s->cfg.sensors[i].id, v);
-            hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
-            return;
-        }
-        double delay;
-        if (hb_netlink_send(&s->links[i], &delay)) {
-            int m = hb__msg_alloc(s);
-            if (m < 0) {
-                hb_engine_fail(s->eng, HB_ERR_NOMEM);
-                return;
-            }
-            s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
-            hb_engine_after(s->eng, delay, hb__on_reading, s, m, NULL);
-        } else {
-            s->k.readings_lost++;
-        }
+        hb__deliver(s, t, i, v);
     }
     hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
 }
