@@ -174,14 +174,11 @@ int hb_cmd_control(int argc, char **argv) {
     cfg.ctl.setpoint_c = isnan(setpoint) ? sc.setpoint_c : setpoint;
     hb_sim_config_free(&sc);
     if (algo) {
-        if (strcmp(algo, "pid") == 0) {
-            cfg.ctl.algo = HB_ALGO_PID;
-        } else if (strcmp(algo, "bangbang") == 0) {
-            cfg.ctl.algo = HB_ALGO_BANGBANG;
-        } else {
-            fprintf(stderr, "%s: --controller: expected pid or bangbang, got '%s'\n", prog, algo);
+        int a;
+        if (hb_cli_algo(prog, algo, &a) != 0) {
             return HB_EXIT_USAGE;
         }
+        cfg.ctl.algo = a;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", prog, err);

@@ -48,18 +48,6 @@ static int hb__parse_double(const char *opt, const char *s, double lo, double hi
     return 0;
 }
 
-static int hb__algo(const char *name, int *algo) {
-    if (strcmp(name, "pid") == 0) {
-        *algo = HB_ALGO_PID;
-    } else if (strcmp(name, "bangbang") == 0) {
-        *algo = HB_ALGO_BANGBANG;
-    } else {
-        fprintf(stderr, "heatbench run: --controller: expected pid or bangbang, got '%s'\n", name);
-        return -1;
-    }
-    return 0;
-}
-
 /* `--controller a,b --report DIR`: the same scenario and seed under each controller, their KPIs,
  * and one report that overlays them. */
 static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json) {
@@ -76,14 +64,15 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json
     char *save = NULL;
     for (char *name = strtok_r(check, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         int algo;
-        if (hb__algo(name, &algo) != 0) { /* every name checked before anything runs */
+        if (hb_cli_algo("heatbench run", name, &algo) !=
+            0) { /* every name checked before anything runs */
             return HB_EXIT_USAGE;
         }
     }
     save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         int algo;
-        if (n == MAXC || hb__algo(name, &algo) != 0) {
+        if (n == MAXC || hb_cli_algo("heatbench run", name, &algo) != 0) {
             if (n == MAXC) {
                 fprintf(stderr, "heatbench run: at most %d controllers to compare\n", MAXC);
             }
@@ -239,7 +228,7 @@ int hb_cmd_run(int argc, char **argv) {
         }
     } else if (ctl_s) {
         int algo;
-        if (hb__algo(ctl_s, &algo) != 0) {
+        if (hb_cli_algo("heatbench run", ctl_s, &algo) != 0) {
             hb_sim_config_free(&cfg);
             return HB_EXIT_USAGE;
         }

@@ -75,6 +75,10 @@ int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg)
 int hb_cli_check_topics(const char *prog, const char *readings, const char *actuator,
                         bool need_room);
 
+/* The algorithm named NAME ("pid" or "bangbang") into *ALGO; prints the error and returns -1
+ * for anything else. */
+int hb_cli_algo(const char *prog, const char *name, int *algo);
+
 /* Installs the SIGINT/SIGTERM (STOP) and SIGUSR1 (STATS, may be NULL) handlers, ignores SIGPIPE. */
 void hb_cli_signals(void (*stop)(int), void (*stats)(int));
 
