@@ -195,6 +195,7 @@ int hb_cmd_live(int argc, char **argv) {
         fprintf(stderr, "%s: %s\n", prog, err);
     } else {
         FILE *kout = (out_path && strcmp(out_path, "-") == 0) ? stderr : stdout;
+        sc.duration_h = st.sim_h; /* what ran: less than asked when interrupted */
         if (json) {
             hb_kpi_print_json(kout, &sc, &k);
         } else {
