@@ -25,4 +25,18 @@ wait "$CONTROL_PID"
 rc=$?
 check "SIGTERM: exit 0" test "$rc" -eq 0
 check "SIGTERM: retained status offline" test "$(sub_one heatbench/control/status 2)" = offline
+# heatbench live on SIGINT: stops, writes the trace of what ran and prints its KPIs, exit 0.
+"$HB" live --host 127.0.0.1 --port "$PORT" --username room --password-file "$DIR/room.pw" \
+    --speed 600 --hours 5 -o "$DIR/live.csv" --json >"$DIR/live.json" 2>>"$DIR/live.log" &
+live=$!
+sleep 2
+kill -INT $live
+wait $live
+rc=$?
+check "live SIGINT: exit 0" test "$rc" -eq 0
+check "live SIGINT: trace written" test "$(wc -l <"$DIR/live.csv")" -gt 10
+check "live SIGINT: KPIs of what ran" python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1]))
+assert 0 < k["hours"] < 5 and k["readings_published"] > 0, k' "$DIR/live.json"
 finish
