@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../live/hb_mqtt.h"
 #include "../live/hb_payload.h"
+#include "../util/hb_numeric.h"
 
 #include <mosquitto.h>
 #include <stdio.h>
@@ -58,12 +59,6 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
     }
     b->lat[b->n_lat++] = now - b->last_sent[room];
     b->last_sent[room] = 0; /* time only the first command after a reading */
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {
@@ -156,7 +151,7 @@ int main(int argc, char **argv) {
     nanosleep(&settle, NULL);
     mosquitto_disconnect(m);
     mosquitto_loop_stop(m, false);
-    qsort(b.lat, b.n_lat, sizeof *b.lat, cmp);
+    hb_sort_doubles(b.lat, b.n_lat);
     double p50 = b.n_lat ? b.lat[b.n_lat / 2] : -1;
     double p99 = b.n_lat ? b.lat[(size_t)((double)b.n_lat * 0.99)] : -1;
     printf("{\"rooms\":%d,\"sent\":%lu,\"seconds\":%.2f,\"sent_per_s\":%.0f,\"commands\":%lu,"

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../engine/hb_sim.h"
 #include "../util/hb_error.h"
+#include "../util/hb_numeric.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +19,6 @@ static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Wall time of one simulated day, or a negative value on failure. */
@@ -92,10 +82,10 @@ int main(int argc, char **argv) {
             goto out;
         }
     }
-    double m_day = median(day, (int)runs);
-    double best = day[0]; /* sorted by median() */
-    double m_trace = median(day_trace, (int)runs);
-    double m_plant = median(plant, (int)runs);
+    double m_day = hb_median(day, (size_t)runs);
+    double best = day[0]; /* sorted by hb_median() */
+    double m_trace = hb_median(day_trace, (size_t)runs);
+    double m_plant = hb_median(plant, (size_t)runs);
     printf("bench_sim: default scenario, %ld runs, medians\n", runs);
     printf("  %-36s %10.3f ms\n", "one simulated day (no trace)", m_day * 1e3);
     printf("  %-36s %10.3f ms\n", "fastest run (no trace)", best * 1e3);

@@ -3,6 +3,7 @@
 #include "../scenario/hb_scenario.h"
 #include "../tuning/hb_tune.h"
 #include "../util/hb_error.h"
+#include "../util/hb_file.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
 #include "mqtt_opts.h"
@@ -143,19 +144,11 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
                            const hb_gains *g, char *err, size_t errlen) {
     cJSON *root = NULL;
     if (in) {
-        FILE *f = fopen(in, "rb");
-        if (f) {
-            fseek(f, 0, SEEK_END);
-            long n = ftell(f);
-            fseek(f, 0, SEEK_SET);
-            char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-            if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-                buf[n] = '\0';
-                root = cJSON_ParseWithOpts(buf, NULL, 1);
-            }
-            free(buf);
-            fclose(f);
-        }
+        size_t len;
+        char rerr[512];
+        char *buf = hb_file_read(in, "scenario", 16u << 20, rerr, sizeof rerr, &len);
+        root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
+        free(buf);
     } else {
         root = cJSON_CreateObject();
     }

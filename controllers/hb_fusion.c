@@ -1,5 +1,6 @@
 #include "hb_fusion.h"
 #include "../util/hb_error.h"
+#include "../util/hb_numeric.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -93,12 +94,6 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     return HB_OK;
 }
 
-static int hb__cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,
                        int *n_rejected) {
     double v[HB_FUSION_MAX_SENSORS];
@@ -117,8 +112,7 @@ int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_us
     if (n == 0) {
         return HB_ERR_NOTFOUND;
     }
-    qsort(v, n, sizeof v[0], hb__cmp_double);
-    double median = (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double median = hb_median(v, n); /* sorts v */
     double sum = 0.0;
     int used = 0;
     for (size_t i = 0; i < n; i++) {

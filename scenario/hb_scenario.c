@@ -1,5 +1,6 @@
 #include "hb_scenario.h"
 #include "../util/hb_error.h"
+#include "../util/hb_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -321,62 +322,6 @@ static void hb__line_col(const char *text, const char *pos, int *line, int *col)
     }
 }
 
-/* Reads a whole file; NULL with a message on failure. */
-static char *hb__slurp(const char *path, const char *what, char *err, size_t errlen, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096;
-    size_t n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-        if (n + 1 == cap) {
-            if (cap >= HB__MAX_FILE) {
-                snprintf(err, errlen, "%s: %s is larger than %u MiB", path, what,
-                         HB__MAX_FILE >> 20);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        fclose(f);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: cannot read %s: %s", path, what, strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (memchr(buf, '\0', n)) {
-        snprintf(err, errlen, "%s: %s contains a NUL byte (binary file?)", path, what);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static bool hb__blank(const char *s) {
     for (; *s; s++) {
         if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') {
@@ -397,7 +342,7 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
     }
     size_t len;
     char msg[512];
-    char *text = hb__slurp(path, "weather file", msg, sizeof msg, &len);
+    char *text = hb_file_read(path, "weather file", HB__MAX_FILE, msg, sizeof msg, &len);
     if (!text) {
         snprintf(err, errlen, "%s: weather.csv_file: %s", name, msg);
         return HB_ERR_IO;
@@ -649,7 +594,7 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
 int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen) {
     hb_sim_config_default(cfg);
     size_t len;
-    char *text = hb__slurp(path, "scenario", err, errlen, &len);
+    char *text = hb_file_read(path, "scenario", HB__MAX_FILE, err, errlen, &len);
     if (!text) {
         return HB_ERR_IO;
     }

@@ -1,4 +1,5 @@
 #include "hb_relay.h"
+#include "../util/hb_numeric.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,17 +66,6 @@ bool hb_relay_done(const hb_relay *r) {
     return r->done;
 }
 
-static int hb__cmp(const void *a, const void *b) {
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double hb__median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, hb__cmp);
-    return (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 double hb_relay_ku(double d, double a, double eps) {
     if (!(a > eps) || !(d > 0)) {
         return NAN;
@@ -137,8 +127,8 @@ hb_relay_result hb_relay_analyse(const hb_relay *r) {
         hi_sum += highs[i];
         p_sum += periods[i];
     }
-    double pu = hb__median(periods, n);
-    double a = hb__median(amps, n);
+    double pu = hb_median(periods, (size_t)n);
+    double a = hb_median(amps, (size_t)n);
     double spread = 0;
     for (int i = 0; i < n; i++) {
         double dev = fabs(periods[i] - pu) / pu;
