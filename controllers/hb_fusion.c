@@ -2,7 +2,9 @@
 #include "../util/hb_error.h"
 #include "../util/hb_numeric.h"
 
+#include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@ typedef struct hb__entry {
 } hb__entry;
 
 /* Entries are allocated for five sensors (the seed's room) on the first reading and doubled when
- * a room has more, up to max_sensors: a daemon holding thousands of rooms should not pay for
+ * a room expects more, up to expected_sensors: a daemon holding thousands of rooms should not pay for
  * sixteen slots each, nor fragment its heap with a realloc per new sensor. */
 #define HB__FUSION_FIRST 5
 
@@ -25,9 +27,15 @@ struct hb_fusion {
     hb__entry *e;
 };
 
+int hb_fusion_check(const hb_fusion_config *cfg) {
+    bool ok = cfg && cfg->expected_sensors >= 1 && cfg->expected_sensors <= HB_FUSION_MAX_SENSORS &&
+              cfg->stale_s > 0 && cfg->outlier_k > 0 && isfinite(cfg->stale_s) &&
+              isfinite(cfg->outlier_k);
+    return ok ? HB_OK : HB_ERR_INVAL;
+}
+
 hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
-    if (!cfg || cfg->max_sensors < 1 || cfg->max_sensors > HB_FUSION_MAX_SENSORS ||
-        !(cfg->stale_s > 0) || !(cfg->outlier_k > 0)) {
+    if (hb_fusion_check(cfg) != HB_OK) {
         return NULL;
     }
     hb_fusion *f = calloc(1, sizeof *f);
@@ -35,6 +43,14 @@ hb_fusion *hb_fusion_create(const hb_fusion_config *cfg) {
         f->cfg = *cfg;
     }
     return f;
+}
+
+void hb_fusion_set_config(hb_fusion *f, const hb_fusion_config *cfg) {
+    assert(hb_fusion_check(cfg) == HB_OK);
+    f->cfg = *cfg;
+    if (f->n > cfg->expected_sensors) {
+        f->n = cfg->expected_sensors;
+    }
 }
 
 void hb_fusion_destroy(hb_fusion *f) {
@@ -64,10 +80,10 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
         }
     }
     if (!slot) {
-        if (f->n < f->cfg.max_sensors) {
+        if (f->n < f->cfg.expected_sensors) {
             if (f->n == f->cap) {
                 size_t cap = f->cap ? 2 * f->cap : HB__FUSION_FIRST;
-                cap = cap > f->cfg.max_sensors ? f->cfg.max_sensors : cap;
+                cap = cap > f->cfg.expected_sensors ? f->cfg.expected_sensors : cap;
                 hb__entry *grown = realloc(f->e, cap * sizeof *grown);
                 if (!grown) {
                     return HB_ERR_NOMEM;
@@ -121,9 +137,11 @@ int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_us
             used++;
         }
     }
-    /* used >= 1 always: with n >= 3 the median itself (or, for even n, at least one of the two
-     * middle values) lies within outlier_k of the median. */
-    *estimate = sum / used;
+    /* With an odd count the median is a reading, so used >= 1. With an even count the two
+     * middle readings can both lie further than outlier_k from their mean: a split, where the
+     * median is the estimate (see the header). */
+    *estimate = used > 0 ? sum / used : median;
+    assert(isfinite(*estimate));
     if (n_used) {
         *n_used = used;
     }

@@ -7,8 +7,16 @@
  * healthy ones low. With one or two fresh readings there is no majority to vote a liar out, so
  * they are averaged as they are.
  *
- * Memory is bounded: at most max_sensors ids are kept; a new id takes the slot of the stalest
- * stale one, and is refused (HB_ERR_FULL) when every slot is fresh.
+ * A split: with an even count the readings can form two equal clusters further apart than
+ * 2 * outlier_k, so that no reading lies within outlier_k of the median (2 sensors at 19 °C and
+ * 2 at 25 °C). No reading is then an inlier, and the estimate is the median itself (the mean of
+ * the two middle readings), the estimator with the highest breakdown point there is; n_used is
+ * 0, which tells the caller that the sensors do not agree. The estimate is always finite.
+ *
+ * Sensor slots: a room keeps expected_sensors ids (the seed's room has 5). A new id takes a free
+ * slot, or the slot of the stalest known sensor once that one is stale; while every known sensor
+ * is fresh a new id is refused (HB_ERR_FULL) and gets no vote. So a flood of forged ids can
+ * neither outvote nor crowd out the real sensors, and memory is bounded per room.
  */
 #ifndef HB_FUSION_H
 #define HB_FUSION_H
@@ -21,20 +29,27 @@
 typedef struct hb_fusion_config {
     double stale_s;     /* a reading older than this is ignored (default 900 s) */
     double outlier_k;   /* rejection distance from the median, K (default 1.5) */
-    size_t max_sensors; /* 1..HB_FUSION_MAX_SENSORS (default 16) */
+    size_t expected_sensors; /* ids kept and voting, 1..HB_FUSION_MAX_SENSORS (default 5) */
 } hb_fusion_config;
 
 typedef struct hb_fusion hb_fusion;
 
+/* HB_OK when CFG is one hb_fusion_create accepts, HB_ERR_INVAL otherwise. */
+int hb_fusion_check(const hb_fusion_config *cfg);
+
 hb_fusion *hb_fusion_create(const hb_fusion_config *cfg);
+
+/* New settings for a fusion in use (CFG must pass hb_fusion_check). The readings are kept; with
+ * fewer expected sensors than ids held, the ids added last are forgotten. */
+void hb_fusion_set_config(hb_fusion *f, const hb_fusion_config *cfg);
 void hb_fusion_destroy(hb_fusion *f);
 
 /* Records VALUE from sensor ID at time T. HB_ERR_RANGE for a non-finite value or an id that is
  * empty or too long, HB_ERR_FULL when no slot can be had. */
 int hb_fusion_add(hb_fusion *f, double t, const char *id, double value);
 
-/* The estimate at time T from fresh readings. HB_ERR_NOTFOUND when none is fresh. N_USED and
- * N_REJECTED may be NULL. */
+/* The estimate at time T from fresh readings (always finite). HB_ERR_NOTFOUND when none is
+ * fresh. N_USED (the readings that agree, 0 in a split) and N_REJECTED may be NULL. */
 int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,
                        int *n_rejected);
 

@@ -1,5 +1,7 @@
 #include "hb_pid.h"
+#include "../util/hb_error.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,10 +15,16 @@ struct hb_pid {
     double t_prev, y_prev, r_prev, u_prev;
 };
 
+int hb_pid_check(const hb_pid_config *cfg) {
+    bool ok = cfg && cfg->kp >= 0 && cfg->ki >= 0 && cfg->kd >= 0 && cfg->b >= 0 && cfg->b <= 1 &&
+              cfg->out_max > cfg->out_min && cfg->max_dt_s > 0 && cfg->d_filter_n > 0 &&
+              cfg->tt_h >= 0 && isfinite(cfg->kp + cfg->ki + cfg->kd + cfg->out_min +
+                                         cfg->out_max + cfg->max_dt_s + cfg->tt_h);
+    return ok ? HB_OK : HB_ERR_INVAL;
+}
+
 hb_pid *hb_pid_create(const hb_pid_config *cfg) {
-    if (!cfg || !(cfg->kp >= 0) || !(cfg->ki >= 0) || !(cfg->kd >= 0) || !(cfg->b >= 0) ||
-        !(cfg->b <= 1) || !(cfg->out_max > cfg->out_min) || !(cfg->max_dt_s > 0) ||
-        !(cfg->d_filter_n > 0) || !(cfg->tt_h >= 0)) {
+    if (hb_pid_check(cfg) != HB_OK) {
         return NULL;
     }
     hb_pid *p = calloc(1, sizeof *p);
@@ -39,6 +47,7 @@ void hb_pid_reset(hb_pid *p, double u0) {
     p->primed = false;
     p->u0 = hb__clamp(p, u0);
     p->d = 0.0;
+    p->u_prev = p->u0; /* what an update refused before the first good one returns */
 }
 
 static double hb__tracking_h(const hb_pid_config *c) {
@@ -55,17 +64,20 @@ static double hb__tracking_h(const hb_pid_config *c) {
 
 double hb_pid_update(hb_pid *p, double t, double r, double y) {
     const hb_pid_config *c = &p->cfg;
+    if (!isfinite(t) || !isfinite(r) || !isfinite(y)) {
+        return p->u_prev;
+    }
     double pterm = c->kp * (c->b * r - y);
     if (!p->primed) {
-        /* Bumpless start: choose the integral so that this first output equals u0. */
-        p->i = p->u0 - pterm;
+        /* The start level is the bias; P acts on the first error at once (see the header). */
+        p->i = p->u0;
         p->d = 0.0;
         p->primed = true;
         p->t_prev = t;
         p->y_prev = y;
         p->r_prev = r;
-        p->u_prev = p->u0;
-        return p->u0;
+        p->u_prev = hb__clamp(p, pterm + p->i);
+        return p->u_prev;
     }
     double dt_s = t - p->t_prev;
     if (!(dt_s > 0)) {
@@ -96,6 +108,7 @@ double hb_pid_update(hb_pid *p, double t, double r, double y) {
     p->y_prev = y;
     p->r_prev = r;
     p->u_prev = u;
+    assert(isfinite(p->i) && isfinite(p->d) && u >= c->out_min && u <= c->out_max);
     return u;
 }
 
@@ -108,6 +121,17 @@ void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd) {
     p->cfg.kp = kp;
     p->cfg.ki = ki;
     p->cfg.kd = kd;
+}
+
+void hb_pid_set_config(hb_pid *p, const hb_pid_config *cfg) {
+    assert(hb_pid_check(cfg) == HB_OK);
+    hb_pid_set_gains(p, cfg->kp, cfg->ki, cfg->kd);
+    if (p->primed) {
+        /* The setpoint weight changes the P term as the gains do: hold the output there too. */
+        p->i += cfg->kp * (p->cfg.b - cfg->b) * p->r_prev;
+    }
+    p->cfg = *cfg;
+    p->u0 = hb__clamp(p, p->u0);
 }
 
 double hb_pid_integral(const hb_pid *p) {

@@ -7,8 +7,17 @@
  *                                                  first-order filter, stable for any dt)
  * dt is explicit per update (samples arrive when they arrive), gaps longer than max_dt are
  * clamped so a long silence cannot wind the integrator up. Gains are in the units heating people
- * use: kp in %/K, ki in %/(K h), kd in % h/K. reset(u0) starts bumplessly from u0, and
- * set_gains() keeps the output continuous (the integral stores ki*e*dt, not e*dt).
+ * use: kp in %/K, ki in %/(K h), kd in % h/K. set_gains() keeps the output continuous (the
+ * integral stores ki*e*dt, not e*dt).
+ *
+ * Start: reset(u0) makes u0 the integral, i.e. the bias the loop starts from, and the first
+ * update adds the proportional term of the error it sees. The integral is deliberately not
+ * primed to make the first output exactly u0: that would bake the first measurement into the
+ * integral for good (a first reading 3 K too warm would leave +60 % of bias behind once the room
+ * reads right, at kp 20). Here a wrong first reading moves one output and is forgotten with it.
+ *
+ * Non-finite setpoints or measurements are refused: the update returns the previous output and
+ * the state stays as it was, so a NaN can never enter the integral.
  */
 #ifndef HB_PID_H
 #define HB_PID_H
@@ -27,18 +36,25 @@ typedef struct hb_pid_config {
 
 typedef struct hb_pid hb_pid;
 
+/* HB_OK when CFG is one hb_pid_create accepts, HB_ERR_INVAL otherwise. */
+int hb_pid_check(const hb_pid_config *cfg);
+
 hb_pid *hb_pid_create(const hb_pid_config *cfg);
 void hb_pid_destroy(hb_pid *p);
 
-/* Forgets the history; the next update outputs U0 (clamped) whatever the error. */
+/* Forgets the history and makes U0 (clamped) the integral the next update starts from. */
 void hb_pid_reset(hb_pid *p, double u0);
 
 /* One update at time T (seconds) with setpoint R and measurement Y; returns the clamped output.
- * A T not after the previous update returns the previous output unchanged. */
+ * A T not after the previous update, or a non-finite T, R or Y, returns the previous output and
+ * changes nothing. */
 double hb_pid_update(hb_pid *p, double t, double r, double y);
 
 /* Changes gains without a bump in the output. */
 void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd);
+
+/* Changes every setting (CFG must pass hb_pid_check) without a bump in the output. */
+void hb_pid_set_config(hb_pid *p, const hb_pid_config *cfg);
 
 /* Current integral term (for tests and traces). */
 double hb_pid_integral(const hb_pid *p);

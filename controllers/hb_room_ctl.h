@@ -6,6 +6,17 @@
  * MQTT daemon with a monotonic clock, and neither can tell the difference. That is what lets a
  * controller tuned in heatbench run unchanged in production.
  *
+ * Start-up quorum: the algorithm starts only when at least `quorum` fresh sensors agree (within
+ * outlier_k of their median; never more than expected_sensors), holding the start level until
+ * then, so one sensor stuck at 30 °C cannot start the room with a full valve. A room that never
+ * gathers a quorum (sensors missing) starts after quorum_wait_s with whatever agrees. The same
+ * rule restarts the algorithm after a fail-safe.
+ *
+ * Fail-safe: when no reading has been fresh for failsafe_hold_s, the level becomes the mean level
+ * that held the room before the silence (an exponential mean with time constant failsafe_avg_s),
+ * which is right for the weather of the moment, where one fixed level overheats a sunny
+ * afternoon and underheats a cold night. Without any history yet, failsafe_level.
+ *
  * Publish policy: a command is due when the level moved by at least deadband_pct from the last
  * one sent (or reached fully open/closed) and min_interval_s has passed, or when heartbeat_s has
  * passed since the last one (valves forget, and QoS 1 does not survive a broker restart).
@@ -26,8 +37,11 @@ typedef struct hb_room_ctl_config {
     double setpoint_c;      /* °C */
     double update_s;        /* the algorithm runs at most this often, s */
     double filter_s;        /* time constant of the estimate filter, s (0 = none) */
-    double failsafe_level;  /* % once no reading has been fresh for failsafe_hold_s */
+    double failsafe_level;  /* % in a fail-safe before any control history */
     double failsafe_hold_s; /* the last level is held this long first, s (0 = none) */
+    double failsafe_avg_s;  /* time constant of the mean level a fail-safe falls back to, s */
+    int quorum;             /* fresh sensors that must agree before the algorithm starts */
+    double quorum_wait_s;   /* after this long without a quorum, start with what agrees, s */
     double initial_level;   /* % the first command continues from (bumpless start) */
     double deadband_pct;    /* % */
     double min_interval_s;  /* s */
@@ -63,5 +77,15 @@ void hb_room_ctl_resend(hb_room_ctl *c);
 
 /* Changes the setpoint (the PID's setpoint weighting keeps this smooth). */
 void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
+
+/* Applies a new configuration to a running controller without a bump in its level: gains and
+ * PID settings move the difference into the integral, the fusion keeps its readings, a change of
+ * algorithm restarts the new one from the current level. HB_ERR_INVAL (nothing changed) when CFG
+ * is one hb_room_ctl_create would refuse. */
+int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg);
+
+/* Whether the algorithm is running (a quorum was reached since the start or the last
+ * fail-safe). */
+bool hb_room_ctl_started(const hb_room_ctl *c);
 
 #endif

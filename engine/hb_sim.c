@@ -272,7 +272,8 @@ static void hb__on_trace(void *ctx, double t, intptr_t arg) {
 
 int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     *out = NULL;
-    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) || !(cfg->trace_interval_s > 0)) {
+    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) || !(cfg->trace_interval_s > 0) ||
+        cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
         return HB_ERR_INVAL;
     }
     hb_sim *s = calloc(1, sizeof *s);

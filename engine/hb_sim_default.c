@@ -99,11 +99,14 @@ void hb_sim_config_default(hb_sim_config *c) {
     k->filter_s = 120.0;
     k->failsafe_level = 30.0;
     k->failsafe_hold_s = 1800.0;
+    k->failsafe_avg_s = 3600.0;
+    k->quorum = 3;
+    k->quorum_wait_s = 900.0;
     k->initial_level = p->valve0_pct;
     k->deadband_pct = 2.0;
     k->min_interval_s = 60.0;
     k->heartbeat_s = 3600.0;
-    k->fusion = (hb_fusion_config){.stale_s = 300.0, .outlier_k = 1.5, .max_sensors = 16};
+    k->fusion = (hb_fusion_config){.stale_s = 300.0, .outlier_k = 1.5, .expected_sensors = 5};
     k->pid = (hb_pid_config){.kp = 20.0,
                              .ki = 20.0,
                              .kd = 0.0,

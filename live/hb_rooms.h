@@ -3,7 +3,7 @@
  *
  * Memory is bounded whatever arrives on the wire: at most max_rooms rooms; when full, a new room
  * takes the place of the room idle the longest if that one has been silent for idle_s, and is
- * refused otherwise. Each room's sensors are capped by its fusion (max_sensors).
+ * refused otherwise. Each room's sensors are capped by its fusion (expected_sensors).
  */
 #ifndef HB_ROOMS_H
 #define HB_ROOMS_H

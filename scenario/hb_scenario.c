@@ -205,8 +205,8 @@ static const hb_field fusion_fields[] = {
            "readings older than this are ignored"),
     NUM_GT("outlier_k", hb_fusion_config, outlier_k, 0, 50, "K",
            "rejection distance from the median"),
-    SIZE("max_sensors", hb_fusion_config, max_sensors, 1, HB_FUSION_MAX_SENSORS,
-         "sensor ids kept per room"),
+    SIZE("expected_sensors", hb_fusion_config, expected_sensors, 1, HB_FUSION_MAX_SENSORS,
+         "sensor ids kept and voting per room (default: the number of sensors)"),
 };
 static const hb_schema fusion_schema = SCHEMA(fusion_fields);
 static const hb_field pid_fields[] = {
@@ -232,9 +232,15 @@ static const hb_field controller_fields[] = {
     NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s",
         "time constant of the estimate filter"),
     NUM("failsafe_level", hb_room_ctl_config, failsafe_level, 0, 100, "%",
-        "level once no reading has been fresh for failsafe_hold_s"),
+        "fail-safe level before the controller has any history"),
     NUM("failsafe_hold_s", hb_room_ctl_config, failsafe_hold_s, 0, 86400, "s",
         "the last level is held this long before the fail-safe level"),
+    NUM_GT("failsafe_avg_s", hb_room_ctl_config, failsafe_avg_s, 0, 604800, "s",
+           "time constant of the mean level a fail-safe falls back to"),
+    INT("quorum", hb_room_ctl_config, quorum, 1, HB_FUSION_MAX_SENSORS,
+        "fresh sensors that must agree before the algorithm starts"),
+    NUM("quorum_wait_s", hb_room_ctl_config, quorum_wait_s, 0, 86400, "s",
+        "without a quorum for this long, start with the sensors that agree"),
     NUM("initial_level", hb_room_ctl_config, initial_level, 0, 100, "%",
         "bumpless start level (default: initial.valve_pct)"),
     NUM("deadband_pct", hb_room_ctl_config, deadband_pct, 0, 100, "%",
@@ -518,10 +524,10 @@ int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, si
             }
         }
     }
-    if (c->n_sensors > c->controller.fusion.max_sensors) {
-        HB__FAIL("controller.fusion.max_sensors: expected at least the number of sensors (%zu), "
-                 "got %zu",
-                 c->n_sensors, c->controller.fusion.max_sensors);
+    if (c->n_sensors > c->controller.fusion.expected_sensors) {
+        HB__FAIL("controller.fusion.expected_sensors: expected at least the number of sensors "
+                 "(%zu), got %zu",
+                 c->n_sensors, c->controller.fusion.expected_sensors);
     }
     return HB_OK;
 #undef HB__FAIL
@@ -569,6 +575,7 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     /* Defaults that depend on other keys are marked NaN and derived after parsing. */
     cfg->plant.radiator.capacity_j_per_k = NAN;
     cfg->controller.initial_level = NAN;
+    cfg->controller.fusion.expected_sensors = 0;
     char msg[768];
     int rc = hb_schema_apply(&top_schema, root, cfg, "", msg, sizeof msg);
     cJSON_Delete(root);
@@ -578,6 +585,9 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     }
     if (isnan(cfg->plant.radiator.capacity_j_per_k)) {
         cfg->plant.radiator.capacity_j_per_k = 37.5 * cfg->plant.radiator.q50_w;
+    }
+    if (cfg->controller.fusion.expected_sensors == 0) {
+        cfg->controller.fusion.expected_sensors = cfg->n_sensors;
     }
     if (isnan(cfg->controller.initial_level)) {
         cfg->controller.initial_level = cfg->plant.valve0_pct;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 static hb_fusion *make(size_t cap) {
-    hb_fusion_config c = {.stale_s = 300, .outlier_k = 1.5, .max_sensors = cap};
+    hb_fusion_config c = {.stale_s = 300, .outlier_k = 1.5, .expected_sensors = cap};
     return hb_fusion_create(&c);
 }
 

@@ -15,13 +15,49 @@ static hb_pid_config cfg(double kp, double ki, double kd) {
                            .max_dt_s = 900};
 }
 
-static void test_bumpless_start(void) {
+/* The start level is the integral the loop starts from; P acts on the first error at once. */
+static void test_start_level_is_the_bias(void) {
     hb_pid_config c = cfg(20, 20, 0);
     hb_pid *p = hb_pid_create(&c);
     hb_pid_reset(p, 37);
-    CU_ASSERT_EQUAL(hb_pid_update(p, 0, 22, 19), 37.0); /* big error, no kick */
-    double u = hb_pid_update(p, 60, 22, 19);
-    HB_ASSERT_NEAR(u, 37 + 20 * 3 * (60 / 3600.0), 1e-9); /* only the integral moved */
+    CU_ASSERT_EQUAL(hb_pid_update(p, 0, 22, 21.5), 37.0 + 20 * 0.5);
+    HB_ASSERT_NEAR(hb_pid_integral(p), 37.0, 1e-12);
+    double u = hb_pid_update(p, 60, 22, 21.5);
+    HB_ASSERT_NEAR(u, 37 + 20 * 0.5 + 20 * 0.5 * (60 / 3600.0), 1e-9);
+    hb_pid_destroy(p);
+}
+
+/* Issue 13 of the safety audit: one first reading 3 K too warm, then a room at its setpoint. The
+ * old priming (first output = u0) baked +60 % into the integral and walked the valve to 78 %; now
+ * the wrong reading moves one output and leaves nothing behind. */
+static void test_wrong_first_reading_is_forgotten(void) {
+    hb_pid_config c = cfg(20, 20, 0);
+    hb_pid *p = hb_pid_create(&c);
+    hb_pid_reset(p, 20);
+    CU_ASSERT_EQUAL(hb_pid_update(p, 0, 22, 25), 0.0);
+    double hi = 0;
+    for (int i = 1; i <= 120; i++) {
+        double u = hb_pid_update(p, 60.0 * i, 22, 22);
+        hi = u > hi ? u : hi;
+    }
+    CU_ASSERT(hi <= 20.0 + 1e-9);
+    hb_pid_destroy(p);
+}
+
+static void test_non_finite_refused(void) {
+    hb_pid_config c = cfg(20, 20, 0);
+    hb_pid *p = hb_pid_create(&c);
+    hb_pid_reset(p, 30);
+    CU_ASSERT_EQUAL(hb_pid_update(p, 0, 22, NAN), 30.0); /* before the first good update */
+    double u = hb_pid_update(p, 10, 22, 21);
+    double i = hb_pid_integral(p);
+    CU_ASSERT_EQUAL(hb_pid_update(p, 70, 22, NAN), u);
+    CU_ASSERT_EQUAL(hb_pid_update(p, 80, NAN, 21), u);
+    CU_ASSERT_EQUAL(hb_pid_update(p, 90, 22, INFINITY), u);
+    CU_ASSERT_EQUAL(hb_pid_update(p, NAN, 22, 21), u);
+    CU_ASSERT_EQUAL(hb_pid_integral(p), i);
+    CU_ASSERT(isfinite(hb_pid_update(p, 130, 22, 21)));
+    CU_ASSERT(isfinite(hb_pid_integral(p)));
     hb_pid_destroy(p);
 }
 
@@ -117,7 +153,10 @@ static void test_invalid(void) {
 }
 
 int hb_test_pid(void) {
-    static const CU_TestInfo t[] = {{"bumpless start", test_bumpless_start},
+    static const CU_TestInfo t[] = {{"start level is the bias", test_start_level_is_the_bias},
+                                    {"a wrong first reading is forgotten",
+                                     test_wrong_first_reading_is_forgotten},
+                                    {"non-finite input refused", test_non_finite_refused},
                                     {"anti-windup: recovers at once", test_windup_recovery},
                                     {"derivative on measurement, filtered", test_derivative_filter},
                                     {"irregular dt integrates exactly", test_irregular_dt},

@@ -1,6 +1,10 @@
 #include "../controllers/hb_room_ctl.h"
 #include "../engine/hb_sim.h"
+#include "../util/hb_error.h"
 #include "hb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 static hb_room_ctl_config base(void) {
     hb_sim_config d;
@@ -68,28 +72,47 @@ static void test_deadband_and_min_interval(void) {
     hb_room_ctl_destroy(k);
 }
 
+/* Silence after control: after failsafe_hold_s the level becomes the mean level that held the
+ * room (here 40 %), not the fixed failsafe_level; on return the PID continues from it. */
 static void test_failsafe_and_resume(void) {
     hb_room_ctl_config c = base();
     c.failsafe_level = 30;
     c.failsafe_hold_s = 0;
-    c.initial_level = 10;
+    c.initial_level = 40;
+    c.pid.ki = 0;
     c.fusion.stale_s = 300;
     hb_room_ctl *k = hb_room_ctl_create(&c);
     int level;
-    feed(k, 0, 22.0);
-    hb_room_ctl_poll(k, 0, &level);
+    for (int t = 0; t <= 3600; t += 60) {
+        feed(k, t, 22.0);
+        hb_room_ctl_poll(k, t, &level);
+    }
     CU_ASSERT_FALSE(hb_room_ctl_failsafe(k));
-    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 1000, &level)); /* silence for 1000 s */
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 40);
+    hb_room_ctl_poll(k, 5000, &level); /* silence for 1400 s */
     CU_ASSERT_TRUE(hb_room_ctl_failsafe(k));
-    CU_ASSERT_EQUAL(level, 30);
-    feed(k, 1100, 22.0); /* back: continues from 30, no jump */
-    hb_room_ctl_poll(k, 1100, &level);
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 40);
+    feed(k, 5100, 22.0); /* back: continues from 40, no jump */
+    hb_room_ctl_poll(k, 5100, &level);
     CU_ASSERT_FALSE(hb_room_ctl_failsafe(k));
-    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 30);
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 40);
     hb_room_ctl_destroy(k);
 }
 
-/* A short silence holds the last level; only after failsafe_hold_s does the fixed level come. */
+/* With no history at all (the room never gathered readings) the fixed level is the fail-safe. */
+static void test_failsafe_without_history(void) {
+    hb_room_ctl_config c = base();
+    c.failsafe_level = 30;
+    c.initial_level = 12;
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 0, &level));
+    CU_ASSERT_TRUE(hb_room_ctl_failsafe(k));
+    CU_ASSERT_EQUAL(level, 30);
+    hb_room_ctl_destroy(k);
+}
+
+/* A short silence holds the last level; only after failsafe_hold_s does the fail-safe come. */
 static void test_failsafe_hold(void) {
     hb_room_ctl_config c = base();
     c.failsafe_level = 30;
@@ -97,16 +120,145 @@ static void test_failsafe_hold(void) {
     c.initial_level = 12;
     c.fusion.stale_s = 300;
     c.heartbeat_s = 100000;
+    c.deadband_pct = 0;
     hb_room_ctl *k = hb_room_ctl_create(&c);
     int level;
     feed(k, 0, 22.0);
     hb_room_ctl_poll(k, 0, &level);
     CU_ASSERT_EQUAL(level, 12);
-    CU_ASSERT_FALSE(hb_room_ctl_poll(k, 600, &level)); /* stale, held: nothing to send */
+    for (int t = 60; t <= 3600; t += 60) { /* an hour at 21.5 °C: the level climbs */
+        feed(k, t, 21.5);
+        hb_room_ctl_poll(k, t, &level);
+    }
+    int before = hb_room_ctl_level(k);
+    CU_ASSERT(before > 25);
+    hb_room_ctl_poll(k, 4200, &level); /* stale, held */
     CU_ASSERT_TRUE(hb_room_ctl_failsafe(k));
-    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 12);
-    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 600 + 1800, &level)); /* hold over: the safe level */
-    CU_ASSERT_EQUAL(level, 30);
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), before);
+    hb_room_ctl_poll(k, 4200 + 1800, &level); /* hold over: the mean of the last hour */
+    int fs = hb_room_ctl_level(k);
+    CU_ASSERT(fs > 12 && fs < before);
+    CU_ASSERT(fs != 30);
+    hb_room_ctl_destroy(k);
+}
+
+/* Two equal clusters 6 K apart: fusion's median fallback keeps everything finite, and once the
+ * sensors agree again the controller controls again (the audit found the valve at 0 for ever). */
+static void test_split_recovers(void) {
+    hb_room_ctl_config c = base();
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    for (int t = 0; t < 600; t += 10) {
+        feed(k, t, 22.0);
+        hb_room_ctl_poll(k, t, &level);
+    }
+    for (int t = 600; t < 700; t += 10) {
+        hb_room_ctl_reading(k, t, "sensor-1", 19.0);
+        hb_room_ctl_reading(k, t, "sensor-2", 19.0);
+        hb_room_ctl_reading(k, t, "sensor-3", 25.0);
+        hb_room_ctl_reading(k, t, "sensor-4", 25.0);
+        hb_room_ctl_poll(k, t, &level);
+        CU_ASSERT(isfinite(hb_room_ctl_estimate(k)));
+    }
+    for (int t = 700; t < 700 + 3600; t += 10) {
+        hb_room_ctl_reading(k, t, "sensor-1", 19.0);
+        hb_room_ctl_reading(k, t, "sensor-2", 19.0);
+        hb_room_ctl_reading(k, t, "sensor-3", 19.0);
+        hb_room_ctl_reading(k, t, "sensor-4", 19.0);
+        hb_room_ctl_poll(k, t, &level);
+    }
+    CU_ASSERT(isfinite(hb_room_ctl_estimate(k)));
+    HB_ASSERT_NEAR(hb_room_ctl_estimate(k), 19.0, 0.01);
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 100); /* 3 K too cold for an hour: full heat */
+    hb_room_ctl_destroy(k);
+}
+
+/* Start-up quorum: one sensor stuck at 30 °C reports first; the controller holds its start level
+ * until three sensors agree, then starts from their estimate, not from the stuck one. */
+static void test_quorum(void) {
+    hb_room_ctl_config c = base();
+    c.initial_level = 20;
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    hb_room_ctl_reading(k, 0, "stuck", 30.0);
+    CU_ASSERT_TRUE(hb_room_ctl_poll(k, 0, &level)); /* the first command: the start level */
+    CU_ASSERT_EQUAL(level, 20);
+    CU_ASSERT_FALSE(hb_room_ctl_started(k));
+    hb_room_ctl_reading(k, 5, "sensor-1", 21.9);
+    hb_room_ctl_reading(k, 6, "sensor-2", 22.1);
+    hb_room_ctl_poll(k, 6, &level);
+    CU_ASSERT_FALSE(hb_room_ctl_started(k)); /* 30, 21.9, 22.1: two agree, no quorum */
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 20);
+    hb_room_ctl_reading(k, 7, "sensor-3", 22.0);
+    hb_room_ctl_poll(k, 7, &level);
+    CU_ASSERT_TRUE(hb_room_ctl_started(k));
+    HB_ASSERT_NEAR(hb_room_ctl_estimate(k), 22.0, 1e-9);
+    CU_ASSERT_EQUAL(hb_room_ctl_level(k), 20);
+    hb_room_ctl_destroy(k);
+}
+
+/* A room with fewer working sensors than the quorum still starts, after quorum_wait_s. */
+static void test_quorum_wait(void) {
+    hb_room_ctl_config c = base();
+    c.quorum_wait_s = 900;
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    for (int t = 0; t < 900; t += 10) {
+        hb_room_ctl_reading(k, t, "sensor-1", 20.0);
+        hb_room_ctl_poll(k, t, &level);
+        CU_ASSERT_FALSE(hb_room_ctl_started(k));
+    }
+    hb_room_ctl_reading(k, 900, "sensor-1", 20.0);
+    hb_room_ctl_poll(k, 900, &level);
+    CU_ASSERT_TRUE(hb_room_ctl_started(k));
+    CU_ASSERT(hb_room_ctl_level(k) > 20);
+    hb_room_ctl_destroy(k);
+}
+
+/* Forged ids beyond the expected five get no vote and take no slot while the real ones are
+ * fresh: the estimate stays on the real sensors. */
+static void test_forged_ids(void) {
+    hb_room_ctl_config c = base();
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    for (int t = 0; t < 1200; t += 10) {
+        for (int i = 1; i <= 5; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "sensor-%d", i);
+            CU_ASSERT_EQUAL(hb_room_ctl_reading(k, t, id, 22.0), HB_OK);
+        }
+        for (int i = 0; i < 16; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "forged-%d", i);
+            CU_ASSERT_EQUAL(hb_room_ctl_reading(k, t + 1, id, 35.0), HB_ERR_FULL);
+        }
+        hb_room_ctl_poll(k, t + 1, &level);
+    }
+    HB_ASSERT_NEAR(hb_room_ctl_estimate(k), 22.0, 1e-9);
+    hb_room_ctl_destroy(k);
+}
+
+/* SIGHUP's reconfiguration: new gains and setpoint weight without a bump; bad settings refused. */
+static void test_reconfigure(void) {
+    hb_room_ctl_config c = base();
+    c.initial_level = 40;
+    c.deadband_pct = 0;
+    hb_room_ctl *k = hb_room_ctl_create(&c);
+    int level;
+    for (int t = 0; t <= 600; t += 60) {
+        feed(k, t, 21.8);
+        hb_room_ctl_poll(k, t, &level);
+    }
+    int before = hb_room_ctl_level(k);
+    hb_room_ctl_config n = c;
+    n.pid.kp = 60;
+    n.pid.b = 0.5;
+    CU_ASSERT_EQUAL(hb_room_ctl_reconfigure(k, &n), HB_OK);
+    feed(k, 601, 21.8);
+    hb_room_ctl_poll(k, 661, &level);
+    CU_ASSERT(abs(hb_room_ctl_level(k) - before) <= 1);
+    n.update_s = -1;
+    CU_ASSERT_EQUAL(hb_room_ctl_reconfigure(k, &n), HB_ERR_INVAL);
     hb_room_ctl_destroy(k);
 }
 
@@ -116,6 +268,12 @@ int hb_test_room_ctl(void) {
         {"deadband and minimum interval", test_deadband_and_min_interval},
         {"fail-safe when stale, bumpless resume", test_failsafe_and_resume},
         {"a short silence holds the last level", test_failsafe_hold},
+        {"fail-safe without history: the fixed level", test_failsafe_without_history},
+        {"a sensor split never stops control", test_split_recovers},
+        {"start-up quorum", test_quorum},
+        {"no quorum: start after quorum_wait_s", test_quorum_wait},
+        {"forged ids get no vote", test_forged_ids},
+        {"reconfigure without a bump", test_reconfigure},
         CU_TEST_INFO_NULL};
     return hb_test_register("room_ctl", t);
 }
