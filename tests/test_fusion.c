@@ -67,11 +67,46 @@ static void test_bounded_memory(void) {
     hb_fusion_destroy(f);
 }
 
+/* Two equal clusters further apart than 2 * outlier_k: no reading is an inlier; the estimate is
+ * the median (finite), and n_used 0 says the sensors disagree. Used to be 0/0 = NaN. */
+static void test_split_gives_median(void) {
+    hb_fusion *f = make(4);
+    hb_fusion_add(f, 0, "a", 19.0);
+    hb_fusion_add(f, 0, "b", 19.0);
+    hb_fusion_add(f, 0, "c", 25.0);
+    hb_fusion_add(f, 0, "d", 25.0);
+    double e = NAN;
+    int used = -1;
+    int rejected = -1;
+    CU_ASSERT_EQUAL(hb_fusion_estimate(f, 1, &e, &used, &rejected), HB_OK);
+    CU_ASSERT(isfinite(e));
+    HB_ASSERT_NEAR(e, 22.0, 1e-12);
+    CU_ASSERT_EQUAL(used, 0);
+    CU_ASSERT_EQUAL(rejected, 4);
+    hb_fusion_destroy(f);
+}
+
+/* Ids beyond the expected count are refused while the known ones are fresh, and take the slot of
+ * a known sensor once it is stale. */
+static void test_expected_slots(void) {
+    hb_fusion *f = make(2);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "real-1", 22.0), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 0, "real-2", 22.0), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 10, "forged", 40.0), HB_ERR_FULL);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 200, "real-1", 22.0), HB_OK); /* real-2 goes stale at 300 */
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 301, "forged", 40.0), HB_OK);
+    CU_ASSERT_EQUAL(hb_fusion_count(f), 2);
+    CU_ASSERT_EQUAL(hb_fusion_add(f, 302, "real-2", 22.0), HB_ERR_FULL); /* both fresh now */
+    hb_fusion_destroy(f);
+}
+
 int hb_test_fusion(void) {
     static const CU_TestInfo t[] = {
         {"a stuck sensor does not move the estimate", test_stuck_sensor_ignored},
         {"stale readings are ignored", test_staleness},
         {"bounded memory, bad ids and values", test_bounded_memory},
+        {"a split gives the median, never NaN", test_split_gives_median},
+        {"ids beyond the expected count get no slot", test_expected_slots},
         CU_TEST_INFO_NULL};
     return hb_test_register("fusion", t);
 }
