@@ -181,7 +181,7 @@ int hb_cmd_control(int argc, char **argv) {
         cfg.ctl.algo = a;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
     hb_cli_signals(hb__on_stop, hb__on_stats);
@@ -190,7 +190,7 @@ int hb_cmd_control(int argc, char **argv) {
     int status = hb_control_run(&cfg, &st, err, sizeof err);
     mosquitto_lib_cleanup();
     if (status != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
     }
     fputs("heatbench control: stopped; counters: ", stderr);
     hb_control_print_stats(stderr, &st);

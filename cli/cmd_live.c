@@ -160,7 +160,7 @@ int hb_cmd_live(int argc, char **argv) {
         sc.seed = (uint64_t)seed;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
         hb_sim_config_free(&sc);
         return HB_EXIT_USAGE;
     }
@@ -192,7 +192,7 @@ int hb_cmd_live(int argc, char **argv) {
     }
     hb_ofile_abort(of);
     if (status != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
     } else {
         FILE *kout = (out_path && strcmp(out_path, "-") == 0) ? stderr : stdout;
         sc.duration_h = st.sim_h; /* what ran: less than asked when interrupted */

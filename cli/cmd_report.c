@@ -85,7 +85,7 @@ int hb_cmd_report(int argc, char **argv) {
     }
     char err[1024];
     if (hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
         /* A bad trace is bad input; a missing or failing gnuplot is a run-time failure. */
         return strstr(err, "gnuplot") || strstr(err, "cannot") ? HB_EXIT_FAIL : HB_EXIT_USAGE;
     }

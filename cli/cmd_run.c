@@ -35,19 +35,6 @@ static const char hb__run_help[] =
     "exit status: 0 ok, 1 run-time failure (e.g. the trace cannot be written), 2 bad usage or\n"
     "a bad scenario.\n";
 
-static int hb__parse_double(const char *opt, const char *s, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "heatbench run: %s: expected a number in [%g, %g], got '%s'\n", opt, lo, hi,
-                s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* `--controller a,b --report DIR`: the same scenario and seed under each controller, their KPIs,
  * and one report that overlays them. */
 static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json) {
@@ -168,12 +155,12 @@ int hb_cmd_run(int argc, char **argv) {
             ctl_s = optarg;
             break;
         case 'H':
-            if (hb__parse_double("--hours", optarg, 1.0 / 3600.0, 8760, &hours) != 0) {
+            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 8760, &hours) != 0) {
                 return HB_EXIT_USAGE;
             }
             break;
         case 'T':
-            if (hb__parse_double("--trace-interval", optarg, 1e-3, 86400, &trace_iv) != 0) {
+            if (hb_cli_number("heatbench run", "--trace-interval", optarg, 1e-3, 86400, &trace_iv) != 0) {
                 return HB_EXIT_USAGE;
             }
             break;
@@ -241,7 +228,7 @@ int hb_cmd_run(int argc, char **argv) {
         cfg.trace_interval_s = trace_iv;
     }
     if (hb_scenario_validate(&cfg, name, err, sizeof err) != HB_OK) {
-        fprintf(stderr, "heatbench run: %s\n", err);
+        hb_cli_error("heatbench run", err);
         hb_sim_config_free(&cfg);
         return HB_EXIT_USAGE;
     }
@@ -362,7 +349,7 @@ int hb_cmd_check(int argc, char **argv) {
         if (hb_scenario_load_file(argv[i], &cfg, err, sizeof err) == HB_OK) {
             printf("ok %s\n", argv[i]);
         } else {
-            fprintf(stderr, "heatbench check: %s\n", err);
+            hb_cli_error("heatbench check", err);
             status = HB_EXIT_USAGE;
         }
         hb_sim_config_free(&cfg);

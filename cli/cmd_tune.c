@@ -383,7 +383,15 @@ int hb_cmd_tune(int argc, char **argv) {
     }
     for (int i = 0; i < n; i++, loaded++) {
         if (hb_scenario_load_file(argv[optind + i], &scen[i], err, sizeof err) != HB_OK) {
-            fprintf(stderr, "%s: %s\n", prog, err);
+            hb_cli_error(prog, err);
+            status = HB_EXIT_USAGE;
+            loaded++;
+            break;
+        }
+        if (!(scen[i].duration_h > scen[i].warmup_h)) {
+            fprintf(stderr, "%s: %s: duration_h (%g h) must exceed warmup_h (%g h): tuning scores "
+                    "the time after the warm-up\n", prog, argv[optind + i], scen[i].duration_h,
+                    scen[i].warmup_h);
             status = HB_EXIT_USAGE;
             loaded++;
             break;
@@ -432,7 +440,7 @@ int hb_cmd_tune(int argc, char **argv) {
             o.progress = hb__progress;
         }
         if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: %s\n", prog, err);
+            hb_cli_error(prog, err);
             status = HB_EXIT_FAIL;
         }
     }
@@ -483,7 +491,7 @@ int hb_cmd_tune(int argc, char **argv) {
         if (out) {
             if (hb__write_tuned(out, n > 0 ? argv[optind] : NULL, &scen[0], &ch->g, err,
                                 sizeof err) != 0) {
-                fprintf(stderr, "%s: %s\n", prog, err);
+                hb_cli_error(prog, err);
                 status = HB_EXIT_FAIL;
             } else if (!json) {
                 printf("tuned scenario (%s gains) written to %s\n", ch->name, out);

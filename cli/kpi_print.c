@@ -8,20 +8,35 @@ const char *hb_algo_name(int algo) {
     return algo == HB_ALGO_BANGBANG ? "bangbang" : "pid";
 }
 
+/* One KPI line: the value, or "n/a" where the KPI does not exist (a run inside its warm-up). */
+static void hb__line(FILE *out, const char *label, const char *fmt, double v, const char *unit) {
+    if (isfinite(v)) {
+        fprintf(out, "%-17s ", label);
+        fprintf(out, fmt, v); // NOLINT(clang-diagnostic-format-nonliteral): formats are ours
+        fprintf(out, "%s\n", unit);
+    } else {
+        fprintf(out, "%-17s %8s%s\n", label, "n/a", unit);
+    }
+}
+
 void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     fprintf(out, "scenario          %s (seed %llu, %s, %.1f h)\n", c->name,
             (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
     fprintf(out, "comfort band      %.1f ± %.1f °C, after %.1f h warm-up\n", c->setpoint_c,
             c->comfort_band_k, c->warmup_h);
-    fprintf(out, "discomfort        %8.3f K·h\n", k->discomfort_kh);
-    fprintf(out, "rmse              %8.3f K\n", k->rmse_k);
-    fprintf(out, "max overshoot     %8.3f K\n", k->max_overshoot_k);
-    fprintf(out, "max undershoot    %8.3f K\n", k->max_undershoot_k);
-    fprintf(out, "time in band      %8.1f %%\n", k->in_band_pct);
-    fprintf(out, "mean air temp     %8.3f °C\n", k->mean_t_air_c);
+    if (!isfinite(k->discomfort_kh)) {
+        fprintf(out, "comfort KPIs      n/a: the run ended inside its %.1f h warm-up\n",
+                c->warmup_h);
+    }
+    hb__line(out, "discomfort", "%8.3f", k->discomfort_kh, " K·h");
+    hb__line(out, "rmse", "%8.3f", k->rmse_k, " K");
+    hb__line(out, "max overshoot", "%8.3f", k->max_overshoot_k, " K");
+    hb__line(out, "max undershoot", "%8.3f", k->max_undershoot_k, " K");
+    hb__line(out, "time in band", "%8.1f", k->in_band_pct, " %");
+    hb__line(out, "mean air temp", "%8.3f", k->mean_t_air_c, " °C");
     fprintf(out, "energy            %8.3f kWh\n", k->energy_kwh);
     fprintf(out, "energy bound      %8.3f kWh\n", k->energy_bound_kwh);
-    fprintf(out, "energy ratio      %8.3f\n", k->energy_ratio);
+    hb__line(out, "energy ratio", "%8.3f", k->energy_ratio, "");
     fprintf(out, "peak power        %8.1f W (15-min mean)\n", k->peak_power_w);
     fprintf(out, "valve travel      %8.1f %%\n", k->valve_travel_pct);
     fprintf(out, "actuator msgs     %8ld (%ld lost)\n", k->actuator_msgs, k->commands_lost);

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mqtt_opts.h"
+#include "../util/hb_strutil.h"
 #include "../live/hb_payload.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
@@ -12,13 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+void hb_cli_error(const char *prog, const char *msg) {
+    char safe[1024];
+    hb_str_printable(msg, safe, sizeof safe);
+    fprintf(stderr, "%s: %s\n", prog, safe);
+}
+
 int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
                   double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi) {
-        fprintf(stderr, "%s: %s: expected a number in [%g, %g], got '%s'\n", prog, name, lo, hi, s);
+    double v;
+    if (hb_parse_number(s, 0, &v) != 0 || v < lo || v > hi) {
+        char safe[64];
+        hb_str_printable(s, safe, sizeof safe);
+        fprintf(stderr, "%s: %s: expected a number in [%g, %g], got '%s'\n", prog, name, lo, hi,
+                safe);
         return -1;
     }
     *out = v;
@@ -101,7 +109,7 @@ int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg)
     }
     char err[1024];
     if (hb_scenario_load_file(path, cfg, err, sizeof err) != HB_OK) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
     return 0;

@@ -58,6 +58,10 @@ enum {
  * on a bad value (message printed with PROG). */
 int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog);
 
+/* Prints "PROG: MSG" on stderr with control characters of MSG replaced (a message may quote a
+ * user's file or argument). */
+void hb_cli_error(const char *prog, const char *msg);
+
 /* Parses a number in [LO, HI] for option NAME; -1 with a message on error. */
 int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
                   double *out);

@@ -99,6 +99,10 @@ int hb_engine_run(hb_engine *e, double t_end) {
     return e->error;
 }
 
+int hb_engine_error(const hb_engine *e) {
+    return e->error;
+}
+
 uint64_t hb_engine_dispatched(const hb_engine *e) {
     return e->dispatched;
 }

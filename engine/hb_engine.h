@@ -43,6 +43,9 @@ int hb_engine_run(hb_engine *e, double t_end);
 /* Lets a handler stop the run with an error code (first one wins). */
 void hb_engine_fail(hb_engine *e, int err);
 
+/* The error that stops the run (from the hook or hb_engine_fail), HB_OK while there is none. */
+int hb_engine_error(const hb_engine *e);
+
 uint64_t hb_engine_dispatched(const hb_engine *e);
 
 #endif

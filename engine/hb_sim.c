@@ -40,6 +40,7 @@ struct hb_sim {
     double acc_bound_j;
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
+    double failsafe_s; /* closed fail-safe intervals */
     double e_stored0;
 };
 
@@ -181,6 +182,19 @@ static int hb__advance(void *ctx, double t) {
 
 /* ---- event handlers ------------------------------------------------------------------------ */
 
+/* Every event is scheduled through these: a failure (no memory for the queue) stops the run with
+ * its error instead of leaving a sensor or the controller silently unscheduled. */
+static void hb__at(hb_sim *s, double t, hb_event_fn fn, intptr_t arg) {
+    int rc = hb_engine_at(s->eng, t, fn, s, arg, NULL);
+    if (rc != HB_OK) {
+        hb_engine_fail(s->eng, rc);
+    }
+}
+
+static void hb__after(hb_sim *s, double dt, hb_event_fn fn, intptr_t arg) {
+    hb__at(s, hb_engine_now(s->eng) + dt, fn, arg);
+}
+
 static void hb__on_command(void *ctx, double t, intptr_t level) {
     (void)t;
     hb_sim *s = ctx;
@@ -192,7 +206,7 @@ static void hb__send_command(hb_sim *s, int level) {
     s->k.actuator_msgs++;
     double delay;
     if (hb_netlink_send(&s->cmd_link, &delay)) {
-        hb_engine_after(s->eng, delay, hb__on_command, s, level, NULL);
+        hb__after(s, delay, hb__on_command, level);
     } else {
         s->k.commands_lost++;
     }
@@ -208,7 +222,7 @@ static void hb__poll(hb_sim *s, double t) {
     if (fs && !was_fs) {
         s->t_failsafe_since = t;
     } else if (!fs && was_fs) {
-        s->k.failsafe_h += (t - s->t_failsafe_since) / 3600.0;
+        s->failsafe_s += t - s->t_failsafe_since;
     }
 }
 
@@ -224,7 +238,7 @@ static void hb__on_tick(void *ctx, double t, intptr_t arg) {
     (void)arg;
     hb_sim *s = ctx;
     hb__poll(s, t);
-    hb_engine_at(s->eng, t + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
+    hb__at(s, t + s->cfg.controller.update_s, hb__on_tick, 0);
 }
 
 /* Sends a published reading on: to the external controller (the real network carries it from
@@ -245,7 +259,7 @@ static void hb__deliver(hb_sim *s, double t, intptr_t i, double v) {
         return;
     }
     s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
-    hb_engine_after(s->eng, delay, hb__on_reading, s, m, NULL);
+    hb__after(s, delay, hb__on_reading, m);
 }
 
 static void hb__on_sample(void *ctx, double t, intptr_t i) {
@@ -257,7 +271,7 @@ static void hb__on_sample(void *ctx, double t, intptr_t i) {
         s->k.readings_published++;
         hb__deliver(s, t, i, v);
     }
-    hb_engine_after(s->eng, hb_sensor_next_delay(sn), hb__on_sample, s, i, NULL);
+    hb__after(s, hb_sensor_next_delay(sn), hb__on_sample, i);
 }
 
 static void hb__on_trace(void *ctx, double t, intptr_t arg) {
@@ -265,16 +279,19 @@ static void hb__on_trace(void *ctx, double t, intptr_t arg) {
     if (s->trace && s->trace_error == HB_OK) {
         hb__trace_row(s);
     }
-    hb_engine_at(s->eng, t + s->cfg.trace_interval_s, hb__on_trace, s, arg, NULL);
+    hb__at(s, t + s->cfg.trace_interval_s, hb__on_trace, arg);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     *out = NULL;
-    if (cfg->n_sensors > HB_MAX_SENSORS || !(cfg->duration_h > 0) || !(cfg->trace_interval_s > 0) ||
-        cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
+    if (cfg->n_sensors > HB_MAX_SENSORS || cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
         return HB_ERR_INVAL;
+    }
+    int rc = hb_sim_config_check(cfg, NULL, 0);
+    if (rc != HB_OK) {
+        return rc;
     }
     hb_sim *s = calloc(1, sizeof *s);
     if (!s) {
@@ -286,7 +303,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     s->cfg.controller.setpoint_c = cfg->setpoint_c;
     s->free_msg = -1;
     s->level_cmd = -1;
-    int rc = hb_plant_create(&s->cfg.plant, &s->plant);
+    rc = hb_plant_create(&s->cfg.plant, &s->plant);
     if (rc == HB_OK) {
         s->ctl = hb_room_ctl_create(&s->cfg.controller);
         s->eng = hb_engine_create(s->cfg.plant.t_start_s);
@@ -313,10 +330,16 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     for (size_t i = 0; i < s->cfg.n_sensors; i++) {
         /* Sensors start out of phase: the first sample falls anywhere in the first period. */
         double first = gsl_rng_uniform(s->sensors[i].jitter) * s->cfg.sensors[i].period_s;
-        hb_engine_at(s->eng, t0 + first, hb__on_sample, s, (intptr_t)i, NULL);
+        hb__at(s, t0 + first, hb__on_sample, (intptr_t)i);
     }
     s->window_t0 = t0;
     s->e_stored0 = hb_plant_cur(s->plant)->stored_j;
+    /* The first samples were scheduled before any run: a failure shows here. */
+    rc = hb_engine_error(s->eng);
+    if (rc != HB_OK) {
+        hb_sim_destroy(s);
+        return rc;
+    }
     *out = s;
     return HB_OK;
 }
@@ -349,10 +372,10 @@ static void hb__start(hb_sim *s) {
     double t0 = s->cfg.plant.t_start_s;
     if (s->trace) {
         hb__trace_header(s);
-        hb_engine_at(s->eng, t0, hb__on_trace, s, 0, NULL);
+        hb__at(s, t0, hb__on_trace, 0);
     }
     if (!s->ext_reading) {
-        hb_engine_at(s->eng, t0 + s->cfg.controller.update_s, hb__on_tick, s, 0, NULL);
+        hb__at(s, t0 + s->cfg.controller.update_s, hb__on_tick, 0);
     }
 }
 
@@ -391,17 +414,20 @@ void hb_sim_command(hb_sim *s, int level) {
 int hb_sim_finish(hb_sim *s) {
     hb__start(s);
     double t_end = hb_engine_now(s->eng);
-    if (hb_room_ctl_failsafe(s->ctl)) {
-        s->k.failsafe_h += (t_end - s->t_failsafe_since) / 3600.0;
-    }
-    const hb_plant_state *st = hb_plant_cur(s->plant);
     hb_kpis *k = &s->k;
+    /* Derived from the accumulators, never added to them: finishing twice changes nothing. */
+    double open = hb_room_ctl_failsafe(s->ctl) ? t_end - s->t_failsafe_since : 0.0;
+    k->failsafe_h = (s->failsafe_s + open) / 3600.0;
+    const hb_plant_state *st = hb_plant_cur(s->plant);
     if (s->acc_t > 0) {
         k->rmse_k = sqrt(s->acc_sq / s->acc_t);
         k->mean_t_air_c = s->acc_mean / s->acc_t;
         k->in_band_pct = 100.0 * s->acc_in_band / s->acc_t;
     } else {
-        k->mean_t_air_c = NAN;
+        /* The run ended inside the warm-up: no comfort figure exists. */
+        k->discomfort_kh = k->rmse_k = k->iae_kh = NAN;
+        k->max_overshoot_k = k->max_undershoot_k = NAN;
+        k->in_band_pct = k->mean_t_air_c = NAN;
     }
     k->energy_kwh = st->e_water_j / 3.6e6;
     k->energy_bound_kwh = s->acc_bound_j / 3.6e6;

@@ -62,7 +62,18 @@ void hb_sim_config_default(hb_sim_config *c);
 /* Frees what the configuration owns (the weather series), leaving it reusable as default. */
 void hb_sim_config_free(hb_sim_config *c);
 
+/* Checks what a run needs beyond each key's own range: lower bounds on the time steps, a bound on
+ * the work of one run (so no accepted configuration can hang), and a plant that can be
+ * integrated. HB_OK, or HB_ERR_RANGE with a message naming the scenario key in ERR (may be
+ * NULL). hb_sim_create runs it too. */
+int hb_sim_config_check(const hb_sim_config *c, char *err, size_t errlen);
+
+/* The number of events a run of C takes (plant steps, samples, ticks, trace rows). */
+double hb_sim_config_work(const hb_sim_config *c);
+
 typedef struct hb_kpis {
+    /* The comfort KPIs (discomfort to mean_t_air_c) are NaN when the run ended inside the
+     * warm-up: there is nothing to measure, and 0 would read as perfect. */
     double discomfort_kh;   /* ∫ distance outside setpoint ± band dt, after warm-up, K·h */
     double rmse_k;          /* RMS of air temperature - setpoint after warm-up, K */
     double iae_kh;          /* ∫ |air temperature - setpoint| dt after warm-up, K·h */
@@ -100,7 +111,7 @@ int hb_sim_run(hb_sim *s);
  * repeatedly with growing T, as heatbench live does to pace a room by the wall clock. */
 int hb_sim_advance(hb_sim *s, double t);
 
-/* Computes the KPIs of the run so far and flushes the trace. */
+/* Computes the KPIs of the run so far and flushes the trace; may be called again later. */
 int hb_sim_finish(hb_sim *s);
 
 double hb_sim_now(const hb_sim *s);

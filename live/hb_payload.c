@@ -1,4 +1,5 @@
 #include "hb_payload.h"
+#include "../util/hb_strutil.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,6 +26,14 @@ static int hb__precheck(const char *buf, size_t len) {
         unsigned char c = (unsigned char)buf[i];
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
             return HB_DROP_BINARY;
+        }
+        /* A \u0000 escape decodes to a NUL inside a string, and C strings end there:
+         * "s1\u0000evil" would be read as sensor "s1". Such text is binary in disguise. */
+        if (c == '\\' && i + 1 < len) {
+            if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0) {
+                return HB_DROP_BINARY;
+            }
+            i++; /* skip the escaped character, so "\\u0000" (a backslash, then text) passes */
         }
     }
     return HB_DROP_NONE;
@@ -65,23 +74,27 @@ static int hb__number(const cJSON *v, double *out) {
         *out = v->valuedouble;
     } else if (cJSON_IsString(v) && v->valuestring) {
         const char *s = v->valuestring;
-        char *end;
-        errno = 0;
-        double d = strtod(s, &end);
-        if (end == s) {
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        /* Plain decimals only: strtod would read "0x15" as 21 and "nan" as a number. */
+        if (hb_parse_number(s, 1, out) != 0) {
             return HB_DROP_BAD_VALUE;
         }
-        while (*end == ' ' || *end == '\t') {
-            end++;
-        }
-        if (*end != '\0') {
-            return HB_DROP_BAD_VALUE;
-        }
-        *out = d;
     } else {
         return HB_DROP_BAD_VALUE;
     }
     return isfinite(*out) ? HB_DROP_NONE : HB_DROP_NON_FINITE;
+}
+
+/* No control characters (escaped ones decode to raw bytes): an id goes into logs and traces. */
+static int hb__printable(const char *s) {
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *value) {
@@ -97,7 +110,7 @@ int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *val
         reason = HB_DROP_NO_SENSOR;
     } else if (cJSON_IsString(id) && id->valuestring) {
         size_t n = strlen(id->valuestring);
-        if (n == 0 || n >= HB_SENSOR_ID_LEN) {
+        if (n == 0 || n >= HB_SENSOR_ID_LEN || !hb__printable(id->valuestring)) {
             reason = HB_DROP_BAD_SENSOR;
         } else {
             memcpy(sensor_id, id->valuestring, n + 1);

@@ -1,5 +1,6 @@
 #include "hb_scenario.h"
 #include "../util/hb_error.h"
+#include "../util/hb_strutil.h"
 #include "../util/hb_file.h"
 
 #include <errno.h>
@@ -227,7 +228,7 @@ static const hb_field bb_fields[] = {
 static const hb_schema bb_schema = SCHEMA(bb_fields);
 static const hb_field controller_fields[] = {
     ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
-    NUM_GT("update_s", hb_room_ctl_config, update_s, 0, 86400, "s",
+    NUM("update_s", hb_room_ctl_config, update_s, 1, 86400, "s",
            "the algorithm runs at most this often"),
     NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s",
         "time constant of the estimate filter"),
@@ -289,7 +290,7 @@ static const hb_field top_fields[] = {
      .max = 9007199254740992.0,
      .doc = "seed of every random stream"},
     NUM("setpoint_c", hb_sim_config, setpoint_c, 5, 35, "°C", "room temperature to hold"),
-    NUM_GT("plant_step_s", hb_sim_config, plant.step_s, 0, 600, "s", "plant integration grid"),
+    NUM("plant_step_s", hb_sim_config, plant.step_s, 0.1, 600, "s", "plant integration grid"),
     NUM_GT("trace_interval_s", hb_sim_config, trace_interval_s, 0, 86400, "s",
            "CSV row spacing (a multiple of plant_step_s)"),
     NUM("warmup_h", hb_sim_config, warmup_h, 0, 8760, "h", "comfort KPIs ignore the first hours"),
@@ -375,11 +376,14 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
         }
         double v[3];
         int k = 0;
-        char *p = line;
-        char *end;
+        const char *p = line;
+        const char *end = line;
         while (k < 3) {
-            v[k] = strtod(p, &end);
-            if (end == p) {
+            while (*p == ' ' || *p == '\t') {
+                p++;
+            }
+            if (hb_parse_decimal(p, &v[k], &end) != 0) {
+                end = p;
                 break;
             }
             k++;
@@ -528,6 +532,10 @@ int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, si
         HB__FAIL("controller.fusion.expected_sensors: expected at least the number of sensors "
                  "(%zu), got %zu",
                  c->n_sensors, c->controller.fusion.expected_sensors);
+    }
+    char msg[512];
+    if (hb_sim_config_check(c, msg, sizeof msg) != HB_OK) {
+        HB__FAIL("%s", msg);
     }
     return HB_OK;
 #undef HB__FAIL

@@ -45,8 +45,22 @@ static void test_reading_rejects_bad_input(void) {
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\"}", id, &v), HB_DROP_NO_VALUE);
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":true}", id, &v), HB_DROP_BAD_VALUE);
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"warm\"}", id, &v), HB_DROP_BAD_VALUE);
-    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"nan\"}", id, &v), HB_DROP_NON_FINITE);
-    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"-inf\"}", id, &v), HB_DROP_NON_FINITE);
+    /* Numeric strings are plain decimals: no "nan", "inf" or hexadecimal ("0x15" was 21). */
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"nan\"}", id, &v), HB_DROP_BAD_VALUE);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"-inf\"}", id, &v), HB_DROP_BAD_VALUE);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"0x15\"}", id, &v), HB_DROP_BAD_VALUE);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"21.5e0\"}", id, &v), HB_DROP_NONE);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":\"1e999\"}", id, &v), HB_DROP_BAD_VALUE);
+    /* A NUL escape would cut the id short ("s1\u0000evil" read as "s1"); control characters
+     * have no place in an id. A literal backslash-u text is fine. */
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s1\\u0000evil\",\"value\":20}", id, &v),
+                    HB_DROP_BINARY);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s1\\u001b[2J\",\"value\":20}", id, &v),
+                    HB_DROP_BAD_SENSOR);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s1\\u007f\",\"value\":20}", id, &v),
+                    HB_DROP_BAD_SENSOR);
+    CU_ASSERT_EQUAL(reading("{\"sensorID\":\"a\\\\u0000\",\"value\":20}", id, &v), HB_DROP_NONE);
+    CU_ASSERT_STRING_EQUAL(id, "a\\u0000");
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":NaN}", id, &v), HB_DROP_JSON);
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":1e999}", id, &v), HB_DROP_NON_FINITE);
     CU_ASSERT_EQUAL(reading("{\"sensorID\":\"s\",\"value\":81}", id, &v), HB_DROP_IMPLAUSIBLE);

@@ -1,15 +1,33 @@
+#define _POSIX_C_SOURCE 200809L /* fdopen, O_CLOEXEC */
 #include "hb_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 char *hb_file_read(const char *path, const char *what, size_t max, char *err, size_t errlen,
                    size_t *len) {
-    FILE *f = fopen(path, "rb");
+    /* Non-blocking open and a regular-file check: a FIFO or a device named as a scenario or a
+     * weather file would otherwise block for ever (or never end) instead of failing. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: %s is not a regular file", path, what);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open %s: %s", path, what, strerror(errno));
+        close(fd);
         return NULL;
     }
     size_t cap = 4096;

@@ -6,7 +6,8 @@
 
 /* Reads PATH (at most MAX bytes) into a NUL-terminated buffer the caller frees; *LEN gets its
  * length. On failure returns NULL with one message in ERR naming PATH and WHAT ("scenario",
- * "weather file"): cannot open, cannot read, too large, or a NUL byte (a binary file). */
+ * "weather file"): cannot open, not a regular file (a FIFO would block), cannot read, too large,
+ * or a NUL byte (a binary file). */
 char *hb_file_read(const char *path, const char *what, size_t max, char *err, size_t errlen,
                    size_t *len);
 

@@ -11,4 +11,21 @@ unsigned hb_str_distance(const char *a, const char *b);
  * else NULL. CANDIDATES has N entries. Used for "did you mean" hints. */
 const char *hb_str_suggest(const char *word, const char *const *candidates, size_t n);
 
+/* Copies S into OUT (LEN bytes) for a message: control characters (C0, DEL, and C1 in UTF-8)
+ * become '?', so a file or an argument cannot put terminal escape codes into our output, while
+ * "°C" stays readable; a string too long is cut and ends in "...". */
+void hb_str_printable(const char *s, char *out, size_t len);
+
+/* Parses a plain decimal number at S: optional sign, digits with an optional fraction, an
+ * optional exponent ("-3", "21.5", "2.5e1"), as people and devices write numbers. Unlike strtod
+ * it refuses hexadecimal ("0x15"), "inf", "nan" and leading blanks: a value that is not plainly
+ * a number is a mistake to report, not to guess. *END gets the first character after it (may be
+ * NULL). Returns 0 with the value in *OUT, or -1 when S does not start with such a number or it
+ * overflows. */
+int hb_parse_decimal(const char *s, double *out, const char **end);
+
+/* hb_parse_decimal over the whole string S, with blanks allowed only after the number when
+ * TRAILING_BLANKS. Returns 0 or -1. */
+int hb_parse_number(const char *s, int trailing_blanks, double *out);
+
 #endif

@@ -109,7 +109,7 @@ expect 2 "valve.authority: expected a number in (0, 1], got 1.5" -- "$HB" run "$
 : >"$TMP/empty.json"
 expect 2 "empty.json: file is empty" -- "$HB" run "$TMP/empty.json"
 expect 2 "missing.json: cannot open scenario" -- "$HB" run "$TMP/missing.json"
-expect 2 "cannot read scenario: Is a directory" -- "$HB" run "$TMP"
+expect 2 "scenario is not a regular file" -- "$HB" run "$TMP"
 head -c 300 /dev/urandom >"$TMP/binary.json"
 expect 2 "binary.json" -- "$HB" run "$TMP/binary.json"
 expect 2 "typo.json" -- "$HB" check "$SRC/scenarios/default.json" "$TMP/typo.json"
@@ -139,6 +139,47 @@ sleep 0.2
 "$HB" run -o "$TMP/c.csv" --seed 8 --hours 4 >/dev/null
 cmp -s "$TMP/a.csv" "$TMP/b.csv" && ok || bad "same seed, different trace"
 cmp -s "$TMP/a.csv" "$TMP/c.csv" && bad "other seed, same trace" || ok
+
+# --- scenarios that used to hang or say nonsense (safety audit, item 10) ---
+for bad_json in '{"plant_step_s": 1e-6}|plant_step_s' '{"controller": {"update_s": 1e-9}}|controller.update_s' \
+    '{"radiator": {"capacity_kj_per_k": 1e-3}}|radiator.capacity_kj_per_k'; do
+    printf '%s\n' "${bad_json%|*}" >"$TMP/hang.json"
+    expect 2 "${bad_json#*|}" -- timeout 20 "$HB" check "$TMP/hang.json"
+    expect 2 "${bad_json#*|}" -- timeout 20 "$HB" run "$TMP/hang.json"
+    expect 2 "${bad_json#*|}" -- timeout 20 "$HB" tune "$TMP/hang.json" --evals 10
+done
+mkfifo "$TMP/fifo.csv"
+printf '{"weather": {"model": "csv", "csv_file": "%s"}}\n' "$TMP/fifo.csv" >"$TMP/fifo.json"
+expect 2 "not a regular file" -- timeout 20 "$HB" check "$TMP/fifo.json"
+expect 2 "not a regular file" -- timeout 20 "$HB" run "$TMP/fifo.csv"
+sensors=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+    sensors="$sensors${sensors:+,}{\"period_s\": 0.2}"
+done
+printf '{"duration_h": 8760, "plant_step_s": 0.1, "sensors": [%s]}\n' "$sensors" >"$TMP/work.json"
+expect 2 "duration_h" -- timeout 20 "$HB" check "$TMP/work.json"
+printf '{"duration_h": 100, "plant_step_s": 0.1, "sensors": [%s]}\n' "$sensors" >"$TMP/work.json"
+expect 0 "" -- timeout 20 "$HB" check "$TMP/work.json"
+expect 2 "duration_h" -- timeout 20 "$HB" run "$TMP/work.json" --hours 8760
+printf '{"warmup_h": 2, "duration_h": 1}\n' >"$TMP/short.json"
+expect 0 "" -- "$HB" run "$TMP/short.json"
+grep -q "^rmse  *n/a" "$TMP/out" && ok || bad "a run inside its warm-up prints rmse n/a: $(cat "$TMP/out")"
+grep -q "nan" "$TMP/out" && bad "a run inside its warm-up prints nan" || ok
+expect 0 "" -- "$HB" run "$TMP/short.json" --json
+grep -q '"rmse_k":null' "$TMP/out" && grep -q '"discomfort_kh":null' "$TMP/out" && ok ||
+    bad "a run inside its warm-up gives null KPIs in JSON: $(cat "$TMP/out")"
+expect 2 "warmup_h" -- "$HB" tune "$TMP/short.json" --evals 10
+# strict numbers: no hexadecimal, no inf
+expect 2 "--hours" -- "$HB" run --hours 0x10
+expect 2 "--hours" -- "$HB" run --hours inf
+expect 2 "--speed" -- "$HB" live --speed 0x10
+# a message quoting the user's file cannot carry terminal escape codes
+printf '{"name": "x", "\033[2Jbad": 1}\n' >"$TMP/esc.json"
+expect 2 "bad" -- "$HB" check "$TMP/esc.json"
+if grep -q "$(printf '\033')" "$TMP/err"; then bad "an escape code reached the terminal"; else ok; fi
+printf '{"name": \033[31m}\n' >"$TMP/esc2.json"
+expect 2 "JSON syntax error" -- "$HB" check "$TMP/esc2.json"
+if grep -q "$(printf '\033')" "$TMP/err"; then bad "an escape code reached the terminal"; else ok; fi
 
 # --- the key reference in docs/scenarios.md is the generated one ---
 "$HB" keys >"$TMP/keys.md"
