@@ -175,7 +175,7 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
         hb__drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic);
         return;
     }
-    room->last_seen = t;
+    hb_rooms_touch(c->rooms, room, t);
     c->st.readings++;
     int level;
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
@@ -315,12 +315,13 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
             next_sweep = now + 0.25;
         }
         if (now >= next_evict) {
-            c.st.rooms_evicted += hb_rooms_evict_idle(c.rooms, hb__now(&c));
+            hb_rooms_evict_idle(c.rooms, hb__now(&c));
             next_evict = now + 60.0;
         }
         if (hb__stats) {
             hb__stats = 0;
             c.st.rooms = hb_rooms_count(c.rooms);
+            c.st.rooms_evicted = hb_rooms_evicted(c.rooms);
             hb_control_print_stats(stderr, &c.st);
         }
         if (cfg->run_for_s > 0 && now - c.t0 >= cfg->run_for_s) {
@@ -339,6 +340,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     }
 out:
     c.st.rooms = hb_rooms_count(c.rooms);
+    c.st.rooms_evicted = hb_rooms_evicted(c.rooms);
     if (stats) {
         *stats = c.st;
     }

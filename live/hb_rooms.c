@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "hb_rooms.h"
+#include "../util/hb_error.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,11 @@ struct hb_rooms {
     size_t max_rooms;
     double idle_s;
     size_t n;
-    size_t mask;    /* table size - 1 (a power of two, at least 4/3 of max_rooms) */
-    hb_room *slots; /* name == NULL: empty */
+    size_t mask;      /* table size - 1 (a power of two, at least 4/3 of max_rooms) */
+    hb_room **slots;  /* NULL: empty */
+    hb_room *oldest;  /* head of the idle order */
+    hb_room *newest;  /* tail */
+    unsigned long evicted;
 };
 
 static uint64_t hb__hash(const char *s) {
@@ -48,11 +53,35 @@ hb_rooms *hb_rooms_create(size_t max_rooms, double idle_s, const hb_room_ctl_con
     return r;
 }
 
+static void hb__unlink(hb_rooms *r, hb_room *room) {
+    if (room->prev) {
+        room->prev->next = room->next;
+    } else {
+        r->oldest = room->next;
+    }
+    if (room->next) {
+        room->next->prev = room->prev;
+    } else {
+        r->newest = room->prev;
+    }
+    room->prev = room->next = NULL;
+}
+
+static void hb__append(hb_rooms *r, hb_room *room) {
+    room->prev = r->newest;
+    room->next = NULL;
+    if (r->newest) {
+        r->newest->next = room;
+    } else {
+        r->oldest = room;
+    }
+    r->newest = room;
+}
+
 static void hb__free_room(hb_room *room) {
     hb_room_ctl_destroy(room->ctl);
     free(room->name);
-    room->name = NULL;
-    room->ctl = NULL;
+    free(room);
 }
 
 void hb_rooms_destroy(hb_rooms *r) {
@@ -60,40 +89,18 @@ void hb_rooms_destroy(hb_rooms *r) {
         return;
     }
     for (size_t i = 0; i <= r->mask; i++) {
-        if (r->slots[i].name) {
-            hb__free_room(&r->slots[i]);
+        if (r->slots[i]) {
+            hb__free_room(r->slots[i]);
         }
     }
     free(r->slots);
     free(r);
 }
 
-/* Linear-probing deletion by backward shift: no tombstones, so lookups stay short forever. */
-static void hb__remove_at(hb_rooms *r, size_t i) {
-    hb__free_room(&r->slots[i]);
-    r->n--;
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & r->mask;
-        if (!r->slots[j].name) {
-            break;
-        }
-        size_t home = hb__hash(r->slots[j].name) & r->mask;
-        /* Move slot j into the hole at i unless its home lies cyclically in (i, j]. */
-        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-        if (!in_range) {
-            r->slots[i] = r->slots[j];
-            r->slots[j].name = NULL;
-            r->slots[j].ctl = NULL;
-            i = j;
-        }
-    }
-}
-
 static size_t hb__find(const hb_rooms *r, const char *name, int *found) {
     size_t i = hb__hash(name) & r->mask;
-    while (r->slots[i].name) {
-        if (strcmp(r->slots[i].name, name) == 0) {
+    while (r->slots[i]) {
+        if (strcmp(r->slots[i]->name, name) == 0) {
             *found = 1;
             return i;
         }
@@ -103,61 +110,110 @@ static size_t hb__find(const hb_rooms *r, const char *name, int *found) {
     return i;
 }
 
+/* Linear-probing deletion by backward shift: no tombstones, so lookups stay short forever. */
+static void hb__remove(hb_rooms *r, hb_room *room) {
+    int found;
+    size_t i = hb__find(r, room->name, &found);
+    assert(found && r->slots[i] == room);
+    hb__unlink(r, room);
+    hb__free_room(room);
+    r->slots[i] = NULL;
+    r->n--;
+    r->evicted++;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & r->mask;
+        if (!r->slots[j]) {
+            break;
+        }
+        size_t home = hb__hash(r->slots[j]->name) & r->mask;
+        /* Move slot j into the hole at i unless its home lies cyclically in (i, j]. */
+        int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) {
+            r->slots[i] = r->slots[j];
+            r->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
 hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
     int found;
     size_t i = hb__find(r, name, &found);
     if (found) {
-        return &r->slots[i];
+        return r->slots[i];
     }
     if (r->n >= r->max_rooms) {
-        /* Full: evict the longest-idle room if it is idle enough. O(table) but only when full. */
-        size_t victim = SIZE_MAX;
-        for (size_t k = 0; k <= r->mask; k++) {
-            if (r->slots[k].name && t - r->slots[k].last_seen > r->idle_s &&
-                (victim == SIZE_MAX || r->slots[k].last_seen < r->slots[victim].last_seen)) {
-                victim = k;
-            }
-        }
-        if (victim == SIZE_MAX) {
+        /* Full: the longest-idle room is the head of the idle order. */
+        hb_room *victim = r->oldest;
+        if (!victim || !(t - victim->last_seen > r->idle_s)) {
             return NULL;
         }
-        hb__remove_at(r, victim);
+        hb__remove(r, victim);
         i = hb__find(r, name, &found);
     }
+    hb_room *room = calloc(1, sizeof *room);
     hb_room_ctl *ctl = hb_room_ctl_create(&r->cfg);
     char *copy = strdup(name);
-    if (!ctl || !copy) {
+    if (!room || !ctl || !copy) {
+        free(room);
         hb_room_ctl_destroy(ctl);
         free(copy);
         return NULL;
     }
-    r->slots[i] = (hb_room){.name = copy, .ctl = ctl, .last_seen = t};
+    *room = (hb_room){.name = copy, .ctl = ctl, .last_seen = t};
+    r->slots[i] = room;
     r->n++;
-    return &r->slots[i];
+    hb__append(r, room);
+    assert(r->n <= r->max_rooms);
+    return room;
+}
+
+void hb_rooms_touch(hb_rooms *r, hb_room *room, double t) {
+    room->last_seen = t;
+    if (r->newest != room) {
+        hb__unlink(r, room);
+        hb__append(r, room);
+    }
+    assert(!room->prev || room->prev->last_seen <= room->last_seen);
 }
 
 size_t hb_rooms_evict_idle(hb_rooms *r, double t) {
     size_t evicted = 0;
-    size_t i = 0;
-    while (i <= r->mask) {
-        if (r->slots[i].name && t - r->slots[i].last_seen > r->idle_s) {
-            hb__remove_at(r, i); /* may pull a later entry into i: look at i again */
-            evicted++;
-        } else {
-            i++;
-        }
+    while (r->oldest && t - r->oldest->last_seen > r->idle_s) {
+        hb__remove(r, r->oldest);
+        evicted++;
     }
     return evicted;
+}
+
+unsigned long hb_rooms_evicted(const hb_rooms *r) {
+    return r->evicted;
 }
 
 size_t hb_rooms_count(const hb_rooms *r) {
     return r->n;
 }
 
+int hb_rooms_reconfigure(hb_rooms *r, const hb_room_ctl_config *cfg) {
+    hb_room_ctl *probe = hb_room_ctl_create(cfg); /* the same checks every room will make */
+    if (!probe) {
+        return HB_ERR_INVAL;
+    }
+    hb_room_ctl_destroy(probe);
+    r->cfg = *cfg;
+    for (size_t i = 0; i <= r->mask; i++) {
+        if (r->slots[i]) {
+            hb_room_ctl_reconfigure(r->slots[i]->ctl, cfg);
+        }
+    }
+    return HB_OK;
+}
+
 void hb_rooms_each(hb_rooms *r, void (*fn)(hb_room *room, void *ud), void *ud) {
     for (size_t i = 0; i <= r->mask; i++) {
-        if (r->slots[i].name) {
-            fn(&r->slots[i], ud);
+        if (r->slots[i]) {
+            fn(r->slots[i], ud);
         }
     }
 }

@@ -4,6 +4,11 @@
  * Memory is bounded whatever arrives on the wire: at most max_rooms rooms; when full, a new room
  * takes the place of the room idle the longest if that one has been silent for idle_s, and is
  * refused otherwise. Each room's sensors are capped by its fusion (expected_sensors).
+ *
+ * Rooms also sit on a list ordered by their last accepted reading (hb_rooms_touch), so the
+ * longest-idle room is always its head: admitting or refusing a new room, and evicting idle
+ * ones, costs O(1) per room whatever the size of the table. A flood of unknown rooms against a
+ * full table of active rooms is refused at the cost of one hash lookup.
  */
 #ifndef HB_ROOMS_H
 #define HB_ROOMS_H
@@ -15,7 +20,8 @@
 typedef struct hb_room {
     char *name;
     hb_room_ctl *ctl;
-    double last_seen; /* controller time of the last accepted reading */
+    double last_seen;            /* controller time of the last accepted reading (read only) */
+    struct hb_room *prev, *next; /* idle order, oldest first (private to hb_rooms) */
 } hb_room;
 
 typedef struct hb_rooms hb_rooms;
@@ -27,10 +33,20 @@ void hb_rooms_destroy(hb_rooms *r);
  * idle enough to evict (or memory is short). */
 hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t);
 
+/* Records an accepted reading of ROOM at time T (non-decreasing): it becomes the most recent. */
+void hb_rooms_touch(hb_rooms *r, hb_room *room, double t);
+
 /* Removes rooms silent for longer than idle_s at time T; returns how many. */
 size_t hb_rooms_evict_idle(hb_rooms *r, double t);
 
+/* Rooms removed so far, by hb_rooms_evict_idle and to make room for a new one. */
+unsigned long hb_rooms_evicted(const hb_rooms *r);
+
 size_t hb_rooms_count(const hb_rooms *r);
+
+/* Applies CFG to every room (bumplessly, see hb_room_ctl_reconfigure) and to the rooms created
+ * from now on. HB_ERR_INVAL, with nothing changed, when CFG is invalid. */
+int hb_rooms_reconfigure(hb_rooms *r, const hb_room_ctl_config *cfg);
 
 /* Calls FN for every room (order unspecified). FN must not add or remove rooms. */
 void hb_rooms_each(hb_rooms *r, void (*fn)(hb_room *room, void *ud), void *ud);
