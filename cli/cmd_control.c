@@ -13,7 +13,9 @@ static const char hb__control_help[] =
     "\n"
     "The production backend: subscribes to the readings of every room, runs one room controller\n"
     "per room (the same code `heatbench run` simulates) and publishes {\"level\":N} commands.\n"
-    "Runs until SIGINT or SIGTERM (exit 0); SIGUSR1 prints the counters to stderr as JSON.\n"
+    "Runs until SIGINT or SIGTERM (exit 0); SIGUSR1 prints the counters to stderr as JSON;\n"
+    "SIGHUP reads the --scenario file again and applies its controller settings to every room\n"
+    "without a bump (a bad file is logged and changes nothing).\n"
     "\n"
     "control:\n"
     "  --scenario FILE        take the controller settings and setpoint from a scenario file\n"
@@ -45,6 +47,40 @@ static void hb__on_stop(int sig) {
 static void hb__on_stats(int sig) {
     (void)sig;
     hb_control_request_stats();
+}
+
+static void hb__on_hup(int sig) {
+    (void)sig;
+    hb_control_request_reload();
+}
+
+/* What SIGHUP reloads: the scenario file, with the command line's overrides on top. */
+typedef struct {
+    const char *scenario;
+    double setpoint; /* NaN: the scenario's */
+    int algo;        /* -1: the scenario's */
+} hb__reload_src;
+
+static int hb__controller_settings(const hb__reload_src *src, hb_room_ctl_config *ctl, char *err,
+                                   size_t errlen) {
+    hb_sim_config sc;
+    int rc = src->scenario ? hb_scenario_load_file(src->scenario, &sc, err, errlen) : HB_OK;
+    if (!src->scenario) {
+        hb_sim_config_default(&sc);
+    }
+    if (rc == HB_OK) {
+        *ctl = sc.controller;
+        ctl->setpoint_c = isnan(src->setpoint) ? sc.setpoint_c : src->setpoint;
+        if (src->algo >= 0) {
+            ctl->algo = (enum hb_algo)src->algo;
+        }
+    }
+    hb_sim_config_free(&sc);
+    return rc == HB_OK ? 0 : -1;
+}
+
+static int hb__reload(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen) {
+    return hb__controller_settings(ud, ctl, err, errlen);
 }
 
 enum {
@@ -164,27 +200,29 @@ int hb_cmd_control(int argc, char **argv) {
     if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, false) != 0) {
         return HB_EXIT_USAGE;
     }
-    hb_sim_config sc;
-    char err[1024];
-    if (hb_cli_load_scenario(prog, scenario, &sc) != 0) {
-        hb_sim_config_free(&sc);
+    if (!hb_room_name_ok(cfg.default_room)) {
+        fprintf(stderr, "%s: --room: expected 1 to %d letters, digits, '-', '_' or '.'\n", prog,
+                HB_ROOM_MAX - 1);
         return HB_EXIT_USAGE;
     }
-    cfg.ctl = sc.controller;
-    cfg.ctl.setpoint_c = isnan(setpoint) ? sc.setpoint_c : setpoint;
-    hb_sim_config_free(&sc);
-    if (algo) {
-        int a;
-        if (hb_cli_algo(prog, algo, &a) != 0) {
-            return HB_EXIT_USAGE;
-        }
-        cfg.ctl.algo = a;
+    hb__reload_src src = {.scenario = scenario, .setpoint = setpoint, .algo = -1};
+    if (algo && hb_cli_algo(prog, algo, &src.algo) != 0) {
+        return HB_EXIT_USAGE;
+    }
+    char err[1024];
+    if (hb__controller_settings(&src, &cfg.ctl, err, sizeof err) != 0) {
+        hb_cli_error(prog, err);
+        return HB_EXIT_USAGE;
+    }
+    if (scenario) {
+        cfg.reload = hb__reload;
+        cfg.reload_ud = &src;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
-    hb_cli_signals(hb__on_stop, hb__on_stats);
+    hb_cli_signals(hb__on_stop, hb__on_stats, hb__on_hup);
     mosquitto_lib_init();
     hb_control_stats st;
     int status = hb_control_run(&cfg, &st, err, sizeof err);

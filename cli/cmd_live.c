@@ -176,7 +176,7 @@ int hb_cmd_live(int argc, char **argv) {
         }
         cfg.trace = hb_ofile_stream(of);
     }
-    hb_cli_signals(hb__on_stop, NULL);
+    hb_cli_signals(hb__on_stop, NULL, hb__on_stop); /* a closed terminal: stop cleanly */
     mosquitto_lib_init();
     hb_kpis k;
     hb_live_stats st;

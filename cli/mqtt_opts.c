@@ -77,13 +77,15 @@ int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog) {
     }
 }
 
-void hb_cli_signals(void (*stop)(int), void (*stats)(int)) {
+void hb_cli_signals(void (*stop)(int), void (*stats)(int), void (*hup)(int)) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = hup;
+    sigaction(SIGHUP, &sa, NULL);
     if (stats) {
         sa.sa_handler = stats;
         sigaction(SIGUSR1, &sa, NULL);

@@ -83,7 +83,8 @@ int hb_cli_check_topics(const char *prog, const char *readings, const char *actu
  * for anything else. */
 int hb_cli_algo(const char *prog, const char *name, int *algo);
 
-/* Installs the SIGINT/SIGTERM (STOP) and SIGUSR1 (STATS, may be NULL) handlers, ignores SIGPIPE. */
-void hb_cli_signals(void (*stop)(int), void (*stats)(int));
+/* Installs the SIGINT/SIGTERM (STOP), SIGUSR1 (STATS, may be NULL) and SIGHUP (HUP) handlers,
+ * ignores SIGPIPE. */
+void hb_cli_signals(void (*stop)(int), void (*stats)(int), void (*hup)(int));
 
 #endif

@@ -1,9 +1,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_control.h"
 #include "../util/hb_error.h"
+#include "../util/hb_strutil.h"
 #include "hb_rooms.h"
 
 #include <errno.h>
+#include <mqtt_protocol.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 /* Set from signal handlers: the only mutable file-scope state, as signals require. */
 static volatile sig_atomic_t hb__stop;
 static volatile sig_atomic_t hb__stats;
+static volatile sig_atomic_t hb__reload;
 
 void hb_control_request_stop(void) {
     hb__stop = 1;
@@ -22,6 +25,10 @@ void hb_control_request_stats(void) {
     hb__stats = 1;
 }
 
+void hb_control_request_reload(void) {
+    hb__reload = 1;
+}
+
 typedef struct hb__ctl {
     const hb_control_config *cfg;
     struct mosquitto *m;
@@ -29,6 +36,10 @@ typedef struct hb__ctl {
     hb_control_stats st;
     double t0; /* monotonic start */
     bool connected;
+    hb_mqtt_retry retry;
+    int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
+    double t_connected;   /* monotonic time of the last CONNACK */
+    char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     int fatal_connack; /* CONNACK code that retrying cannot fix, or 0 */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];
@@ -64,11 +75,7 @@ static void hb__drop(hb__ctl *c, int reason, const char *topic) {
     if (now - c->last_log[reason] >= c->cfg->log_interval_s || c->last_log[reason] == 0) {
         unsigned long n = c->st.dropped[reason] - c->logged[reason];
         char safe[80];
-        size_t k = 0;
-        for (const char *p = topic; *p && k + 1 < sizeof safe; p++) {
-            safe[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-        }
-        safe[k] = '\0';
+        hb_str_printable(topic, safe, sizeof safe);
         hb__log("dropped %lu message%s (%s), latest on topic '%s'", n, n == 1 ? "" : "s",
                 hb_drop_name(reason), safe);
         c->last_log[reason] = now;
@@ -116,6 +123,8 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
     }
     c->connected = true;
     c->st.connects++;
+    hb_mqtt_retry_reset(&c->retry);
+    c->t_connected = hb_mono_now();
     /* Commands are not retained and QoS 1 state died with the broker: a valve may have missed
      * the last one, so every room re-sends its level at the next timer poll. */
     hb_rooms_each(c->rooms, hb__mark_resend, NULL);
@@ -127,12 +136,31 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
             (s != MOSQ_ERR_SUCCESS || p != MOSQ_ERR_SUCCESS) ? " (with errors)" : "");
 }
 
-static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc) {
+static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p) {
     (void)m;
+    (void)p;
     hb__ctl *c = ud;
+    bool was = c->connected;
     c->connected = false;
-    if (rc != 0 && !hb__stop) {
-        hb__log("connection lost (%s); reconnecting", mosquitto_strerror(rc));
+    if (hb__stop) {
+        return;
+    }
+    if (rc == MQTT_RC_SESSION_TAKEN_OVER) {
+        /* Another client connected with our id: fighting back at once would take the session
+         * over in turn, for ever, with every room re-sent each time. Wait, longer each time. */
+        c->st.takeovers++;
+        c->takeovers_in_row++;
+        int doublings = c->takeovers_in_row < 5 ? c->takeovers_in_row - 1 : 4;
+        double wait = 30.0 * (double)(1u << doublings); /* 30 s, 1, 2, 4, then 8 min */
+        hb_mqtt_retry_hold(&c->retry, hb_mono_now(), wait);
+        hb__log("session taken over by another client with id '%s' (a second instance with the "
+                "same --client-id?); trying again in %.0f s",
+                c->client_id, wait);
+        return;
+    }
+    if (rc != 0 && was) {
+        hb__log("connection lost (%s); reconnecting",
+                rc >= 128 ? mosquitto_reason_string(rc) : mosquitto_strerror(rc));
     }
 }
 
@@ -153,6 +181,10 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     int reason = hb_topic_room(c->cfg->readings_topic, topic, c->cfg->default_room, room_name);
     char sensor[HB_SENSOR_ID_LEN];
     double value = 0;
+    if (reason == HB_DROP_NONE && msg->retain) {
+        /* The broker replays a retained reading on every subscribe, however old it is. */
+        reason = HB_DROP_RETAINED;
+    }
     if (reason == HB_DROP_NONE) {
         if (msg->payloadlen < 0) {
             reason = HB_DROP_JSON;
@@ -196,6 +228,29 @@ static void hb__poll_room(hb_room *room, void *ud) {
     }
 }
 
+/* SIGHUP: new controller settings for every room, without a bump; a bad file changes nothing. */
+static void hb__do_reload(hb__ctl *c) {
+    if (!c->cfg->reload) {
+        hb__log("SIGHUP: no --scenario to reload; nothing changed");
+        return;
+    }
+    hb_room_ctl_config ctl;
+    char msg[512];
+    if (c->cfg->reload(c->cfg->reload_ud, &ctl, msg, sizeof msg) != 0) {
+        char safe[512];
+        hb_str_printable(msg, safe, sizeof safe);
+        hb__log("SIGHUP: reload failed, the running settings stay: %s", safe);
+        return;
+    }
+    if (hb_rooms_reconfigure(c->rooms, &ctl) != HB_OK) {
+        hb__log("SIGHUP: the reloaded controller settings are invalid; the running ones stay");
+        return;
+    }
+    c->st.reloads++;
+    hb__log("SIGHUP: settings reloaded, %zu rooms reconfigured without a bump",
+            hb_rooms_count(c->rooms));
+}
+
 void hb_control_config_default(hb_control_config *c) {
     memset(c, 0, sizeof *c);
     hb_mqtt_opts_init(&c->mqtt, "heatbench-control");
@@ -212,9 +267,10 @@ void hb_control_config_default(hb_control_config *c) {
 void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
     fprintf(out,
             "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"rooms\":%zu,"
-            "\"rooms_evicted\":%lu,\"connects\":%lu,\"publish_errors\":%lu,\"dropped\":{",
+            "\"rooms_evicted\":%lu,\"connects\":%lu,\"takeovers\":%lu,\"reloads\":%lu,"
+            "\"publish_errors\":%lu,\"dropped\":{",
             s->messages, s->readings, s->commands, s->rooms, s->rooms_evicted, s->connects,
-            s->publish_errors);
+            s->takeovers, s->reloads, s->publish_errors);
     for (int i = 1; i < HB_DROP__COUNT; i++) {
         fprintf(out, "%s\"%s\":%lu", i > 1 ? "," : "", hb_drop_name(i), s->dropped[i]);
     }
@@ -236,6 +292,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     hb__ctl c = {.cfg = cfg, .offline_mid = -1};
     hb__stop = 0;
     hb__stats = 0;
+    hb__reload = 0;
     int status = 0;
     c.rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &cfg->ctl);
     if (!c.rooms) {
@@ -248,64 +305,59 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         return 1;
     }
     mosquitto_connect_callback_set(c.m, hb__on_connect);
-    mosquitto_disconnect_callback_set(c.m, hb__on_disconnect);
+    mosquitto_disconnect_v5_callback_set(c.m, hb__on_disconnect);
     mosquitto_message_callback_set(c.m, hb__on_message);
     mosquitto_publish_callback_set(c.m, hb__on_publish);
+    hb_mqtt_client_id(&cfg->mqtt, c.client_id, sizeof c.client_id);
     c.t0 = hb_mono_now();
 
-    /* Connect, waiting for the broker if it is not up yet (containers start in any order). */
-    double backoff = 0.5;
-    int rc = MOSQ_ERR_NO_CONN;
-    while (!hb__stop) {
-        rc = mosquitto_connect(c.m, cfg->mqtt.host, cfg->mqtt.port, cfg->mqtt.keepalive);
-        if (rc == MOSQ_ERR_SUCCESS) {
-            break;
-        }
-        if (hb_mqtt_fatal(rc)) {
-            snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host, cfg->mqtt.port,
-                     mosquitto_strerror(rc));
-            status = 1;
-            goto out;
-        }
-        hb__log("broker %s:%d not reachable (%s); retrying in %.1f s", cfg->mqtt.host,
-                cfg->mqtt.port, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
-                backoff);
-        hb__nap(backoff);
-        backoff = backoff * 2 > 10 ? 10 : backoff * 2;
-    }
-
+    /* One loop for the first connection and every later one: the broker may not be up yet
+     * (containers start in any order) or may restart. Attempts back off from 0.5 s to 10 s;
+     * the timers (fail-safe, heartbeats, eviction) keep running in between. */
+    hb_mqtt_retry_init(&c.retry, 0.5, 10.0);
+    bool socket_up = false;
     double next_sweep = hb_mono_now();
     double next_evict = hb_mono_now() + 60.0;
-    backoff = 0.5;
     while (!hb__stop) {
-        rc = mosquitto_loop(c.m, 100, 1);
-        if (c.fatal_connack) {
-            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
-                     hb_mqtt_connack_text(c.fatal_connack));
-            status = 1;
-            break;
-        }
-        if (rc != MOSQ_ERR_SUCCESS) {
-            if (hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
-                         cfg->mqtt.port, mosquitto_strerror(rc));
-                status = 1;
-                break;
-            }
-            hb__nap(backoff);
-            backoff = backoff * 2 > 2
-                          ? 2
-                          : backoff * 2; /* a broker back after a restart is found within 2 s */
-            rc = mosquitto_reconnect(c.m);
+        int rc;
+        if (!socket_up && hb_mqtt_retry_due(&c.retry, hb_mono_now())) {
+            rc = hb_mqtt_connect(c.m, &cfg->mqtt);
             if (rc == MOSQ_ERR_SUCCESS) {
-                backoff = 0.5;
+                socket_up = true;
             } else if (hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "reconnecting to %s:%d failed: %s", cfg->mqtt.host,
+                snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
                          cfg->mqtt.port, mosquitto_strerror(rc));
                 status = 1;
                 break;
+            } else {
+                hb__log("broker %s:%d not reachable (%s); retrying in %.1f s", cfg->mqtt.host,
+                        cfg->mqtt.port,
+                        rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
+                        c.retry.next - hb_mono_now());
             }
-            continue;
+        }
+        if (socket_up) {
+            rc = mosquitto_loop(c.m, 100, 1);
+            if (c.fatal_connack) {
+                snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
+                         hb_mqtt_connack_text(c.fatal_connack));
+                status = 1;
+                break;
+            }
+            if (rc != MOSQ_ERR_SUCCESS) {
+                if (hb_mqtt_fatal(rc)) {
+                    snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
+                             cfg->mqtt.port, mosquitto_strerror(rc));
+                    status = 1;
+                    break;
+                }
+                socket_up = false;
+                c.connected = false;
+            } else if (c.connected && hb_mono_now() - c.t_connected > 300.0) {
+                c.takeovers_in_row = 0; /* five quiet minutes: the next take-over waits 30 s */
+            }
+        } else {
+            hb__nap(0.05);
         }
         double now = hb_mono_now();
         if (now >= next_sweep) {
@@ -317,6 +369,10 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         if (now >= next_evict) {
             hb_rooms_evict_idle(c.rooms, hb__now(&c));
             next_evict = now + 60.0;
+        }
+        if (hb__reload) {
+            hb__reload = 0;
+            hb__do_reload(&c);
         }
         if (hb__stats) {
             hb__stats = 0;
@@ -338,7 +394,6 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         mosquitto_disconnect(c.m);
     }
-out:
     c.st.rooms = hb_rooms_count(c.rooms);
     c.st.rooms_evicted = hb_rooms_evicted(c.rooms);
     if (stats) {

@@ -26,6 +26,11 @@ typedef struct hb_control_config {
     double log_interval_s; /* wall seconds between two log lines of one kind */
     double run_for_s;      /* wall seconds, 0 = until a signal */
     int verbose;
+    /* SIGHUP: fills *CTL with the controller settings to apply now (for example from the
+     * scenario file read again); non-zero with a message in ERR keeps the running ones. NULL:
+     * SIGHUP is logged and changes nothing. */
+    int (*reload)(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen);
+    void *reload_ud;
 } hb_control_config;
 
 typedef struct hb_control_stats {
@@ -35,6 +40,8 @@ typedef struct hb_control_stats {
     unsigned long commands;
     unsigned long publish_errors;
     unsigned long connects;
+    unsigned long takeovers; /* the broker gave our session to another client with our id */
+    unsigned long reloads;   /* successful SIGHUP reloads */
     unsigned long rooms_evicted;
     size_t rooms;
 } hb_control_stats;
@@ -48,6 +55,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
 /* Signal handlers call these (async-signal-safe). */
 void hb_control_request_stop(void);
 void hb_control_request_stats(void);
+void hb_control_request_reload(void);
 
 /* The counters as one JSON line (for SIGUSR1 and the exit summary). */
 void hb_control_print_stats(FILE *out, const hb_control_stats *s);

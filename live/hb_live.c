@@ -186,7 +186,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
             goto out;
         }
         if (!socket_up) {
-            rc = mosquitto_connect(l.m, cfg->mqtt.host, cfg->mqtt.port, cfg->mqtt.keepalive);
+            rc = hb_mqtt_connect(l.m, &cfg->mqtt);
             if (rc != MOSQ_ERR_SUCCESS) {
                 if (hb_mqtt_fatal(rc)) {
                     snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
@@ -227,6 +227,9 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     }
     double w0 = hb_mono_now();
     double t0 = hb_sim_now(l.rooms[0].sim);
+    hb_mqtt_retry retry;
+    hb_mqtt_retry_init(&retry, 0.2, 5.0);
+    socket_up = true;
     double t_end = hb_sim_end_time(l.rooms[0].sim);
     while (!hb__live_stop) {
         double target = t0 + (hb_mono_now() - w0) * cfg->speed;
@@ -245,6 +248,19 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
         if (target >= t_end) {
             break;
         }
+        if (!socket_up) {
+            /* Broker gone: keep simulating (readings are lost, as they would be) and retry with
+             * back-off, sleeping in between instead of spinning on a dead socket. */
+            if (hb_mqtt_retry_due(&retry, hb_mono_now())) {
+                rc = hb_mqtt_connect(l.m, &cfg->mqtt);
+                socket_up = rc == MOSQ_ERR_SUCCESS;
+            }
+            if (!socket_up) {
+                struct timespec ts = {0, 10000000L}; /* 10 ms: the pace of the simulated clock */
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
         rc = mosquitto_loop(l.m, 2, 1);
         if (rc != MOSQ_ERR_SUCCESS) {
             if (hb_mqtt_fatal(rc) || l.fatal_connack) {
@@ -252,8 +268,9 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                 status = 1;
                 goto out;
             }
-            /* Broker gone: keep simulating (readings are lost, as they would be) and retry. */
-            mosquitto_reconnect(l.m);
+            socket_up = false;
+        } else if (l.connected) {
+            hb_mqtt_retry_reset(&retry);
         }
     }
     /* Let queued readings out and late commands in before closing. */

@@ -2,6 +2,9 @@
 #include "hb_mqtt.h"
 
 #include <errno.h>
+#include <mqtt_protocol.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +27,11 @@ static int hb__env_int(const char *name, int def) {
     return (end == v || *end != '\0' || errno != 0 || l < 0 || l > 1000000) ? -1 : (int)l;
 }
 
-void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *default_client_id) {
+void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *client_id_prefix) {
     memset(o, 0, sizeof *o);
     o->host = hb__env("HEATBENCH_MQTT_HOST", "localhost");
-    o->client_id = hb__env("HEATBENCH_MQTT_CLIENT_ID", default_client_id);
+    o->client_id_prefix = client_id_prefix;
+    o->client_id = hb__env("HEATBENCH_MQTT_CLIENT_ID", NULL);
     o->username = hb__env("HEATBENCH_MQTT_USERNAME", NULL);
     o->password = hb__env("HEATBENCH_MQTT_PASSWORD", NULL);
     o->password_file = hb__env("HEATBENCH_MQTT_PASSWORD_FILE", NULL);
@@ -72,6 +76,19 @@ int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
         o->password_buf[strcspn(o->password_buf, "\r\n")] = '\0';
         o->password = o->password_buf;
     }
+    size_t idlen = o->client_id ? strlen(o->client_id) : 1;
+    if (idlen == 0 || idlen > HB_MQTT_CLIENT_ID_MAX) {
+        snprintf(err, errlen, "client id: expected 1 to %d bytes, got %zu", HB_MQTT_CLIENT_ID_MAX,
+                 idlen);
+        return -1;
+    }
+    for (size_t i = 0; o->client_id && i < idlen; i++) {
+        unsigned char c = (unsigned char)o->client_id[i];
+        if (c < 0x20 || c == 0x7f) {
+            snprintf(err, errlen, "client id: control characters are not allowed");
+            return -1;
+        }
+    }
     if (o->password && !o->username) {
         snprintf(err, errlen, "a password needs a username (--username)");
         return -1;
@@ -79,15 +96,34 @@ int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
     return 0;
 }
 
+void hb_mqtt_client_id(const hb_mqtt_opts *o, char *out, size_t len) {
+    if (o->client_id) {
+        snprintf(out, len, "%s", o->client_id);
+        return;
+    }
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    uint32_t h = 2166136261u;
+    for (const char *p = host; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    }
+    snprintf(out, len, "%.24s-%08x-%ld", o->client_id_prefix ? o->client_id_prefix : "heatbench",
+             (unsigned)h, (long)getpid());
+}
+
 struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const char *will_topic,
                                  const char *will_payload, char *err, size_t errlen) {
-    struct mosquitto *m = mosquitto_new(o->client_id, true, userdata);
+    char id[HB_MQTT_CLIENT_ID_MAX + 1];
+    hb_mqtt_client_id(o, id, sizeof id);
+    struct mosquitto *m = mosquitto_new(id, true, userdata);
     if (!m) {
         snprintf(err, errlen, "cannot create an MQTT client: %s", strerror(errno));
         return NULL;
     }
-    int rc = MOSQ_ERR_SUCCESS;
-    if (o->username) {
+    /* MQTT 5: for the Maximum Packet Size we announce, and the reason a broker gives when it
+     * closes the connection (a session taken over by another client with our id). */
+    int rc = mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    if (rc == MOSQ_ERR_SUCCESS && o->username) {
         rc = mosquitto_username_pw_set(m, o->username, o->password);
     }
     if (rc == MOSQ_ERR_SUCCESS && o->cafile) {
@@ -107,6 +143,42 @@ struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const ch
     /* Reconnects are ours (with backoff); keep libmosquitto's own delay short and bounded. */
     mosquitto_reconnect_delay_set(m, 1, 10, true);
     return m;
+}
+
+int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o) {
+    mosquitto_property *props = NULL;
+    int rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, HB_MQTT_MAX_PACKET);
+    if (rc == MOSQ_ERR_SUCCESS) {
+        rc = mosquitto_connect_bind_v5(m, o->host, o->port, o->keepalive, NULL, props);
+    }
+    mosquitto_property_free_all(&props);
+    return rc;
+}
+
+void hb_mqtt_retry_init(hb_mqtt_retry *r, double first_s, double max_s) {
+    r->first_s = first_s;
+    r->max_s = max_s;
+    r->delay_s = first_s;
+    r->next = 0.0;
+}
+
+bool hb_mqtt_retry_due(hb_mqtt_retry *r, double now) {
+    if (now < r->next) {
+        return false;
+    }
+    r->next = now + r->delay_s;
+    r->delay_s = r->delay_s * 2 > r->max_s ? r->max_s : r->delay_s * 2;
+    return true;
+}
+
+void hb_mqtt_retry_reset(hb_mqtt_retry *r) {
+    r->delay_s = r->first_s;
+}
+
+void hb_mqtt_retry_hold(hb_mqtt_retry *r, double now, double seconds) {
+    if (r->next < now + seconds) {
+        r->next = now + seconds;
+    }
 }
 
 bool hb_mqtt_fatal(int rc) {
@@ -137,14 +209,35 @@ const char *hb_mqtt_connack_text(int rc) {
     case 4:
         return "refused: bad user name or password";
     case 5:
+    case MQTT_RC_NOT_AUTHORIZED:
         return "refused: not authorised (wrong user name or password, or no permission)";
+    case MQTT_RC_BAD_USERNAME_OR_PASSWORD:
+        return "refused: bad user name or password";
+    case MQTT_RC_CLIENTID_NOT_VALID:
+        return "refused: client identifier rejected";
+    case MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION:
+        return "refused: unsupported protocol version (the broker must speak MQTT 5)";
     default:
-        return "refused";
+        return rc >= 128 ? mosquitto_reason_string(rc) : "refused";
     }
 }
 
 bool hb_mqtt_connack_fatal(int rc) {
-    return rc != 0 && rc != 3;
+    switch (rc) {
+    case 0:
+    case 3: /* server unavailable (3.1.1) */
+    case MQTT_RC_UNSPECIFIED:
+    case MQTT_RC_IMPLEMENTATION_SPECIFIC:
+    case MQTT_RC_SERVER_UNAVAILABLE:
+    case MQTT_RC_SERVER_BUSY:
+    case MQTT_RC_QUOTA_EXCEEDED:
+    case MQTT_RC_CONNECTION_RATE_EXCEEDED:
+    case MQTT_RC_USE_ANOTHER_SERVER:
+    case MQTT_RC_SERVER_MOVED:
+        return false;
+    default:
+        return true;
+    }
 }
 
 double hb_mono_now(void) {

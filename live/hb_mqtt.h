@@ -9,10 +9,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest MQTT packet heatbench accepts, bytes. Readings and commands are under 1 KiB with
+ * their topic; the limit is announced to the broker as the MQTT 5 Maximum Packet Size, so a
+ * broker never sends more (it drops the message instead), and a 200 MiB "reading" never reaches
+ * our memory, even on a broker configured without a max_packet_size of its own. */
+#define HB_MQTT_MAX_PACKET 4096
+
+/* The longest client id heatbench passes to the broker, bytes (MQTT allows 65535; brokers must
+ * accept 23). */
+#define HB_MQTT_CLIENT_ID_MAX 256
+
 typedef struct hb_mqtt_opts {
     const char *host; /* default "localhost" */
     int port;         /* default 1883 (8883 with --cafile) */
-    const char *client_id;
+    const char *client_id;        /* NULL: the default, see hb_mqtt_client_id */
+    const char *client_id_prefix; /* of the default id */
     const char *username;
     const char *password;
     const char *password_file; /* first line is the password */
@@ -24,24 +35,53 @@ typedef struct hb_mqtt_opts {
 } hb_mqtt_opts;
 
 /* Defaults, overridden by HEATBENCH_MQTT_HOST, _PORT, _CLIENT_ID, _USERNAME, _PASSWORD,
- * _PASSWORD_FILE, _CAFILE, _CERT, _KEY, _KEEPALIVE (command-line options override those). */
-void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *default_client_id);
+ * _PASSWORD_FILE, _CAFILE, _CERT, _KEY, _KEEPALIVE (command-line options override those). The
+ * default client id is CLIENT_ID_PREFIX-<host hash>-<pid>: unique per instance, so two instances
+ * never take each other's session over by accident. */
+void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *client_id_prefix);
 
 /* Resolves the password file and checks ranges. Returns 0 or -1 with a message in ERR. */
 int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen);
 
-/* A new client with credentials, TLS and (if WILL_TOPIC) a retained QoS 1 will WILL_PAYLOAD.
- * NULL with a message on failure. mosquitto_lib_init() must have been called. */
+/* The client id to use into OUT: client_id, or CLIENT_ID_PREFIX-<host hash>-<pid>. */
+void hb_mqtt_client_id(const hb_mqtt_opts *o, char *out, size_t len);
+
+/* A new MQTT 5 client with credentials, TLS and (if WILL_TOPIC) a retained QoS 1 will
+ * WILL_PAYLOAD. NULL with a message on failure. mosquitto_lib_init() must have been called. */
 struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const char *will_topic,
                                  const char *will_payload, char *err, size_t errlen);
+
+/* Connects, or connects again after a loss, announcing HB_MQTT_MAX_PACKET as the Maximum Packet
+ * Size (mosquitto_reconnect would drop the CONNECT properties). A mosquitto error code. */
+int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o);
+
+/* Reconnect pacing with exponential back-off, shared by the daemon and the live room: the next
+ * attempt is due `delay` after the last one, and each failure doubles the delay up to max_s. */
+typedef struct hb_mqtt_retry {
+    double first_s, max_s;
+    double delay_s;
+    double next; /* monotonic time the next attempt is due */
+} hb_mqtt_retry;
+
+void hb_mqtt_retry_init(hb_mqtt_retry *r, double first_s, double max_s);
+
+/* Whether an attempt is due at NOW; if so, schedules the one after it (doubling the delay). */
+bool hb_mqtt_retry_due(hb_mqtt_retry *r, double now);
+
+/* After a successful connection: the next loss retries after first_s again. */
+void hb_mqtt_retry_reset(hb_mqtt_retry *r);
+
+/* Makes the next attempt wait at least SECONDS from NOW (a session take-over). */
+void hb_mqtt_retry_hold(hb_mqtt_retry *r, double now, double seconds);
 
 /* Whether a mosquitto error code is one that retrying cannot fix (TLS, auth, protocol). */
 bool hb_mqtt_fatal(int rc);
 
-/* Text of a CONNACK return code (MQTT 3.1.1). */
+/* Text of a CONNACK return code (MQTT 3.1.1 codes, and MQTT 5 reason codes from 128). */
 const char *hb_mqtt_connack_text(int rc);
 
-/* Whether a CONNACK code is final (bad protocol, id rejected, bad credentials, not authorised). */
+/* Whether a CONNACK code is final (bad protocol, id rejected, bad credentials, not authorised,
+ * banned); a busy or unavailable broker is worth retrying. */
 bool hb_mqtt_connack_fatal(int rc);
 
 /* Monotonic seconds (for pacing and timeouts in the live layer only, never in models). */

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 #include "hb_payload.h"
 #include "../util/hb_strutil.h"
 
@@ -11,7 +12,7 @@
 static const char *const hb__drop_names[HB_DROP__COUNT] = {
     "none",       "oversize",    "binary",     "json",     "not-object",
     "no-sensor",  "bad-sensor",  "wrong-type", "no-value", "bad-value",
-    "non-finite", "implausible", "bad-topic",  "room-cap", "sensor-cap"};
+    "non-finite", "implausible", "bad-topic",  "room-cap", "sensor-cap", "retained"};
 
 const char *hb_drop_name(int reason) {
     return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";
@@ -210,6 +211,10 @@ static int hb__plain_name(const char *s, size_t n) {
         }
     }
     return 1;
+}
+
+int hb_room_name_ok(const char *name) {
+    return hb__plain_name(name, strnlen(name, HB_ROOM_MAX));
 }
 
 int hb_topic_pattern_ok(const char *pattern) {

@@ -35,7 +35,8 @@ enum hb_drop {
     HB_DROP_IMPLAUSIBLE, /* outside -40..80 °C (or a level outside -1e6..1e6) */
     HB_DROP_BAD_TOPIC,   /* topic does not match, or its room level is not a plain name */
     HB_DROP_ROOM_CAP,    /* too many rooms and none idle to evict */
-    HB_DROP_SENSOR_CAP,  /* too many sensors in the room and none stale */
+    HB_DROP_SENSOR_CAP,  /* the room's expected sensors are all fresh: an extra id gets no vote */
+    HB_DROP_RETAINED,    /* a retained message: of unknown age, never a fresh reading */
     HB_DROP__COUNT
 };
 
@@ -59,6 +60,10 @@ int hb_payload_format_level(char *buf, size_t len, int level);
  * digits, '-', '_', '.'; not "." or ".."); without one, ROOM gets DEFAULT_ROOM. Returns a drop
  * reason (HB_DROP_BAD_TOPIC) or HB_DROP_NONE. */
 int hb_topic_room(const char *pattern, const char *topic, const char *default_room, char *room);
+
+/* Whether NAME can be a room: 1 to HB_ROOM_MAX - 1 letters, digits, '-', '_' or '.', not "." or
+ * "..". The rule the room level of a readings topic must follow. */
+int hb_room_name_ok(const char *name);
 
 /* Builds a topic from PATTERN by putting ROOM in place of its "+" level; a pattern without one is
  * copied as is. Returns the length or -1 when it does not fit. */
