@@ -39,6 +39,7 @@ typedef struct hb__ctl {
     hb_mqtt_retry retry;
     int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
     double t_connected;   /* monotonic time of the last CONNACK */
+    int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
     char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     int fatal_connack; /* CONNACK code that retrying cannot fix, or 0 */
     /* rate-limited logging, per drop reason */
@@ -145,16 +146,24 @@ static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc, const mosqu
     if (hb__stop) {
         return;
     }
-    if (rc == MQTT_RC_SESSION_TAKEN_OVER) {
-        /* Another client connected with our id: fighting back at once would take the session
-         * over in turn, for ever, with every room re-sent each time. Wait, longer each time. */
+    /* A broker closes a session when another client connects with the same id. MQTT 5 says so
+     * (reason 142), but mosquitto 2.0 just closes the socket: a connection dropped within seconds
+     * of being accepted, twice in a row, is taken for the same thing. Fighting back at once would
+     * take the session over in turn, for ever, with every room's level re-sent each time. */
+    double up = hb_mono_now() - c->t_connected;
+    bool short_lived = was && rc != 0 && up < 10.0;
+    c->short_in_row = short_lived ? c->short_in_row + 1 : (was ? 0 : c->short_in_row);
+    if (rc == MQTT_RC_SESSION_TAKEN_OVER || c->short_in_row >= 2) {
         c->st.takeovers++;
         c->takeovers_in_row++;
+        c->short_in_row = 0;
         int doublings = c->takeovers_in_row < 5 ? c->takeovers_in_row - 1 : 4;
         double wait = 30.0 * (double)(1u << doublings); /* 30 s, 1, 2, 4, then 8 min */
         hb_mqtt_retry_hold(&c->retry, hb_mono_now(), wait);
-        hb__log("session taken over by another client with id '%s' (a second instance with the "
-                "same --client-id?); trying again in %.0f s",
+        hb__log("session taken over: the broker closed it %s; another client with id '%s' (a "
+                "second instance with the same --client-id?) has it; trying again in %.0f s",
+                rc == MQTT_RC_SESSION_TAKEN_OVER ? "for another client"
+                                                 : "twice within seconds of connecting",
                 c->client_id, wait);
         return;
     }

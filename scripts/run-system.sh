@@ -56,5 +56,5 @@ printf '%s\n' "controller-pw-$$" >"$dir/controller.pw"
 pids+=($!)
 
 printf '%s\n' "room-pw-$$" >"$dir/room.pw"
-"$HB" live --host 127.0.0.1 --port "$port" --username room --password-file "$dir/room.pw" \
+"$HB" live --host 127.0.0.1 --port "$port" --username room-1 --password-file "$dir/room.pw" \
     --speed "$speed" --hours "$hours" "${extra[@]}"

@@ -7,7 +7,7 @@ PASSWD_FILE=${PASSWD_FILE:-/tmp/heatbench-passwd}
 MOSQUITTO_CONF=${MOSQUITTO_CONF:-/mosquitto/config/mosquitto.conf}
 : >"$PASSWD_FILE"
 mosquitto_passwd -b "$PASSWD_FILE" controller "${CONTROLLER_PASSWORD:-controller-dev}"
-mosquitto_passwd -b "$PASSWD_FILE" room "${ROOM_PASSWORD:-room-dev}"
+mosquitto_passwd -b "$PASSWD_FILE" room-1 "${ROOM_PASSWORD:-room-dev}"
 mosquitto_passwd -b "$PASSWD_FILE" admin "${ADMIN_PASSWORD:-admin-dev}"
 # mosquitto started as root reads its files after dropping to its own user.
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then

@@ -26,7 +26,7 @@ rc=$?
 check "SIGTERM: exit 0" test "$rc" -eq 0
 check "SIGTERM: retained status offline" test "$(sub_one heatbench/control/status 2)" = offline
 # heatbench live on SIGINT: stops, writes the trace of what ran and prints its KPIs, exit 0.
-"$HB" live --host 127.0.0.1 --port "$PORT" --username room --password-file "$DIR/room.pw" \
+"$HB" live --host 127.0.0.1 --port "$PORT" --username simulator --password-file "$DIR/simulator.pw" \
     --speed 600 --hours 5 -o "$DIR/live.csv" --json >"$DIR/live.json" 2>>"$DIR/live.log" &
 live=$!
 sleep 2

@@ -18,7 +18,7 @@ pub $T '{"sensorID":"s1","value":200}'                               # implausib
 pub $T '{"sensorID":"s1","type":"humidity","value":40}'              # not a temperature
 pub $T "{\"sensorID\":\"s1\",\"value\":21,\"pad\":\"$(head -c 3000 /dev/zero | tr '\0' x)\"}" # oversize
 head -c 200 /dev/urandom >"$DIR/garbage.bin"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -u room -P room-secret -q 1 -t $T -f "$DIR/garbage.bin"
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u simulator -P simulator-secret -q 1 -t $T -f "$DIR/garbage.bin"
 pub "/readings/bad room!/temperature" '{"sensorID":"s1","value":21}' # not a plain room name
 pub "/readings/x/y/temperature" '{"sensorID":"s1","value":21}'       # does not match at all
 sleep 0.5

@@ -5,12 +5,12 @@ start_broker || exit 1
 start_control --max-rooms 500 || exit 1
 rss0=$(rss_kib "$CONTROL_PID")
 
-# 10,000 distinct sensor ids into one room (the room keeps at most 16).
+# 10,000 distinct sensor ids into one room (the room keeps its 5 expected sensors).
 for i in $(seq 10000); do
     printf '{"sensorID":"flood-%d","value":21}\n' "$i"
-done | mosquitto_pub -h 127.0.0.1 -p "$PORT" -u room -P room-secret -t /readings/room-s/temperature -l
+done | mosquitto_pub -h 127.0.0.1 -p "$PORT" -u simulator -P simulator-secret -t /readings/room-s/temperature -l
 # 10,000 distinct rooms, from the simulated rooms themselves (5 readings each, then more).
-"$HB" live --host 127.0.0.1 --port "$PORT" --username room --password-file "$DIR/room.pw" \
+"$HB" live --host 127.0.0.1 --port "$PORT" --username simulator --password-file "$DIR/simulator.pw" \
     --rooms 10000 --hours 0.02 --speed 30 >"$DIR/live.log" 2>&1
 sleep 1
 s=$(stats "$CONTROL_PID")
@@ -25,7 +25,7 @@ assert d["dropped"]["room-cap"] > 0, d
 assert d["dropped"]["sensor-cap"] >= 10000 - 16, d' "$s"
 check "memory bounded (< 64 MiB growth)" test $((rss1 - rss0)) -lt 65536
 check "daemon alive" kill -0 "$CONTROL_PID"
-# Still working: a reading from a known sensor of an existing room (room-s kept flood-1..16).
+# Still working: a reading from a known sensor of an existing room (room-s kept flood-1..5).
 before=$(echo "$s" | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
 pub /readings/room-s/temperature '{"sensorID":"flood-1","type":"temperature","value":21.5}'
 sleep 0.3

@@ -31,7 +31,7 @@ mosquitto_sub -h 127.0.0.1 -p "$TLS_PORT" --cafile "$DIR/ca.crt" -u admin -P adm
     -t /actuators/room-t -C 1 -W 5 >"$DIR/tls.out" 2>/dev/null &
 sub=$!
 sleep 0.3
-mosquitto_pub -h 127.0.0.1 -p "$TLS_PORT" --cafile "$DIR/ca.crt" -u room -P room-secret -q 1 \
+mosquitto_pub -h 127.0.0.1 -p "$TLS_PORT" --cafile "$DIR/ca.crt" -u simulator -P simulator-secret -q 1 \
     -t /readings/room-t/temperature -m '{"sensorID":"s","value":20}'
 wait $sub
 check "TLS: command received over TLS" grep -Eq '^\{"level":[0-9]+\}$' "$DIR/tls.out"
