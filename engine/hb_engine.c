@@ -1,6 +1,7 @@
 #include "hb_engine.h"
 #include "../util/hb_error.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -87,6 +88,7 @@ int hb_engine_run(hb_engine *e, double t_end) {
     while (e->error == HB_OK && hb_evq_peek_time(e->q) <= t_end) {
         hb_event_rec ev;
         hb_evq_pop(e->q, &ev);
+        assert(ev.t >= e->now); /* simulated time never runs backwards */
         if (hb__advance(e, ev.t) != HB_OK) {
             break;
         }

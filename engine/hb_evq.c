@@ -1,6 +1,7 @@
 #include "hb_evq.h"
 #include "../util/hb_error.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -29,6 +30,7 @@ struct hb_evq {
 };
 
 #define HB__NONE UINT32_MAX
+#define HB__MAX_CAP (UINT32_MAX / 2) /* slots; HB__NONE stays out of range */
 
 static int hb__grow(hb_evq *q, uint32_t new_cap) {
     hb__slot *s = realloc(q->slots, (size_t)new_cap * sizeof *s);
@@ -58,6 +60,11 @@ hb_evq *hb_evq_create(size_t capacity_hint) {
         return NULL;
     }
     q->free_head = HB__NONE;
+    /* A hint beyond what the 32-bit slot indices address would wrap around to a tiny table. */
+    if (capacity_hint > HB__MAX_CAP) {
+        hb_evq_destroy(q);
+        return NULL;
+    }
     uint32_t cap = capacity_hint < 16 ? 16 : (uint32_t)capacity_hint;
     if (hb__grow(q, cap) != HB_OK) {
         hb_evq_destroy(q);
@@ -124,7 +131,7 @@ int hb_evq_push(hb_evq *q, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb
         return HB_ERR_INVAL;
     }
     if (q->free_head == HB__NONE) {
-        if (q->cap > UINT32_MAX / 2 - 1) {
+        if (q->cap > HB__MAX_CAP / 2) {
             return HB_ERR_FULL;
         }
         int rc = hb__grow(q, q->cap * 2);
@@ -190,6 +197,9 @@ bool hb_evq_pop(hb_evq *q, hb_event_rec *out) {
     if (!q || q->n == 0) {
         return false;
     }
+    /* The heap property at the root: nothing queued is earlier than what leaves. */
+    assert(q->n < 2 || !hb__less(&q->heap[1], &q->heap[0]));
+    assert(q->n < 3 || !hb__less(&q->heap[2], &q->heap[0]));
     *out = q->slots[q->heap[0].slot].rec;
     hb__remove_at(q, 0);
     return true;

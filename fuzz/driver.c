@@ -57,5 +57,9 @@ int main(int argc, char **argv) {
         }
     }
     printf("replayed %d inputs\n", inputs);
+    if (inputs == 0) {
+        fprintf(stderr, "no input found: a replay of nothing proves nothing\n");
+        return 1;
+    }
     return rc;
 }

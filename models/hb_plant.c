@@ -1,5 +1,6 @@
 #include "hb_plant.h"
 #include "../util/hb_error.h"
+#include "../util/hb_gsl.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
@@ -329,9 +330,8 @@ int hb_plant_create(const hb_plant_config *cfg, hb_plant **out) {
     p->n = d->exponent;
     p->solar_area = r->window_area_m2 * r->solar_g;
 
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    hb_gsl_init(); /* GSL errors come back as codes, never as an abort */
     p->dt_ref = hb__brent(hb__calib_residual, p, 5.0, 200.0);
-    gsl_set_error_handler(old);
     if (!isfinite(p->dt_ref)) {
         free(p);
         return HB_ERR_NUMERIC;

@@ -2,6 +2,8 @@
 #include "../util/hb_error.h"
 #include "hb_test.h"
 
+#include <stdint.h>
+
 #include <stdlib.h>
 
 static void nop(void *ctx, double t, intptr_t arg) {
@@ -95,11 +97,22 @@ static void test_rejects_bad_time(void) {
     hb_evq_destroy(q);
 }
 
+/* A capacity hint past what 32-bit slot indices address used to wrap to a tiny table and write
+ * out of bounds on the first push; now it is refused. */
+static void test_huge_hint_refused(void) {
+    CU_ASSERT_PTR_NULL(hb_evq_create((size_t)1 << 32));
+    CU_ASSERT_PTR_NULL(hb_evq_create(SIZE_MAX));
+    hb_evq *q = hb_evq_create(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    hb_evq_destroy(q);
+}
+
 int hb_test_evq(void) {
     static const CU_TestInfo t[] = {{"order and ties", test_order_and_ties},
                                     {"5000 random events come out sorted", test_many_random_sorted},
                                     {"cancel", test_cancel},
                                     {"bad times rejected", test_rejects_bad_time},
+                                    {"huge capacity hints refused", test_huge_hint_refused},
                                     CU_TEST_INFO_NULL};
     return hb_test_register("evq", t);
 }

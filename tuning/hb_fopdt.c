@@ -1,4 +1,5 @@
 #include "hb_fopdt.h"
+#include "../util/hb_gsl.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -26,6 +27,7 @@ static int hb__f(const gsl_vector *x, void *params, gsl_vector *f) {
 }
 
 int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopdt *out) {
+    hb_gsl_init();
     if (n < 8 || du == 0) {
         return -1;
     }

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_tune.h"
+#include "../util/hb_gsl.h"
 #include "../util/hb_error.h"
 #include "hb_experiment.h"
 
@@ -224,7 +225,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         snprintf(err, errlen, "nothing to tune (no scenario, no seed, or a budget under 10)");
         return -1;
     }
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    hb_gsl_init(); /* once for the process: threads never switch GSL's handler */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     hb__ctx x = {.scen = scen,
                  .n_scen = n,
@@ -233,7 +234,6 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
     if (!x.jobs) {
         snprintf(err, errlen, "out of memory");
-        gsl_set_error_handler(old);
         return -1;
     }
     res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
@@ -252,7 +252,6 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
                  res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
         free(x.jobs);
-        gsl_set_error_handler(old);
         return -1;
     }
     enum { CAP = 2000 };
@@ -359,6 +358,5 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         }
     }
     free(x.jobs);
-    gsl_set_error_handler(old);
     return 0;
 }
