@@ -155,12 +155,14 @@ int hb_cmd_run(int argc, char **argv) {
             ctl_s = optarg;
             break;
         case 'H':
-            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 8760, &hours) != 0) {
+            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 8760, &hours) !=
+                0) {
                 return HB_EXIT_USAGE;
             }
             break;
         case 'T':
-            if (hb_cli_number("heatbench run", "--trace-interval", optarg, 1e-3, 86400, &trace_iv) != 0) {
+            if (hb_cli_number("heatbench run", "--trace-interval", optarg, 1e-3, 86400,
+                              &trace_iv) != 0) {
                 return HB_EXIT_USAGE;
             }
             break;

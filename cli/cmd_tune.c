@@ -389,9 +389,10 @@ int hb_cmd_tune(int argc, char **argv) {
             break;
         }
         if (!(scen[i].duration_h > scen[i].warmup_h)) {
-            fprintf(stderr, "%s: %s: duration_h (%g h) must exceed warmup_h (%g h): tuning scores "
-                    "the time after the warm-up\n", prog, argv[optind + i], scen[i].duration_h,
-                    scen[i].warmup_h);
+            fprintf(stderr,
+                    "%s: %s: duration_h (%g h) must exceed warmup_h (%g h): tuning scores "
+                    "the time after the warm-up\n",
+                    prog, argv[optind + i], scen[i].duration_h, scen[i].warmup_h);
             status = HB_EXIT_USAGE;
             loaded++;
             break;

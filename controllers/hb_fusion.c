@@ -17,8 +17,8 @@ typedef struct hb__entry {
 } hb__entry;
 
 /* Entries are allocated for five sensors (the seed's room) on the first reading and doubled when
- * a room expects more, up to expected_sensors: a daemon holding thousands of rooms should not pay for
- * sixteen slots each, nor fragment its heap with a realloc per new sensor. */
+ * a room expects more, up to expected_sensors: a daemon holding thousands of rooms should not pay
+ * for sixteen slots each, nor fragment its heap with a realloc per new sensor. */
 #define HB__FUSION_FIRST 5
 
 struct hb_fusion {

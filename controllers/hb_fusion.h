@@ -27,8 +27,8 @@
 #define HB_FUSION_MAX_SENSORS 64
 
 typedef struct hb_fusion_config {
-    double stale_s;     /* a reading older than this is ignored (default 900 s) */
-    double outlier_k;   /* rejection distance from the median, K (default 1.5) */
+    double stale_s;          /* a reading older than this is ignored (default 900 s) */
+    double outlier_k;        /* rejection distance from the median, K (default 1.5) */
     size_t expected_sensors; /* ids kept and voting, 1..HB_FUSION_MAX_SENSORS (default 5) */
 } hb_fusion_config;
 

@@ -18,8 +18,9 @@ struct hb_pid {
 int hb_pid_check(const hb_pid_config *cfg) {
     bool ok = cfg && cfg->kp >= 0 && cfg->ki >= 0 && cfg->kd >= 0 && cfg->b >= 0 && cfg->b <= 1 &&
               cfg->out_max > cfg->out_min && cfg->max_dt_s > 0 && cfg->d_filter_n > 0 &&
-              cfg->tt_h >= 0 && isfinite(cfg->kp + cfg->ki + cfg->kd + cfg->out_min +
-                                         cfg->out_max + cfg->max_dt_s + cfg->tt_h);
+              cfg->tt_h >= 0 &&
+              isfinite(cfg->kp + cfg->ki + cfg->kd + cfg->out_min + cfg->out_max + cfg->max_dt_s +
+                       cfg->tt_h);
     return ok ? HB_OK : HB_ERR_INVAL;
 }
 

@@ -286,7 +286,8 @@ static void hb__on_trace(void *ctx, double t, intptr_t arg) {
 
 int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     *out = NULL;
-    if (cfg->n_sensors > HB_MAX_SENSORS || cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
+    if (cfg->n_sensors > HB_MAX_SENSORS ||
+        cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
         return HB_ERR_INVAL;
     }
     int rc = hb_sim_config_check(cfg, NULL, 0);

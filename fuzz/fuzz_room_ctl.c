@@ -36,8 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             char id[16];
             snprintf(id, sizeof id, "sensor-%d", a % 24);
             int code = (int16_t)(uint16_t)((b << 8) | c);
-            double v = code == 32767 ? NAN : code == 32766 ? INFINITY : code == 32765 ? -INFINITY
-                                                                                    : code / 100.0;
+            double v = code == 32767   ? NAN
+                       : code == 32766 ? INFINITY
+                       : code == 32765 ? -INFINITY
+                                       : code / 100.0;
             hb_room_ctl_reading(k, t, id, v);
             break;
         }

@@ -334,8 +334,8 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
             if (rc == MOSQ_ERR_SUCCESS) {
                 socket_up = true;
             } else if (hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
-                         cfg->mqtt.port, mosquitto_strerror(rc));
+                snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host, cfg->mqtt.port,
+                         mosquitto_strerror(rc));
                 status = 1;
                 break;
             } else {

@@ -147,7 +147,8 @@ struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const ch
 
 int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o) {
     mosquitto_property *props = NULL;
-    int rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, HB_MQTT_MAX_PACKET);
+    int rc =
+        mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, HB_MQTT_MAX_PACKET);
     if (rc == MOSQ_ERR_SUCCESS) {
         rc = mosquitto_connect_bind_v5(m, o->host, o->port, o->keepalive, NULL, props);
     }

@@ -20,8 +20,8 @@
 #define HB_MQTT_CLIENT_ID_MAX 256
 
 typedef struct hb_mqtt_opts {
-    const char *host; /* default "localhost" */
-    int port;         /* default 1883 (8883 with --cafile) */
+    const char *host;             /* default "localhost" */
+    int port;                     /* default 1883 (8883 with --cafile) */
     const char *client_id;        /* NULL: the default, see hb_mqtt_client_id */
     const char *client_id_prefix; /* of the default id */
     const char *username;

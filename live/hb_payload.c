@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const char *const hb__drop_names[HB_DROP__COUNT] = {
-    "none",       "oversize",    "binary",     "json",     "not-object",
-    "no-sensor",  "bad-sensor",  "wrong-type", "no-value", "bad-value",
-    "non-finite", "implausible", "bad-topic",  "room-cap", "sensor-cap", "retained"};
+    "none",       "oversize",   "binary",     "json",      "not-object", "no-sensor",
+    "bad-sensor", "wrong-type", "no-value",   "bad-value", "non-finite", "implausible",
+    "bad-topic",  "room-cap",   "sensor-cap", "retained"};
 
 const char *hb_drop_name(int reason) {
     return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";

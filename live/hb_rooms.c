@@ -12,10 +12,10 @@ struct hb_rooms {
     size_t max_rooms;
     double idle_s;
     size_t n;
-    size_t mask;      /* table size - 1 (a power of two, at least 4/3 of max_rooms) */
-    hb_room **slots;  /* NULL: empty */
-    hb_room *oldest;  /* head of the idle order */
-    hb_room *newest;  /* tail */
+    size_t mask;     /* table size - 1 (a power of two, at least 4/3 of max_rooms) */
+    hb_room **slots; /* NULL: empty */
+    hb_room *oldest; /* head of the idle order */
+    hb_room *newest; /* tail */
     unsigned long evicted;
 };
 
@@ -41,7 +41,7 @@ hb_rooms *hb_rooms_create(size_t max_rooms, double idle_s, const hb_room_ctl_con
     while (size * 3 < 4 * max_rooms) {
         size *= 2;
     }
-    r->slots = calloc(size, sizeof *r->slots);
+    r->slots = calloc(size, sizeof(hb_room *)); // NOLINT(bugprone-sizeof-expression): pointers
     if (!r->slots) {
         free(r);
         return NULL;
@@ -110,12 +110,25 @@ static size_t hb__find(const hb_rooms *r, const char *name, int *found) {
     return i;
 }
 
-/* Linear-probing deletion by backward shift: no tombstones, so lookups stay short forever. */
+/* Takes the longest-idle room off the head of the idle order. */
+static hb_room *hb__take_oldest(hb_rooms *r) {
+    hb_room *room = r->oldest;
+    r->oldest = room->next;
+    if (r->oldest) {
+        r->oldest->prev = NULL;
+    } else {
+        r->newest = NULL;
+    }
+    room->next = NULL;
+    return room;
+}
+
+/* Removes ROOM (already off the idle order) from the table and frees it. Linear-probing deletion
+ * by backward shift: no tombstones, so lookups stay short forever. */
 static void hb__remove(hb_rooms *r, hb_room *room) {
     int found;
     size_t i = hb__find(r, room->name, &found);
     assert(found && r->slots[i] == room);
-    hb__unlink(r, room);
     hb__free_room(room);
     r->slots[i] = NULL;
     r->n--;
@@ -145,11 +158,10 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
     }
     if (r->n >= r->max_rooms) {
         /* Full: the longest-idle room is the head of the idle order. */
-        hb_room *victim = r->oldest;
-        if (!victim || !(t - victim->last_seen > r->idle_s)) {
+        if (!r->oldest || !(t - r->oldest->last_seen > r->idle_s)) {
             return NULL;
         }
-        hb__remove(r, victim);
+        hb__remove(r, hb__take_oldest(r));
         i = hb__find(r, name, &found);
     }
     hb_room *room = calloc(1, sizeof *room);
@@ -181,7 +193,7 @@ void hb_rooms_touch(hb_rooms *r, hb_room *room, double t) {
 size_t hb_rooms_evict_idle(hb_rooms *r, double t) {
     size_t evicted = 0;
     while (r->oldest && t - r->oldest->last_seen > r->idle_s) {
-        hb__remove(r, r->oldest);
+        hb__remove(r, hb__take_oldest(r));
         evicted++;
     }
     return evicted;

@@ -229,7 +229,7 @@ static const hb_schema bb_schema = SCHEMA(bb_fields);
 static const hb_field controller_fields[] = {
     ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
     NUM("update_s", hb_room_ctl_config, update_s, 1, 86400, "s",
-           "the algorithm runs at most this often"),
+        "the algorithm runs at most this often"),
     NUM("filter_s", hb_room_ctl_config, filter_s, 0, 86400, "s",
         "time constant of the estimate filter"),
     NUM("failsafe_level", hb_room_ctl_config, failsafe_level, 0, 100, "%",

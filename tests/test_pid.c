@@ -153,15 +153,15 @@ static void test_invalid(void) {
 }
 
 int hb_test_pid(void) {
-    static const CU_TestInfo t[] = {{"start level is the bias", test_start_level_is_the_bias},
-                                    {"a wrong first reading is forgotten",
-                                     test_wrong_first_reading_is_forgotten},
-                                    {"non-finite input refused", test_non_finite_refused},
-                                    {"anti-windup: recovers at once", test_windup_recovery},
-                                    {"derivative on measurement, filtered", test_derivative_filter},
-                                    {"irregular dt integrates exactly", test_irregular_dt},
-                                    {"gain change is bumpless", test_gain_change_bumpless},
-                                    {"invalid settings refused", test_invalid},
-                                    CU_TEST_INFO_NULL};
+    static const CU_TestInfo t[] = {
+        {"start level is the bias", test_start_level_is_the_bias},
+        {"a wrong first reading is forgotten", test_wrong_first_reading_is_forgotten},
+        {"non-finite input refused", test_non_finite_refused},
+        {"anti-windup: recovers at once", test_windup_recovery},
+        {"derivative on measurement, filtered", test_derivative_filter},
+        {"irregular dt integrates exactly", test_irregular_dt},
+        {"gain change is bumpless", test_gain_change_bumpless},
+        {"invalid settings refused", test_invalid},
+        CU_TEST_INFO_NULL};
     return hb_test_register("pid", t);
 }

@@ -78,7 +78,7 @@ static void test_full_table_is_cheap(void) {
     }
     hb_room *first = hb_rooms_get(r, "room-0", 50);
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
-    hb_rooms_touch(r, first, 50); /* room-0 is active again: room-1 is now the oldest */
+    hb_rooms_touch(r, first, 50);      /* room-0 is active again: room-1 is now the oldest */
     for (int i = 0; i < 200000; i++) { /* a flood of unknown rooms: all refused */
         snprintf(name, sizeof name, "unknown-%d", i);
         if (hb_rooms_get(r, name, 100) != NULL) {

@@ -45,7 +45,7 @@ static void test_split_recovers_within_2h(void) {
             add_fault(&c.sensors[i], HB_FAULT_STUCK, 6.0, 100.0 / 3600.0, i < 2 ? 19.0 : 25.0);
         }
         c.warmup_h = 6.0 + 100.0 / 3600.0 + 2.0;
-        hb_kpis k;
+        hb_kpis k = {0};
         CU_ASSERT_EQUAL_FATAL(run_kpis(&c, &k), HB_OK);
         CU_ASSERT(k.discomfort_kh == 0.0);
         CU_ASSERT(k.mean_t_air_c > 21.5 && k.mean_t_air_c < 22.5);
@@ -65,7 +65,7 @@ static void test_stuck_from_start(void) {
         hb_sim_config_default(&c);
         c.seed = seed;
         add_fault(&c.sensors[2], HB_FAULT_STUCK, 0.0, 24.0, 30.0);
-        hb_kpis k;
+        hb_kpis k = {0};
         CU_ASSERT_EQUAL_FATAL(run_kpis(&c, &k), HB_OK);
         worst = k.discomfort_kh > worst ? k.discomfort_kh : worst;
     }
@@ -84,7 +84,7 @@ static void test_lossy_network(void) {
                                                     &c, msg, sizeof msg),
                               HB_OK);
         c.seed = seed;
-        hb_kpis k;
+        hb_kpis k = {0};
         CU_ASSERT_EQUAL_FATAL(run_kpis(&c, &k), HB_OK);
         CU_ASSERT(k.failsafe_h > 1.0); /* the silence really happened */
         worst = k.discomfort_kh > worst ? k.discomfort_kh : worst;
@@ -153,7 +153,8 @@ static void test_fault_storms(void) {
         toy_room r = {.t_air = gsl_ran_flat(g, 12, 28)};
         int level = hb_room_ctl_level(k);
         double last_out = storm_end; /* last time outside the band after the storm */
-        for (double t = 0; t < end; t += 10.0) {
+        for (int step = 0; step < (int)(end / 10.0); step++) {
+            double t = 10.0 * step;
             if (t < storm_end) {
                 int n = (int)gsl_rng_uniform_int(g, 4);
                 for (int i = 0; i < n; i++) {
