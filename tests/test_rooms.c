@@ -76,9 +76,9 @@ static void test_full_table_is_cheap(void) {
         snprintf(name, sizeof name, "room-%d", i);
         CU_ASSERT_PTR_NOT_NULL_FATAL(hb_rooms_get(r, name, (double)i / 1000.0));
     }
-    hb_room *first = hb_rooms_get(r, "room-0", 50);
+    hb_room *first = hb_rooms_get(r, "room-0", 100);
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
-    hb_rooms_touch(r, first, 50);      /* room-0 is active again: room-1 is now the oldest */
+    hb_rooms_touch(r, first, 100);     /* room-0 is active again: room-1 is now the oldest */
     for (int i = 0; i < 200000; i++) { /* a flood of unknown rooms: all refused */
         snprintf(name, sizeof name, "unknown-%d", i);
         if (hb_rooms_get(r, name, 100) != NULL) {
