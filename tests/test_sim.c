@@ -177,6 +177,27 @@ static void test_pid_beats_bangbang(void) {
     free(bb.csv);
 }
 
+/* hb_sim_finish may be called again (heatbench live finishes on SIGINT): the KPIs stay the same;
+ * the fail-safe hours used to be added twice. */
+static void test_finish_twice(void) {
+    hb_sim_config c;
+    char msg[512];
+    CU_ASSERT_EQUAL_FATAL(
+        hb_scenario_load_file(HB_SOURCE_DIR "/scenarios/lossy-network.json", &c, msg, sizeof msg),
+        HB_OK);
+    c.duration_h = 14.0; /* ends inside the silence: the fail-safe interval is still open */
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+    hb_kpis once = *hb_sim_kpis(s);
+    CU_ASSERT_EQUAL(hb_sim_finish(s), HB_OK);
+    CU_ASSERT(once.failsafe_h > 0);
+    CU_ASSERT_EQUAL(hb_sim_kpis(s)->failsafe_h, once.failsafe_h);
+    CU_ASSERT_EQUAL(hb_sim_kpis(s)->discomfort_kh, once.discomfort_kh);
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+}
+
 int hb_test_sim(void) {
     static const CU_TestInfo t[] = {
         {"same seed: byte-identical trace; other seed: different", test_determinism},
@@ -188,6 +209,7 @@ int hb_test_sim(void) {
         {"an added sensor leaves the others' noise alone", test_added_sensor_keeps_noise},
         {"a sensor stuck at 30 C does not disturb control", test_stuck_sensor_day},
         {"PID beats bang-bang on RMSE and valve travel", test_pid_beats_bangbang},
+        {"finishing twice changes no KPI", test_finish_twice},
         CU_TEST_INFO_NULL};
     return hb_test_register("sim", t);
 }

@@ -134,6 +134,26 @@ wait "$sub"
 check "ACL: a room writes its own readings" grep -q "^/readings/room-1/temperature" "$DIR/acl.out"
 check "ACL: a room cannot write another room's readings" test "$(grep -c room-2 "$DIR/acl.out")" -eq 0
 
+# --- a lost broker costs `heatbench live` no CPU: it sleeps between reconnect attempts (it used to
+# spin at 100 %)
+"$HB" live --host 127.0.0.1 --port "$PORT" --username room-1 --password-file "$DIR/room-1.pw" \
+    --speed 60 --hours 1 >"$DIR/live-down.log" 2>&1 &
+live=$!
+PIDS+=("$live")
+sleep 1
+stop_broker
+sleep 0.5
+cpu0=$(awk '{print $14 + $15}' "/proc/$live/stat")
+sleep 3
+cpu1=$(awk '{print $14 + $15}' "/proc/$live/stat")
+ticks=$(getconf CLK_TCK)
+echo "live with the broker down: $((cpu1 - cpu0)) CPU ticks in 3 s (${ticks} ticks/s)"
+check "live with the broker down: under 10 % of a core" test $(((cpu1 - cpu0) * 10)) -lt $((3 * ticks))
+start_broker || exit 1
+kill -INT "$live"
+wait "$live"
+check "live after the broker came back: clean exit" test $? -eq 0
+
 # --- argument limits
 long=$(head -c 70 /dev/zero | tr '\0' r)
 "$HB" control --room "$long" --readings-topic /readings/temperature \
