@@ -16,7 +16,11 @@ static const char hb__report_help[] =
     "DIR/index.html (self-contained, opens from disk), DIR/report.md and the PNG/SVG files.\n"
     "\n"
     "options:\n"
-    "  -o, --output DIR       report directory (replaced only when the new report is complete)\n"
+    "  -o, --output DIR       report directory: created if absent; a previous report there is\n"
+    "                         replaced when the new one is complete; other files are never\n"
+    "                         touched, and a directory holding them is refused\n"
+    "  --force                write into a directory that holds other files (still only the\n"
+    "                         report's own files are written)\n"
     "  --labels A,B,...       legend labels (default: file names)\n"
     "  --title T              report title\n"
     "  --band K               comfort band half width for plots and KPIs (default 0.5)\n"
@@ -27,13 +31,11 @@ static const char hb__report_help[] =
     "or a malformed trace.\n";
 
 int hb_cmd_report(int argc, char **argv) {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"labels", required_argument, NULL, 'l'},
-                                         {"title", required_argument, NULL, 't'},
-                                         {"band", required_argument, NULL, 'b'},
-                                         {"warmup", required_argument, NULL, 'w'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"labels", required_argument, NULL, 'l'},
+        {"title", required_argument, NULL, 't'},  {"band", required_argument, NULL, 'b'},
+        {"warmup", required_argument, NULL, 'w'}, {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench report";
     const char *dir = NULL;
     char *labels = NULL;
@@ -61,6 +63,9 @@ int hb_cmd_report(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             break;
+        case 'f':
+            o.force = true;
+            break;
         case 'h':
             fputs(hb__report_help, stdout);
             return HB_EXIT_OK;
@@ -84,10 +89,10 @@ int hb_cmd_report(int argc, char **argv) {
         lab = lab ? strtok_r(NULL, ",", &save) : NULL;
     }
     char err[1024];
-    if (hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err) != 0) {
+    int rc = hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err);
+    if (rc != 0) {
         hb_cli_error(prog, err);
-        /* A bad trace is bad input; a missing or failing gnuplot is a run-time failure. */
-        return strstr(err, "gnuplot") || strstr(err, "cannot") ? HB_EXIT_FAIL : HB_EXIT_USAGE;
+        return hb_cli_report_status(rc);
     }
     printf("report written to %s/index.html\n", dir);
     return HB_EXIT_OK;

@@ -29,7 +29,9 @@ static const char hb__run_help[] =
     "  -o, --output FILE      write the CSV trace to FILE ('-' = stdout)\n"
     "  --trace-interval S     seconds between trace rows (a multiple of plant_step_s)\n"
     "  --json                 print the KPIs as one JSON object\n"
-    "  --report DIR           also write a gnuplot/HTML report of the run into DIR\n"
+    "  --report DIR           also write a gnuplot/HTML report of the run into DIR (only its\n"
+    "                         own files: a directory holding others is refused)\n"
+    "  --force                write the report beside files heatbench did not write\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 run-time failure (e.g. the trace cannot be written), 2 bad usage or\n"
@@ -37,7 +39,7 @@ static const char hb__run_help[] =
 
 /* `--controller a,b --report DIR`: the same scenario and seed under each controller, their KPIs,
  * and one report that overlays them. */
-static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json) {
+static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool force, int json) {
     enum { MAXC = 4 };
     char paths[MAXC][40];
     char names[MAXC][16];
@@ -111,12 +113,15 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, int json
     if (status == HB_EXIT_OK) {
         char title[160];
         snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
-        hb_report_opts ro = {
-            .title = title, .band_k = cfg->comfort_band_k, .warmup_h = cfg->warmup_h};
+        hb_report_opts ro = {.title = title,
+                             .band_k = cfg->comfort_band_k,
+                             .warmup_h = cfg->warmup_h,
+                             .force = force};
         char err[1024];
-        if (hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err) != 0) {
-            fprintf(stderr, "heatbench run: report: %s\n", err);
-            status = HB_EXIT_FAIL;
+        int rc = hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err);
+        if (rc != HB_OK) {
+            hb_cli_error("heatbench run: report", err);
+            status = hb_cli_report_status(rc);
         } else if (!json) {
             printf("report written to %s/index.html\n", dir);
         }
@@ -136,6 +141,7 @@ int hb_cmd_run(int argc, char **argv) {
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"report", required_argument, NULL, 'R'},
+                                         {"force", no_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
     const char *seed_s = NULL;
     const char *ctl_s = NULL;
@@ -144,12 +150,16 @@ int hb_cmd_run(int argc, char **argv) {
     double trace_iv = NAN;
     int json = 0;
     const char *report_dir = NULL;
+    bool force = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             seed_s = optarg;
+            break;
+        case 'F':
+            force = true;
             break;
         case 'c':
             ctl_s = optarg;
@@ -188,6 +198,12 @@ int hb_cmd_run(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
+    if (report_dir) { /* refuse a directory the report may not write before running anything */
+        int st = hb_cli_report_dir("heatbench run", report_dir, force);
+        if (st != 0) {
+            return st;
+        }
+    }
 
     hb_sim_config cfg;
     char err[1024];
@@ -238,7 +254,7 @@ int hb_cmd_run(int argc, char **argv) {
     if (ctl_s && strchr(ctl_s, ',')) {
         char list[128];
         snprintf(list, sizeof list, "%s", ctl_s);
-        int st = hb__compare(&cfg, list, report_dir, json);
+        int st = hb__compare(&cfg, list, report_dir, force, json);
         hb_sim_config_free(&cfg);
         return st;
     }
@@ -316,12 +332,15 @@ int hb_cmd_run(int argc, char **argv) {
             snprintf(title, sizeof title, "heatbench run: %s", cfg.name);
             hb_report_trace tr = {
                 .path = out_path, .label = cfg.name, .kpis = hb_sim_kpis(sim), .summary = summary};
-            hb_report_opts ro = {
-                .title = title, .band_k = cfg.comfort_band_k, .warmup_h = cfg.warmup_h};
+            hb_report_opts ro = {.title = title,
+                                 .band_k = cfg.comfort_band_k,
+                                 .warmup_h = cfg.warmup_h,
+                                 .force = force};
             char rerr[1024];
-            if (hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr) != 0) {
-                fprintf(stderr, "heatbench run: report: %s\n", rerr);
-                status = HB_EXIT_FAIL;
+            int wrc = hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr);
+            if (wrc != HB_OK) {
+                hb_cli_error("heatbench run: report", rerr);
+                status = hb_cli_report_status(wrc);
             } else if (!json) {
                 fprintf(kout, "report written to %s/index.html\n", report_dir);
             }

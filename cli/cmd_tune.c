@@ -44,6 +44,8 @@ static const char hb__tune_help[] =
     "  --json                 print {\"methods\":[...],\"chosen\":...} instead of the table\n"
     "  --report DIR           gnuplot/HTML report: convergence, the method table, and a day\n"
     "                         of the default against the chosen gains on the held-out seed\n"
+    "                         (only its own files: a directory holding others is refused)\n"
+    "  --force                write the report beside files heatbench did not write\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 nothing could be tuned or a file could not be written, 2 bad usage or\n"
@@ -64,6 +66,7 @@ enum {
     OPT_CONV,
     OPT_JSON,
     OPT_REPORT,
+    OPT_FORCE,
 };
 
 static void hb__progress(void *ud, int done, int total) {
@@ -196,7 +199,7 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
 
 /* A day of the default and of the chosen gains on the held-out seed, plus the convergence plot
  * and the method table. */
-static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_options *o,
+static int hb__report(const char *dir, bool force, const hb_sim_config *c, const hb_tune_options *o,
                       const hb_tune_result *r, const char *conv, char *err, size_t errlen) {
     const hb_tune_method *pick[2] = {&r->methods[0], &r->methods[r->chosen]};
     char paths[2][32] = {"/tmp/heatbench-tune-XXXXXX", "/tmp/heatbench-tune-XXXXXX"};
@@ -205,7 +208,7 @@ static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_opt
     hb_kpis kpis[2];
     hb_report_trace tr[2];
     int n = r->chosen == 0 ? 1 : 2;
-    int rc = 0;
+    int rc = HB_OK; /* an hb error code: failures before the report are I/O failures */
     int made = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         int fd = mkstemp(paths[i]);
@@ -215,7 +218,7 @@ static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_opt
             if (fd >= 0) {
                 close(fd);
             }
-            rc = -1;
+            rc = HB_ERR_IO;
             break;
         }
         made++;
@@ -226,16 +229,16 @@ static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_opt
         sc.controller.pid.ki = pick[i]->g.ki;
         sc.controller.pid.kd = pick[i]->g.kd;
         hb_sim *s;
-        rc = hb_sim_create(&sc, &s) == HB_OK ? 0 : -1;
-        if (rc == 0) {
+        rc = hb_sim_create(&sc, &s) == HB_OK ? HB_OK : HB_ERR_IO;
+        if (rc == HB_OK) {
             hb_sim_set_trace(s, f);
-            rc = hb_sim_run(s) == HB_OK ? 0 : -1;
+            rc = hb_sim_run(s) == HB_OK ? HB_OK : HB_ERR_IO;
             kpis[i] = *hb_sim_kpis(s);
             hb_sim_destroy(s);
         }
-        if (fclose(f) != 0 || rc != 0) {
+        if (fclose(f) != 0 || rc != HB_OK) {
             snprintf(err, errlen, "cannot simulate the %s gains", pick[i]->name);
-            rc = -1;
+            rc = HB_ERR_IO;
         }
         snprintf(labels[i], sizeof labels[i], "%s", pick[i]->name);
         snprintf(summaries[i], sizeof summaries[i],
@@ -258,7 +261,8 @@ static int hb__report(const char *dir, const hb_sim_config *c, const hb_tune_opt
                              .band_k = c->comfort_band_k,
                              .warmup_h = c->warmup_h,
                              .convergence_csv = conv,
-                             .tuning_table = table};
+                             .tuning_table = table,
+                             .force = force};
         rc = hb_report_write(dir, tr, (size_t)n, &ro, err, errlen);
     }
     free(table);
@@ -284,6 +288,7 @@ int hb_cmd_tune(int argc, char **argv) {
                                          {"convergence", required_argument, NULL, OPT_CONV},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"report", required_argument, NULL, OPT_REPORT},
+                                         {"force", no_argument, NULL, OPT_FORCE},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench tune";
@@ -292,6 +297,7 @@ int hb_cmd_tune(int argc, char **argv) {
     const char *out = NULL;
     const char *conv = NULL;
     const char *report_dir = NULL;
+    bool force = false;
     double seed = NAN;
     double v;
     /* Weights given as flags override the scenario's "tuning" section (NaN: not given). */
@@ -358,6 +364,9 @@ int hb_cmd_tune(int argc, char **argv) {
         case OPT_REPORT:
             report_dir = optarg;
             break;
+        case OPT_FORCE:
+            force = true;
+            break;
         case 'h':
             fputs(hb__tune_help, stdout);
             return HB_EXIT_OK;
@@ -369,6 +378,12 @@ int hb_cmd_tune(int argc, char **argv) {
     if (n > HB__MAX_SCEN) {
         fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
         return HB_EXIT_USAGE;
+    }
+    if (report_dir) { /* refuse a directory the report may not write before tuning for long */
+        int st = hb_cli_report_dir(prog, report_dir, force);
+        if (st != 0) {
+            return st;
+        }
     }
     hb_sim_config *scen = calloc(n > 0 ? (size_t)n : 1, sizeof *scen);
     if (!scen) {
@@ -483,9 +498,12 @@ int hb_cmd_tune(int argc, char **argv) {
         } else {
             hb__print_table(stdout, &scen[0], &o, &r);
         }
-        if (report_dir && hb__report(report_dir, &scen[0], &o, &r, conv, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: report: %s\n", prog, err);
-            status = HB_EXIT_FAIL;
+        int rrc = report_dir
+                      ? hb__report(report_dir, force, &scen[0], &o, &r, conv, err, sizeof err)
+                      : HB_OK;
+        if (rrc != HB_OK) {
+            hb_cli_error("heatbench tune: report", err);
+            status = hb_cli_report_status(rrc);
         } else if (report_dir && !json) {
             printf("report written to %s/index.html\n", report_dir);
         }

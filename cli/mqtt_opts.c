@@ -1,5 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mqtt_opts.h"
+#include "../report/hb_outdir.h"
+#include "../util/hb_error.h"
 #include "../util/hb_strutil.h"
 #include "../live/hb_payload.h"
 #include "../scenario/hb_scenario.h"
@@ -17,6 +19,21 @@ void hb_cli_error(const char *prog, const char *msg) {
     char safe[1024];
     hb_str_printable(msg, safe, sizeof safe);
     fprintf(stderr, "%s: %s\n", prog, safe);
+}
+
+int hb_cli_report_dir(const char *prog, const char *dir, bool force) {
+    char err[1024];
+    int rc = hb_outdir_check(dir, force, err, sizeof err);
+    if (rc != HB_OK) {
+        hb_cli_error(prog, err);
+        return hb_cli_report_status(rc);
+    }
+    return 0;
+}
+
+int hb_cli_report_status(int rc) {
+    return (rc == HB_ERR_EXISTS || rc == HB_ERR_INVAL || rc == HB_ERR_PARSE) ? HB_EXIT_USAGE
+                                                                             : HB_EXIT_FAIL;
 }
 
 int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,

@@ -62,6 +62,14 @@ int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog);
  * user's file or argument). */
 void hb_cli_error(const char *prog, const char *msg);
 
+/* Checks DIR as a report destination before any work (see report/hb_outdir.h); prints the
+ * error and returns the exit status, or 0 when it may be written. */
+int hb_cli_report_dir(const char *prog, const char *dir, bool force);
+
+/* The exit status of a failed hb_report_write: 2 for what the user must change (a refused
+ * directory, a bad trace), 1 for run-time failures (gnuplot, I/O). */
+int hb_cli_report_status(int rc);
+
 /* Parses a number in [LO, HI] for option NAME; -1 with a message on error. */
 int hb_cli_number(const char *prog, const char *name, const char *s, double lo, double hi,
                   double *out);

@@ -1,6 +1,8 @@
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
 #include "hb_report.h"
 #include "hb_trace.h"
+#include "../util/hb_error.h"
+#include "hb_outdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -325,24 +327,23 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
                     char *err, size_t errlen) {
     if (n < 1 || n > 16) {
         snprintf(err, errlen, "a report takes 1 to 16 traces, got %zu", n);
-        return -1;
+        return HB_ERR_INVAL;
+    }
+    int rc = hb_outdir_check(dir, o->force, err, errlen);
+    if (rc != HB_OK) {
+        return rc;
     }
     if (!hb__have_gnuplot()) {
         snprintf(err, errlen,
                  "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
-        return -1;
+        return HB_ERR_NOTFOUND;
     }
     const char *plots = hb_report_plot_dir();
     char tmpl[4096];
     snprintf(tmpl, sizeof tmpl, "%s/temperatures.gp", plots);
     if (access(tmpl, R_OK) != 0) {
         snprintf(err, errlen, "plot templates not found in %s (set HEATBENCH_PLOTS)", plots);
-        return -1;
-    }
-    struct stat st;
-    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s exists and is not a directory", dir);
-        return -1;
+        return HB_ERR_NOTFOUND;
     }
     hb__row *rows = calloc(n, sizeof *rows);
     hb_trace *traces = calloc(n, sizeof *traces);
@@ -350,9 +351,9 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         free(rows);
         free(traces);
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return HB_ERR_NOMEM;
     }
-    int rc = -1;
+    rc = HB_ERR_PARSE;
     size_t loaded = 0;
     char tmp[4096] = "";
     for (; loaded < n; loaded++) {
@@ -374,13 +375,11 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
             hb_trace_kpis(&traces[loaded], o->band_k, o->warmup_h, &rows[loaded].k);
         }
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", dir);
-    if (!mkdtemp(tmp)) {
-        snprintf(err, errlen, "cannot create a directory next to %s: %s", dir, strerror(errno));
-        tmp[0] = '\0';
+    rc = hb_outdir_stage(dir, tmp, sizeof tmp, err, errlen);
+    if (rc != HB_OK) {
         goto out;
     }
-    chmod(tmp, 0755);
+    rc = HB_ERR_IO; /* what any failure from here on is */
     char pdir[4200];
     hb__gpstr(pdir, sizeof pdir, plots);
     char files[2048] = "";
@@ -463,28 +462,11 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         snprintf(err, errlen, "cannot write the report pages: %s", strerror(errno));
         goto out;
     }
-    /* Swap into place: the old report (if any) is moved aside, then removed. */
-    char old[4200] = "";
-    if (stat(dir, &st) == 0) {
-        snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
-        hb__rm_rf(old);
-        if (rename(dir, old) != 0) {
-            snprintf(err, errlen, "cannot replace %s: %s", dir, strerror(errno));
-            goto out;
-        }
-    }
-    if (rename(tmp, dir) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-        if (*old) {
-            rename(old, dir);
-        }
+    rc = hb_outdir_commit(tmp, dir, o->force, err, errlen);
+    if (rc != HB_OK) {
         goto out;
     }
     tmp[0] = '\0';
-    if (*old) {
-        hb__rm_rf(old);
-    }
-    rc = 0;
 out:
     if (tmp[0]) {
         hb__rm_rf(tmp);

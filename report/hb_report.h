@@ -2,14 +2,16 @@
  * Reports: gnuplot plots (PNG and SVG, from the templates in plots/) and one self-contained
  * index.html (SVGs inline: it opens from disk with no network) plus report.md for tickets.
  *
- * The report is built in a temporary directory next to the target and renamed into place only
- * when every plot succeeded, so a failed report never replaces a good one.
+ * The report is built in a temporary directory next to the target and moved into place only
+ * when every plot succeeded, so a failed report never replaces a good one; the target directory
+ * is written under the ownership rules of hb_outdir.h (only the report's own files).
  */
 #ifndef HB_REPORT_H
 #define HB_REPORT_H
 
 #include "../engine/hb_sim.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct hb_report_trace {
@@ -25,9 +27,12 @@ typedef struct hb_report_opts {
     double warmup_h;             /* for recomputed KPIs */
     const char *convergence_csv; /* tuning: evaluation,cost,kp,ki,kd (or NULL) */
     const char *tuning_table;    /* tuning: the method table as text (or NULL) */
+    bool force;                  /* write beside files heatbench did not write (hb_outdir.h) */
 } hb_report_opts;
 
-/* Writes the report of N traces into DIR. 0, or -1 with a message in ERR. */
+/* Writes the report of N traces into DIR. HB_OK, or with a message in ERR: HB_ERR_EXISTS or
+ * HB_ERR_INVAL (DIR refused, nothing changed), HB_ERR_PARSE (a bad trace), HB_ERR_NOTFOUND
+ * (gnuplot or the templates missing), HB_ERR_IO or HB_ERR_NOMEM. */
 int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
                     const hb_report_opts *o, char *err, size_t errlen);
 

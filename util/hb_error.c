@@ -20,6 +20,8 @@ const char *hb_strerror(int err) {
         return "capacity exhausted";
     case HB_ERR_NUMERIC:
         return "numerical failure";
+    case HB_ERR_EXISTS:
+        return "destination holds files heatbench did not write";
     default:
         return "unknown error";
     }

@@ -15,6 +15,7 @@ enum hb_err {
     HB_ERR_NOTFOUND, /* a named thing (file, key, handle) does not exist */
     HB_ERR_FULL,     /* a fixed capacity is exhausted */
     HB_ERR_NUMERIC,  /* a numerical method failed to converge or produced a non-finite value */
+    HB_ERR_EXISTS,   /* the destination holds something heatbench did not write */
     HB_ERR__COUNT
 };
 

@@ -64,6 +64,42 @@ echo "60,1,2,oops" >>"$TMP/broken.csv"
 diff -r "$TMP/one" "$TMP/keep" >/dev/null && ok || bad "a failed report changed the old one"
 ls "$TMP" | grep -q '\.tmp\.' && bad "temporary report directory left behind" || ok
 
+# -o DIR writes only what the report owns (the audit's data-loss finding)
+"$HB" report "$TMP/a.csv" -o "$TMP/slash/" >/dev/null 2>"$TMP/err" && [ -f "$TMP/slash/index.html" ] &&
+    ok || bad "trailing slash: $(cat "$TMP/err")"
+"$HB" report "$TMP/a.csv" -o "$TMP/deep/er/dir" >/dev/null 2>"$TMP/err" &&
+    [ -f "$TMP/deep/er/dir/index.html" ] && ok || bad "missing parents: $(cat "$TMP/err")"
+echo "my notes" >"$TMP/slash/notes.txt"
+"$HB" report "$TMP/a.csv" "$TMP/b.csv" -o "$TMP/slash" >/dev/null 2>"$TMP/err" || bad "replace: $(cat "$TMP/err")"
+[ "$(cat "$TMP/slash/notes.txt")" = "my notes" ] && ok || bad "a file the user put into a report was lost"
+[ -f "$TMP/slash/compare-temperatures.png" ] || [ -f "$TMP/slash/compare.png" ] ||
+    ls "$TMP/slash" | grep -q compare && ok || bad "the new report is in place"
+"$HB" report "$TMP/a.csv" -o "$TMP/slash" >/dev/null 2>"$TMP/err"
+ls "$TMP/slash" | grep -q compare && bad "a file of the previous report only was left behind" || ok
+[ "$(cat "$TMP/slash/notes.txt")" = "my notes" ] && ok || bad "notes lost on the second replace"
+mkdir -p "$TMP/src/tuning" && echo 'int main(void){return 0;}' >"$TMP/src/tuning/hb_tune.c"
+(cd "$TMP/src" && "$HB" tune --report tuning --evals 10 >/dev/null 2>"$TMP/err")
+[ $? -eq 2 ] && grep -q "not a heatbench report" "$TMP/err" && ok ||
+    bad "tune --report into a source folder: $(cat "$TMP/err")"
+[ "$(ls "$TMP/src/tuning")" = "hb_tune.c" ] && ok || bad "the source folder was touched"
+"$HB" run --report "$TMP/src/tuning" --hours 2 >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && ok || bad "run --report into a foreign folder: status 2"
+"$HB" run --report "$TMP/src/tuning" --hours 2 --force >/dev/null 2>"$TMP/err" && ok ||
+    bad "--force: $(cat "$TMP/err")"
+[ -f "$TMP/src/tuning/hb_tune.c" ] && [ -f "$TMP/src/tuning/index.html" ] && ok ||
+    bad "--force writes beside the user's files"
+mkdir -p "$TMP/clash" && echo "mine" >"$TMP/clash/index.html"
+"$HB" report "$TMP/a.csv" -o "$TMP/clash" --force >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && [ "$(cat "$TMP/clash/index.html")" = "mine" ] && ok ||
+    bad "--force never overwrites a file heatbench did not write: $(cat "$TMP/err")"
+printf '../../victim\n' >>"$TMP/slash/.heatbench-report"
+echo keep >"$TMP/victim"
+"$HB" report "$TMP/a.csv" -o "$TMP/slash" >/dev/null 2>&1
+[ -f "$TMP/victim" ] && ok || bad "a doctored manifest made the report delete outside its directory"
+: >"$TMP/plainfile"
+"$HB" report "$TMP/a.csv" -o "$TMP/plainfile" >/dev/null 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "not a directory" "$TMP/err" && ok || bad "-o a file: $(cat "$TMP/err")"
+
 # gnuplot missing: a message naming the package
 PATH=/nonexistent "$HB" report "$TMP/a.csv" -o "$TMP/nognuplot" 2>"$TMP/err" >/dev/null
 [ $? -eq 1 ] && grep -q "apt-get install gnuplot-nox" "$TMP/err" && ok || bad "no gnuplot: $(cat "$TMP/err")"
