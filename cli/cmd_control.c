@@ -205,6 +205,10 @@ int hb_cmd_control(int argc, char **argv) {
                 HB_ROOM_MAX - 1);
         return HB_EXIT_USAGE;
     }
+    char found[4200];
+    if (scenario) {
+        scenario = hb_cli_scenario_path(scenario, found, sizeof found);
+    }
     hb__reload_src src = {.scenario = scenario, .setpoint = setpoint, .algo = -1};
     if (algo && hb_cli_algo(prog, algo, &src.algo) != 0) {
         return HB_EXIT_USAGE;

@@ -367,7 +367,9 @@ int hb_cmd_check(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         hb_sim_config cfg;
         char err[1024];
-        if (hb_scenario_load_file(argv[i], &cfg, err, sizeof err) == HB_OK) {
+        char found[4200];
+        if (hb_scenario_load_file(hb_cli_scenario_path(argv[i], found, sizeof found), &cfg, err,
+                                  sizeof err) == HB_OK) {
             printf("ok %s\n", argv[i]);
         } else {
             hb_cli_error("heatbench check", err);

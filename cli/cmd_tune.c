@@ -397,7 +397,9 @@ int hb_cmd_tune(int argc, char **argv) {
         loaded = 1;
     }
     for (int i = 0; i < n; i++, loaded++) {
-        if (hb_scenario_load_file(argv[optind + i], &scen[i], err, sizeof err) != HB_OK) {
+        char found[4200];
+        const char *spath = hb_cli_scenario_path(argv[optind + i], found, sizeof found);
+        if (hb_scenario_load_file(spath, &scen[i], err, sizeof err) != HB_OK) {
             hb_cli_error(prog, err);
             status = HB_EXIT_USAGE;
             loaded++;
@@ -508,8 +510,10 @@ int hb_cmd_tune(int argc, char **argv) {
             printf("report written to %s/index.html\n", report_dir);
         }
         if (out) {
-            if (hb__write_tuned(out, n > 0 ? argv[optind] : NULL, &scen[0], &ch->g, err,
-                                sizeof err) != 0) {
+            char found[4200];
+            const char *first = n > 0 ? hb_cli_scenario_path(argv[optind], found, sizeof found)
+                                      : NULL;
+            if (hb__write_tuned(out, first, &scen[0], &ch->g, err, sizeof err) != 0) {
                 hb_cli_error(prog, err);
                 status = HB_EXIT_FAIL;
             } else if (!json) {

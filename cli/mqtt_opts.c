@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mqtt_opts.h"
 #include "../report/hb_outdir.h"
+#include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "../util/hb_strutil.h"
 #include "../live/hb_payload.h"
@@ -14,11 +15,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void hb_cli_error(const char *prog, const char *msg) {
     char safe[1024];
     hb_str_printable(msg, safe, sizeof safe);
     fprintf(stderr, "%s: %s\n", prog, safe);
+}
+
+const char *hb_cli_scenario_path(const char *arg, char *out, size_t len) {
+    if (access(arg, F_OK) == 0 || strchr(arg, '/')) {
+        return arg;
+    }
+    char dir[4096];
+    if (hb_datadir("scenarios", dir, sizeof dir) != HB_OK) {
+        return arg;
+    }
+    size_t n = strlen(arg);
+    bool ext = n > 5 && strcmp(arg + n - 5, ".json") == 0;
+    snprintf(out, len, "%s/%s%s", dir, arg, ext ? "" : ".json");
+    return access(out, F_OK) == 0 ? out : arg;
 }
 
 int hb_cli_report_dir(const char *prog, const char *dir, bool force) {
@@ -127,6 +143,8 @@ int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg)
         return 0;
     }
     char err[1024];
+    char found[4200];
+    path = hb_cli_scenario_path(path, found, sizeof found);
     if (hb_scenario_load_file(path, cfg, err, sizeof err) != HB_OK) {
         hb_cli_error(prog, err);
         return HB_EXIT_USAGE;

@@ -78,6 +78,11 @@ int hb_cli_number(const char *prog, const char *name, const char *s, double lo, 
  * HB_EXIT_USAGE. CMD is the subcommand for the --help hint. */
 int hb_cli_bad_option(const char *prog, const char *cmd, int c, char **argv);
 
+/* The file a scenario argument names: ARG itself when it exists or has a '/', else a shipped
+ * scenario of that name (`heatbench run cold-snap` reads share/heatbench/scenarios/cold-snap.json,
+ * see util/hb_datadir.h). Returns OUT, or ARG unchanged. */
+const char *hb_cli_scenario_path(const char *arg, char *out, size_t len);
+
 /* Loads PATH over the default (or the default alone when PATH is NULL) into CFG; prints the
  * error and returns HB_EXIT_USAGE on a bad scenario, 0 otherwise. CFG must be freed either way. */
 int hb_cli_load_scenario(const char *prog, const char *path, hb_sim_config *cfg);

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 out=build-fuzz
 mkdir -p "$out/artifacts"
-common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_numeric.c util/hb_file.c util/hb_gsl.c
+common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_numeric.c util/hb_file.c util/hb_gsl.c util/hb_datadir.c
         models/hb_weather.c models/hb_valve.c models/hb_plant.c models/hb_sensor.c
         models/hb_netlink.c controllers/hb_fusion.c controllers/hb_pid.c
         controllers/hb_bangbang.c controllers/hb_room_ctl.c engine/hb_evq.c engine/hb_engine.c

@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
 #include "hb_report.h"
 #include "hb_trace.h"
+#include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "hb_outdir.h"
 
@@ -15,14 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef HB_PLOTS_DIR
-#define HB_PLOTS_DIR "plots"
-#endif
-
-const char *hb_report_plot_dir(void) {
-    const char *e = getenv("HEATBENCH_PLOTS");
-    return (e && *e) ? e : HB_PLOTS_DIR;
-}
 
 static int hb__rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
     (void)sb;
@@ -338,11 +331,14 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
                  "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
         return HB_ERR_NOTFOUND;
     }
-    const char *plots = hb_report_plot_dir();
-    char tmpl[4096];
+    char plots[4096];
+    hb_datadir("plots", plots, sizeof plots);
+    char tmpl[4200];
     snprintf(tmpl, sizeof tmpl, "%s/temperatures.gp", plots);
     if (access(tmpl, R_OK) != 0) {
-        snprintf(err, errlen, "plot templates not found in %s (set HEATBENCH_PLOTS)", plots);
+        snprintf(err, errlen,
+                 "plot templates not found in %s (set HEATBENCH_PLOTS or HEATBENCH_DATADIR)",
+                 plots);
         return HB_ERR_NOTFOUND;
     }
     hb__row *rows = calloc(n, sizeof *rows);

@@ -36,7 +36,4 @@ typedef struct hb_report_opts {
 int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
                     const hb_report_opts *o, char *err, size_t errlen);
 
-/* Where the gnuplot templates are: $HEATBENCH_PLOTS, else the build's source tree. */
-const char *hb_report_plot_dir(void);
-
 #endif
