@@ -25,8 +25,31 @@ static const char *hb__type_name(const hb_field *f) {
     return "?";
 }
 
+typedef struct {
+    FILE *out;
+    int man; /* troff for heatbench-scenario(5) instead of Markdown */
+} hb__keys_out;
+
+/* Text for troff: backslashes escaped, and a line never starts with a control character. */
+static void hb__troff(FILE *out, const char *s) {
+    if (*s == '.' || *s == '\'') {
+        fputs("\\&", out);
+    }
+    for (; *s; s++) {
+        if (*s == '\\') {
+            fputs("\\e", out);
+        } else if (*s == '-') {
+            fputs("\\-", out);
+        } else {
+            fputc(*s, out);
+        }
+    }
+}
+
 static void hb__row(const char *path, const hb_field *f, const void *value, void *ud) {
-    FILE *out = ud;
+    const hb__keys_out *ko = ud;
+    FILE *out = ko->out;
+    const char *bar = ko->man ? " | " : " \\| ";
     char range[160] = "";
     char def[96];
     hb_schema_format(f, value, def, sizeof def);
@@ -42,7 +65,7 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
         size_t used = 0;
         for (size_t i = 0; f->names[i] && used < sizeof range; i++) {
             int w =
-                snprintf(range + used, sizeof range - used, "%s%s", i ? " \\| " : "", f->names[i]);
+                snprintf(range + used, sizeof range - used, "%s%s", i ? bar : "", f->names[i]);
             if (w < 0) {
                 break;
             }
@@ -59,26 +82,76 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
     case HB_F_OBJ:
         break;
     }
-    fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", path, hb__type_name(f),
-            f->unit ? f->unit : "", range, def, f->doc ? f->doc : "");
+    if (!ko->man) {
+        fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", path, hb__type_name(f),
+                f->unit ? f->unit : "", range, def, f->doc ? f->doc : "");
+        return;
+    }
+    fputs(".TP\n.B ", out);
+    hb__troff(out, path);
+    fputc('\n', out);
+    char line[600];
+    snprintf(line, sizeof line, "%s%s%s%s%s%s%s. %s%s", hb__type_name(f),
+             f->unit && *f->unit ? ", " : "", f->unit ? f->unit : "", *range ? ", " : "", range,
+             *def ? "; default " : "", def, f->doc ? f->doc : "", f->doc && *f->doc ? "." : "");
+    hb__troff(out, line);
+    fputc('\n', out);
 }
 
+static const char hb__man_head[] =
+    ".TH HEATBENCH-SCENARIO 5 \"\" \"heatbench " HEATBENCH_VERSION "\" \"File Formats\"\n"
+    ".SH NAME\n"
+    "heatbench\\-scenario \\- the scenario files of heatbench run, tune, live and control\n"
+    ".SH DESCRIPTION\n"
+    "A scenario is one JSON object. Every key is optional: a missing key keeps the built\\-in\n"
+    "default (the seed's room on a winter design day), so a scenario states only what differs.\n"
+    "An unknown key is an error that names the file and suggests the key meant; a value out of\n"
+    "range names the key path, the expected type and the range with its unit.\n"
+    "Shipped scenarios are in\n"
+    ".IR /usr/share/heatbench/scenarios\n"
+    "and can be named without their path\n"
+    "(\\fBheatbench run cold\\-snap\\fR).\n"
+    ".SH KEYS\n";
+
+static const char hb__man_tail[] =
+    ".SH EXAMPLE\n"
+    ".nf\n"
+    "{\n"
+    "  \"name\": \"window\\-open\",\n"
+    "  \"room\": {\"windows\": [{\"at_h\": 10, \"duration_min\": 15, \"ua_w_per_k\": 170}]}\n"
+    "}\n"
+    ".fi\n"
+    ".SH SEE ALSO\n"
+    ".BR heatbench (1)\n";
+
 int hb_cmd_keys(int argc, char **argv) {
+    hb__keys_out ko = {.out = stdout, .man = 0};
     if (argc > 1) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-            fputs("usage: heatbench keys\n\nPrints every scenario key with its type, unit, range,"
-                  "\ndefault and meaning, as the Markdown table of docs/scenarios.md.\n",
+            fputs("usage: heatbench keys [--man]\n\nPrints every scenario key with its type, unit,"
+                  "\nrange, default and meaning, as the Markdown table of docs/scenarios.md, or\n"
+                  "with --man as the manual page heatbench-scenario(5).\n",
                   stdout);
             return HB_EXIT_OK;
         }
-        fprintf(stderr, "heatbench keys: unexpected argument '%s'\n", argv[1]);
-        return HB_EXIT_USAGE;
+        if (strcmp(argv[1], "--man") != 0 || argc > 2) {
+            fprintf(stderr, "heatbench keys: unexpected argument '%s'\n", argv[argc > 2 ? 2 : 1]);
+            return HB_EXIT_USAGE;
+        }
+        ko.man = 1;
     }
     hb_sim_config def;
     hb_sim_config_default(&def);
     def.plant.t_mass0_c = NAN; /* "derived": steady state */
-    fputs("| key | type | unit | range | default | meaning |\n", stdout);
-    fputs("|---|---|---|---|---|---|\n", stdout);
-    int rc = hb_schema_walk(hb_scenario_schema(), &def, "", hb__row, stdout);
+    if (ko.man) {
+        fputs(hb__man_head, stdout);
+    } else {
+        fputs("| key | type | unit | range | default | meaning |\n", stdout);
+        fputs("|---|---|---|---|---|---|\n", stdout);
+    }
+    int rc = hb_schema_walk(hb_scenario_schema(), &def, "", hb__row, &ko);
+    if (ko.man) {
+        fputs(hb__man_tail, stdout);
+    }
     return rc == HB_OK ? HB_EXIT_OK : HB_EXIT_FAIL;
 }

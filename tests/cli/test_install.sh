@@ -1,0 +1,54 @@
+#!/bin/sh
+# `cmake --install` into a scratch prefix: the binary, data files, manual pages, completion and
+# the systemd unit are there, and the installed heatbench works from anywhere, finding its plot
+# templates and scenarios relative to itself (no source tree needed).
+# usage: test_install.sh BUILD_DIR
+set -u
+BUILD=$1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+P="$TMP/prefix"
+cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { bad "install: $(tail -5 "$TMP/install.log")"; }
+for f in bin/heatbench share/heatbench/plots/temperatures.gp share/heatbench/scenarios/default.json \
+    share/heatbench/scenarios/weather/winter-front.csv share/man/man1/heatbench.1 \
+    share/man/man5/heatbench-scenario.5 share/bash-completion/completions/heatbench \
+    lib/systemd/system/heatbench-control.service share/doc/heatbench/LICENSE; do
+    [ -f "$P/$f" ] && ok || bad "installed: $f"
+done
+# Work from an unrelated directory with a scrubbed environment: only the prefix.
+cd "$TMP"
+env -i PATH="$P/bin:/usr/bin:/bin" heatbench run >"$TMP/run.out" 2>&1 && grep -q "^rmse" "$TMP/run.out" &&
+    ok || bad "installed run: $(cat "$TMP/run.out")"
+env -i PATH="$P/bin:/usr/bin:/bin" heatbench run cold-snap --hours 2 --report "$TMP/rep" >"$TMP/rep.out" 2>&1 &&
+    [ -f "$TMP/rep/index.html" ] && ok || bad "installed run by name with a report: $(cat "$TMP/rep.out")"
+env -i PATH="$P/bin:/usr/bin:/bin" heatbench check csv-weather >/dev/null 2>&1 && ok ||
+    bad "a shipped scenario with a weather file, by name"
+grep -q "^ExecStart=$P/bin/heatbench control" "$P/lib/systemd/system/heatbench-control.service" &&
+    ok || bad "the unit names the installed binary"
+if command -v systemd-analyze >/dev/null; then
+    systemd-analyze verify --man=no "$P/lib/systemd/system/heatbench-control.service" \
+        >"$TMP/verify" 2>&1 && ok || bad "systemd-analyze verify: $(cat "$TMP/verify")"
+fi
+if command -v man >/dev/null; then
+    for page in man1/heatbench.1 man5/heatbench-scenario.5; do
+        MANWIDTH=100 man -l "$P/share/man/$page" >"$TMP/man.txt" 2>"$TMP/man.err" &&
+            [ ! -s "$TMP/man.err" ] && ok || bad "man $page: $(head -3 "$TMP/man.err")"
+    done
+    MANWIDTH=100 man -l "$P/share/man/man1/heatbench.1" 2>/dev/null >"$TMP/man1.txt"
+    for cmd in run check keys tune report control live; do
+        grep -q "usage: heatbench $cmd" "$TMP/man1.txt" && ok || bad "heatbench(1) lacks $cmd"
+    done
+fi
+out=$(PATH="$P/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(heatbench ru); COMP_CWORD=1; _heatbench
+    echo "${COMPREPLY[*]}"; COMP_WORDS=(heatbench run cold); COMP_CWORD=2; _heatbench
+    echo "${COMPREPLY[*]}"' _ "$P/share/bash-completion/completions/heatbench")
+echo "$out" | head -1 | grep -qx run && ok || bad "completion of a command: $out"
+echo "$out" | tail -1 | grep -q cold-snap && ok || bad "completion of a shipped scenario: $out"
+
+echo "install: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
