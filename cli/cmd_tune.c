@@ -101,10 +101,32 @@ static cJSON *hb__method_json(const hb_tune_method *m, bool chosen) {
     return o;
 }
 
-static void hb__print_table(FILE *out, const hb_sim_config *c, const hb_tune_options *o,
-                            const hb_tune_result *r) {
+/* Why the cheapest candidate on the held-out seed is not the chosen one, when it is not. */
+static void hb__explain_choice(FILE *out, const hb_tune_result *r) {
+    int cheapest = 0;
+    for (int i = 1; i < r->n_methods; i++) {
+        const hb_tune_method *m = &r->methods[i];
+        if (m->ok && m->cost_heldout < r->methods[cheapest].cost_heldout) {
+            cheapest = i;
+        }
+    }
+    if (cheapest == r->chosen) {
+        return;
+    }
+    const hb_tune_method *m = &r->methods[cheapest];
+    const hb_tune_method *d = &r->methods[0];
+    fprintf(out,
+            "note: %s has the lowest held-out cost (%.3f) but moves the valve more than the "
+            "default gains do (%.0f %% > %.0f %% of travel): not chosen, since the default's "
+            "travel is the wear budget; %s is the cheapest within it\n",
+            m->name, m->cost_heldout, m->kpis_heldout.valve_travel_pct,
+            d->kpis_heldout.valve_travel_pct, r->methods[r->chosen].name);
+}
+
+static void hb__print_table(FILE *out, const hb_sim_config *c, const char *names,
+                            const hb_tune_options *o, const hb_tune_result *r) {
     fprintf(out, "tuning %s: training seeds %llu..%llu, held-out seed %llu, %d evaluations\n",
-            c->name, (unsigned long long)c->seed,
+            names, (unsigned long long)c->seed,
             (unsigned long long)(c->seed + (uint64_t)o->seeds - 1), r->heldout_seed, r->evals);
     if (r->relay.ok) {
         fprintf(out,
@@ -140,6 +162,7 @@ static void hb__print_table(FILE *out, const hb_sim_config *c, const hb_tune_opt
                 m->kpis_heldout.actuator_msgs, i == r->chosen ? "  <- chosen" : "");
     }
     fprintf(out, "(discomfort, rmse, travel and msgs on the held-out seed)\n");
+    hb__explain_choice(out, r);
 }
 
 /* The input scenario (or an empty one for the built-in default) with the chosen gains. */
@@ -199,8 +222,9 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
 
 /* A day of the default and of the chosen gains on the held-out seed, plus the convergence plot
  * and the method table. */
-static int hb__report(const char *dir, bool force, const hb_sim_config *c, const hb_tune_options *o,
-                      const hb_tune_result *r, const char *conv, char *err, size_t errlen) {
+static int hb__report(const char *dir, bool force, const hb_sim_config *c, const char *names,
+                      const hb_tune_options *o, const hb_tune_result *r, const char *conv,
+                      char *err, size_t errlen) {
     const hb_tune_method *pick[2] = {&r->methods[0], &r->methods[r->chosen]};
     char paths[2][32] = {"/tmp/heatbench-tune-XXXXXX", "/tmp/heatbench-tune-XXXXXX"};
     char summaries[2][160];
@@ -251,7 +275,7 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
     size_t tlen = 0;
     FILE *mem = rc == 0 ? open_memstream(&table, &tlen) : NULL;
     if (mem) {
-        hb__print_table(mem, c, o, r);
+        hb__print_table(mem, c, names, o, r);
         fclose(mem);
     }
     if (rc == 0) {
@@ -453,6 +477,11 @@ int hb_cmd_tune(int argc, char **argv) {
         }
     }
     hb_tune_result r;
+    char names[512] = ""; /* every scenario tuned for, for the table's first line */
+    for (int i = 0; i < loaded; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", scen[i].name);
+    }
     if (status == HB_EXIT_OK) {
         if (isatty(STDERR_FILENO)) {
             o.progress = hb__progress;
@@ -498,11 +527,11 @@ int hb_cmd_tune(int argc, char **argv) {
             free(s);
             cJSON_Delete(root);
         } else {
-            hb__print_table(stdout, &scen[0], &o, &r);
+            hb__print_table(stdout, &scen[0], names, &o, &r);
         }
-        int rrc = report_dir
-                      ? hb__report(report_dir, force, &scen[0], &o, &r, conv, err, sizeof err)
-                      : HB_OK;
+        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv, err,
+                                          sizeof err)
+                             : HB_OK;
         if (rrc != HB_OK) {
             hb_cli_error("heatbench tune: report", err);
             status = hb_cli_report_status(rrc);
@@ -511,13 +540,15 @@ int hb_cmd_tune(int argc, char **argv) {
         }
         if (out) {
             char found[4200];
-            const char *first = n > 0 ? hb_cli_scenario_path(argv[optind], found, sizeof found)
-                                      : NULL;
+            const char *first =
+                n > 0 ? hb_cli_scenario_path(argv[optind], found, sizeof found) : NULL;
             if (hb__write_tuned(out, first, &scen[0], &ch->g, err, sizeof err) != 0) {
                 hb_cli_error(prog, err);
                 status = HB_EXIT_FAIL;
             } else if (!json) {
-                printf("tuned scenario (%s gains) written to %s\n", ch->name, out);
+                printf("tuned scenario (%s gains%s) written to %s\n", ch->name,
+                       r.chosen == 0 ? ": no candidate beat them within their valve travel" : "",
+                       out);
             }
         }
     }

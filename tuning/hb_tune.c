@@ -333,6 +333,9 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     }
     hb__optimise(&x, start, opt);
     res->evals = x.evals;
+    /* Nelder-Mead usually converges before its budget: count the unused budget as done, so the
+     * progress moves on instead of stalling where the optimiser stopped. */
+    x.progress_done += o->max_evals - x.evals > 0 ? o->max_evals - x.evals : 0;
     if (opt->ok) {
         opt->cost = hb__evaluate(&x, opt->g, false, &opt->kpis);
     }
@@ -358,5 +361,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         }
     }
     free(x.jobs);
+    x.progress_done = x.progress_total - 1; /* the estimate counted every possible method */
+    hb__progress(&x);
     return 0;
 }

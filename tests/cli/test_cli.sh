@@ -181,6 +181,16 @@ printf '{"name": \033[31m}\n' >"$TMP/esc2.json"
 expect 2 "JSON syntax error" -- "$HB" check "$TMP/esc2.json"
 if grep -q "$(printf '\033')" "$TMP/err"; then bad "an escape code reached the terminal"; else ok; fi
 
+# --- tune: the progress ends on its own line at 100 %; every scenario is named
+if command -v script >/dev/null; then
+    script -qc "\"$HB\" tune --evals 40" "$TMP/tty" >/dev/null 2>&1
+    tr '\r' '\n' <"$TMP/tty" | grep -q '100%$' && ok || bad "tune progress does not reach 100 %"
+    tr '\r' '\n' <"$TMP/tty" | grep -A2 '100%' | grep -q '^tuning default' && ok ||
+        bad "tune results do not start on a line of their own"
+fi
+expect 0 "" -- "$HB" tune default cold-snap --evals 20
+grep -q "^tuning default, cold-snap:" "$TMP/out" && ok || bad "tune names every scenario: $(head -1 "$TMP/out")"
+
 # --- the key reference in docs/scenarios.md is the generated one ---
 "$HB" keys >"$TMP/keys.md"
 sed -n '/<!-- keys:begin -->/,/<!-- keys:end -->/p' "$SRC/docs/scenarios.md" | sed '1d;$d' >"$TMP/doc_keys.md"
