@@ -64,8 +64,7 @@ static void hb__row(const char *path, const hb_field *f, const void *value, void
     case HB_F_ENUM: {
         size_t used = 0;
         for (size_t i = 0; f->names[i] && used < sizeof range; i++) {
-            int w =
-                snprintf(range + used, sizeof range - used, "%s%s", i ? bar : "", f->names[i]);
+            int w = snprintf(range + used, sizeof range - used, "%s%s", i ? bar : "", f->names[i]);
             if (w < 0) {
                 break;
             }
