@@ -5,6 +5,7 @@
 
 #include "../engine/hb_sim.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum { HB_EXIT_OK = 0, HB_EXIT_FAIL = 1, HB_EXIT_USAGE = 2 };
@@ -29,5 +30,18 @@ void hb_json_num(struct cJSON *o, const char *key, double v);
 
 int hb_cmd_tune(int argc, char **argv);
 int hb_cmd_report(int argc, char **argv);
+
+/* Remembers the command line (main does it once) for the provenance of reports. */
+void hb_cli_set_invocation(int argc, char **argv);
+
+/* One line for a report: the version, the command line, and (C not NULL) the scenario, seed
+ * and controller. */
+void hb_cli_provenance(char *out, size_t len, const hb_sim_config *c);
+
+/* The events of a run to mark on its report's plots: the scenario's windows and sensor faults,
+ * and the fail-safe spans of the simulation S (may be NULL). Returns how many (at most MAX). */
+struct hb_report_event;
+size_t hb_cli_report_events(const hb_sim_config *c, const hb_sim *s, struct hb_report_event *ev,
+                            size_t max);
 
 #endif

@@ -89,6 +89,9 @@ int hb_cmd_report(int argc, char **argv) {
         lab = lab ? strtok_r(NULL, ",", &save) : NULL;
     }
     char err[1024];
+    char provenance[1400];
+    hb_cli_provenance(provenance, sizeof provenance, NULL);
+    o.provenance = provenance;
     int rc = hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err);
     if (rc != 0) {
         hb_cli_error(prog, err);

@@ -46,6 +46,9 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     char summaries[MAXC][256];
     hb_kpis kpis[MAXC];
     hb_report_trace tr[MAXC];
+    enum { MAXE = 64 };
+    static hb_report_event events[MAXC][MAXE];
+    size_t n_events[MAXC] = {0};
     int n = 0;
     int status = HB_EXIT_OK;
     char check[128];
@@ -88,6 +91,7 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
             hb_sim_set_trace(sim, f);
             rc = hb_sim_run(sim);
             kpis[n - 1] = *hb_sim_kpis(sim);
+            n_events[n - 1] = hb_cli_report_events(cfg, sim, events[n - 1], MAXE);
             hb_sim_destroy(sim);
         }
         if (fclose(f) != 0 || rc != HB_OK) {
@@ -102,7 +106,9 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
         tr[n - 1] = (hb_report_trace){.path = paths[n - 1],
                                       .label = names[n - 1],
                                       .kpis = &kpis[n - 1],
-                                      .summary = summaries[n - 1]};
+                                      .summary = summaries[n - 1],
+                                      .events = events[n - 1],
+                                      .n_events = n_events[n - 1]};
         if (json) {
             hb_kpi_print_json(stdout, cfg, &kpis[n - 1]);
         } else {
@@ -113,10 +119,13 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     if (status == HB_EXIT_OK) {
         char title[160];
         snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
+        char provenance[1400];
+        hb_cli_provenance(provenance, sizeof provenance, cfg);
         hb_report_opts ro = {.title = title,
                              .band_k = cfg->comfort_band_k,
                              .warmup_h = cfg->warmup_h,
-                             .force = force};
+                             .force = force,
+                             .provenance = provenance};
         char err[1024];
         int rc = hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err);
         if (rc != HB_OK) {
@@ -330,12 +339,21 @@ int hb_cmd_run(int argc, char **argv) {
                      (unsigned long long)cfg.seed, hb_algo_name(cfg.controller.algo),
                      cfg.duration_h);
             snprintf(title, sizeof title, "heatbench run: %s", cfg.name);
-            hb_report_trace tr = {
-                .path = out_path, .label = cfg.name, .kpis = hb_sim_kpis(sim), .summary = summary};
+            hb_report_event events[64];
+            size_t n_events = hb_cli_report_events(&cfg, sim, events, 64);
+            hb_report_trace tr = {.path = out_path,
+                                  .label = cfg.name,
+                                  .kpis = hb_sim_kpis(sim),
+                                  .summary = summary,
+                                  .events = events,
+                                  .n_events = n_events};
+            char provenance[1400];
+            hb_cli_provenance(provenance, sizeof provenance, &cfg);
             hb_report_opts ro = {.title = title,
                                  .band_k = cfg.comfort_band_k,
                                  .warmup_h = cfg.warmup_h,
-                                 .force = force};
+                                 .force = force,
+                                 .provenance = provenance};
             char rerr[1024];
             int wrc = hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr);
             if (wrc != HB_OK) {

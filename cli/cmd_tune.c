@@ -224,13 +224,15 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
  * and the method table. */
 static int hb__report(const char *dir, bool force, const hb_sim_config *c, const char *names,
                       const hb_tune_options *o, const hb_tune_result *r, const char *conv,
-                      char *err, size_t errlen) {
+                      const char *relay_csv, const char *step_csv, char *err, size_t errlen) {
     const hb_tune_method *pick[2] = {&r->methods[0], &r->methods[r->chosen]};
     char paths[2][32] = {"/tmp/heatbench-tune-XXXXXX", "/tmp/heatbench-tune-XXXXXX"};
     char summaries[2][160];
     char labels[2][32];
     hb_kpis kpis[2];
     hb_report_trace tr[2];
+    static hb_report_event events[2][64];
+    size_t n_events[2] = {0, 0};
     int n = r->chosen == 0 ? 1 : 2;
     int rc = HB_OK; /* an hb error code: failures before the report are I/O failures */
     int made = 0;
@@ -258,6 +260,7 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
             hb_sim_set_trace(s, f);
             rc = hb_sim_run(s) == HB_OK ? HB_OK : HB_ERR_IO;
             kpis[i] = *hb_sim_kpis(s);
+            n_events[i] = hb_cli_report_events(&sc, s, events[i], 64);
             hb_sim_destroy(s);
         }
         if (fclose(f) != 0 || rc != HB_OK) {
@@ -268,8 +271,12 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
         snprintf(summaries[i], sizeof summaries[i],
                  "%s gains kp %.2f, ki %.2f, kd %.3f on held-out seed %llu", pick[i]->name,
                  pick[i]->g.kp, pick[i]->g.ki, pick[i]->g.kd, r->heldout_seed);
-        tr[i] = (hb_report_trace){
-            .path = paths[i], .label = labels[i], .kpis = &kpis[i], .summary = summaries[i]};
+        tr[i] = (hb_report_trace){.path = paths[i],
+                                  .label = labels[i],
+                                  .kpis = &kpis[i],
+                                  .summary = summaries[i],
+                                  .events = events[i],
+                                  .n_events = n_events[i]};
     }
     char *table = NULL;
     size_t tlen = 0;
@@ -281,12 +288,17 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
     if (rc == 0) {
         char title[160];
         snprintf(title, sizeof title, "heatbench tune: %s", c->name);
+        char provenance[1400];
+        hb_cli_provenance(provenance, sizeof provenance, c);
         hb_report_opts ro = {.title = title,
                              .band_k = c->comfort_band_k,
                              .warmup_h = c->warmup_h,
                              .convergence_csv = conv,
                              .tuning_table = table,
-                             .force = force};
+                             .relay_trace_csv = relay_csv,
+                             .step_csv = step_csv,
+                             .force = force,
+                             .provenance = provenance};
         rc = hb_report_write(dir, tr, (size_t)n, &ro, err, errlen);
     }
     free(table);
@@ -476,6 +488,29 @@ int hb_cmd_tune(int argc, char **argv) {
             o.convergence = hb_ofile_stream(cf);
         }
     }
+    /* The experiments' data for the report's relay and step plots, in temporary files. */
+    char tmp_relay[] = "/tmp/heatbench-relay-XXXXXX";
+    char tmp_step[] = "/tmp/heatbench-step-XXXXXX";
+    FILE *relay_f = NULL;
+    FILE *step_f = NULL;
+    if (status == HB_EXIT_OK && report_dir) {
+        int fr = mkstemp(tmp_relay);
+        int fs = mkstemp(tmp_step);
+        relay_f = fr >= 0 ? fdopen(fr, "w") : NULL;
+        step_f = fs >= 0 ? fdopen(fs, "w") : NULL;
+        if (!relay_f || !step_f) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            status = HB_EXIT_FAIL;
+            if (!relay_f && fr >= 0) {
+                close(fr);
+            }
+            if (!step_f && fs >= 0) {
+                close(fs);
+            }
+        }
+        o.relay_trace = relay_f;
+        o.step_csv = step_f;
+    }
     hb_tune_result r;
     char names[512] = ""; /* every scenario tuned for, for the table's first line */
     for (int i = 0; i < loaded; i++) {
@@ -491,6 +526,8 @@ int hb_cmd_tune(int argc, char **argv) {
             status = HB_EXIT_FAIL;
         }
     }
+    bool relay_ok = relay_f && fclose(relay_f) == 0;
+    bool step_ok = step_f && fclose(step_f) == 0;
     if (status == HB_EXIT_OK && cf) {
         hb_ofile *f = cf;
         cf = NULL;
@@ -529,8 +566,9 @@ int hb_cmd_tune(int argc, char **argv) {
         } else {
             hb__print_table(stdout, &scen[0], names, &o, &r);
         }
-        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv, err,
-                                          sizeof err)
+        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv,
+                                          relay_ok && r.relay.ok ? tmp_relay : NULL,
+                                          step_ok && r.fopdt_ok ? tmp_step : NULL, err, sizeof err)
                              : HB_OK;
         if (rrc != HB_OK) {
             hb_cli_error("heatbench tune: report", err);
@@ -554,6 +592,12 @@ int hb_cmd_tune(int argc, char **argv) {
     }
     if (conv == tmp_conv) {
         unlink(tmp_conv);
+    }
+    if (relay_f) {
+        unlink(tmp_relay);
+    }
+    if (step_f) {
+        unlink(tmp_step);
     }
     for (int i = 0; i < loaded; i++) {
         hb_sim_config_free(&scen[i]);

@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
         hb__usage(stderr);
         return HB_EXIT_USAGE;
     }
+    hb_cli_set_invocation(argc, argv);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         hb__usage(stdout);

@@ -41,6 +41,8 @@ struct hb_sim {
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
     double failsafe_s; /* closed fail-safe intervals */
+    double spans[HB_SIM_MAX_SPANS][2];
+    size_t n_spans;
     double e_stored0;
 };
 
@@ -223,6 +225,11 @@ static void hb__poll(hb_sim *s, double t) {
         s->t_failsafe_since = t;
     } else if (!fs && was_fs) {
         s->failsafe_s += t - s->t_failsafe_since;
+        if (s->n_spans < HB_SIM_MAX_SPANS) {
+            s->spans[s->n_spans][0] = s->t_failsafe_since;
+            s->spans[s->n_spans][1] = t;
+            s->n_spans++;
+        }
     }
 }
 
@@ -454,6 +461,20 @@ int hb_sim_run(hb_sim *s) {
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s) {
     return &s->k;
+}
+
+size_t hb_sim_failsafe_spans(const hb_sim *s, double (*spans)[2], size_t max) {
+    size_t n = 0;
+    for (; n < s->n_spans && n < max; n++) {
+        spans[n][0] = s->spans[n][0];
+        spans[n][1] = s->spans[n][1];
+    }
+    if (n < max && s->ctl && hb_room_ctl_failsafe(s->ctl)) {
+        spans[n][0] = s->t_failsafe_since;
+        spans[n][1] = hb_engine_now(s->eng);
+        n++;
+    }
+    return n;
 }
 
 const hb_plant *hb_sim_plant(const hb_sim *s) {

@@ -128,6 +128,12 @@ void hb_sim_command(hb_sim *s, int level);
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s);
 
+/* The intervals the controller spent in fail-safe so far, [start, end] in simulated seconds, into
+ * SPANS (at most MAX; the first HB_SIM_MAX_SPANS are kept); returns how many. For the event
+ * markers of reports. */
+#define HB_SIM_MAX_SPANS 32
+size_t hb_sim_failsafe_spans(const hb_sim *s, double (*spans)[2], size_t max);
+
 /* The plant, for tests that look at the physics behind a run. */
 const hb_plant *hb_sim_plant(const hb_sim *s);
 

@@ -8,6 +8,8 @@ set xdata time
 set timefmt '%s'
 set format x '%H:%M'
 set xlabel 'time of day (h:min)'
+# The x axis ends where the data ends, not at the next tic mark.
+set autoscale xfix
 set grid lc rgb '#dddddd'
 set key outside bottom center horizontal
 set border lc rgb '#555555'

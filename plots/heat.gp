@@ -1,8 +1,10 @@
 # Heat: the radiator's output, and the cumulative energy against the least energy that would
 # have held the setpoint exactly (the energy bound).
-# Variables: datafile, outbase, title_text, plotdir.
+# Variables: datafile, outbase, title_text, events (a file of markers, or ''), plotdir.
 load plotdir.'/common.gp'
 set title title_text
+# Event markers (windows, sensor faults, fail-safe) when heatbench wrote any.
+if (strlen(events) > 0) { load events }
 set ylabel 'radiator output W'
 set y2label 'cumulative kWh'
 set ytics nomirror

@@ -1,8 +1,11 @@
 # Temperatures of one trace: true air, each sensor's readings, the controller's estimate, the
 # setpoint with its comfort band, and the outdoor temperature on the second axis.
-# Variables: datafile, outbase, title_text, nsensors, band (K), plotdir.
+# Variables: datafile, outbase, title_text, events (a file of markers, or ''), nsensors,
+# band (K), plotdir.
 load plotdir.'/common.gp'
 set title title_text
+# Event markers (windows, sensor faults, fail-safe) when heatbench wrote any.
+if (strlen(events) > 0) { load events }
 set ylabel 'room °C'
 set y2label 'outdoor °C'
 set ytics nomirror

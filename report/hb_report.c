@@ -98,8 +98,14 @@ static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char
         snprintf(err, errlen, "gnuplot failed on %s: %s", tmpl, *log ? log : "(no message)");
         return -1;
     }
-    if (*log) {
-        fprintf(stderr, "heatbench report: gnuplot (%s): %s", tmpl, log); /* warnings */
+    /* Surface gnuplot's warnings, except the two a valid trace gives: a column with no value
+     * (no estimate in an experiment's trace) and a flat axis (a constant outdoor temperature). */
+    char *save = NULL;
+    for (char *line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (!strstr(line, "no valid points") && !strstr(line, "empty y2 range") &&
+            !strstr(line, "empty y range") && strncmp(line, "Warning: empty", 14) != 0) {
+            fprintf(stderr, "heatbench report: gnuplot (%s): %s\n", tmpl, line);
+        }
     }
     return 0;
 }
@@ -184,20 +190,142 @@ typedef struct hb__row {
     bool exact;
 } hb__row;
 
-static const char *const hb__kpi_head[] = {"discomfort K·h", "RMSE K",     "max over K",
-                                           "max under K",    "energy kWh", "bound kWh",
-                                           "energy ratio",   "travel %",   "commands"};
+/* Every KPI of hb_kpis, one table row each (runs are the columns). Counts are -1 and figures
+ * NaN where a trace cannot tell them (recomputed KPIs) or the run ended inside its warm-up. */
+typedef struct hb__kpi_row {
+    const char *name;
+    int prec; /* decimals; -1: an integer count */
+} hb__kpi_row;
 
-static void hb__kpi_cells(const hb_kpis *k, char cells[9][32]) {
-    hb__fmt_kpi(cells[0], 32, k->discomfort_kh, 3);
-    hb__fmt_kpi(cells[1], 32, k->rmse_k, 3);
-    hb__fmt_kpi(cells[2], 32, k->max_overshoot_k, 2);
-    hb__fmt_kpi(cells[3], 32, k->max_undershoot_k, 2);
-    hb__fmt_kpi(cells[4], 32, k->energy_kwh, 2);
-    hb__fmt_kpi(cells[5], 32, k->energy_bound_kwh, 2);
-    hb__fmt_kpi(cells[6], 32, k->energy_ratio, 3);
-    hb__fmt_kpi(cells[7], 32, k->valve_travel_pct, 0);
-    snprintf(cells[8], 32, "%ld", k->actuator_msgs);
+static const hb__kpi_row hb__kpi_rows[] = {
+    {"discomfort K·h", 3},   {"RMSE K", 3},         {"IAE K·h", 3},      {"max overshoot K", 2},
+    {"max undershoot K", 2}, {"time in band %", 1}, {"mean air °C", 2},  {"energy kWh", 2},
+    {"energy bound kWh", 2}, {"energy ratio", 3},   {"peak power W", 0}, {"valve travel %", 0},
+    {"commands", -1},        {"commands lost", -1}, {"readings", -1},    {"readings lost", -1},
+    {"fail-safe h", 2}};
+#define HB__NKPI (sizeof hb__kpi_rows / sizeof hb__kpi_rows[0])
+
+static void hb__kpi_cells(const hb_kpis *k, char cells[HB__NKPI][32]) {
+    const double v[HB__NKPI] = {k->discomfort_kh,
+                                k->rmse_k,
+                                k->iae_kh,
+                                k->max_overshoot_k,
+                                k->max_undershoot_k,
+                                k->in_band_pct,
+                                k->mean_t_air_c,
+                                k->energy_kwh,
+                                k->energy_bound_kwh,
+                                k->energy_ratio,
+                                k->peak_power_w,
+                                k->valve_travel_pct,
+                                (double)k->actuator_msgs,
+                                (double)k->commands_lost,
+                                (double)k->readings_published,
+                                (double)k->readings_lost,
+                                k->failsafe_h};
+    for (size_t i = 0; i < HB__NKPI; i++) {
+        if (hb__kpi_rows[i].prec < 0) {
+            if (v[i] >= 0) {
+                snprintf(cells[i], 32, "%.0f", v[i]);
+            } else {
+                snprintf(cells[i], 32, "-");
+            }
+        } else {
+            hb__fmt_kpi(cells[i], 32, v[i], hb__kpi_rows[i].prec);
+        }
+    }
+}
+
+/* The event markers of a trace as gnuplot commands the plot templates load: a shaded span per
+ * event (a thin line for an instant) and its label at the top. Labels keep only plain characters,
+ * so nothing in them can be gnuplot syntax. */
+static int hb__write_events(const char *tmp, const char *name, const hb_report_trace *t) {
+    static const char *const colours[] = {"#1e88e5", "#e53935", "#8e24aa", "#fb8c00"};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        return -1;
+    }
+    fputs("# event markers written by heatbench\n", f);
+    for (size_t e = 0; e < t->n_events && e < 200; e++) {
+        const hb_report_event *ev = &t->events[e];
+        char label[48];
+        size_t k = 0;
+        for (const char *p = ev->label; *p && k + 1 < sizeof label; p++) {
+            char c = *p;
+            bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == ' ' || c == '-' || c == '_' || c == '.' ||
+                         c == '%';
+            label[k++] = plain ? c : '_';
+        }
+        label[k] = '\0';
+        double t1 = ev->t1 > ev->t0 ? ev->t1 : ev->t0 + 60.0; /* an instant: one minute wide */
+        const char *colour = colours[e % 4];
+        fprintf(
+            f,
+            "set object %zu rect from \"%.0f\", graph 0 to \"%.0f\", graph 1 behind fc rgb '%s' "
+            "fs transparent solid 0.12 noborder\n",
+            100 + e, ev->t0, t1, colour);
+        fprintf(f, "set label %zu '%s' at \"%.0f\", graph %.2f left front font ',8' tc rgb '%s'\n",
+                100 + e, label, ev->t0, 0.96 - 0.055 * (double)(e % 10), colour);
+    }
+    return fclose(f);
+}
+
+/* Copies SRC into the report as NAME and runs TEMPLATE on it with VARS (after datafile=NAME). */
+static int hb__plot_copy(const char *tmp, const char *src, const char *name, const char *plots,
+                         const char *template_name, const char *vars_tail, char *err,
+                         size_t errlen) {
+    char dst[4200];
+    snprintf(dst, sizeof dst, "%s/%s", tmp, name);
+    if (hb__copy(src, dst) != 0) {
+        snprintf(err, errlen, "cannot copy %s into the report: %s", src, strerror(errno));
+        return -1;
+    }
+    char vars[8192];
+    char tmpl[4200];
+    if (hb__fits(snprintf(vars, sizeof vars, "datafile='%s'; %s", name, vars_tail), sizeof vars)) {
+        snprintf(err, errlen, "a path is too long for gnuplot's command line");
+        return -1;
+    }
+    snprintf(tmpl, sizeof tmpl, "%s/%s.gp", plots, template_name);
+    return hb__gnuplot(tmp, vars, tmpl, err, errlen);
+}
+
+/* The tuner's experiments: the relay run (temperatures and valve, with the templates of a day)
+ * and the step test with its FOPDT fit. */
+static int hb__experiment_plots(const char *tmp, const char *plots, const char *pdir,
+                                const hb_report_opts *o, char *err, size_t errlen) {
+    char tail[4400];
+    if (o->relay_trace_csv) {
+        hb_trace t;
+        if (hb_trace_read(o->relay_trace_csv, &t, err, errlen) != 0) {
+            return -1;
+        }
+        int ns = hb_trace_sensors(&t);
+        hb_trace_free(&t);
+        static const char *const which[] = {"temperatures", "valve"};
+        for (int p = 0; p < 2; p++) {
+            snprintf(tail, sizeof tail,
+                     "outbase='relay-%s'; title_text='relay experiment (after a warm-up under "
+                     "PI control)'; nsensors=%d; band=%g; plotdir=%s; events=''",
+                     which[p], ns, o->band_k, pdir);
+            if (hb__plot_copy(tmp, o->relay_trace_csv, "relay.csv", plots, which[p], tail, err,
+                              errlen) != 0) {
+                return -1;
+            }
+        }
+    }
+    if (o->step_csv) {
+        snprintf(tail, sizeof tail,
+                 "outbase='step'; title_text='step test: response and FOPDT fit'; plotdir=%s",
+                 pdir);
+        if (hb__plot_copy(tmp, o->step_csv, "step.csv", plots, "step", tail, err, errlen) != 0) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static const char *const hb__plots[] = {"temperatures", "valve", "heat"};
@@ -231,6 +359,12 @@ static int hb__write_pages(const char *tmp, const hb__row *rows, size_t n,
     hb__html_escape(h, title);
     fputs("</h1>\n", h);
     fprintf(m, "# %s\n\n", title);
+    if (o->provenance) {
+        fputs("<p><small>", h);
+        hb__html_escape(h, o->provenance);
+        fputs("</small></p>\n", h);
+        fprintf(m, "_%s_\n\n", o->provenance);
+    }
     for (size_t i = 0; i < n; i++) {
         if (tr[i].summary) {
             fputs("<p>", h);
@@ -241,40 +375,62 @@ static int hb__write_pages(const char *tmp, const hb__row *rows, size_t n,
             fprintf(m, "- %s: %s\n", rows[i].label, tr[i].summary);
         }
     }
-    fputs("<h2>KPIs</h2>\n<table><tr><th>run</th>", h);
-    fputs("\n| run |", m);
-    for (int c = 0; c < 9; c++) {
-        fprintf(h, "<th>%s</th>", hb__kpi_head[c]);
-        fprintf(m, " %s |", hb__kpi_head[c]);
-    }
-    fputs("</tr>\n", h);
-    fputs("\n|---|---|---|---|---|---|---|---|---|---|\n", m);
+    fputs("<h2>KPIs</h2>\n<table><tr><th>KPI</th>", h);
+    fputs("\n| KPI |", m);
     bool approx = false;
+    bool warmup = false;
+    char(*cells)[HB__NKPI][32] = calloc(n, sizeof *cells);
+    if (!cells) {
+        fclose(h);
+        fclose(m);
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
-        char cells[9][32];
-        hb__kpi_cells(&rows[i].k, cells);
+        hb__kpi_cells(&rows[i].k, cells[i]);
         approx |= !rows[i].exact;
-        fputs("<tr><td>", h);
+        warmup |= !isfinite(rows[i].k.discomfort_kh);
+        fputs("<th>", h);
         hb__html_escape(h, rows[i].label);
         fputs(rows[i].exact ? "" : " *", h);
-        fputs("</td>", h);
-        fprintf(m, "| %s%s |", rows[i].label, rows[i].exact ? "" : " *");
-        for (int c = 0; c < 9; c++) {
-            fprintf(h, "<td>%s</td>", cells[c]);
-            fprintf(m, " %s |", cells[c]);
+        fputs("</th>", h);
+        fprintf(m, " %s%s |", rows[i].label, rows[i].exact ? "" : " *");
+    }
+    fputs("</tr>\n", h);
+    fputs("\n|---|", m);
+    for (size_t i = 0; i < n; i++) {
+        fputs("---|", m);
+    }
+    fputc('\n', m);
+    for (size_t r = 0; r < HB__NKPI; r++) {
+        fprintf(h, "<tr><td>%s</td>", hb__kpi_rows[r].name);
+        fprintf(m, "| %s |", hb__kpi_rows[r].name);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(h, "<td>%s</td>", cells[i][r]);
+            fprintf(m, " %s |", cells[i][r]);
         }
         fputs("</tr>\n", h);
-        fputs("\n", m);
+        fputc('\n', m);
     }
+    free(cells);
     fputs("</table>\n", h);
+    if (warmup) {
+        fprintf(h,
+                "<p>A run that ended inside its %.1f h warm-up has no comfort KPIs (shown as "
+                "-): there is nothing to measure yet.</p>\n",
+                o->warmup_h);
+        fprintf(m,
+                "\nA run that ended inside its %.1f h warm-up has no comfort KPIs (shown as -): "
+                "there is nothing to measure yet.\n",
+                o->warmup_h);
+    }
     if (approx) {
         fprintf(h,
                 "<p>* recomputed from the trace at its row spacing (band ±%.1f K after %.1f h; "
-                "commands counted as level changes).</p>\n",
+                "commands counted as level changes; - where a trace cannot tell).</p>\n",
                 o->band_k, o->warmup_h);
         fprintf(m,
                 "\n\\* recomputed from the trace at its row spacing (band ±%.1f K after %.1f "
-                "h; commands counted as level changes).\n",
+                "h; commands counted as level changes; - where a trace cannot tell).\n",
                 o->band_k, o->warmup_h);
     }
     if (tuning) {
@@ -289,6 +445,22 @@ static int hb__write_pages(const char *tmp, const hb__row *rows, size_t n,
         snprintf(path, sizeof path, "%s/tuning.svg", tmp);
         hb__inline_svg(h, path);
         fputs("![tuning](tuning.png)\n", m);
+        if (o->relay_trace_csv) {
+            fputs("<h3>Relay experiment</h3>\n", h);
+            snprintf(path, sizeof path, "%s/relay-temperatures.svg", tmp);
+            hb__inline_svg(h, path);
+            snprintf(path, sizeof path, "%s/relay-valve.svg", tmp);
+            hb__inline_svg(h, path);
+            fputs("\n### Relay experiment\n\n![relay: temperatures](relay-temperatures.png)\n"
+                  "![relay: valve](relay-valve.png)\n",
+                  m);
+        }
+        if (o->step_csv) {
+            fputs("<h3>Step test</h3>\n", h);
+            snprintf(path, sizeof path, "%s/step.svg", tmp);
+            hb__inline_svg(h, path);
+            fputs("\n### Step test\n\n![step test and FOPDT fit](step.png)\n", m);
+        }
     }
     if (n >= 2) {
         fputs("<h2>Comparison</h2>\n", h);
@@ -389,14 +561,22 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         }
         char title[300];
         hb__gpstr(title, sizeof title, tr[i].summary ? tr[i].summary : rows[i].label);
+        char events[64] = "";
+        if (tr[i].n_events > 0) {
+            snprintf(events, sizeof events, "trace-%zu-events.gp", i + 1);
+            if (hb__write_events(tmp, events, &tr[i]) != 0) {
+                snprintf(err, errlen, "cannot write the event markers: %s", strerror(errno));
+                goto out;
+            }
+        }
         for (int p = 0; p < 3; p++) {
             char vars[8192];
             if (hb__fits(
                     snprintf(vars, sizeof vars,
                              "datafile='trace-%zu.csv'; outbase='trace-%zu-%s'; title_text=%s; "
-                             "nsensors=%d; band=%g; plotdir=%s",
+                             "nsensors=%d; band=%g; plotdir=%s; events='%s'",
                              i + 1, i + 1, hb__plots[p], title, hb_trace_sensors(&traces[i]),
-                             o->band_k, pdir),
+                             o->band_k, pdir, events),
                     sizeof vars)) {
                 snprintf(err, errlen, "a path is too long for gnuplot's command line");
                 goto out;
@@ -450,6 +630,9 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         }
         snprintf(tmpl, sizeof tmpl, "%s/tuning.gp", plots);
         if (hb__gnuplot(tmp, vars, tmpl, err, errlen) != 0) {
+            goto out;
+        }
+        if (hb__experiment_plots(tmp, plots, pdir, o, err, errlen) != 0) {
             goto out;
         }
     }

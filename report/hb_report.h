@@ -14,8 +14,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Something that happened during a run, marked on its plots: a window opened, a sensor fault, a
+ * fail-safe. Times in the trace's seconds; T1 == T0 for an instant. */
+typedef struct hb_report_event {
+    double t0, t1;
+    char label[48];
+} hb_report_event;
+
 typedef struct hb_report_trace {
-    const char *path;    /* CSV trace */
+    const char *path;              /* CSV trace */
+    const hb_report_event *events; /* marked on the plots (may be NULL) */
+    size_t n_events;
     const char *label;   /* legend label (NULL: the file's base name) */
     const hb_kpis *kpis; /* the simulator's KPIs, or NULL to recompute them from the trace */
     const char *summary; /* one line about the run (scenario, seed, controller), or NULL */
@@ -27,7 +36,10 @@ typedef struct hb_report_opts {
     double warmup_h;             /* for recomputed KPIs */
     const char *convergence_csv; /* tuning: evaluation,cost,kp,ki,kd (or NULL) */
     const char *tuning_table;    /* tuning: the method table as text (or NULL) */
+    const char *relay_trace_csv; /* tuning: the relay experiment's trace (or NULL) */
+    const char *step_csv;        /* tuning: the step test, time_s,dy,fit (or NULL) */
     bool force;                  /* write beside files heatbench did not write (hb_outdir.h) */
+    const char *provenance;      /* version, command line, scenario, seed: on every report */
 } hb_report_opts;
 
 /* Writes the report of N traces into DIR. HB_OK, or with a message in ERR: HB_ERR_EXISTS or

@@ -208,6 +208,13 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
     k->rmse_k = acc_t > 0 ? sqrt(acc_sq / acc_t) : NAN;
     k->mean_t_air_c = acc_t > 0 ? acc_mean / acc_t : NAN;
     k->in_band_pct = acc_t > 0 ? 100.0 * acc_in / acc_t : NAN;
+    if (!(acc_t > 0)) { /* the trace ends inside the warm-up: no comfort figure exists */
+        k->discomfort_kh = k->iae_kh = k->max_overshoot_k = k->max_undershoot_k = NAN;
+    }
+    /* What a trace cannot tell (peak power needs 15-minute windows of heat, the rest counts of
+     * messages and fail-safe time the trace does not record). */
+    k->peak_power_w = k->failsafe_h = NAN;
+    k->commands_lost = k->readings_published = k->readings_lost = -1;
     const double *last = d + (t->nrow - 1) * nc;
     k->energy_kwh = last[ce];
     k->energy_bound_kwh = last[cb];

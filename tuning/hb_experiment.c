@@ -124,7 +124,7 @@ static void hb__teardown(hb__exp *e) {
 }
 
 int hb_experiment_relay(const hb_sim_config *calm, double warmup_h, hb_relay_result *res,
-                        double *bias, double *d) {
+                        double *bias, double *d, FILE *trace) {
     hb_sim_config c = *calm;
     double timeout_h = 48.0;
     c.duration_h = warmup_h + timeout_h;
@@ -132,6 +132,9 @@ int hb_experiment_relay(const hb_sim_config *calm, double warmup_h, hb_relay_res
     if (hb__setup(&e, &c, warmup_h) != 0) {
         hb__teardown(&e);
         return -1;
+    }
+    if (trace) {
+        hb_sim_set_trace(e.sim, trace);
     }
     hb_relay_config rc = {.setpoint = c.setpoint_c,
                           .bias = 50,
@@ -163,6 +166,9 @@ int hb_experiment_relay(const hb_sim_config *calm, double warmup_h, hb_relay_res
         hb_sim_advance(e.sim, t);
     }
     *res = hb_relay_analyse(&e.relay);
+    if (trace) {
+        hb_sim_finish(e.sim); /* flushes the trace */
+    }
     hb__teardown(&e);
     return 0;
 }

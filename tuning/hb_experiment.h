@@ -10,14 +10,16 @@
 #include "hb_relay.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* The scenario on a calm day (constant mean outdoor temperature, no sun, gains or windows). */
 void hb_experiment_calm(const hb_sim_config *in, hb_sim_config *out);
 
 /* Warm-up under the scenario's PI for WARMUP_H, then the relay; returns the relay result and the
- * bias it used (mean level of the warm-up's last two hours). */
+ * bias it used (mean level of the warm-up's last two hours). TRACE (may be NULL) receives the
+ * experiment's CSV trace, in the format of `heatbench run -o`. */
 int hb_experiment_relay(const hb_sim_config *calm, double warmup_h, hb_relay_result *res,
-                        double *bias, double *d);
+                        double *bias, double *d, FILE *trace);
 
 /* Warm-up, then the valve held at the warm-up's mean level (baseline) or that level plus DU
  * (step) for STEP_H; writes the paired difference of the estimate (step − baseline) every

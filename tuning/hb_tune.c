@@ -244,7 +244,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
      * mode instead and gives a model without dead time that AMIGO cannot use. */
     hb_sim_config calm;
     hb_experiment_calm(&scen[0], &calm);
-    hb_experiment_relay(&calm, 8.0, &res->relay, &res->relay_bias, &res->relay_d);
+    hb_experiment_relay(&calm, 8.0, &res->relay, &res->relay_bias, &res->relay_d, o->relay_trace);
     hb__progress(&x);
     if (res->relay_bias >= 99.0) {
         /* No gains can fix a radiator that cannot hold the setpoint: say so instead of
@@ -272,6 +272,18 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         res->fopdt_reason = "the room does not warm up when the valve opens";
     } else {
         res->fopdt_ok = true;
+    }
+    if (o->step_csv && m > 0) {
+        /* The measured response next to the fitted model, for the report's step plot. */
+        const hb_fopdt *f = &res->fopdt;
+        fputs("time_s,dy,fit\n", o->step_csv);
+        for (int i = 0; i < m; i++) {
+            double s = t[i] - f->theta_s;
+            double fit =
+                res->fopdt_ok && s > 0 ? f->k * res->step_du * (1.0 - exp(-s / f->tau_s)) : 0.0;
+            fprintf(o->step_csv, "%.0f,%.5f,%.5f\n", t[i], dy[i], fit);
+        }
+        fflush(o->step_csv);
     }
     free(t);
     free(dy);

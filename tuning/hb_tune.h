@@ -30,6 +30,8 @@ typedef struct hb_tune_options {
     double tau_c_s;    /* SIMC closed-loop time constant; < 0: θ */
     hb_tune_weights w;
     FILE *convergence; /* CSV evaluation,cost,kp,ki,kd or NULL */
+    FILE *relay_trace; /* the relay experiment's simulation trace (CSV) or NULL */
+    FILE *step_csv;    /* the step test: time_s,dy,fit (the FOPDT model) or NULL */
     void (*progress)(void *ud, int done, int total);
     void *progress_ud;
 } hb_tune_options;

@@ -4,6 +4,7 @@
 # usage: test_report.sh HEATBENCH SOURCE_DIR
 set -u
 HB=$1
+SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 pass=0
@@ -38,7 +39,25 @@ grep -q 'bangbang' "$TMP/two/report.md" && ok || bad "two: labels in report.md"
 # two controllers compared in one command
 "$HB" run --hours 4 --controller pid,bangbang --report "$TMP/cmp" >/dev/null 2>"$TMP/err" || bad "run --controller pid,bangbang --report: $(cat "$TMP/err")"
 is_png "$TMP/cmp/compare.png" && ok || bad "compare: compare.png"
-grep -q '<td>bangbang</td>' "$TMP/cmp/index.html" && ok || bad "compare: KPI row per controller"
+grep -q '<th>pid</th><th>bangbang</th>' "$TMP/cmp/index.html" && ok || bad "compare: a KPI column per controller"
+[ "$(grep -c '^<tr><td>' "$TMP/cmp/index.html")" -eq 17 ] && ok || bad "compare: every KPI (17 rows)"
+grep -q "heatbench [0-9.]*; command: .*run --hours 4 --controller pid,bangbang" "$TMP/cmp/index.html" &&
+    ok || bad "compare: provenance (version and command line)"
+grep -q "scenario default, seed 1" "$TMP/cmp/report.md" && ok || bad "compare: provenance in report.md"
+
+# event markers: windows, sensor faults, fail-safe spans on the plots of a run
+"$HB" run "$SRC/scenarios/window-open.json" --report "$TMP/win" >/dev/null 2>"$TMP/err" || bad "window report: $(cat "$TMP/err")"
+[ "$(grep -c "'window open'" "$TMP/win/trace-1-events.gp")" -eq 2 ] && ok || bad "window markers"
+"$HB" run "$SRC/scenarios/lossy-network.json" --report "$TMP/lossy" >/dev/null 2>"$TMP/err" || bad "lossy report"
+grep -q "'fail-safe'" "$TMP/lossy/trace-1-events.gp" && grep -q "'sensor-4 dropout'" "$TMP/lossy/trace-1-events.gp" &&
+    ok || bad "fail-safe and dropout markers"
+[ -s "$TMP/err" ] && bad "gnuplot warnings on a normal report: $(cat "$TMP/err")" || ok
+# a run inside its warm-up says so instead of showing zeros
+printf '{"warmup_h": 2}\n' >"$TMP/short.json"
+"$HB" run "$TMP/short.json" --hours 1 --report "$TMP/short" >/dev/null 2>&1
+grep -q "ended inside its 2.0 h warm-up" "$TMP/short/index.html" && ok || bad "warm-up note"
+grep -q "<tr><td>discomfort K·h</td><td>-</td>" "$TMP/short/index.html" && ok ||
+    bad "a run inside its warm-up shows no discomfort figure"
 "$HB" run --controller pid,fuzzy --report "$TMP/cmp2" >/dev/null 2>&1
 [ $? -eq 2 ] && [ ! -e "$TMP/cmp2" ] && ok || bad "compare: bad controller name"
 
@@ -48,6 +67,12 @@ is_png "$TMP/run/trace-1-temperatures.png" && ok || bad "run --report: plots"
 "$HB" tune --evals 30 --report "$TMP/tune" >/dev/null 2>"$TMP/err" || bad "tune --report: $(cat "$TMP/err")"
 is_png "$TMP/tune/tuning.png" && ok || bad "tune --report: convergence plot"
 grep -q 'optimized' "$TMP/tune/index.html" && ok || bad "tune --report: method table"
+for p in relay-temperatures relay-valve step; do
+    is_png "$TMP/tune/$p.png" && ok || bad "tune --report: $p plot"
+done
+grep -q '<h3>Relay experiment</h3>' "$TMP/tune/index.html" && grep -q '<h3>Step test</h3>' "$TMP/tune/index.html" &&
+    ok || bad "tune --report: experiment sections"
+[ -s "$TMP/err" ] && bad "tune --report printed warnings: $(cat "$TMP/err")" || ok
 
 # bad traces: a clear message naming the file and line, status 2, the old report untouched
 cp -r "$TMP/one" "$TMP/keep"
