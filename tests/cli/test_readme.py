@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""README.md cannot drift: every command block runs as written, every scenario snippet loads,
+and the figures it shows are what the program prints.
+
+- Each ```sh block runs line by line with bash in a scratch directory that looks like the source
+  tree (build/, scenarios/, scripts/ ... link to the real ones), with a private mosquitto on a
+  free loopback port for the blocks that need a broker (HEATBENCH_MQTT_HOST/_PORT point to it).
+  A line must exit 0. An HTML comment right before a block says how to run it:
+    <!-- readme-test: broker timeout=N -->   start the private broker; a line still running
+                                             after N s (a daemon, a long room) passes
+    <!-- readme-test: except PREFIX: WHY --> skip the lines starting with PREFIX
+    <!-- readme-test: in-source ... -->      run in the source tree itself (the quick start)
+    <!-- readme-test: skip: WHY -->          skip the block (the reason is printed)
+- Each ```json block that is an object must pass `heatbench check`.
+- The quick start's sample output (the block starting with `$ build/heatbench run`) must equal
+  `heatbench run`'s output, and every row of the KPI table must equal bench/kpi_table.sh's.
+
+usage: test_readme.py SOURCE_DIR BUILD_DIR
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC, BUILD = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+HB = os.path.join(BUILD, "heatbench")
+passed = failed = 0
+
+
+def ok():
+    global passed
+    passed += 1
+
+
+def bad(msg):
+    global failed
+    failed += 1
+    print("FAIL: " + msg)
+
+
+def blocks(text):
+    """(language, directive, first line number, lines) of every fenced block."""
+    out, lines = [], text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^```(\w*)\s*$", lines[i])
+        if not m:
+            i += 1
+            continue
+        lang, start = m.group(1), i + 1
+        directive = ""
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j >= 0:
+            d = re.match(r"^<!-- readme-test: (.*) -->$", lines[j].strip())
+            directive = d.group(1) if d else ""
+        body = []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("```"):
+            body.append(lines[i])
+            i += 1
+        out.append((lang, directive, start + 1, body))
+        i += 1
+    return out
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_broker(work):
+    port = free_port()
+    conf = os.path.join(work, "mosquitto.conf")
+    with open(conf, "w") as f:
+        f.write("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n" % port)
+    p = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return p, port
+        except OSError:
+            time.sleep(0.05)
+    p.kill()
+    raise RuntimeError("mosquitto did not start")
+
+
+def run_line(cmd, work, env, timeout):
+    """Runs one command line; returns (passed, output)."""
+    p = subprocess.Popen(["bash", "-c", cmd], cwd=work, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode == 0, out.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGTERM)
+        try:
+            out, _ = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+        return True, out.decode(errors="replace")  # still running: a daemon, as intended
+
+
+def scratch():
+    work = tempfile.mkdtemp(prefix="heatbench-readme-")
+    os.symlink(BUILD, os.path.join(work, "build"))
+    for name in ("scenarios", "scripts", "plots", "bench", "deploy", "docs", "fuzz"):
+        os.symlink(os.path.join(SRC, name), os.path.join(work, name))
+    with open(os.path.join(work, "pw.txt"), "w") as f:
+        f.write("controller-secret\n")
+    return work
+
+
+def main():
+    text = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
+    env = dict(os.environ)
+    env["HEATBENCH_MQTT_HOST"] = "127.0.0.1"
+    for lang, directive, lineno, body in blocks(text):
+        where = "README.md:%d" % lineno
+        if lang == "sh":
+            if directive.startswith("skip"):
+                print("skipped %s: %s" % (where, directive.split(":", 1)[-1].strip()))
+                continue
+            work = scratch()
+            cwd = SRC if "in-source" in directive else work
+            broker = None
+            timeout = 120
+            except_prefix = None
+            m = re.search(r"except (\S+)", directive)
+            if m:
+                except_prefix = m.group(1)
+            m = re.search(r"timeout=(\d+)", directive)
+            if m:
+                timeout = int(m.group(1))
+            try:
+                if "broker" in directive:
+                    broker, port = start_broker(work)
+                    env["HEATBENCH_MQTT_PORT"] = str(port)
+                for k, line in enumerate(body):
+                    cmd = line.strip()
+                    if not cmd or cmd.startswith("#"):
+                        continue
+                    if except_prefix and cmd.startswith(except_prefix):
+                        print("skipped %s:%d: %s" % (where, k, directive.split(":", 1)[-1].strip()))
+                        continue
+                    good, out = run_line(cmd, cwd, env, timeout)
+                    if good:
+                        ok()
+                    else:
+                        bad("%s: `%s` failed:\n%s" % (where, cmd, out[-1500:]))
+            finally:
+                if broker:
+                    broker.kill()
+                    broker.wait()
+                env.pop("HEATBENCH_MQTT_PORT", None)
+                shutil.rmtree(work, ignore_errors=True)
+        elif lang == "json" and body and body[0].startswith("{"):
+            work = tempfile.mkdtemp(prefix="heatbench-readme-")
+            path = os.path.join(work, "snippet.json")
+            with open(path, "w") as f:
+                f.write("\n".join(body) + "\n")
+            r = subprocess.run([HB, "check", path], capture_output=True, text=True)
+            ok() if r.returncode == 0 else bad("%s: the JSON snippet does not load: %s"
+                                                % (where, r.stderr))
+            shutil.rmtree(work, ignore_errors=True)
+        elif lang == "" and body and body[0] == "$ build/heatbench run":
+            r = subprocess.run([HB, "run"], capture_output=True, text=True, cwd=SRC)
+            shown = "\n".join(body[1:]) + "\n"
+            ok() if r.stdout == shown else bad(
+                "%s: the sample output differs from `heatbench run`:\n%s" % (where, r.stdout))
+    # The KPI table: every row bench/kpi_table.sh prints for pid, and the default's bang-bang row.
+    r = subprocess.run([os.path.join(SRC, "bench", "kpi_table.sh"), HB], capture_output=True,
+                       text=True, cwd=SRC)
+    rows = [x for x in r.stdout.splitlines()[2:] if "| pid |" in x or x.startswith("| default |")]
+    for row in rows:
+        ok() if row in text else bad("README's KPI table lacks or differs from: " + row)
+    print("readme: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
