@@ -5,6 +5,7 @@
 
 #include "../engine/hb_sim.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -37,6 +38,13 @@ void hb_cli_set_invocation(int argc, char **argv);
 /* One line for a report: the version, the command line, and (C not NULL) the scenario, seed
  * and controller. */
 void hb_cli_provenance(char *out, size_t len, const hb_sim_config *c);
+
+/* The options of a report of runs of C: its comfort band and warm-up, TITLE, FORCE, and the
+ * provenance line written into PROVENANCE (LEN bytes, kept by the caller while the report is
+ * written). */
+struct hb_report_opts;
+struct hb_report_opts hb_cli_report_opts(const hb_sim_config *c, const char *title, bool force,
+                                         char *provenance, size_t len);
 
 /* The events of a run to mark on its report's plots: the scenario's windows and sensor faults,
  * and the fail-safe spans of the simulation S (may be NULL). Returns how many (at most MAX). */

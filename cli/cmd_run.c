@@ -120,12 +120,7 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
         char title[160];
         snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
         char provenance[1400];
-        hb_cli_provenance(provenance, sizeof provenance, cfg);
-        hb_report_opts ro = {.title = title,
-                             .band_k = cfg->comfort_band_k,
-                             .warmup_h = cfg->warmup_h,
-                             .force = force,
-                             .provenance = provenance};
+        hb_report_opts ro = hb_cli_report_opts(cfg, title, force, provenance, sizeof provenance);
         char err[1024];
         int rc = hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err);
         if (rc != HB_OK) {
@@ -348,12 +343,8 @@ int hb_cmd_run(int argc, char **argv) {
                                   .events = events,
                                   .n_events = n_events};
             char provenance[1400];
-            hb_cli_provenance(provenance, sizeof provenance, &cfg);
-            hb_report_opts ro = {.title = title,
-                                 .band_k = cfg.comfort_band_k,
-                                 .warmup_h = cfg.warmup_h,
-                                 .force = force,
-                                 .provenance = provenance};
+            hb_report_opts ro =
+                hb_cli_report_opts(&cfg, title, force, provenance, sizeof provenance);
             char rerr[1024];
             int wrc = hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr);
             if (wrc != HB_OK) {

@@ -289,16 +289,11 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
         char title[160];
         snprintf(title, sizeof title, "heatbench tune: %s", c->name);
         char provenance[1400];
-        hb_cli_provenance(provenance, sizeof provenance, c);
-        hb_report_opts ro = {.title = title,
-                             .band_k = c->comfort_band_k,
-                             .warmup_h = c->warmup_h,
-                             .convergence_csv = conv,
-                             .tuning_table = table,
-                             .relay_trace_csv = relay_csv,
-                             .step_csv = step_csv,
-                             .force = force,
-                             .provenance = provenance};
+        hb_report_opts ro = hb_cli_report_opts(c, title, force, provenance, sizeof provenance);
+        ro.convergence_csv = conv;
+        ro.tuning_table = table;
+        ro.relay_trace_csv = relay_csv;
+        ro.step_csv = step_csv;
         rc = hb_report_write(dir, tr, (size_t)n, &ro, err, errlen);
     }
     free(table);

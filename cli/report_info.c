@@ -36,6 +36,16 @@ void hb_cli_provenance(char *out, size_t len, const hb_sim_config *c) {
              (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
 }
 
+hb_report_opts hb_cli_report_opts(const hb_sim_config *c, const char *title, bool force,
+                                  char *provenance, size_t len) {
+    hb_cli_provenance(provenance, len, c);
+    return (hb_report_opts){.title = title,
+                            .band_k = c->comfort_band_k,
+                            .warmup_h = c->warmup_h,
+                            .force = force,
+                            .provenance = provenance};
+}
+
 static void hb__event(hb_report_event *ev, size_t *n, size_t max, double t0, double t1,
                       const char *label) {
     if (*n < max) {

@@ -1,16 +1,9 @@
 #!/bin/sh
 # End-to-end tests of the heatbench command line: exit statuses, messages, output files.
 # usage: test_cli.sh HEATBENCH SOURCE_DIR
-set -u
 HB=$1
 SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # expect STATUS NEEDLE -- command...: runs the command, checks its exit status and that stderr
 # contains NEEDLE (empty NEEDLE: no check).
@@ -199,5 +192,4 @@ if cmp -s "$TMP/keys.md" "$TMP/doc_keys.md"; then ok; else
     diff "$TMP/keys.md" "$TMP/doc_keys.md" | head -10
 fi
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli

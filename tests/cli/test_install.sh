@@ -3,14 +3,8 @@
 # the systemd unit are there, and the installed heatbench works from anywhere, finding its plot
 # templates and scenarios relative to itself (no source tree needed).
 # usage: test_install.sh BUILD_DIR
-set -u
 BUILD=$1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 P="$TMP/prefix"
 cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { bad "install: $(tail -5 "$TMP/install.log")"; }
@@ -50,5 +44,4 @@ out=$(PATH="$P/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(heatbench ru); COMP_CWORD
 echo "$out" | head -1 | grep -qx run && ok || bad "completion of a command: $out"
 echo "$out" | tail -1 | grep -q cold-snap && ok || bad "completion of a shipped scenario: $out"
 
-echo "install: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish install

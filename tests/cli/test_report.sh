@@ -2,15 +2,9 @@
 # heatbench report: plots and pages for one and two traces and for a tuning run; malformed and
 # empty traces rejected with their messages; no half-written report left behind.
 # usage: test_report.sh HEATBENCH SOURCE_DIR
-set -u
 HB=$1
 SRC=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 is_png() { # valid PNG signature and a non-trivial size
     [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&
@@ -132,5 +126,4 @@ PATH=/nonexistent "$HB" report "$TMP/a.csv" -o "$TMP/nognuplot" 2>"$TMP/err" >/d
 "$HB" report "$TMP/a.csv" 2>/dev/null
 [ $? -eq 2 ] && ok || bad "report without -o"
 
-echo "report: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish report
