@@ -1,4 +1,5 @@
 #include "hb_fusion.h"
+#include "../util/hb_hash.h"
 #include "../util/hb_error.h"
 #include "../util/hb_numeric.h"
 
@@ -64,10 +65,10 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
     if (!id || !isfinite(value)) {
         return HB_ERR_RANGE;
     }
-    uint32_t hash = 2166136261u;
+    uint32_t hash = HB_FNV32_BASIS;
     size_t len = 0;
     for (; len < HB_FUSION_ID_MAX && id[len]; len++) {
-        hash = (hash ^ (unsigned char)id[len]) * 16777619u;
+        hash = hb_fnv1a32_step(hash, (unsigned char)id[len]);
     }
     if (len == 0 || len >= HB_FUSION_ID_MAX) {
         return HB_ERR_RANGE;

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_mqtt.h"
+#include "../util/hb_hash.h"
 
 #include <errno.h>
 #include <mqtt_protocol.h>
@@ -103,10 +104,7 @@ void hb_mqtt_client_id(const hb_mqtt_opts *o, char *out, size_t len) {
     }
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    uint32_t h = 2166136261u;
-    for (const char *p = host; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    }
+    uint32_t h = hb_fnv1a32(host);
     snprintf(out, len, "%.24s-%08x-%ld", o->client_id_prefix ? o->client_id_prefix : "heatbench",
              (unsigned)h, (long)getpid());
 }

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "hb_rooms.h"
+#include "../util/hb_hash.h"
 #include "../util/hb_error.h"
 
 #include <assert.h>
@@ -18,14 +19,6 @@ struct hb_rooms {
     hb_room *newest; /* tail */
     unsigned long evicted;
 };
-
-static uint64_t hb__hash(const char *s) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    }
-    return h;
-}
 
 hb_rooms *hb_rooms_create(size_t max_rooms, double idle_s, const hb_room_ctl_config *cfg) {
     if (max_rooms < 1 || max_rooms > (1u << 24) || !(idle_s > 0)) {
@@ -98,7 +91,7 @@ void hb_rooms_destroy(hb_rooms *r) {
 }
 
 static size_t hb__find(const hb_rooms *r, const char *name, int *found) {
-    size_t i = hb__hash(name) & r->mask;
+    size_t i = hb_fnv1a64(name) & r->mask;
     while (r->slots[i]) {
         if (strcmp(r->slots[i]->name, name) == 0) {
             *found = 1;
@@ -139,7 +132,7 @@ static void hb__remove(hb_rooms *r, hb_room *room) {
         if (!r->slots[j]) {
             break;
         }
-        size_t home = hb__hash(r->slots[j]->name) & r->mask;
+        size_t home = hb_fnv1a64(r->slots[j]->name) & r->mask;
         /* Move slot j into the hole at i unless its home lies cyclically in (i, j]. */
         int in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) {

@@ -1,4 +1,5 @@
 #include "hb_rng.h"
+#include "hb_hash.h"
 
 static uint64_t hb__splitmix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;
@@ -8,12 +9,7 @@ static uint64_t hb__splitmix64(uint64_t x) {
 }
 
 uint64_t hb_rng_derive_seed(uint64_t seed, const char *name) {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ULL;
-    }
-    return hb__splitmix64(h ^ hb__splitmix64(seed));
+    return hb__splitmix64(hb_fnv1a64(name) ^ hb__splitmix64(seed));
 }
 
 gsl_rng *hb_rng_stream(uint64_t seed, const char *name) {
