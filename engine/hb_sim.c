@@ -297,7 +297,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         cfg->controller.fusion.expected_sensors < cfg->n_sensors) {
         return HB_ERR_INVAL;
     }
-    int rc = hb_sim_config_check(cfg, NULL, 0);
+    int rc = hb_sim_config_bounds(cfg, NULL, 0);
     if (rc != HB_OK) {
         return rc;
     }

@@ -65,8 +65,11 @@ void hb_sim_config_free(hb_sim_config *c);
 /* Checks what a run needs beyond each key's own range: lower bounds on the time steps, a bound on
  * the work of one run (so no accepted configuration can hang), and a plant that can be
  * integrated. HB_OK, or HB_ERR_RANGE with a message naming the scenario key in ERR (may be
- * NULL). hb_sim_create runs it too. */
+ * NULL). */
 int hb_sim_config_check(const hb_sim_config *c, char *err, size_t errlen);
+
+/* The same without setting up a plant (hb_sim_create runs this, then creates its plant). */
+int hb_sim_config_bounds(const hb_sim_config *c, char *err, size_t errlen);
 
 /* The number of events a run of C takes (plant steps, samples, ticks, trace rows). */
 double hb_sim_config_work(const hb_sim_config *c);

@@ -38,7 +38,7 @@ double hb_sim_config_work(const hb_sim_config *c) {
     return work;
 }
 
-int hb_sim_config_check(const hb_sim_config *c, char *err, size_t errlen) {
+int hb_sim_config_bounds(const hb_sim_config *c, char *err, size_t errlen) {
     if (!(c->plant.step_s >= HB__MIN_PLANT_STEP_S)) {
         return hb__fail(err, errlen, "plant_step_s: expected at least %g s, got %g s",
                         HB__MIN_PLANT_STEP_S, c->plant.step_s);
@@ -63,12 +63,20 @@ int hb_sim_config_check(const hb_sim_config *c, char *err, size_t errlen) {
                         "sensors[].period_s or controller.update_s",
                         c->duration_h, work, HB__MAX_WORK);
     }
+    return HB_OK;
+}
+
+int hb_sim_config_check(const hb_sim_config *c, char *err, size_t errlen) {
+    int rc = hb_sim_config_bounds(c, err, errlen);
+    if (rc != HB_OK) {
+        return rc;
+    }
     /* The plant itself: its fastest mode (a tiny radiator or air capacity) may need more
      * integration sub-steps per plant step than the integrator allows. */
     hb_plant_config pc = c->plant;
     pc.weather = &c->weather;
     hb_plant *p = NULL;
-    int rc = hb_plant_create(&pc, &p);
+    rc = hb_plant_create(&pc, &p);
     hb_plant_destroy(p);
     if (rc == HB_ERR_RANGE) {
         return hb__fail(err, errlen,
