@@ -7,7 +7,7 @@
  * usage: bench_sim [RUNS]   (default 21)
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
 #include "../util/hb_numeric.h"
 

@@ -3,7 +3,7 @@
 #ifndef HB_CLI_H
 #define HB_CLI_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
 #ifndef HB_CLI_MQTT_OPTS_H
 #define HB_CLI_MQTT_OPTS_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../live/hb_mqtt.h"
 
 #include <stdbool.h>

@@ -11,7 +11,7 @@
  *   op % 4 == 2: poll;
  *   op % 4 == 3: reconfigure: kp a / 4 %/K, ki b / 2, algorithm c % 2, quorum 1 + c % 5. */
 #include "../controllers/hb_room_ctl.h"
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
 #ifndef HB_LIVE_H
 #define HB_LIVE_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "hb_mqtt.h"
 #include "hb_payload.h"
 

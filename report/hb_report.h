@@ -9,7 +9,7 @@
 #ifndef HB_REPORT_H
 #define HB_REPORT_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 
 #include <stdbool.h>
 #include <stddef.h>

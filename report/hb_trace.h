@@ -5,7 +5,7 @@
 #ifndef HB_TRACE_H
 #define HB_TRACE_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 
 #include <stddef.h>
 

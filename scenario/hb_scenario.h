@@ -5,7 +5,7 @@
 #ifndef HB_SCENARIO_H
 #define HB_SCENARIO_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "hb_schema.h"
 
 #include <stddef.h>

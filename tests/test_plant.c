@@ -1,5 +1,5 @@
 #include "../engine/hb_engine.h"
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../models/hb_plant.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"

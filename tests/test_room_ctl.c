@@ -1,5 +1,5 @@
 #include "../controllers/hb_room_ctl.h"
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"
 

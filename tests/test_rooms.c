@@ -1,4 +1,4 @@
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../live/hb_rooms.h"
 #include "hb_test.h"
 

@@ -4,7 +4,7 @@
  * storms of sensor faults.
  */
 #include "../controllers/hb_room_ctl.h"
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"

@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"

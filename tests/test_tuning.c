@@ -1,4 +1,4 @@
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "../tuning/hb_fopdt.h"
 #include "../tuning/hb_relay.h"
 #include "../tuning/hb_tune.h"

@@ -6,7 +6,7 @@
 #ifndef HB_EXPERIMENT_H
 #define HB_EXPERIMENT_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "hb_relay.h"
 
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #ifndef HB_TUNE_H
 #define HB_TUNE_H
 
-#include "../engine/hb_sim.h"
+#include "../sim/hb_sim.h"
 #include "hb_fopdt.h"
 #include "hb_relay.h"
 

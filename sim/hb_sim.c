@@ -1,6 +1,6 @@
 #include "hb_sim.h"
 #include "../util/hb_error.h"
-#include "hb_engine.h"
+#include "../engine/hb_engine.h"
 
 #include <math.h>
 #include <stdbool.h>
