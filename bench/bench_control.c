@@ -11,8 +11,8 @@
  * is then the reading -> command latency. Prints one JSON line.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "../live/hb_mqtt.h"
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_mqtt.h"
+#include "../mqtt/hb_payload.h"
 #include "../util/hb_numeric.h"
 
 #include <mosquitto.h>

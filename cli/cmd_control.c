@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* getopt_long */
-#include "../live/hb_control.h"
+#include "../daemon/hb_control.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "cli.h"

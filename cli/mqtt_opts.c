@@ -4,7 +4,7 @@
 #include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "../util/hb_strutil.h"
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_payload.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "cli.h"

@@ -3,7 +3,7 @@
 #define HB_CLI_MQTT_OPTS_H
 
 #include "../sim/hb_sim.h"
-#include "../live/hb_mqtt.h"
+#include "../mqtt/hb_mqtt.h"
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the actuator payload parser of `heatbench live`. */
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_payload.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the MQTT reading payload parser (bytes straight off the wire). */
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_payload.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* libFuzzer harness: topic parsing (the room level must come out a plain name) and topic
  * formatting, against the default and a legacy pattern. */
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_payload.h"
 
 #include <stddef.h>
 #include <stdint.h>

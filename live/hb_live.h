@@ -8,8 +8,8 @@
 #define HB_LIVE_H
 
 #include "../sim/hb_sim.h"
-#include "hb_mqtt.h"
-#include "hb_payload.h"
+#include "../mqtt/hb_mqtt.h"
+#include "../mqtt/hb_payload.h"
 
 #include <stdio.h>
 

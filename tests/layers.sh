@@ -10,12 +10,14 @@ allowed() {
     engine | models | controllers) echo "util" ;;
     sim) echo "util engine models controllers" ;;
     scenario | tuning | report) echo "util engine models controllers sim" ;;
-    live) echo "util engine models controllers sim scenario" ;;
-    cli) echo "util engine models controllers sim scenario tuning report live" ;;
+    mqtt) echo "util" ;;
+    daemon) echo "util controllers mqtt" ;;
+    live) echo "util engine models controllers sim mqtt" ;;
+    cli) echo "util engine models controllers sim scenario tuning report mqtt daemon live" ;;
     esac
 }
 fail=0
-for dir in util engine models controllers sim scenario tuning report live cli; do
+for dir in util engine models controllers sim scenario tuning report mqtt daemon live cli; do
     ok=$(allowed "$dir")
     for f in "$dir"/*.c "$dir"/*.h; do
         [ -f "$f" ] || continue
@@ -32,6 +34,6 @@ fail=$(grep -c '^FAIL' "${TMPDIR:-/tmp}/layers.$$")
 cat "${TMPDIR:-/tmp}/layers.$$"
 rm -f "${TMPDIR:-/tmp}/layers.$$"
 files=$(ls util/*.[ch] engine/*.[ch] models/*.[ch] controllers/*.[ch] sim/*.[ch] scenario/*.[ch] \
-    tuning/*.[ch] report/*.[ch] live/*.[ch] cli/*.[ch] | wc -l)
+    tuning/*.[ch] report/*.[ch] mqtt/*.[ch] daemon/*.[ch] live/*.[ch] cli/*.[ch] | wc -l)
 echo "layers: $((files - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

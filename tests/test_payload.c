@@ -1,4 +1,4 @@
-#include "../live/hb_payload.h"
+#include "../mqtt/hb_payload.h"
 #include "hb_test.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "../sim/hb_sim.h"
-#include "../live/hb_rooms.h"
+#include "../daemon/hb_rooms.h"
 #include "hb_test.h"
 
 #include <stdio.h>

@@ -7,8 +7,8 @@
 #define HB_CONTROL_H
 
 #include "../controllers/hb_room_ctl.h"
-#include "hb_mqtt.h"
-#include "hb_payload.h"
+#include "../mqtt/hb_mqtt.h"
+#include "../mqtt/hb_payload.h"
 
 #include <stddef.h>
 #include <stdio.h>
