@@ -39,7 +39,7 @@ static const char hb__control_help[] =
     "exit status: 0 stopped by a signal (or --run-for), 1 fatal connection error (bad\n"
     "credentials, TLS), 2 bad usage.\n";
 
-static void hb__on_stop(int sig) {
+static void hb__control_on_stop(int sig) {
     (void)sig;
     hb_control_request_stop();
 }
@@ -79,7 +79,7 @@ static int hb__controller_settings(const hb__reload_src *src, hb_room_ctl_config
     return rc == HB_OK ? 0 : -1;
 }
 
-static int hb__reload(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen) {
+static int hb__reload_scenario(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen) {
     return hb__controller_settings(ud, ctl, err, errlen);
 }
 
@@ -219,14 +219,14 @@ int hb_cmd_control(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     if (scenario) {
-        cfg.reload = hb__reload;
+        cfg.reload = hb__reload_scenario;
         cfg.reload_ud = &src;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
-    hb_cli_signals(hb__on_stop, hb__on_stats, hb__on_hup);
+    hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
     mosquitto_lib_init();
     hb_control_stats st;
     int status = hb_control_run(&cfg, &st, err, sizeof err);

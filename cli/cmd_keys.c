@@ -46,7 +46,7 @@ static void hb__troff(FILE *out, const char *s) {
     }
 }
 
-static void hb__row(const char *path, const hb_field *f, const void *value, void *ud) {
+static void hb__key_row(const char *path, const hb_field *f, const void *value, void *ud) {
     const hb__keys_out *ko = ud;
     FILE *out = ko->out;
     const char *bar = ko->man ? " | " : " \\| ";
@@ -148,7 +148,7 @@ int hb_cmd_keys(int argc, char **argv) {
         fputs("| key | type | unit | range | default | meaning |\n", stdout);
         fputs("|---|---|---|---|---|---|\n", stdout);
     }
-    int rc = hb_schema_walk(hb_scenario_schema(), &def, "", hb__row, &ko);
+    int rc = hb_schema_walk(hb_scenario_schema(), &def, "", hb__key_row, &ko);
     if (ko.man) {
         fputs(hb__man_tail, stdout);
     }

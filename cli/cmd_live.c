@@ -34,7 +34,7 @@ static const char hb__live_help[] =
     "/actuators/+)\n" HB_MQTT_HELP "\n"
     "exit status: 0 ok, 1 connection or run-time failure, 2 bad usage or a bad scenario.\n";
 
-static void hb__on_stop(int sig) {
+static void hb__live_on_stop(int sig) {
     (void)sig;
     hb_live_request_stop();
 }
@@ -176,7 +176,7 @@ int hb_cmd_live(int argc, char **argv) {
         }
         cfg.trace = hb_ofile_stream(of);
     }
-    hb_cli_signals(hb__on_stop, NULL, hb__on_stop); /* a closed terminal: stop cleanly */
+    hb_cli_signals(hb__live_on_stop, NULL, hb__live_on_stop); /* a closed terminal: stop cleanly */
     mosquitto_lib_init();
     hb_kpis k;
     hb_live_stats st;

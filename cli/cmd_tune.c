@@ -69,7 +69,7 @@ enum {
     OPT_FORCE,
 };
 
-static void hb__progress(void *ud, int done, int total) {
+static void hb__print_progress(void *ud, int done, int total) {
     (void)ud;
     int width = 40;
     int fill = total > 0 ? done * width / total : width;
@@ -514,7 +514,7 @@ int hb_cmd_tune(int argc, char **argv) {
     }
     if (status == HB_EXIT_OK) {
         if (isatty(STDERR_FILENO)) {
-            o.progress = hb__progress;
+            o.progress = hb__print_progress;
         }
         if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
             hb_cli_error(prog, err);

@@ -15,7 +15,7 @@
 /* Set from signal handlers: the only mutable file-scope state, as signals require. */
 static volatile sig_atomic_t hb__stop;
 static volatile sig_atomic_t hb__stats;
-static volatile sig_atomic_t hb__reload;
+static volatile sig_atomic_t hb__reload_requested;
 
 void hb_control_request_stop(void) {
     hb__stop = 1;
@@ -26,7 +26,7 @@ void hb_control_request_stats(void) {
 }
 
 void hb_control_request_reload(void) {
-    hb__reload = 1;
+    hb__reload_requested = 1;
 }
 
 typedef struct hb__ctl {
@@ -113,7 +113,7 @@ static void hb__mark_resend(hb_room *room, void *ud) {
     hb_room_ctl_resend(room->ctl);
 }
 
-static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     hb__ctl *c = ud;
     if (rc != 0) {
         hb__log("connection %s", hb_mqtt_connack_text(rc));
@@ -137,7 +137,8 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
             (s != MOSQ_ERR_SUCCESS || p != MOSQ_ERR_SUCCESS) ? " (with errors)" : "");
 }
 
-static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p) {
+static void hb__ctl_on_disconnect(struct mosquitto *m, void *ud, int rc,
+                                  const mosquitto_property *p) {
     (void)m;
     (void)p;
     hb__ctl *c = ud;
@@ -181,7 +182,7 @@ static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
     }
 }
 
-static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
     (void)m;
     hb__ctl *c = ud;
     c->st.messages++;
@@ -301,7 +302,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     hb__ctl c = {.cfg = cfg, .offline_mid = -1};
     hb__stop = 0;
     hb__stats = 0;
-    hb__reload = 0;
+    hb__reload_requested = 0;
     int status = 0;
     c.rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &cfg->ctl);
     if (!c.rooms) {
@@ -313,9 +314,9 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         hb_rooms_destroy(c.rooms);
         return 1;
     }
-    mosquitto_connect_callback_set(c.m, hb__on_connect);
-    mosquitto_disconnect_v5_callback_set(c.m, hb__on_disconnect);
-    mosquitto_message_callback_set(c.m, hb__on_message);
+    mosquitto_connect_callback_set(c.m, hb__ctl_on_connect);
+    mosquitto_disconnect_v5_callback_set(c.m, hb__ctl_on_disconnect);
+    mosquitto_message_callback_set(c.m, hb__ctl_on_message);
     mosquitto_publish_callback_set(c.m, hb__on_publish);
     hb_mqtt_client_id(&cfg->mqtt, c.client_id, sizeof c.client_id);
     c.t0 = hb_mono_now();
@@ -379,8 +380,8 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
             hb_rooms_evict_idle(c.rooms, hb__now(&c));
             next_evict = now + 60.0;
         }
-        if (hb__reload) {
-            hb__reload = 0;
+        if (hb__reload_requested) {
+            hb__reload_requested = 0;
             hb__do_reload(&c);
         }
         if (hb__stats) {

@@ -69,7 +69,7 @@ void hb_engine_fail(hb_engine *e, int err) {
     }
 }
 
-static int hb__advance(hb_engine *e, double t) {
+static int hb__engine_advance(hb_engine *e, double t) {
     if (e->advance && t > e->now) {
         int rc = e->advance(e->advance_ctx, t);
         if (rc != HB_OK) {
@@ -89,14 +89,14 @@ int hb_engine_run(hb_engine *e, double t_end) {
         hb_event_rec ev;
         hb_evq_pop(e->q, &ev);
         assert(ev.t >= e->now); /* simulated time never runs backwards */
-        if (hb__advance(e, ev.t) != HB_OK) {
+        if (hb__engine_advance(e, ev.t) != HB_OK) {
             break;
         }
         e->dispatched++;
         ev.fn(ev.ctx, ev.t, ev.arg);
     }
     if (e->error == HB_OK) {
-        hb__advance(e, t_end);
+        hb__engine_advance(e, t_end);
     }
     return e->error;
 }

@@ -34,7 +34,7 @@ typedef struct hb__live {
     int fatal_connack;
 } hb__live;
 
-static void hb__on_reading(void *ud, double t, const char *sensor_id, double value) {
+static void hb__live_on_reading(void *ud, double t, const char *sensor_id, double value) {
     (void)t;
     hb__room *r = ud;
     char payload[160];
@@ -58,7 +58,8 @@ static int hb__room_index(const char *name, int rooms) {
     return (*end == '\0' && k >= 1 && k <= rooms) ? (int)(k - 1) : -1;
 }
 
-static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+static void hb__live_on_message(struct mosquitto *m, void *ud,
+                                const struct mosquitto_message *msg) {
     (void)m;
     hb__live *l = ud;
     char name[HB_ROOM_MAX];
@@ -85,7 +86,7 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     hb_sim_command(l->rooms[idx].sim, level);
 }
 
-static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+static void hb__live_on_connect(struct mosquitto *m, void *ud, int rc) {
     hb__live *l = ud;
     if (rc != 0) {
         if (hb_mqtt_connack_fatal(rc)) {
@@ -105,7 +106,7 @@ static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, cons
     ((hb__live *)ud)->subscribed = true;
 }
 
-static void hb__on_disconnect(struct mosquitto *m, void *ud, int rc) {
+static void hb__live_on_disconnect(struct mosquitto *m, void *ud, int rc) {
     (void)m;
     (void)rc;
     ((hb__live *)ud)->connected = false;
@@ -147,7 +148,7 @@ static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
         if (i == 0 && cfg->trace) {
             hb_sim_set_trace(r->sim, cfg->trace);
         }
-        hb_sim_set_external(r->sim, hb__on_reading, r);
+        hb_sim_set_external(r->sim, hb__live_on_reading, r);
     }
     return 0;
 }
@@ -166,10 +167,10 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
         hb__free_rooms(&l);
         return 1;
     }
-    mosquitto_connect_callback_set(l.m, hb__on_connect);
-    mosquitto_disconnect_callback_set(l.m, hb__on_disconnect);
+    mosquitto_connect_callback_set(l.m, hb__live_on_connect);
+    mosquitto_disconnect_callback_set(l.m, hb__live_on_disconnect);
     mosquitto_subscribe_callback_set(l.m, hb__on_subscribe);
-    mosquitto_message_callback_set(l.m, hb__on_message);
+    mosquitto_message_callback_set(l.m, hb__live_on_message);
 
     /* Wait for the broker and the subscription before the clock starts, so no command is lost.
      * mosquitto_connect is called until the socket connects, then the loop runs until the

@@ -70,7 +70,7 @@ static cJSON *hb__parse(const char *buf, size_t len, int *reason) {
 }
 
 /* A number, or a string that is entirely a number (surrounding blanks allowed). */
-static int hb__number(const cJSON *v, double *out) {
+static int hb__payload_number(const cJSON *v, double *out) {
     if (cJSON_IsNumber(v)) {
         *out = v->valuedouble;
     } else if (cJSON_IsString(v) && v->valuestring) {
@@ -129,7 +129,7 @@ int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *val
     if (reason == HB_DROP_NONE) {
         if (!val) {
             reason = HB_DROP_NO_VALUE;
-        } else if ((reason = hb__number(val, value)) == HB_DROP_NONE &&
+        } else if ((reason = hb__payload_number(val, value)) == HB_DROP_NONE &&
                    (*value < -40.0 || *value > 80.0)) {
             reason = HB_DROP_IMPLAUSIBLE;
         }
@@ -148,7 +148,7 @@ int hb_payload_level(const char *buf, size_t len, int *level) {
     double d = 0;
     if (!v) {
         reason = HB_DROP_NO_VALUE;
-    } else if ((reason = hb__number(v, &d)) == HB_DROP_NONE) {
+    } else if ((reason = hb__payload_number(v, &d)) == HB_DROP_NONE) {
         if (d < -1e6 || d > 1e6) {
             reason = HB_DROP_IMPLAUSIBLE;
         } else {

@@ -48,7 +48,7 @@ static int hb__has(const hb__names *s, const char *name) {
     return 0;
 }
 
-static int hb__add(hb__names *s, const char *name) {
+static int hb__name_add(hb__names *s, const char *name) {
     if (s->n >= HB__MAX_FILES || !hb__plain(name)) {
         return -1;
     }
@@ -69,7 +69,7 @@ static int hb__read_manifest(const char *dir, hb__names *m) {
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] != '#') {
-            hb__add(m, line); /* a name that is not plain is ignored, never acted on */
+            hb__name_add(m, line); /* a name that is not plain is ignored, never acted on */
         }
     }
     fclose(f);
@@ -171,7 +171,7 @@ static int hb__list(const char *tmp, hb__names *s) {
         snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
         struct stat st;
         if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-            strcmp(e->d_name, HB_OUTDIR_MANIFEST) != 0 && hb__add(s, e->d_name) != 0) {
+            strcmp(e->d_name, HB_OUTDIR_MANIFEST) != 0 && hb__name_add(s, e->d_name) != 0) {
             rc = -1;
         }
     }

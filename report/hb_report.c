@@ -184,11 +184,11 @@ static void hb__fmt_kpi(char *buf, size_t len, double v, int prec) {
     }
 }
 
-typedef struct hb__row {
+typedef struct hb__run_row {
     char label[128];
     hb_kpis k;
     bool exact;
-} hb__row;
+} hb__run_row;
 
 /* Every KPI of hb_kpis, one table row each (runs are the columns). Counts are -1 and figures
  * NaN where a trace cannot tell them (recomputed KPIs) or the run ended inside its warm-up. */
@@ -331,7 +331,7 @@ static int hb__experiment_plots(const char *tmp, const char *plots, const char *
 static const char *const hb__plots[] = {"temperatures", "valve", "heat"};
 static const char *const hb__plot_titles[] = {"Temperatures", "Valve", "Heat and energy"};
 
-static int hb__write_pages(const char *tmp, const hb__row *rows, size_t n,
+static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
                            const hb_report_trace *tr, const hb_report_opts *o, bool tuning) {
     char path[4096];
     snprintf(path, sizeof path, "%s/index.html", tmp);
@@ -512,7 +512,7 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
                  plots);
         return HB_ERR_NOTFOUND;
     }
-    hb__row *rows = calloc(n, sizeof *rows);
+    hb__run_row *rows = calloc(n, sizeof *rows);
     hb_trace *traces = calloc(n, sizeof *traces);
     if (!rows || !traces) {
         free(rows);

@@ -46,8 +46,8 @@ static const char *hb__json_type(const cJSON *v) {
     return "an object";
 }
 
-static int hb__number(const hb_field *f, const cJSON *v, const char *kp, double *out, char *err,
-                      size_t errlen) {
+static int hb__schema_number(const hb_field *f, const cJSON *v, const char *kp, double *out,
+                             char *err, size_t errlen) {
     char exp[128];
     hb_schema_expected(f, exp, sizeof exp);
     if (!cJSON_IsNumber(v)) {
@@ -74,14 +74,14 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
     int rc;
     switch (f->type) {
     case HB_F_NUM:
-        if ((rc = hb__number(f, v, kp, &d, err, errlen)) != HB_OK) {
+        if ((rc = hb__schema_number(f, v, kp, &d, err, errlen)) != HB_OK) {
             return rc;
         }
         d *= f->scale != 0 ? f->scale : 1.0;
         memcpy(dst, &d, sizeof d);
         return HB_OK;
     case HB_F_INT: {
-        if ((rc = hb__number(f, v, kp, &d, err, errlen)) != HB_OK) {
+        if ((rc = hb__schema_number(f, v, kp, &d, err, errlen)) != HB_OK) {
             return rc;
         }
         int i = (int)d;
@@ -89,7 +89,7 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         return HB_OK;
     }
     case HB_F_SIZE: {
-        if ((rc = hb__number(f, v, kp, &d, err, errlen)) != HB_OK) {
+        if ((rc = hb__schema_number(f, v, kp, &d, err, errlen)) != HB_OK) {
             return rc;
         }
         size_t z = (size_t)d;
@@ -97,7 +97,7 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         return HB_OK;
     }
     case HB_F_U64: {
-        if ((rc = hb__number(f, v, kp, &d, err, errlen)) != HB_OK) {
+        if ((rc = hb__schema_number(f, v, kp, &d, err, errlen)) != HB_OK) {
             return rc;
         }
         uint64_t u = (uint64_t)d;

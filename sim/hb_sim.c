@@ -170,7 +170,7 @@ static void hb__trace_row(hb_sim *s) {
 
 /* Advance hook: step the plant until its latest grid point covers T. Inputs for a step are
  * sampled when the step is taken, i.e. after every event up to its start time has run. */
-static int hb__advance(void *ctx, double t) {
+static int hb__plant_advance(void *ctx, double t) {
     hb_sim *s = ctx;
     while (hb_plant_time(s->plant) < t) {
         int rc = hb_plant_step(s->plant);
@@ -233,7 +233,7 @@ static void hb__poll(hb_sim *s, double t) {
     }
 }
 
-static void hb__on_reading(void *ctx, double t, intptr_t msg) {
+static void hb__sim_on_reading(void *ctx, double t, intptr_t msg) {
     hb_sim *s = ctx;
     const hb__msg *m = &s->msgs[msg];
     hb_room_ctl_reading(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value);
@@ -266,7 +266,7 @@ static void hb__deliver(hb_sim *s, double t, intptr_t i, double v) {
         return;
     }
     s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
-    hb__after(s, delay, hb__on_reading, m);
+    hb__after(s, delay, hb__sim_on_reading, m);
 }
 
 static void hb__on_sample(void *ctx, double t, intptr_t i) {
@@ -333,7 +333,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         hb_sim_destroy(s);
         return rc;
     }
-    hb_engine_set_advance(s->eng, hb__advance, s);
+    hb_engine_set_advance(s->eng, hb__plant_advance, s);
     double t0 = s->cfg.plant.t_start_s;
     for (size_t i = 0; i < s->cfg.n_sensors; i++) {
         /* Sensors start out of phase: the first sample falls anywhere in the first period. */

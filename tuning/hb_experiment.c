@@ -56,7 +56,7 @@ static void hb__send(hb__exp *e, double u) {
     }
 }
 
-static void hb__on_reading(void *ud, double t, const char *id, double v) {
+static void hb__exp_on_reading(void *ud, double t, const char *id, double v) {
     hb__exp *e = ud;
     hb_fusion_add(e->fusion, t, id, v);
     if (e->have_est && t - e->t_update < e->update_s - 1e-6) {
@@ -113,7 +113,7 @@ static int hb__setup(hb__exp *e, const hb_sim_config *c, double warmup_h) {
         return -1;
     }
     hb_pid_reset(e->pid, c->controller.initial_level);
-    hb_sim_set_external(e->sim, hb__on_reading, e);
+    hb_sim_set_external(e->sim, hb__exp_on_reading, e);
     return 0;
 }
 

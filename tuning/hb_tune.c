@@ -142,7 +142,7 @@ static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) 
     return x->o->robust_worst ? worst : sum / n;
 }
 
-static void hb__progress(hb__ctx *x) {
+static void hb__progress_step(hb__ctx *x) {
     x->progress_done++;
     if (x->o->progress) {
         x->o->progress(x->o->progress_ud, x->progress_done, x->progress_total);
@@ -167,7 +167,7 @@ static double hb__objective(const gsl_vector *v, void *params) {
     if (x->o->convergence) {
         fprintf(x->o->convergence, "%d,%.6f,%.6g,%.6g,%.6g\n", x->evals, c, g.kp, g.ki, g.kd);
     }
-    hb__progress(x);
+    hb__progress_step(x);
     return c;
 }
 
@@ -205,7 +205,7 @@ out:
     gsl_vector_free(step);
 }
 
-static hb_tune_method *hb__add(hb_tune_result *r, const char *name) {
+static hb_tune_method *hb__method_add(hb_tune_result *r, const char *name) {
     hb_tune_method *m = &r->methods[r->n_methods++];
     memset(m, 0, sizeof *m);
     snprintf(m->name, sizeof m->name, "%s", name);
@@ -245,7 +245,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     hb_sim_config calm;
     hb_experiment_calm(&scen[0], &calm);
     hb_experiment_relay(&calm, 8.0, &res->relay, &res->relay_bias, &res->relay_d, o->relay_trace);
-    hb__progress(&x);
+    hb__progress_step(&x);
     if (res->relay_bias >= 99.0) {
         /* No gains can fix a radiator that cannot hold the setpoint: say so instead of
          * returning whatever the optimiser drifts to on a flat cost. */
@@ -287,10 +287,10 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     }
     free(t);
     free(dy);
-    hb__progress(&x);
+    hb__progress_step(&x);
 
     /* 2. Candidate gains from the rules. */
-    hb_tune_method *d = hb__add(res, "default");
+    hb_tune_method *d = hb__method_add(res, "default");
     d->ok = true;
     d->g =
         (hb_gains){scen[0].controller.pid.kp, scen[0].controller.pid.ki, scen[0].controller.pid.kd};
@@ -301,7 +301,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
                        {"relay-tl", hb_rule_tyreus_luyben_pi},
                        {"relay-no", hb_rule_no_overshoot_pid}};
     for (size_t i = 0; i < 3; i++) {
-        hb_tune_method *mm = hb__add(res, relay_rules[i].name);
+        hb_tune_method *mm = hb__method_add(res, relay_rules[i].name);
         if (res->relay.ok) {
             mm->g = relay_rules[i].rule(res->relay.ku, res->relay.pu_s);
             mm->ok = hb__gains_ok(mm->g);
@@ -310,8 +310,8 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
             mm->reason = res->relay.reason;
         }
     }
-    hb_tune_method *simc = hb__add(res, "simc");
-    hb_tune_method *amigo = hb__add(res, "amigo");
+    hb_tune_method *simc = hb__method_add(res, "simc");
+    hb_tune_method *amigo = hb__method_add(res, "amigo");
     if (res->fopdt_ok) {
         simc->g = hb_rule_simc_pi(&res->fopdt, o->tau_c_s);
         amigo->g = hb_rule_amigo_pi(&res->fopdt);
@@ -329,7 +329,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         if (mm->ok) {
             mm->cost = hb__evaluate(&x, mm->g, false, &mm->kpis);
         }
-        hb__progress(&x);
+        hb__progress_step(&x);
     }
     hb_gains start = d->g;
     double start_cost = d->cost;
@@ -339,7 +339,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
             start_cost = res->methods[i].cost;
         }
     }
-    hb_tune_method *opt = hb__add(res, "optimized");
+    hb_tune_method *opt = hb__method_add(res, "optimized");
     if (o->convergence) {
         fputs("evaluation,cost,kp,ki,kd\n", o->convergence);
     }
@@ -360,7 +360,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         if (mm->ok) {
             mm->cost_heldout = hb__evaluate(&x, mm->g, true, &mm->kpis_heldout);
         }
-        hb__progress(&x);
+        hb__progress_step(&x);
     }
     double best = res->methods[0].cost_heldout;
     double travel0 = res->methods[0].kpis_heldout.valve_travel_pct;
@@ -374,6 +374,6 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     }
     free(x.jobs);
     x.progress_done = x.progress_total - 1; /* the estimate counted every possible method */
-    hb__progress(&x);
+    hb__progress_step(&x);
     return 0;
 }
