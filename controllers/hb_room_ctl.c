@@ -33,12 +33,14 @@ struct hb_room_ctl {
     double t_sent;
 };
 
-static bool hb__config_ok(const hb_room_ctl_config *cfg) {
-    return cfg && cfg->update_s > 0 && cfg->filter_s >= 0 && cfg->deadband_pct >= 0 &&
-           cfg->min_interval_s >= 0 && cfg->heartbeat_s > 0 && isfinite(cfg->setpoint_c) &&
-           cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100 && cfg->failsafe_hold_s >= 0 &&
-           cfg->failsafe_avg_s > 0 && cfg->quorum >= 1 && cfg->quorum_wait_s >= 0 &&
-           cfg->initial_level >= 0 && cfg->initial_level <= 100;
+int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
+    bool ok = cfg && cfg->update_s > 0 && cfg->filter_s >= 0 && cfg->deadband_pct >= 0 &&
+              cfg->min_interval_s >= 0 && cfg->heartbeat_s > 0 && isfinite(cfg->setpoint_c) &&
+              cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100 && cfg->failsafe_hold_s >= 0 &&
+              cfg->failsafe_avg_s > 0 && cfg->quorum >= 1 && cfg->quorum_wait_s >= 0 &&
+              cfg->initial_level >= 0 && cfg->initial_level <= 100 &&
+              hb_fusion_check(&cfg->fusion) == HB_OK && hb_pid_check(&cfg->pid) == HB_OK;
+    return ok ? HB_OK : HB_ERR_INVAL;
 }
 
 static hb__ctl_settings hb__settings(const hb_room_ctl_config *cfg) {
@@ -58,7 +60,7 @@ static hb__ctl_settings hb__settings(const hb_room_ctl_config *cfg) {
 }
 
 hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
-    if (!hb__config_ok(cfg)) {
+    if (hb_room_ctl_check(cfg) != HB_OK) {
         return NULL;
     }
     hb_room_ctl *c = calloc(1, sizeof *c);
@@ -214,8 +216,7 @@ void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c) {
 }
 
 int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
-    if (!hb__config_ok(cfg) || hb_fusion_check(&cfg->fusion) != HB_OK ||
-        hb_pid_check(&cfg->pid) != HB_OK) {
+    if (hb_room_ctl_check(cfg) != HB_OK) {
         return HB_ERR_INVAL;
     }
     enum hb_algo old = c->cfg.algo;

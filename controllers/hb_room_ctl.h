@@ -53,6 +53,10 @@ typedef struct hb_room_ctl_config {
 
 typedef struct hb_room_ctl hb_room_ctl;
 
+/* HB_OK when CFG is one hb_room_ctl_create accepts (its fusion and PID settings included),
+ * HB_ERR_INVAL otherwise. */
+int hb_room_ctl_check(const hb_room_ctl_config *cfg);
+
 /* NULL when the configuration is invalid or memory is short. */
 hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg);
 void hb_room_ctl_destroy(hb_room_ctl *c);

@@ -238,6 +238,12 @@ static void hb__poll_room(hb_room *room, void *ud) {
     }
 }
 
+/* The room counters kept by the table, into the stats. */
+static void hb__count_rooms(hb__ctl *c) {
+    c->st.rooms = hb_rooms_count(c->rooms);
+    c->st.rooms_evicted = hb_rooms_evicted(c->rooms);
+}
+
 /* SIGHUP: new controller settings for every room, without a bump; a bad file changes nothing. */
 static void hb__do_reload(hb__ctl *c) {
     if (!c->cfg->reload) {
@@ -386,8 +392,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         if (hb__stats) {
             hb__stats = 0;
-            c.st.rooms = hb_rooms_count(c.rooms);
-            c.st.rooms_evicted = hb_rooms_evicted(c.rooms);
+            hb__count_rooms(&c);
             hb_control_print_stats(stderr, &c.st);
         }
         if (cfg->run_for_s > 0 && now - c.t0 >= cfg->run_for_s) {
@@ -404,8 +409,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         mosquitto_disconnect(c.m);
     }
-    c.st.rooms = hb_rooms_count(c.rooms);
-    c.st.rooms_evicted = hb_rooms_evicted(c.rooms);
+    hb__count_rooms(&c);
     if (stats) {
         *stats = c.st;
     }

@@ -201,11 +201,9 @@ size_t hb_rooms_count(const hb_rooms *r) {
 }
 
 int hb_rooms_reconfigure(hb_rooms *r, const hb_room_ctl_config *cfg) {
-    hb_room_ctl *probe = hb_room_ctl_create(cfg); /* the same checks every room will make */
-    if (!probe) {
+    if (hb_room_ctl_check(cfg) != HB_OK) {
         return HB_ERR_INVAL;
     }
-    hb_room_ctl_destroy(probe);
     r->cfg = *cfg;
     for (size_t i = 0; i <= r->mask; i++) {
         if (r->slots[i]) {

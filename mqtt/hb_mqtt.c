@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_mqtt.h"
 #include "../util/hb_hash.h"
+#include "../util/hb_strutil.h"
 
 #include <errno.h>
 #include <mqtt_protocol.h>
@@ -83,12 +84,9 @@ int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
                  idlen);
         return -1;
     }
-    for (size_t i = 0; o->client_id && i < idlen; i++) {
-        unsigned char c = (unsigned char)o->client_id[i];
-        if (c < 0x20 || c == 0x7f) {
-            snprintf(err, errlen, "client id: control characters are not allowed");
-            return -1;
-        }
+    if (o->client_id && hb_str_has_control(o->client_id)) {
+        snprintf(err, errlen, "client id: control characters are not allowed");
+        return -1;
     }
     if (o->password && !o->username) {
         snprintf(err, errlen, "a password needs a username (--username)");

@@ -88,16 +88,6 @@ static int hb__payload_number(const cJSON *v, double *out) {
     return isfinite(*out) ? HB_DROP_NONE : HB_DROP_NON_FINITE;
 }
 
-/* No control characters (escaped ones decode to raw bytes): an id goes into logs and traces. */
-static int hb__printable(const char *s) {
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *value) {
     int reason;
     cJSON *root = hb__parse(buf, len, &reason);
@@ -111,7 +101,8 @@ int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *val
         reason = HB_DROP_NO_SENSOR;
     } else if (cJSON_IsString(id) && id->valuestring) {
         size_t n = strlen(id->valuestring);
-        if (n == 0 || n >= HB_SENSOR_ID_LEN || !hb__printable(id->valuestring)) {
+        /* No control characters (escaped ones decode to raw bytes): an id goes into logs. */
+        if (n == 0 || n >= HB_SENSOR_ID_LEN || hb_str_has_control(id->valuestring)) {
             reason = HB_DROP_BAD_SENSOR;
         } else {
             memcpy(sensor_id, id->valuestring, n + 1);

@@ -105,6 +105,15 @@ int hb_parse_number(const char *s, int trailing_blanks, double *out) {
     return *end == '\0' ? 0 : -1;
 }
 
+bool hb_str_has_control(const char *s) {
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void hb_str_printable(const char *s, char *out, size_t len) {
     if (len == 0) {
         return;

@@ -2,6 +2,7 @@
 #ifndef HB_STRUTIL_H
 #define HB_STRUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Levenshtein edit distance, capped at 255 so long strings cannot cost much. */
@@ -10,6 +11,9 @@ unsigned hb_str_distance(const char *a, const char *b);
 /* Returns the candidate closest to WORD if it is a plausible typo (distance <= max(2, len/3)),
  * else NULL. CANDIDATES has N entries. Used for "did you mean" hints. */
 const char *hb_str_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* Whether S holds a C0 control character or DEL (an id or a name that would go into logs). */
+bool hb_str_has_control(const char *s);
 
 /* Copies S into OUT (LEN bytes) for a message: control characters (C0, DEL, and C1 in UTF-8)
  * become '?', so a file or an argument cannot put terminal escape codes into our output, while
