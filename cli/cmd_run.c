@@ -136,6 +136,165 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     return status;
 }
 
+/* Loads the scenario at PATH (NULL: the default) into CFG and applies the command-line
+ * overrides; CFG must be freed whatever the outcome. */
+static int hb__run_config(const char *path, const char *seed_s, const char *ctl_s, double hours,
+                          double trace_iv, hb_sim_config *cfg) {
+    if (hb_cli_load_scenario("heatbench run", path, cfg) != 0) {
+        return HB_EXIT_USAGE;
+    }
+    if (seed_s) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(seed_s, &end, 10);
+        if (end == seed_s || *end != '\0' || errno != 0 || seed_s[0] == '-') {
+            fprintf(stderr, "heatbench run: --seed: expected a non-negative integer, got '%s'\n",
+                    seed_s);
+            return HB_EXIT_USAGE;
+        }
+        cfg->seed = v;
+    }
+    if (ctl_s && !strchr(ctl_s, ',')) {
+        int algo;
+        if (hb_cli_algo("heatbench run", ctl_s, &algo) != 0) {
+            return HB_EXIT_USAGE;
+        }
+        cfg->controller.algo = algo;
+    }
+    if (!isnan(hours)) {
+        cfg->duration_h = hours;
+    }
+    if (!isnan(trace_iv)) {
+        cfg->trace_interval_s = trace_iv;
+    }
+    char err[1024];
+    if (hb_scenario_validate(cfg, path ? path : "(built-in default)", err, sizeof err) != HB_OK) {
+        hb_cli_error("heatbench run", err);
+        return HB_EXIT_USAGE;
+    }
+    return HB_EXIT_OK;
+}
+
+/* Where one run's results go. */
+typedef struct hb__run_out {
+    const char *path; /* the trace (-o), "-" for stdout, or NULL */
+    const char *report_dir;
+    bool force;
+    int json;
+} hb__run_out;
+
+/* Prints the KPIs of the finished run SIM and writes its report when one was asked for. */
+static int hb__run_results(const hb_sim_config *cfg, hb_sim *sim, const hb__run_out *o,
+                           const char *trace_path) {
+    /* With the trace on stdout, KPIs go to stderr so the CSV stays clean. */
+    FILE *kout = (o->path && strcmp(o->path, "-") == 0) ? stderr : stdout;
+    if (o->json) {
+        hb_kpi_print_json(kout, cfg, hb_sim_kpis(sim));
+    } else {
+        hb_kpi_print_table(kout, cfg, hb_sim_kpis(sim));
+    }
+    if (!o->report_dir) {
+        return HB_EXIT_OK;
+    }
+    char summary[256];
+    char title[128];
+    snprintf(summary, sizeof summary, "%s, seed %llu, %s, %.1f h", cfg->name,
+             (unsigned long long)cfg->seed, hb_algo_name(cfg->controller.algo), cfg->duration_h);
+    snprintf(title, sizeof title, "heatbench run: %s", cfg->name);
+    hb_report_event events[64];
+    size_t n_events = hb_cli_report_events(cfg, sim, events, 64);
+    hb_report_trace tr = {.path = trace_path,
+                          .label = cfg->name,
+                          .kpis = hb_sim_kpis(sim),
+                          .summary = summary,
+                          .events = events,
+                          .n_events = n_events};
+    char provenance[1400];
+    hb_report_opts ro = hb_cli_report_opts(cfg, title, o->force, provenance, sizeof provenance);
+    char rerr[1024];
+    int wrc = hb_report_write(o->report_dir, &tr, 1, &ro, rerr, sizeof rerr);
+    if (wrc != HB_OK) {
+        hb_cli_error("heatbench run: report", rerr);
+        return hb_cli_report_status(wrc);
+    }
+    if (!o->json) {
+        fprintf(kout, "report written to %s/index.html\n", o->report_dir);
+    }
+    return HB_EXIT_OK;
+}
+
+/* One run of CFG (NAME in messages): the trace written atomically, the KPIs, the report. Every
+ * path out goes through the one cleanup at the end. */
+static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run_out *o) {
+    const char *trace_path = o->path;
+    /* A report reads the trace back: it needs a regular file, ours if the user gave none. */
+    char tmp_trace[] = "/tmp/heatbench-trace-XXXXXX";
+    bool tmp_used = false;
+    hb_sim *sim = NULL;
+    hb_ofile *of = NULL;
+    int status = HB_EXIT_OK;
+    int rc = HB_OK;
+    if (o->report_dir) {
+        struct stat st;
+        if (trace_path && (strcmp(trace_path, "-") == 0 ||
+                           (stat(trace_path, &st) == 0 && !S_ISREG(st.st_mode)))) {
+            fprintf(stderr, "heatbench run: --report needs -o to be a regular file (or no -o)\n");
+            status = HB_EXIT_USAGE;
+            goto done;
+        }
+        if (!trace_path) {
+            int fd = mkstemp(tmp_trace);
+            if (fd < 0) {
+                fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
+                        strerror(errno));
+                status = HB_EXIT_FAIL;
+                goto done;
+            }
+            close(fd);
+            trace_path = tmp_trace;
+            tmp_used = true;
+        }
+    }
+    rc = hb_sim_create(cfg, &sim);
+    if (rc != HB_OK) {
+        fprintf(stderr, "heatbench run: %s: cannot set up the simulation: %s\n", name,
+                hb_strerror(rc));
+        status = rc == HB_ERR_NOMEM ? HB_EXIT_FAIL : HB_EXIT_USAGE;
+        goto done;
+    }
+    if (trace_path) {
+        of = hb_ofile_open(trace_path, &rc);
+        if (!of) {
+            fprintf(stderr, "heatbench run: cannot write %s: %s\n", trace_path, strerror(errno));
+            status = HB_EXIT_FAIL;
+            goto done;
+        }
+        hb_sim_set_trace(sim, hb_ofile_stream(of));
+    }
+    rc = hb_sim_run(sim);
+    if (rc == HB_OK && of) {
+        hb_ofile *f = of;
+        of = NULL; /* commit frees it, whatever the outcome */
+        if (hb_ofile_commit(f) != HB_OK) {
+            rc = HB_ERR_IO;
+        }
+    }
+    if (rc != HB_OK) {
+        fprintf(stderr, "heatbench run: %s: %s%s%s\n", name, hb_strerror(rc),
+                trace_path ? " writing " : "", trace_path ? trace_path : "");
+        status = HB_EXIT_FAIL;
+        goto done;
+    }
+    status = hb__run_results(cfg, sim, o, trace_path);
+done:
+    hb_ofile_abort(of);
+    if (tmp_used) {
+        unlink(tmp_trace);
+    }
+    hb_sim_destroy(sim);
+    return status;
+}
+
 int hb_cmd_run(int argc, char **argv) {
     static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
                                          {"controller", required_argument, NULL, 'c'},
@@ -210,155 +369,22 @@ int hb_cmd_run(int argc, char **argv) {
     }
 
     hb_sim_config cfg;
-    char err[1024];
-    const char *name = path ? path : "(built-in default)";
-    if (hb_cli_load_scenario("heatbench run", path, &cfg) != 0) {
-        hb_sim_config_free(&cfg);
-        return HB_EXIT_USAGE;
-    }
-    if (seed_s) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(seed_s, &end, 10);
-        if (end == seed_s || *end != '\0' || errno != 0 || seed_s[0] == '-') {
-            fprintf(stderr, "heatbench run: --seed: expected a non-negative integer, got '%s'\n",
-                    seed_s);
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_USAGE;
-        }
-        cfg.seed = v;
-    }
-    if (ctl_s && strchr(ctl_s, ',')) {
+    int status = hb__run_config(path, seed_s, ctl_s, hours, trace_iv, &cfg);
+    if (status == HB_EXIT_OK && ctl_s && strchr(ctl_s, ',')) {
         if (!report_dir || out_path) {
             fprintf(stderr,
                     "heatbench run: a list of controllers needs --report DIR (and no -o)\n");
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_USAGE;
-        }
-    } else if (ctl_s) {
-        int algo;
-        if (hb_cli_algo("heatbench run", ctl_s, &algo) != 0) {
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_USAGE;
-        }
-        cfg.controller.algo = algo;
-    }
-    if (!isnan(hours)) {
-        cfg.duration_h = hours;
-    }
-    if (!isnan(trace_iv)) {
-        cfg.trace_interval_s = trace_iv;
-    }
-    if (hb_scenario_validate(&cfg, name, err, sizeof err) != HB_OK) {
-        hb_cli_error("heatbench run", err);
-        hb_sim_config_free(&cfg);
-        return HB_EXIT_USAGE;
-    }
-
-    if (ctl_s && strchr(ctl_s, ',')) {
-        char list[128];
-        snprintf(list, sizeof list, "%s", ctl_s);
-        int st = hb__compare(&cfg, list, report_dir, force, json);
-        hb_sim_config_free(&cfg);
-        return st;
-    }
-    /* A report reads the trace back: it needs a regular file, ours if the user gave none. */
-    char tmp_trace[] = "/tmp/heatbench-trace-XXXXXX";
-    bool tmp_used = false;
-    if (report_dir) {
-        struct stat st;
-        if (out_path &&
-            (strcmp(out_path, "-") == 0 || (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)))) {
-            fprintf(stderr, "heatbench run: --report needs -o to be a regular file (or no -o)\n");
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_USAGE;
-        }
-        if (!out_path) {
-            int fd = mkstemp(tmp_trace);
-            if (fd < 0) {
-                fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
-                        strerror(errno));
-                hb_sim_config_free(&cfg);
-                return HB_EXIT_FAIL;
-            }
-            close(fd);
-            out_path = tmp_trace;
-            tmp_used = true;
-        }
-    }
-    hb_sim *sim;
-    int rc = hb_sim_create(&cfg, &sim);
-    if (rc != HB_OK) {
-        fprintf(stderr, "heatbench run: %s: cannot set up the simulation: %s\n", name,
-                hb_strerror(rc));
-        hb_sim_config_free(&cfg);
-        return rc == HB_ERR_NOMEM ? HB_EXIT_FAIL : HB_EXIT_USAGE;
-    }
-    hb_ofile *of = NULL;
-    if (out_path) {
-        of = hb_ofile_open(out_path, &rc);
-        if (!of) {
-            fprintf(stderr, "heatbench run: cannot write %s: %s\n", out_path, strerror(errno));
-            hb_sim_destroy(sim);
-            hb_sim_config_free(&cfg);
-            return HB_EXIT_FAIL;
-        }
-        hb_sim_set_trace(sim, hb_ofile_stream(of));
-    }
-    rc = hb_sim_run(sim);
-    if (rc == HB_OK && of) {
-        hb_ofile *f = of;
-        of = NULL; /* commit frees it, whatever the outcome */
-        if (hb_ofile_commit(f) != HB_OK) {
-            rc = HB_ERR_IO;
-        }
-    }
-    int status = HB_EXIT_OK;
-    if (rc != HB_OK) {
-        hb_ofile_abort(of);
-        fprintf(stderr, "heatbench run: %s: %s%s%s\n", name, hb_strerror(rc),
-                out_path ? " writing " : "", out_path ? out_path : "");
-        status = HB_EXIT_FAIL;
-    } else {
-        /* With the trace on stdout, KPIs go to stderr so the CSV stays clean. */
-        FILE *kout = (out_path && strcmp(out_path, "-") == 0) ? stderr : stdout;
-        if (json) {
-            hb_kpi_print_json(kout, &cfg, hb_sim_kpis(sim));
+            status = HB_EXIT_USAGE;
         } else {
-            hb_kpi_print_table(kout, &cfg, hb_sim_kpis(sim));
+            char list[128];
+            snprintf(list, sizeof list, "%s", ctl_s);
+            status = hb__compare(&cfg, list, report_dir, force, json);
         }
-        if (report_dir) {
-            char summary[256];
-            char title[128];
-            snprintf(summary, sizeof summary, "%s, seed %llu, %s, %.1f h", cfg.name,
-                     (unsigned long long)cfg.seed, hb_algo_name(cfg.controller.algo),
-                     cfg.duration_h);
-            snprintf(title, sizeof title, "heatbench run: %s", cfg.name);
-            hb_report_event events[64];
-            size_t n_events = hb_cli_report_events(&cfg, sim, events, 64);
-            hb_report_trace tr = {.path = out_path,
-                                  .label = cfg.name,
-                                  .kpis = hb_sim_kpis(sim),
-                                  .summary = summary,
-                                  .events = events,
-                                  .n_events = n_events};
-            char provenance[1400];
-            hb_report_opts ro =
-                hb_cli_report_opts(&cfg, title, force, provenance, sizeof provenance);
-            char rerr[1024];
-            int wrc = hb_report_write(report_dir, &tr, 1, &ro, rerr, sizeof rerr);
-            if (wrc != HB_OK) {
-                hb_cli_error("heatbench run: report", rerr);
-                status = hb_cli_report_status(wrc);
-            } else if (!json) {
-                fprintf(kout, "report written to %s/index.html\n", report_dir);
-            }
-        }
+    } else if (status == HB_EXIT_OK) {
+        hb__run_out out = {
+            .path = out_path, .report_dir = report_dir, .force = force, .json = json};
+        status = hb__run_one(&cfg, path ? path : "(built-in default)", &out);
     }
-    if (tmp_used) {
-        unlink(tmp_trace);
-    }
-    hb_sim_destroy(sim);
     hb_sim_config_free(&cfg);
     return status;
 }

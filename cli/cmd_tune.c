@@ -303,6 +303,232 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
     return rc;
 }
 
+/* The --json document: every method with its KPIs, the choice, the experiments. */
+static void hb__print_json(FILE *out, const hb_tune_result *r) {
+    const hb_tune_method *ch = &r->methods[r->chosen];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "methods");
+    for (int i = 0; i < r->n_methods; i++) {
+        cJSON_AddItemToArray(arr, hb__method_json(&r->methods[i], i == r->chosen));
+    }
+    cJSON_AddStringToObject(root, "chosen", ch->name);
+    cJSON *rel = cJSON_AddObjectToObject(root, "relay");
+    cJSON_AddBoolToObject(rel, "ok", r->relay.ok);
+    cJSON_AddStringToObject(rel, "reason", r->relay.reason ? r->relay.reason : "");
+    hb_json_num(rel, "ku", r->relay.ku);
+    hb_json_num(rel, "pu_s", r->relay.pu_s);
+    hb_json_num(rel, "amplitude_k", r->relay.a);
+    cJSON *fo = cJSON_AddObjectToObject(root, "fopdt");
+    cJSON_AddBoolToObject(fo, "ok", r->fopdt_ok);
+    hb_json_num(fo, "k", r->fopdt_ok ? r->fopdt.k : NAN);
+    hb_json_num(fo, "tau_s", r->fopdt_ok ? r->fopdt.tau_s : NAN);
+    hb_json_num(fo, "theta_s", r->fopdt_ok ? r->fopdt.theta_s : NAN);
+    cJSON_AddNumberToObject(root, "evaluations", r->evals);
+    cJSON_AddNumberToObject(root, "heldout_seed", (double)r->heldout_seed);
+    char *s = cJSON_PrintUnformatted(root);
+    fprintf(out, "%s\n", s ? s : "{}");
+    free(s);
+    cJSON_Delete(root);
+}
+
+/* Loads the N scenario files PATHS into SCEN (the built-in default when N is 0) for tuning the
+ * PID; *LOADED counts the entries to free, whatever the outcome. */
+static int hb__tune_load(const char *prog, char **paths, int n, hb_sim_config *scen, int *loaded) {
+    char err[1024];
+    if (n == 0) {
+        hb_sim_config_default(&scen[0]);
+        *loaded = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char found[4200];
+        const char *spath = hb_cli_scenario_path(paths[i], found, sizeof found);
+        *loaded = i + 1;
+        if (hb_scenario_load_file(spath, &scen[i], err, sizeof err) != HB_OK) {
+            hb_cli_error(prog, err);
+            return HB_EXIT_USAGE;
+        }
+        if (!(scen[i].duration_h > scen[i].warmup_h)) {
+            fprintf(stderr,
+                    "%s: %s: duration_h (%g h) must exceed warmup_h (%g h): tuning scores "
+                    "the time after the warm-up\n",
+                    prog, paths[i], scen[i].duration_h, scen[i].warmup_h);
+            return HB_EXIT_USAGE;
+        }
+        scen[i].controller.algo = HB_ALGO_PID; /* tuning is for the PID */
+    }
+    return HB_EXIT_OK;
+}
+
+/* What the command line asked of `heatbench tune`. */
+typedef struct hb__tune_args {
+    const char *prog;
+    char **paths; /* scenario files, N of them */
+    int n;
+    hb_tune_options o;
+    const char *out, *conv, *report_dir;
+    bool force;
+    double seed;     /* NaN: the scenario's */
+    double wflag[5]; /* weights given as flags, NaN where not given */
+    int json;
+} hb__tune_args;
+
+/* Loads, tunes and writes the results; every path out goes through the cleanup at its end. */
+static int hb__tune_exec(const hb__tune_args *a) {
+    int n = a->n;
+    const char *prog = a->prog;
+    hb_tune_options o = a->o;
+    const char *conv = a->conv;
+    const char *report_dir = a->report_dir;
+    const char *out = a->out;
+    bool force = a->force;
+    int json = a->json;
+    if (n > HB__MAX_SCEN) {
+        fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
+        return HB_EXIT_USAGE;
+    }
+    if (report_dir) { /* refuse a directory the report may not write before tuning for long */
+        int st = hb_cli_report_dir(prog, report_dir, force);
+        if (st != 0) {
+            return st;
+        }
+    }
+    hb_sim_config *scen = calloc(n > 0 ? (size_t)n : 1, sizeof *scen);
+    if (!scen) {
+        return HB_EXIT_FAIL;
+    }
+    char err[1024];
+    int loaded = 0;
+    int status = hb__tune_load(prog, a->paths, n, scen, &loaded);
+    if (!isnan(a->seed)) {
+        for (int i = 0; i < loaded; i++) {
+            scen[i].seed = (uint64_t)a->seed;
+        }
+    }
+    o.w = scen[0].weights;
+    double *w[5] = {&o.w.discomfort, &o.w.iae, &o.w.energy, &o.w.travel, &o.w.msgs};
+    for (int i = 0; i < 5; i++) {
+        if (!isnan(a->wflag[i])) {
+            *w[i] = a->wflag[i];
+        }
+    }
+    char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";
+    if (status == HB_EXIT_OK && report_dir && !conv) {
+        int fd = mkstemp(tmp_conv);
+        if (fd < 0) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            status = HB_EXIT_FAIL;
+        } else {
+            close(fd);
+            conv = tmp_conv;
+        }
+    }
+    hb_ofile *cf = NULL;
+    if (status == HB_EXIT_OK && conv) {
+        int rc;
+        cf = hb_ofile_open(conv, &rc);
+        if (!cf) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+            status = HB_EXIT_FAIL;
+        } else {
+            o.convergence = hb_ofile_stream(cf);
+        }
+    }
+    /* The experiments' data for the report's relay and step plots, in temporary files. */
+    char tmp_relay[] = "/tmp/heatbench-relay-XXXXXX";
+    char tmp_step[] = "/tmp/heatbench-step-XXXXXX";
+    FILE *relay_f = NULL;
+    FILE *step_f = NULL;
+    if (status == HB_EXIT_OK && report_dir) {
+        int fr = mkstemp(tmp_relay);
+        int fs = mkstemp(tmp_step);
+        relay_f = fr >= 0 ? fdopen(fr, "w") : NULL;
+        step_f = fs >= 0 ? fdopen(fs, "w") : NULL;
+        if (!relay_f || !step_f) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            status = HB_EXIT_FAIL;
+            if (!relay_f && fr >= 0) {
+                close(fr);
+            }
+            if (!step_f && fs >= 0) {
+                close(fs);
+            }
+        }
+        o.relay_trace = relay_f;
+        o.step_csv = step_f;
+    }
+    hb_tune_result r;
+    char names[512] = ""; /* every scenario tuned for, for the table's first line */
+    for (int i = 0; i < loaded; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", scen[i].name);
+    }
+    if (status == HB_EXIT_OK) {
+        if (isatty(STDERR_FILENO)) {
+            o.progress = hb__print_progress;
+        }
+        if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
+            hb_cli_error(prog, err);
+            status = HB_EXIT_FAIL;
+        }
+    }
+    bool relay_ok = relay_f && fclose(relay_f) == 0;
+    bool step_ok = step_f && fclose(step_f) == 0;
+    if (status == HB_EXIT_OK && cf) {
+        hb_ofile *f = cf;
+        cf = NULL;
+        if (hb_ofile_commit(f) != HB_OK) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+            status = HB_EXIT_FAIL;
+        }
+    }
+    hb_ofile_abort(cf);
+    if (status == HB_EXIT_OK) {
+        const hb_tune_method *ch = &r.methods[r.chosen];
+        if (json) {
+            hb__print_json(stdout, &r);
+        } else {
+            hb__print_table(stdout, &scen[0], names, &o, &r);
+        }
+        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv,
+                                          relay_ok && r.relay.ok ? tmp_relay : NULL,
+                                          step_ok && r.fopdt_ok ? tmp_step : NULL, err, sizeof err)
+                             : HB_OK;
+        if (rrc != HB_OK) {
+            hb_cli_error("heatbench tune: report", err);
+            status = hb_cli_report_status(rrc);
+        } else if (report_dir && !json) {
+            printf("report written to %s/index.html\n", report_dir);
+        }
+        if (out) {
+            char found[4200];
+            const char *first =
+                n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
+            if (hb__write_tuned(out, first, &scen[0], &ch->g, err, sizeof err) != 0) {
+                hb_cli_error(prog, err);
+                status = HB_EXIT_FAIL;
+            } else if (!json) {
+                printf("tuned scenario (%s gains%s) written to %s\n", ch->name,
+                       r.chosen == 0 ? ": no candidate beat them within their valve travel" : "",
+                       out);
+            }
+        }
+    }
+    if (conv == tmp_conv) {
+        unlink(tmp_conv);
+    }
+    if (relay_f) {
+        unlink(tmp_relay);
+    }
+    if (step_f) {
+        unlink(tmp_step);
+    }
+    for (int i = 0; i < loaded; i++) {
+        hb_sim_config_free(&scen[i]);
+    }
+    free(scen);
+    return status;
+}
+
 int hb_cmd_tune(int argc, char **argv) {
     static const struct option opts[] = {{"evals", required_argument, NULL, OPT_EVALS},
                                          {"seeds", required_argument, NULL, OPT_SEEDS},
@@ -405,198 +631,16 @@ int hb_cmd_tune(int argc, char **argv) {
             return hb_cli_bad_option(prog, "tune", c, argv);
         }
     }
-    int n = argc - optind;
-    if (n > HB__MAX_SCEN) {
-        fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
-        return HB_EXIT_USAGE;
-    }
-    if (report_dir) { /* refuse a directory the report may not write before tuning for long */
-        int st = hb_cli_report_dir(prog, report_dir, force);
-        if (st != 0) {
-            return st;
-        }
-    }
-    hb_sim_config *scen = calloc(n > 0 ? (size_t)n : 1, sizeof *scen);
-    if (!scen) {
-        return HB_EXIT_FAIL;
-    }
-    char err[1024];
-    int status = HB_EXIT_OK;
-    int loaded = 0;
-    if (n == 0) {
-        hb_sim_config_default(&scen[0]);
-        loaded = 1;
-    }
-    for (int i = 0; i < n; i++, loaded++) {
-        char found[4200];
-        const char *spath = hb_cli_scenario_path(argv[optind + i], found, sizeof found);
-        if (hb_scenario_load_file(spath, &scen[i], err, sizeof err) != HB_OK) {
-            hb_cli_error(prog, err);
-            status = HB_EXIT_USAGE;
-            loaded++;
-            break;
-        }
-        if (!(scen[i].duration_h > scen[i].warmup_h)) {
-            fprintf(stderr,
-                    "%s: %s: duration_h (%g h) must exceed warmup_h (%g h): tuning scores "
-                    "the time after the warm-up\n",
-                    prog, argv[optind + i], scen[i].duration_h, scen[i].warmup_h);
-            status = HB_EXIT_USAGE;
-            loaded++;
-            break;
-        }
-        if (scen[i].controller.algo != HB_ALGO_PID) {
-            scen[i].controller.algo = HB_ALGO_PID; /* tuning is for the PID */
-        }
-    }
-    if (!isnan(seed)) {
-        for (int i = 0; i < loaded; i++) {
-            scen[i].seed = (uint64_t)seed;
-        }
-    }
-    o.w = scen[0].weights;
-    double *w[5] = {&o.w.discomfort, &o.w.iae, &o.w.energy, &o.w.travel, &o.w.msgs};
-    for (int i = 0; i < 5; i++) {
-        if (!isnan(wflag[i])) {
-            *w[i] = wflag[i];
-        }
-    }
-    char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";
-    if (status == HB_EXIT_OK && report_dir && !conv) {
-        int fd = mkstemp(tmp_conv);
-        if (fd < 0) {
-            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
-            status = HB_EXIT_FAIL;
-        } else {
-            close(fd);
-            conv = tmp_conv;
-        }
-    }
-    hb_ofile *cf = NULL;
-    if (status == HB_EXIT_OK && conv) {
-        int rc;
-        cf = hb_ofile_open(conv, &rc);
-        if (!cf) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
-            status = HB_EXIT_FAIL;
-        } else {
-            o.convergence = hb_ofile_stream(cf);
-        }
-    }
-    /* The experiments' data for the report's relay and step plots, in temporary files. */
-    char tmp_relay[] = "/tmp/heatbench-relay-XXXXXX";
-    char tmp_step[] = "/tmp/heatbench-step-XXXXXX";
-    FILE *relay_f = NULL;
-    FILE *step_f = NULL;
-    if (status == HB_EXIT_OK && report_dir) {
-        int fr = mkstemp(tmp_relay);
-        int fs = mkstemp(tmp_step);
-        relay_f = fr >= 0 ? fdopen(fr, "w") : NULL;
-        step_f = fs >= 0 ? fdopen(fs, "w") : NULL;
-        if (!relay_f || !step_f) {
-            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
-            status = HB_EXIT_FAIL;
-            if (!relay_f && fr >= 0) {
-                close(fr);
-            }
-            if (!step_f && fs >= 0) {
-                close(fs);
-            }
-        }
-        o.relay_trace = relay_f;
-        o.step_csv = step_f;
-    }
-    hb_tune_result r;
-    char names[512] = ""; /* every scenario tuned for, for the table's first line */
-    for (int i = 0; i < loaded; i++) {
-        size_t used = strlen(names);
-        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", scen[i].name);
-    }
-    if (status == HB_EXIT_OK) {
-        if (isatty(STDERR_FILENO)) {
-            o.progress = hb__print_progress;
-        }
-        if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
-            hb_cli_error(prog, err);
-            status = HB_EXIT_FAIL;
-        }
-    }
-    bool relay_ok = relay_f && fclose(relay_f) == 0;
-    bool step_ok = step_f && fclose(step_f) == 0;
-    if (status == HB_EXIT_OK && cf) {
-        hb_ofile *f = cf;
-        cf = NULL;
-        if (hb_ofile_commit(f) != HB_OK) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
-            status = HB_EXIT_FAIL;
-        }
-    }
-    hb_ofile_abort(cf);
-    if (status == HB_EXIT_OK) {
-        const hb_tune_method *ch = &r.methods[r.chosen];
-        if (json) {
-            cJSON *root = cJSON_CreateObject();
-            cJSON *arr = cJSON_AddArrayToObject(root, "methods");
-            for (int i = 0; i < r.n_methods; i++) {
-                cJSON_AddItemToArray(arr, hb__method_json(&r.methods[i], i == r.chosen));
-            }
-            cJSON_AddStringToObject(root, "chosen", ch->name);
-            cJSON *rel = cJSON_AddObjectToObject(root, "relay");
-            cJSON_AddBoolToObject(rel, "ok", r.relay.ok);
-            cJSON_AddStringToObject(rel, "reason", r.relay.reason ? r.relay.reason : "");
-            hb_json_num(rel, "ku", r.relay.ku);
-            hb_json_num(rel, "pu_s", r.relay.pu_s);
-            hb_json_num(rel, "amplitude_k", r.relay.a);
-            cJSON *fo = cJSON_AddObjectToObject(root, "fopdt");
-            cJSON_AddBoolToObject(fo, "ok", r.fopdt_ok);
-            hb_json_num(fo, "k", r.fopdt_ok ? r.fopdt.k : NAN);
-            hb_json_num(fo, "tau_s", r.fopdt_ok ? r.fopdt.tau_s : NAN);
-            hb_json_num(fo, "theta_s", r.fopdt_ok ? r.fopdt.theta_s : NAN);
-            cJSON_AddNumberToObject(root, "evaluations", r.evals);
-            cJSON_AddNumberToObject(root, "heldout_seed", (double)r.heldout_seed);
-            char *s = cJSON_PrintUnformatted(root);
-            printf("%s\n", s ? s : "{}");
-            free(s);
-            cJSON_Delete(root);
-        } else {
-            hb__print_table(stdout, &scen[0], names, &o, &r);
-        }
-        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv,
-                                          relay_ok && r.relay.ok ? tmp_relay : NULL,
-                                          step_ok && r.fopdt_ok ? tmp_step : NULL, err, sizeof err)
-                             : HB_OK;
-        if (rrc != HB_OK) {
-            hb_cli_error("heatbench tune: report", err);
-            status = hb_cli_report_status(rrc);
-        } else if (report_dir && !json) {
-            printf("report written to %s/index.html\n", report_dir);
-        }
-        if (out) {
-            char found[4200];
-            const char *first =
-                n > 0 ? hb_cli_scenario_path(argv[optind], found, sizeof found) : NULL;
-            if (hb__write_tuned(out, first, &scen[0], &ch->g, err, sizeof err) != 0) {
-                hb_cli_error(prog, err);
-                status = HB_EXIT_FAIL;
-            } else if (!json) {
-                printf("tuned scenario (%s gains%s) written to %s\n", ch->name,
-                       r.chosen == 0 ? ": no candidate beat them within their valve travel" : "",
-                       out);
-            }
-        }
-    }
-    if (conv == tmp_conv) {
-        unlink(tmp_conv);
-    }
-    if (relay_f) {
-        unlink(tmp_relay);
-    }
-    if (step_f) {
-        unlink(tmp_step);
-    }
-    for (int i = 0; i < loaded; i++) {
-        hb_sim_config_free(&scen[i]);
-    }
-    free(scen);
-    return status;
+    hb__tune_args args = {.prog = prog,
+                          .paths = argv + optind,
+                          .n = argc - optind,
+                          .o = o,
+                          .out = out,
+                          .conv = conv,
+                          .report_dir = report_dir,
+                          .force = force,
+                          .seed = seed,
+                          .json = json};
+    memcpy(args.wflag, wflag, sizeof wflag);
+    return hb__tune_exec(&args);
 }

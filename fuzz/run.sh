@@ -17,6 +17,7 @@ common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_
         models/hb_weather.c models/hb_valve.c models/hb_plant.c models/hb_sensor.c
         models/hb_netlink.c controllers/hb_fusion.c controllers/hb_pid.c
         controllers/hb_bangbang.c controllers/hb_room_ctl.c engine/hb_evq.c engine/hb_engine.c
+        metrics/hb_kpi.c metrics/hb_cost.c metrics/hb_trace.c
         sim/hb_sim.c sim/hb_sim_default.c sim/hb_sim_check.c scenario/hb_schema.c scenario/hb_scenario.c
         mqtt/hb_payload.c)
 flags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)

@@ -1,6 +1,7 @@
 #include "hb_weather.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define HB_PI 3.14159265358979323846
 
@@ -81,4 +82,20 @@ double hb_weather_solar(const hb_weather_config *w, double t_s) {
         return 0.0;
     }
     return w->solar_peak_w_m2 * sin(HB_PI * (h - w->sunrise_h) / (w->sunset_h - w->sunrise_h));
+}
+
+void hb_weather_set_series(hb_weather_config *w, double *cols, size_t n, int has_solar) {
+    hb_weather_config_free(w);
+    w->csv_owned = cols;
+    w->csv_h = cols;
+    w->csv_t_c = cols + n;
+    w->csv_solar = has_solar ? cols + 2 * n : NULL;
+    w->csv_n = n;
+}
+
+void hb_weather_config_free(hb_weather_config *w) {
+    free(w->csv_owned);
+    w->csv_owned = NULL;
+    w->csv_h = w->csv_t_c = w->csv_solar = NULL;
+    w->csv_n = 0;
 }

@@ -24,13 +24,23 @@ typedef struct hb_weather_config {
     double solar_peak_w_m2;
     double sunrise_h;
     double sunset_h;
-    /* CSV series (owned by whoever filled it in; see hb_scenario_free). Times strictly
-     * increasing, in hours from the start of the run; held constant beyond both ends. */
+    /* CSV series: times strictly increasing, in hours from the start of the run; held constant
+     * beyond both ends. The columns point into csv_owned when hb_weather_set_series filled them
+     * in (a copy of the configuration shares them and must clear csv_owned). */
+    char csv_file[256]; /* where the series came from, relative to the scenario file */
+    double *csv_owned;
     const double *csv_h;
     const double *csv_t_c;
     const double *csv_solar; /* NULL when the file has no solar column */
     size_t csv_n;
 } hb_weather_config;
+
+/* Takes COLS (3·N doubles: times, temperatures, irradiances, each contiguous) as the CSV series;
+ * the irradiance column is used only when HAS_SOLAR. Frees a series held before. */
+void hb_weather_set_series(hb_weather_config *w, double *cols, size_t n, int has_solar);
+
+/* Frees the series W owns and forgets it; W stays usable. */
+void hb_weather_config_free(hb_weather_config *w);
 
 /* Outdoor air temperature (°C) at T_S seconds. */
 double hb_weather_t_out(const hb_weather_config *w, double t_s);

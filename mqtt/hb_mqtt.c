@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_mqtt.h"
+#include "../util/hb_error.h"
 #include "../util/hb_hash.h"
 #include "../util/hb_strutil.h"
 
@@ -50,26 +51,26 @@ int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
     }
     if (o->port < 1 || o->port > 65535) {
         snprintf(err, errlen, "port: expected 1..65535, got %d", o->port);
-        return -1;
+        return HB_ERR_RANGE;
     }
     if (o->keepalive < 5 || o->keepalive > 3600) {
         snprintf(err, errlen, "keepalive: expected 5..3600 s, got %d", o->keepalive);
-        return -1;
+        return HB_ERR_RANGE;
     }
     if ((o->certfile == NULL) != (o->keyfile == NULL)) {
         snprintf(err, errlen, "--cert and --key go together");
-        return -1;
+        return HB_ERR_RANGE;
     }
     if (o->certfile && !o->cafile) {
         snprintf(err, errlen, "--cert needs --cafile");
-        return -1;
+        return HB_ERR_RANGE;
     }
     if (o->password_file) {
         FILE *f = fopen(o->password_file, "r");
         if (!f) {
             snprintf(err, errlen, "cannot read password file %s: %s", o->password_file,
                      strerror(errno));
-            return -1;
+            return HB_ERR_IO;
         }
         if (!fgets(o->password_buf, sizeof o->password_buf, f)) {
             o->password_buf[0] = '\0';
@@ -82,17 +83,17 @@ int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
     if (idlen == 0 || idlen > HB_MQTT_CLIENT_ID_MAX) {
         snprintf(err, errlen, "client id: expected 1 to %d bytes, got %zu", HB_MQTT_CLIENT_ID_MAX,
                  idlen);
-        return -1;
+        return HB_ERR_RANGE;
     }
     if (o->client_id && hb_str_has_control(o->client_id)) {
         snprintf(err, errlen, "client id: control characters are not allowed");
-        return -1;
+        return HB_ERR_RANGE;
     }
     if (o->password && !o->username) {
         snprintf(err, errlen, "a password needs a username (--username)");
-        return -1;
+        return HB_ERR_RANGE;
     }
-    return 0;
+    return HB_OK;
 }
 
 void hb_mqtt_client_id(const hb_mqtt_opts *o, char *out, size_t len) {

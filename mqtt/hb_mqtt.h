@@ -40,7 +40,8 @@ typedef struct hb_mqtt_opts {
  * never take each other's session over by accident. */
 void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *client_id_prefix);
 
-/* Resolves the password file and checks ranges. Returns 0 or -1 with a message in ERR. */
+/* Resolves the password file and checks ranges. HB_OK, or HB_ERR_RANGE (a value or a
+ * combination not allowed) or HB_ERR_IO (the password file), with a message in ERR. */
 int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen);
 
 /* The client id to use into OUT: client_id, or CLIENT_ID_PREFIX-<host hash>-<pid>. */

@@ -1,6 +1,6 @@
 #define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
 #include "hb_report.h"
-#include "hb_trace.h"
+#include "../metrics/hb_trace.h"
 #include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "hb_outdir.h"

@@ -73,7 +73,7 @@ static const hb_field weather_fields[] = {
     NUM("t_max_c", hb_sim_config, weather.t_max_c, -60, 60, "°C",
         "daily maximum (design-day, sine)"),
     NUM("min_hour", hb_sim_config, weather.min_hour, 0, 24, "h", "hour of the minimum (sine)"),
-    STR("csv_file", hb_sim_config, weather_csv, 1,
+    STR("csv_file", hb_sim_config, weather.csv_file, 1,
         "series for model csv: time_h,t_out_c[,solar_w_m2]"),
     NUM("solar_peak_w_m2", hb_sim_config, weather.solar_peak_w_m2, 0, 1200, "W/m²",
         "peak irradiance on the window"),
@@ -342,10 +342,10 @@ static bool hb__blank(const char *s) {
 static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char *base_dir,
                                 char *err, size_t errlen) {
     char path[1024];
-    if (cfg->weather_csv[0] == '/' || !base_dir || !*base_dir) {
-        snprintf(path, sizeof path, "%s", cfg->weather_csv);
+    if (cfg->weather.csv_file[0] == '/' || !base_dir || !*base_dir) {
+        snprintf(path, sizeof path, "%s", cfg->weather.csv_file);
     } else {
-        snprintf(path, sizeof path, "%s/%s", base_dir, cfg->weather_csv);
+        snprintf(path, sizeof path, "%s/%s", base_dir, cfg->weather.csv_file);
     }
     size_t len;
     char msg[512];
@@ -468,12 +468,7 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
         cols[2 * n + i] = buf[3 * i + 2];
     }
     free(buf);
-    free(cfg->owned);
-    cfg->owned = cols;
-    cfg->weather.csv_h = cols;
-    cfg->weather.csv_t_c = cols + n;
-    cfg->weather.csv_solar = columns == 3 ? cols + 2 * n : NULL;
-    cfg->weather.csv_n = n;
+    hb_weather_set_series(&cfg->weather, cols, n, columns == 3);
     return HB_OK;
 }
 
@@ -600,7 +595,7 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     if (isnan(cfg->controller.initial_level)) {
         cfg->controller.initial_level = cfg->plant.valve0_pct;
     }
-    if (cfg->weather.kind == HB_WEATHER_CSV && cfg->weather_csv[0]) {
+    if (cfg->weather.kind == HB_WEATHER_CSV && cfg->weather.csv_file[0]) {
         rc = hb__load_weather_csv(cfg, name, base_dir, err, errlen);
         if (rc != HB_OK) {
             return rc;

@@ -9,6 +9,6 @@ clang-format --dry-run --Werror $files
 cmake -S . -B build-lint -DHEATBENCH_LTO=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 clang-tidy --quiet -p build-lint $(git ls-files '*.c') 2>/dev/null
 # shellcheck disable=SC2046
-cppcheck $(grep -v '^#' .cppcheck) util models controllers engine sim scenario mqtt daemon live tuning report cli \
+cppcheck $(grep -v '^#' .cppcheck) util models controllers metrics engine sim scenario mqtt daemon live tuning report cli \
     bench tests fuzz
 echo "lint: clang-format, clang-tidy and cppcheck clean"

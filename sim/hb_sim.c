@@ -1,6 +1,7 @@
 #include "hb_sim.h"
 #include "../util/hb_error.h"
 #include "../engine/hb_engine.h"
+#include "../metrics/hb_trace.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -35,8 +36,7 @@ struct hb_sim {
     void *ext_ud;
     long trace_every; /* plant steps per trace row */
     hb_kpis k;
-    /* KPI accumulators over the grid */
-    double acc_t, acc_sq, acc_mean, acc_in_band;
+    hb_kpi_comfort comfort; /* on the plant grid, from the true air temperature */
     double acc_bound_j;
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
@@ -79,10 +79,6 @@ static double hb__bound_power(const hb_sim *s, const hb_plant_state *st) {
     return p > 0 ? p : 0.0;
 }
 
-static double hb__outside(double t, double lo, double hi) {
-    return t < lo ? lo - t : (t > hi ? t - hi : 0.0);
-}
-
 static void hb__kpi_step(hb_sim *s) {
     const hb_plant_state *a = hb_plant_prev(s->plant);
     const hb_plant_state *b = hb_plant_cur(s->plant);
@@ -98,72 +94,32 @@ static void hb__kpi_step(hb_sim *s) {
         s->window_t0 = b->t;
         s->window_e0 = b->e_water_j;
     }
-
-    double t0 = s->cfg.plant.t_start_s + s->cfg.warmup_h * 3600.0;
-    if (a->t < t0 - 1e-9) {
-        return;
-    }
     double sp = s->cfg.setpoint_c;
-    double lo = sp - s->cfg.comfort_band_k;
-    double hi = sp + s->cfg.comfort_band_k;
-    double ea = a->t_air - sp;
-    double eb = b->t_air - sp;
-    s->acc_t += dt;
-    s->k.discomfort_kh +=
-        0.5 * dt * (hb__outside(a->t_air, lo, hi) + hb__outside(b->t_air, lo, hi)) / 3600.0;
-    s->acc_sq += 0.5 * dt * (ea * ea + eb * eb);
-    s->k.iae_kh += 0.5 * dt * (fabs(ea) + fabs(eb)) / 3600.0;
-    s->acc_mean += 0.5 * dt * (a->t_air + b->t_air);
-    s->acc_in_band += dt * (b->t_air >= lo && b->t_air <= hi);
-    if (eb > s->k.max_overshoot_k) {
-        s->k.max_overshoot_k = eb;
-    }
-    if (-eb > s->k.max_undershoot_k) {
-        s->k.max_undershoot_k = -eb;
-    }
+    hb_kpi_comfort_step(&s->comfort, a->t, a->t_air, b->t, b->t_air, sp, sp - s->cfg.comfort_band_k,
+                        sp + s->cfg.comfort_band_k);
 }
 
 /* ---- trace ---------------------------------------------------------------------------------- */
 
-static void hb__trace_header(hb_sim *s) {
-    FILE *f = s->trace;
-    fputs("time_s,t_out,t_air,t_mass,t_rad", f);
-    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
-        fprintf(f, ",sensor_%zu", i + 1);
-    }
-    fputs(",t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh,bound_kwh\n", f);
-}
-
-static void hb__fmt(FILE *f, double v, int prec) {
-    if (isnan(v)) {
-        fputc(',', f); /* empty field: no value yet */
-    } else {
-        fprintf(f, ",%.*f", prec, v);
-    }
-}
-
 static void hb__trace_row(hb_sim *s) {
     const hb_plant_state *st = hb_plant_cur(s->plant);
-    FILE *f = s->trace;
-    fprintf(f, "%.0f", st->t);
-    hb__fmt(f, st->t_out, 3);
-    hb__fmt(f, st->t_air, 4);
-    hb__fmt(f, st->t_mass, 4);
-    hb__fmt(f, st->t_rad_mean, 3);
-    for (size_t i = 0; i < s->cfg.n_sensors; i++) {
-        hb__fmt(f, s->last_reading[i], 2);
-    }
-    hb__fmt(f, hb_room_ctl_estimate(s->ctl), 4);
-    hb__fmt(f, s->cfg.setpoint_c, 2);
-    hb__fmt(f, s->level_cmd < 0 ? NAN : (double)s->level_cmd, 0);
-    hb__fmt(f, st->valve_pos, 2);
-    hb__fmt(f, st->q_rad_w, 1);
-    hb__fmt(f, st->e_water_j / 3.6e6, 5);
-    hb__fmt(f, s->acc_bound_j / 3.6e6, 5);
-    fputc('\n', f);
-    if (ferror(f)) {
-        s->trace_error = HB_ERR_IO;
-    }
+    hb_trace_row r = {
+        .time_s = st->t,
+        .t_out = st->t_out,
+        .t_air = st->t_air,
+        .t_mass = st->t_mass,
+        .t_rad = st->t_rad_mean,
+        .sensors = s->last_reading,
+        .n_sensors = s->cfg.n_sensors,
+        .t_est = hb_room_ctl_estimate(s->ctl),
+        .setpoint = s->cfg.setpoint_c,
+        .level_cmd = s->level_cmd < 0 ? NAN : (double)s->level_cmd,
+        .valve_pos = st->valve_pos,
+        .q_rad_w = st->q_rad_w,
+        .energy_kwh = st->e_water_j / 3.6e6,
+        .bound_kwh = s->acc_bound_j / 3.6e6,
+    };
+    s->trace_error = hb_trace_write_row(s->trace, &r);
 }
 
 /* ---- the continuous part -------------------------------------------------------------------- */
@@ -306,7 +262,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         return HB_ERR_NOMEM;
     }
     s->cfg = *cfg;
-    s->cfg.owned = NULL; /* the caller keeps ownership of the weather series */
+    s->cfg.weather.csv_owned = NULL; /* the caller keeps ownership of the series */
     s->cfg.plant.weather = &s->cfg.weather;
     s->cfg.controller.setpoint_c = cfg->setpoint_c;
     s->free_msg = -1;
@@ -341,6 +297,7 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         hb__at(s, t0 + first, hb__on_sample, (intptr_t)i);
     }
     s->window_t0 = t0;
+    hb_kpi_comfort_init(&s->comfort, t0 + s->cfg.warmup_h * 3600.0);
     s->e_stored0 = hb_plant_cur(s->plant)->stored_j;
     /* The first samples were scheduled before any run: a failure shows here. */
     rc = hb_engine_error(s->eng);
@@ -379,7 +336,7 @@ static void hb__start(hb_sim *s) {
     s->started = true;
     double t0 = s->cfg.plant.t_start_s;
     if (s->trace) {
-        hb__trace_header(s);
+        s->trace_error = hb_trace_write_header(s->trace, s->cfg.n_sensors);
         hb__at(s, t0, hb__on_trace, 0);
     }
     if (!s->ext_reading) {
@@ -427,16 +384,7 @@ int hb_sim_finish(hb_sim *s) {
     double open = hb_room_ctl_failsafe(s->ctl) ? t_end - s->t_failsafe_since : 0.0;
     k->failsafe_h = (s->failsafe_s + open) / 3600.0;
     const hb_plant_state *st = hb_plant_cur(s->plant);
-    if (s->acc_t > 0) {
-        k->rmse_k = sqrt(s->acc_sq / s->acc_t);
-        k->mean_t_air_c = s->acc_mean / s->acc_t;
-        k->in_band_pct = 100.0 * s->acc_in_band / s->acc_t;
-    } else {
-        /* The run ended inside the warm-up: no comfort figure exists. */
-        k->discomfort_kh = k->rmse_k = k->iae_kh = NAN;
-        k->max_overshoot_k = k->max_undershoot_k = NAN;
-        k->in_band_pct = k->mean_t_air_c = NAN;
-    }
+    hb_kpi_comfort_finish(&s->comfort, k);
     k->energy_kwh = st->e_water_j / 3.6e6;
     k->energy_bound_kwh = s->acc_bound_j / 3.6e6;
     k->energy_ratio = s->acc_bound_j > 0 ? st->e_water_j / s->acc_bound_j : NAN;

@@ -12,6 +12,8 @@
 #define HB_SIM_H
 
 #include "../controllers/hb_room_ctl.h"
+#include "../metrics/hb_cost.h"
+#include "../metrics/hb_kpi.h"
 #include "../models/hb_netlink.h"
 #include "../models/hb_plant.h"
 #include "../models/hb_sensor.h"
@@ -23,21 +25,9 @@
 #define HB_MAX_SENSORS 16
 #define HB_NAME_MAX 64
 
-/* Weights of the cost `heatbench tune` minimises (scenario key "tuning"):
- * J = discomfort·K·h + iae·K·h + energy·max(0, ratio − 1) + travel·(travel/100 %) +
- * msgs·(msgs/100). */
-typedef struct hb_cost_weights {
-    double discomfort; /* per K·h */
-    double iae;        /* per K·h */
-    double energy;     /* per unit of energy ratio above 1 */
-    double travel;     /* per 100 % of valve travel */
-    double msgs;       /* per 100 actuator messages */
-} hb_cost_weights;
-
 typedef struct hb_sim_config {
     char name[HB_NAME_MAX];
     char description[256];
-    char weather_csv[256]; /* path of the weather series, relative to the scenario file */
     double duration_h;
     uint64_t seed;
     double setpoint_c;
@@ -52,14 +42,13 @@ typedef struct hb_sim_config {
     hb_netlink_config net_commands;
     hb_room_ctl_config controller; /* controller.setpoint_c is set from setpoint_c */
     hb_cost_weights weights;       /* what tuning optimises for this room */
-    double *owned;                 /* storage of the weather CSV series, freed by _free */
 } hb_sim_config;
 
 /* The built-in default: the seed's room (20 m², five sensors, one radiator, 22 °C) on a Munich-
  * like winter design day, PID control, 24 h. */
 void hb_sim_config_default(hb_sim_config *c);
 
-/* Frees what the configuration owns (the weather series), leaving it reusable as default. */
+/* Frees what the configuration owns (the weather series); C stays usable. */
 void hb_sim_config_free(hb_sim_config *c);
 
 /* Checks what a run needs beyond each key's own range: lower bounds on the time steps, a bound on
@@ -73,30 +62,6 @@ int hb_sim_config_bounds(const hb_sim_config *c, char *err, size_t errlen);
 
 /* The number of events a run of C takes (plant steps, samples, ticks, trace rows). */
 double hb_sim_config_work(const hb_sim_config *c);
-
-typedef struct hb_kpis {
-    /* The comfort KPIs (discomfort to mean_t_air_c) are NaN when the run ended inside the
-     * warm-up: there is nothing to measure, and 0 would read as perfect. */
-    double discomfort_kh;   /* ∫ distance outside setpoint ± band dt, after warm-up, K·h */
-    double rmse_k;          /* RMS of air temperature - setpoint after warm-up, K */
-    double iae_kh;          /* ∫ |air temperature - setpoint| dt after warm-up, K·h */
-    double max_overshoot_k; /* max(air - setpoint, 0) after warm-up */
-    double max_undershoot_k;
-    double in_band_pct;  /* time share inside the band after warm-up, % */
-    double mean_t_air_c; /* after warm-up */
-    double energy_kwh;   /* heat taken from the heating water */
-    double energy_bound_kwh;
-    double energy_ratio; /* energy / bound; NaN when the bound is 0 */
-    double peak_power_w; /* largest 15-minute mean of the water heat */
-    double valve_travel_pct;
-    long actuator_msgs; /* commands the controller published */
-    long commands_lost;
-    long readings_published;
-    long readings_lost;
-    double failsafe_h;    /* time the controller spent in fail-safe */
-    double balance_error; /* |in - out - stored| / in over the run */
-    uint64_t events;
-} hb_kpis;
 
 typedef struct hb_sim hb_sim;
 

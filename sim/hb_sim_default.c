@@ -116,14 +116,10 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .out_min = 0.0,
                              .out_max = 100.0,
                              .max_dt_s = 900.0};
-    c->weights =
-        (hb_cost_weights){.discomfort = 1.0, .iae = 0.2, .energy = 5.0, .travel = 0.3, .msgs = 0.1};
+    hb_cost_weights_default(&c->weights);
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};
 }
 
 void hb_sim_config_free(hb_sim_config *c) {
-    free(c->owned);
-    c->owned = NULL;
-    c->weather.csv_h = c->weather.csv_t_c = c->weather.csv_solar = NULL;
-    c->weather.csv_n = 0;
+    hb_weather_config_free(&c->weather);
 }

@@ -7,17 +7,17 @@ cd "$1" || exit 2
 allowed() {
     case $1 in
     util) echo "" ;;
-    engine | models | controllers) echo "util" ;;
-    sim) echo "util engine models controllers" ;;
-    scenario | tuning | report) echo "util engine models controllers sim" ;;
+    engine | models | controllers | metrics) echo "util" ;;
+    sim) echo "util engine models controllers metrics" ;;
+    scenario | tuning | report) echo "util engine models controllers metrics sim" ;;
     mqtt) echo "util" ;;
     daemon) echo "util controllers mqtt" ;;
-    live) echo "util engine models controllers sim mqtt" ;;
-    cli) echo "util engine models controllers sim scenario tuning report mqtt daemon live" ;;
+    live) echo "util engine models controllers metrics sim mqtt" ;;
+    cli) echo "util engine models controllers metrics sim scenario tuning report mqtt daemon live" ;;
     esac
 }
 fail=0
-for dir in util engine models controllers sim scenario tuning report mqtt daemon live cli; do
+for dir in util engine models controllers metrics sim scenario tuning report mqtt daemon live cli; do
     ok=$(allowed "$dir")
     for f in "$dir"/*.c "$dir"/*.h; do
         [ -f "$f" ] || continue
@@ -33,7 +33,7 @@ done >"${TMPDIR:-/tmp}/layers.$$"
 fail=$(grep -c '^FAIL' "${TMPDIR:-/tmp}/layers.$$")
 cat "${TMPDIR:-/tmp}/layers.$$"
 rm -f "${TMPDIR:-/tmp}/layers.$$"
-files=$(ls util/*.[ch] engine/*.[ch] models/*.[ch] controllers/*.[ch] sim/*.[ch] scenario/*.[ch] \
+files=$(ls util/*.[ch] engine/*.[ch] models/*.[ch] controllers/*.[ch] metrics/*.[ch] sim/*.[ch] scenario/*.[ch] \
     tuning/*.[ch] report/*.[ch] mqtt/*.[ch] daemon/*.[ch] live/*.[ch] cli/*.[ch] | wc -l)
 echo "layers: $((files - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -16,7 +16,7 @@ static const hb_suite_entry suites[] = {
     {"plant", hb_test_plant},   {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},
     {"pid", hb_test_pid},       {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario},
     {"sim", hb_test_sim},       {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
-    {"tuning", hb_test_tuning}, {"safety", hb_test_safety},
+    {"tuning", hb_test_tuning}, {"safety", hb_test_safety},     {"metrics", hb_test_metrics},
 };
 
 int main(int argc, char **argv) {

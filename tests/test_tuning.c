@@ -2,6 +2,7 @@
 #include "../tuning/hb_fopdt.h"
 #include "../tuning/hb_relay.h"
 #include "../tuning/hb_tune.h"
+#include "../util/hb_error.h"
 #include "hb_test.h"
 
 #include <gsl/gsl_randist.h>
@@ -83,7 +84,7 @@ static void test_fopdt_fit(void) {
     CU_ASSERT(fabs(m.theta_s - theta) / theta < 0.05);
     CU_ASSERT(m.k_ci > 0 && m.k_ci < 0.05 * k); /* the interval is informative */
     double flat[20] = {0};
-    CU_ASSERT_EQUAL(hb_fopdt_fit(t, flat, 20, du, &m), -1); /* no response: no model */
+    CU_ASSERT_EQUAL(hb_fopdt_fit(t, flat, 20, du, &m), HB_ERR_NUMERIC); /* no response: no model */
 }
 
 static void test_rules_hand_computed(void) {
@@ -174,7 +175,7 @@ static void test_untunable_room(void) {
     hb_tune_options_default(&o);
     hb_tune_result r;
     char err[256] = "";
-    CU_ASSERT_EQUAL(hb_tune_run(&c, 1, &o, &r, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(hb_tune_run(&c, 1, &o, &r, err, sizeof err), HB_ERR_RANGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "untunable"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "radiator cannot hold the setpoint"));
 }

@@ -9,7 +9,7 @@
 
 void hb_experiment_calm(const hb_sim_config *in, hb_sim_config *out) {
     *out = *in;
-    out->owned = NULL;
+    out->weather.csv_owned = NULL; /* replaced below; IN keeps its series */
     double mean = 0;
     for (int h = 0; h < 24; h++) {
         mean += hb_weather_t_out(&in->weather, (h + 0.5) * 3600.0);

@@ -1,4 +1,5 @@
 #include "hb_fopdt.h"
+#include "../util/hb_error.h"
 #include "../util/hb_gsl.h"
 
 #include <gsl/gsl_blas.h>
@@ -29,7 +30,7 @@ static int hb__f(const gsl_vector *x, void *params, gsl_vector *f) {
 int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopdt *out) {
     hb_gsl_init();
     if (n < 8 || du == 0) {
-        return -1;
+        return HB_ERR_NUMERIC;
     }
     /* Initial guess from the curve: final value, 5 % and 63 % crossing times. */
     double fin = 0;
@@ -39,7 +40,7 @@ int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopd
     }
     fin /= (double)tail;
     if (fabs(fin) < 1e-6) {
-        return -1;
+        return HB_ERR_NUMERIC;
     }
     double t5 = t[0];
     double t63 = t[n - 1];
@@ -65,7 +66,7 @@ int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopd
     gsl_multifit_nlinear_workspace *w =
         gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, 3);
     if (!w) {
-        return -1;
+        return HB_ERR_NUMERIC;
     }
     double x0[3] = {fin / du, log(tau0), theta0};
     gsl_vector_view xv = gsl_vector_view_array(x0, 3);
@@ -77,7 +78,7 @@ int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopd
     double chisq;
     gsl_blas_ddot(f, f, &chisq);
     gsl_matrix *covar = gsl_matrix_alloc(3, 3);
-    int status = -1;
+    int status = HB_ERR_NUMERIC;
     if (covar && (rc == GSL_SUCCESS || rc == GSL_EMAXITER)) {
         gsl_matrix *J = gsl_multifit_nlinear_jac(w);
         gsl_multifit_nlinear_covar(J, 0.0, covar);
@@ -94,7 +95,8 @@ int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopd
         out->tau_ci = 1.96 * c * sqrt(gsl_matrix_get(covar, 1, 1)) * out->tau_s;
         out->theta_ci = 1.96 * c * sqrt(gsl_matrix_get(covar, 2, 2));
         out->rms = sqrt(chisq / (double)n);
-        status = (isfinite(out->k) && isfinite(out->tau_s) && out->tau_s > 0) ? 0 : -1;
+        status =
+            (isfinite(out->k) && isfinite(out->tau_s) && out->tau_s > 0) ? HB_OK : HB_ERR_NUMERIC;
     }
     gsl_matrix_free(covar);
     gsl_multifit_nlinear_free(w);

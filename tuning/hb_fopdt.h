@@ -21,7 +21,8 @@ typedef struct hb_fopdt {
 } hb_fopdt;
 
 /* Fits the response DY (N samples at times T, seconds since the step) to a step of DU.
- * Returns 0, or -1 when the data cannot support a fit (no response, too few points). */
+ * HB_OK, or HB_ERR_NUMERIC when the data cannot support a fit (no response, too few points, no
+ * convergence). */
 int hb_fopdt_fit(const double *t, const double *dy, size_t n, double du, hb_fopdt *out);
 
 /* SIMC (Skogestad 2003) PI: Kc = τ/(k(τc+θ)), τI = min(τ, 4(τc+θ)); TAU_C_S < 0 means τc = θ. */

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HB__FAILED_COST 1e6 /* finite: nmsimplex2 rejects non-finite values */
 #define HB__HELDOUT_OFFSET 1000
 
 void hb_tune_options_default(hb_tune_options *o) {
@@ -21,15 +20,7 @@ void hb_tune_options_default(hb_tune_options *o) {
     o->threads = 0;
     o->seeds = 2;
     o->tau_c_s = -1;
-    o->w =
-        (hb_tune_weights){.discomfort = 1.0, .iae = 0.2, .energy = 5.0, .travel = 0.3, .msgs = 0.1};
-}
-
-double hb_tune_cost(const hb_kpis *k, const hb_tune_weights *w) {
-    double over = isfinite(k->energy_ratio) && k->energy_ratio > 1 ? k->energy_ratio - 1 : 0;
-    double j = w->discomfort * k->discomfort_kh + w->iae * k->iae_kh + w->energy * over +
-               w->travel * k->valve_travel_pct / 100.0 + w->msgs * (double)k->actuator_msgs / 100.0;
-    return isfinite(j) ? j : HB__FAILED_COST;
+    hb_cost_weights_default(&o->w);
 }
 
 /* ---- parallel evaluation ---------------------------------------------------------------- */
@@ -132,7 +123,7 @@ static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) 
     double sum = 0;
     double worst = 0;
     for (int i = 0; i < n; i++) {
-        double c = x->jobs[i].rc == HB_OK ? hb_tune_cost(&x->jobs[i].k, &x->o->w) : HB__FAILED_COST;
+        double c = x->jobs[i].rc == HB_OK ? hb_cost(&x->jobs[i].k, &x->o->w) : HB_COST_FAILED;
         sum += c;
         worst = c > worst ? c : worst;
     }
@@ -155,7 +146,7 @@ static double hb__objective(const gsl_vector *v, void *params) {
     double lkp = gsl_vector_get(v, 0);
     double lki = gsl_vector_get(v, 1);
     if (!(lkp > log(0.01) && lkp < log(1e4) && lki > log(1e-3) && lki < log(1e5))) {
-        return HB__FAILED_COST;
+        return HB_COST_FAILED;
     }
     hb_gains g = {.kp = exp(lkp), .ki = exp(lki), .kd = 0};
     double c = hb__evaluate(x, g, false, NULL);
@@ -196,7 +187,7 @@ static void hb__optimise(hb__ctx *x, hb_gains start, hb_tune_method *m) {
             break;
         }
     }
-    m->ok = x->best_cost < HB__FAILED_COST;
+    m->ok = x->best_cost < HB_COST_FAILED;
     m->reason = m->ok ? "ok" : "every candidate failed";
     m->g = x->best;
 out:
@@ -223,7 +214,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     memset(res, 0, sizeof *res);
     if (n < 1 || o->seeds < 1 || o->max_evals < 10) {
         snprintf(err, errlen, "nothing to tune (no scenario, no seed, or a budget under 10)");
-        return -1;
+        return HB_ERR_INVAL;
     }
     hb_gsl_init(); /* once for the process: threads never switch GSL's handler */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -234,7 +225,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
     if (!x.jobs) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return HB_ERR_NOMEM;
     }
     res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
     x.progress_total = o->max_evals + 2 + 2 * HB_TUNE_MAX_METHODS;
@@ -252,7 +243,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
                  res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
         free(x.jobs);
-        return -1;
+        return HB_ERR_RANGE;
     }
     enum { CAP = 2000 };
     double *t = malloc(CAP * sizeof *t);
@@ -375,5 +366,5 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     free(x.jobs);
     x.progress_done = x.progress_total - 1; /* the estimate counted every possible method */
     hb__progress_step(&x);
-    return 0;
+    return HB_OK;
 }

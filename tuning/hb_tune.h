@@ -11,6 +11,7 @@
 #ifndef HB_TUNE_H
 #define HB_TUNE_H
 
+#include "../metrics/hb_cost.h"
 #include "../sim/hb_sim.h"
 #include "hb_fopdt.h"
 #include "hb_relay.h"
@@ -20,15 +21,13 @@
 
 #define HB_TUNE_MAX_METHODS 8
 
-typedef hb_cost_weights hb_tune_weights;
-
 typedef struct hb_tune_options {
     int max_evals;     /* optimiser budget */
     int threads;       /* 0 = one per core */
     int seeds;         /* training seeds per scenario (seed, seed+1, ...) */
     bool robust_worst; /* cost = worst case over training runs instead of the mean */
     double tau_c_s;    /* SIMC closed-loop time constant; < 0: θ */
-    hb_tune_weights w;
+    hb_cost_weights w;
     FILE *convergence; /* CSV evaluation,cost,kp,ki,kd or NULL */
     FILE *relay_trace; /* the relay experiment's simulation trace (CSV) or NULL */
     FILE *step_csv;    /* the step test: time_s,dy,fit (the FOPDT model) or NULL */
@@ -64,11 +63,9 @@ typedef struct hb_tune_result {
 void hb_tune_options_default(hb_tune_options *o);
 
 /* Tunes the PID of SCEN[0..N-1] (all must use the same controller structure; experiments use
- * SCEN[0]). Returns 0, or -1 with a message in ERR when nothing could be tuned. */
+ * SCEN[0]). HB_OK, or an error code with a message in ERR when nothing could be tuned
+ * (HB_ERR_INVAL: no work asked; HB_ERR_RANGE: the radiator cannot hold the setpoint). */
 int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, hb_tune_result *res,
                 char *err, size_t errlen);
-
-/* The cost of KPIs under weights W (exposed for tests and the report). */
-double hb_tune_cost(const hb_kpis *k, const hb_tune_weights *w);
 
 #endif

@@ -1,15 +1,97 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_trace.h"
+#include "../util/hb_error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const hb__required[] = {"time_s",     "t_out",     "t_air",     "t_est",
-                                           "setpoint",   "level_cmd", "valve_pos", "q_rad_w",
-                                           "energy_kwh", "bound_kwh"};
+/* The columns around the sensor columns, in file order: name, decimals written, where the value
+ * sits in a row, and whether a report needs it (a trace recorded from a real room has no t_mass).
+ */
+typedef struct hb__col {
+    const char *name;
+    size_t offset;
+    int decimals;
+    bool required;
+} hb__col;
+
+#define HB__COL(n, d, req)                                                                         \
+    { .name = #n, .offset = offsetof(hb_trace_row, n), .decimals = (d), .required = (req) }
+static const hb__col hb__before[] = {
+    HB__COL(time_s, 0, true),  HB__COL(t_out, 3, true),  HB__COL(t_air, 4, true),
+    HB__COL(t_mass, 4, false), HB__COL(t_rad, 3, false),
+};
+static const hb__col hb__after[] = {
+    HB__COL(t_est, 4, true),     HB__COL(setpoint, 2, true), HB__COL(level_cmd, 0, true),
+    HB__COL(valve_pos, 2, true), HB__COL(q_rad_w, 1, true),  HB__COL(energy_kwh, 5, true),
+    HB__COL(bound_kwh, 5, true),
+};
+#undef HB__COL
+#define HB__NCOL(a) (sizeof(a) / sizeof((a)[0]))
+
+int hb_trace_write_header(FILE *f, size_t n_sensors) {
+    for (size_t i = 0; i < HB__NCOL(hb__before); i++) {
+        fprintf(f, "%s%s", i ? "," : "", hb__before[i].name);
+    }
+    for (size_t i = 0; i < n_sensors; i++) {
+        fprintf(f, ",sensor_%zu", i + 1);
+    }
+    for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
+        fprintf(f, ",%s", hb__after[i].name);
+    }
+    fputc('\n', f);
+    return ferror(f) ? HB_ERR_IO : HB_OK;
+}
+
+static void hb__field(FILE *f, double v, int decimals) {
+    if (isnan(v)) {
+        fputc(',', f); /* empty field: no value yet */
+    } else {
+        fprintf(f, ",%.*f", decimals, v);
+    }
+}
+
+static double hb__value(const hb_trace_row *r, const hb__col *c) {
+    double v;
+    memcpy(&v, (const char *)r + c->offset, sizeof v);
+    return v;
+}
+
+int hb_trace_write_row(FILE *f, const hb_trace_row *r) {
+    /* The first column (time) is never empty and has no leading comma. */
+    fprintf(f, "%.*f", hb__before[0].decimals, r->time_s);
+    for (size_t i = 1; i < HB__NCOL(hb__before); i++) {
+        hb__field(f, hb__value(r, &hb__before[i]), hb__before[i].decimals);
+    }
+    for (size_t i = 0; i < r->n_sensors; i++) {
+        hb__field(f, r->sensors[i], 2);
+    }
+    for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
+        hb__field(f, hb__value(r, &hb__after[i]), hb__after[i].decimals);
+    }
+    fputc('\n', f);
+    return ferror(f) ? HB_ERR_IO : HB_OK;
+}
+
+/* The first required column missing from T, or NULL. */
+static const char *hb__missing(const hb_trace *t) {
+    for (int part = 0; part < 2; part++) {
+        const hb__col *cols = part ? hb__after : hb__before;
+        size_t n = part ? HB__NCOL(hb__after) : HB__NCOL(hb__before);
+        for (size_t i = 0; i < n; i++) {
+            if (cols[i].required && hb_trace_col(t, cols[i].name) < 0) {
+                return cols[i].name;
+            }
+        }
+    }
+    return NULL;
+}
 
 void hb_trace_free(hb_trace *t) {
     for (size_t i = 0; t->names && i < t->ncol; i++) {
@@ -62,13 +144,13 @@ int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen) {
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open trace: %s", path, strerror(errno));
-        return -1;
+        return HB_ERR_IO;
     }
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     int lineno = 0;
-    int rc = -1;
+    int rc = HB_ERR_PARSE;
     size_t rows_cap = 0;
     char *fields[256];
     while ((len = getline(&line, &cap, f)) >= 0) {
@@ -85,6 +167,7 @@ int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen) {
             t->names = calloc(n, sizeof *t->names);
             if (!t->names) {
                 snprintf(err, errlen, "%s: out of memory", path);
+                rc = HB_ERR_NOMEM;
                 goto out;
             }
             t->ncol = n;
@@ -92,17 +175,18 @@ int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen) {
                 t->names[i] = strdup(fields[i]);
                 if (!t->names[i]) {
                     snprintf(err, errlen, "%s: out of memory", path);
+                    rc = HB_ERR_NOMEM;
                     goto out;
                 }
             }
-            for (size_t i = 0; i < sizeof hb__required / sizeof hb__required[0]; i++) {
-                if (hb_trace_col(t, hb__required[i]) < 0) {
-                    snprintf(err, errlen,
-                             "%s: line 1: missing column '%s' (not a heatbench trace? expected "
-                             "the header of `heatbench run -o`)",
-                             path, hb__required[i]);
-                    goto out;
-                }
+            const char *missing = hb__missing(t);
+            if (missing) {
+                snprintf(err, errlen,
+                         "%s: line 1: missing column '%s' (not a heatbench trace? expected "
+                         "the header of `heatbench run -o`)",
+                         path, missing);
+                rc = HB_ERR_PARSE;
+                goto out;
             }
             continue;
         }
@@ -120,6 +204,7 @@ int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen) {
             double *d = realloc(t->data, rows_cap * t->ncol * sizeof *d);
             if (!d) {
                 snprintf(err, errlen, "%s: out of memory", path);
+                rc = HB_ERR_NOMEM;
                 goto out;
             }
             t->data = d;
@@ -150,11 +235,11 @@ int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen) {
                  lineno, t->nrow);
         goto out;
     }
-    rc = 0;
+    rc = HB_OK;
 out:
     free(line);
     fclose(f);
-    if (rc != 0) {
+    if (rc != HB_OK) {
         hb_trace_free(t);
     }
     return rc;
@@ -169,13 +254,11 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
     int cl = hb_trace_col(t, "level_cmd");
     int ce = hb_trace_col(t, "energy_kwh");
     int cb = hb_trace_col(t, "bound_kwh");
+    assert(ct >= 0 && ca >= 0 && cs >= 0 && cv >= 0 && cl >= 0 && ce >= 0 && cb >= 0);
     const double *d = t->data;
     size_t nc = t->ncol;
-    double t0 = d[ct] + warmup_h * 3600.0;
-    double acc_t = 0;
-    double acc_sq = 0;
-    double acc_in = 0;
-    double acc_mean = 0;
+    hb_kpi_comfort c;
+    hb_kpi_comfort_init(&c, d[ct] + warmup_h * 3600.0);
     double prev_level = NAN;
     for (size_t r = 1; r < t->nrow; r++) {
         const double *a = d + (r - 1) * nc;
@@ -185,32 +268,11 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
             k->actuator_msgs++; /* level changes seen at this spacing: a lower bound */
             prev_level = b[cl];
         }
-        if (a[ct] < t0 - 1e-9) {
-            continue;
-        }
-        double dt = b[ct] - a[ct];
+        /* The setpoint of the interval is the one at its end, as the simulator holds it. */
         double sp = b[cs];
-        double lo = sp - band_k;
-        double hi = sp + band_k;
-        double oa = a[ca] < lo ? lo - a[ca] : (a[ca] > hi ? a[ca] - hi : 0);
-        double ob = b[ca] < lo ? lo - b[ca] : (b[ca] > hi ? b[ca] - hi : 0);
-        double ea = a[ca] - sp;
-        double eb = b[ca] - sp;
-        k->discomfort_kh += 0.5 * dt * (oa + ob) / 3600.0;
-        k->iae_kh += 0.5 * dt * (fabs(ea) + fabs(eb)) / 3600.0;
-        acc_sq += 0.5 * dt * (ea * ea + eb * eb);
-        acc_mean += 0.5 * dt * (a[ca] + b[ca]);
-        acc_in += dt * (b[ca] >= lo && b[ca] <= hi);
-        acc_t += dt;
-        k->max_overshoot_k = fmax(k->max_overshoot_k, eb);
-        k->max_undershoot_k = fmax(k->max_undershoot_k, -eb);
+        hb_kpi_comfort_step(&c, a[ct], a[ca], b[ct], b[ca], sp, sp - band_k, sp + band_k);
     }
-    k->rmse_k = acc_t > 0 ? sqrt(acc_sq / acc_t) : NAN;
-    k->mean_t_air_c = acc_t > 0 ? acc_mean / acc_t : NAN;
-    k->in_band_pct = acc_t > 0 ? 100.0 * acc_in / acc_t : NAN;
-    if (!(acc_t > 0)) { /* the trace ends inside the warm-up: no comfort figure exists */
-        k->discomfort_kh = k->iae_kh = k->max_overshoot_k = k->max_undershoot_k = NAN;
-    }
+    hb_kpi_comfort_finish(&c, k);
     /* What a trace cannot tell (peak power needs 15-minute windows of heat, the rest counts of
      * messages and fail-safe time the trace does not record). */
     k->peak_power_w = k->failsafe_h = NAN;
