@@ -22,8 +22,15 @@ static void hb__line(FILE *out, const char *label, const char *fmt, double v, co
 void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     fprintf(out, "scenario          %s (seed %llu, %s, %.1f h)\n", c->name,
             (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
-    fprintf(out, "comfort band      %.1f ± %.1f °C, after %.1f h warm-up\n", c->setpoint_c,
-            c->comfort_band_k, c->warmup_h);
+    if (c->schedule.n_periods > 0) {
+        fprintf(out,
+                "comfort band      by schedule (%zu periods; %.1f ± %.1f °C outside them), after "
+                "%.1f h warm-up\n",
+                c->schedule.n_periods, c->setpoint_c, c->comfort_band_k, c->warmup_h);
+    } else {
+        fprintf(out, "comfort band      %.1f ± %.1f °C, after %.1f h warm-up\n", c->setpoint_c,
+                c->comfort_band_k, c->warmup_h);
+    }
     if (!isfinite(k->discomfort_kh)) {
         fprintf(out, "comfort KPIs      n/a: the run ended inside its %.1f h warm-up\n",
                 c->warmup_h);
@@ -35,7 +42,8 @@ void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     hb__line(out, "time in band", "%8.1f", k->in_band_pct, " %");
     hb__line(out, "mean air temp", "%8.3f", k->mean_t_air_c, " °C");
     fprintf(out, "energy            %8.3f kWh\n", k->energy_kwh);
-    fprintf(out, "energy bound      %8.3f kWh\n", k->energy_bound_kwh);
+    hb__line(out, "energy floor", "%8.3f", k->energy_floor_kwh, " kWh (least heat in band)");
+    hb__line(out, "energy ideal", "%8.3f", k->energy_ideal_kwh, " kWh (exactly on setpoint)");
     hb__line(out, "energy ratio", "%8.3f", k->energy_ratio, "");
     fprintf(out, "peak power        %8.1f W (15-min mean)\n", k->peak_power_w);
     fprintf(out, "valve travel      %8.1f %%\n", k->valve_travel_pct);
@@ -71,7 +79,8 @@ cJSON *hb_kpi_json(const hb_kpis *k) {
     hb__num(o, "in_band_pct", k->in_band_pct);
     hb__num(o, "mean_t_air_c", k->mean_t_air_c);
     hb__num(o, "energy_kwh", k->energy_kwh);
-    hb__num(o, "energy_bound_kwh", k->energy_bound_kwh);
+    hb__num(o, "energy_floor_kwh", k->energy_floor_kwh);
+    hb__num(o, "energy_ideal_kwh", k->energy_ideal_kwh);
     hb__num(o, "energy_ratio", k->energy_ratio);
     hb__num(o, "peak_power_w", k->peak_power_w);
     hb__num(o, "valve_travel_pct", k->valve_travel_pct);

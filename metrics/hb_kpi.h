@@ -17,12 +17,13 @@ typedef struct hb_kpis {
     double iae_kh;          /* ∫ |air temperature - setpoint| dt after warm-up, K·h */
     double max_overshoot_k; /* max(air - setpoint, 0) after warm-up */
     double max_undershoot_k;
-    double in_band_pct;  /* time share inside the band after warm-up, % */
-    double mean_t_air_c; /* after warm-up */
-    double energy_kwh;   /* heat taken from the heating water */
-    double energy_bound_kwh;
-    double energy_ratio; /* energy / bound; NaN when the bound is 0 */
-    double peak_power_w; /* largest 15-minute mean of the water heat */
+    double in_band_pct;      /* time share inside the band after warm-up, % */
+    double mean_t_air_c;     /* after warm-up */
+    double energy_kwh;       /* heat taken from the heating water */
+    double energy_floor_kwh; /* the least heat that keeps the band (sim/hb_energy.h) */
+    double energy_ideal_kwh; /* the heat of holding exactly the setpoint path */
+    double energy_ratio;     /* energy / floor; NaN without a floor or when it is 0 */
+    double peak_power_w;     /* largest 15-minute mean of the water heat */
     double valve_travel_pct;
     long actuator_msgs; /* commands the controller published */
     long commands_lost;

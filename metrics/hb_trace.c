@@ -28,9 +28,9 @@ static const hb__col hb__before[] = {
     HB__COL(t_mass, 4, false), HB__COL(t_rad, 3, false),
 };
 static const hb__col hb__after[] = {
-    HB__COL(t_est, 4, true),     HB__COL(setpoint, 2, true), HB__COL(level_cmd, 0, true),
-    HB__COL(valve_pos, 2, true), HB__COL(q_rad_w, 1, true),  HB__COL(energy_kwh, 5, true),
-    HB__COL(bound_kwh, 5, true),
+    HB__COL(t_est, 4, true),    HB__COL(setpoint, 2, true),   HB__COL(band_lo, 2, false),
+    HB__COL(band_hi, 2, false), HB__COL(level_cmd, 0, true),  HB__COL(valve_pos, 2, true),
+    HB__COL(q_rad_w, 1, true),  HB__COL(energy_kwh, 5, true), HB__COL(floor_kwh, 5, false),
 };
 #undef HB__COL
 #define HB__NCOL(a) (sizeof(a) / sizeof((a)[0]))
@@ -253,8 +253,10 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
     int cv = hb_trace_col(t, "valve_pos");
     int cl = hb_trace_col(t, "level_cmd");
     int ce = hb_trace_col(t, "energy_kwh");
-    int cb = hb_trace_col(t, "bound_kwh");
-    assert(ct >= 0 && ca >= 0 && cs >= 0 && cv >= 0 && cl >= 0 && ce >= 0 && cb >= 0);
+    int cf = hb_trace_col(t, "floor_kwh"); /* optional: a recorded room has none */
+    int clo = hb_trace_col(t, "band_lo");  /* optional: older traces have the setpoint only */
+    int chi = hb_trace_col(t, "band_hi");
+    assert(ct >= 0 && ca >= 0 && cs >= 0 && cv >= 0 && cl >= 0 && ce >= 0);
     const double *d = t->data;
     size_t nc = t->ncol;
     hb_kpi_comfort c;
@@ -270,7 +272,9 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
         }
         /* The setpoint of the interval is the one at its end, as the simulator holds it. */
         double sp = b[cs];
-        hb_kpi_comfort_step(&c, a[ct], a[ca], b[ct], b[ca], sp, sp - band_k, sp + band_k);
+        double lo = clo >= 0 && !isnan(b[clo]) ? b[clo] : sp - band_k;
+        double hi = chi >= 0 && !isnan(b[chi]) ? b[chi] : sp + band_k;
+        hb_kpi_comfort_step(&c, a[ct], a[ca], b[ct], b[ca], sp, lo, hi);
     }
     hb_kpi_comfort_finish(&c, k);
     /* What a trace cannot tell (peak power needs 15-minute windows of heat, the rest counts of
@@ -279,6 +283,7 @@ void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k
     k->commands_lost = k->readings_published = k->readings_lost = -1;
     const double *last = d + (t->nrow - 1) * nc;
     k->energy_kwh = last[ce];
-    k->energy_bound_kwh = last[cb];
-    k->energy_ratio = last[cb] > 0 ? last[ce] / last[cb] : NAN;
+    k->energy_floor_kwh = cf >= 0 ? last[cf] : NAN;
+    k->energy_ideal_kwh = NAN; /* a trace does not record it */
+    k->energy_ratio = k->energy_floor_kwh > 0 ? last[ce] / k->energy_floor_kwh : NAN;
 }

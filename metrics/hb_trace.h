@@ -17,7 +17,7 @@ typedef struct hb_trace_row {
     double time_s, t_out, t_air, t_mass, t_rad;
     const double *sensors; /* the latest published reading of each sensor, NaN before one */
     size_t n_sensors;
-    double t_est, setpoint, level_cmd, valve_pos, q_rad_w, energy_kwh, bound_kwh;
+    double t_est, setpoint, band_lo, band_hi, level_cmd, valve_pos, q_rad_w, energy_kwh, floor_kwh;
 } hb_trace_row;
 
 /* Writes the header for N_SENSORS sensors / one row. HB_OK, or HB_ERR_IO when the stream is in
@@ -43,7 +43,8 @@ int hb_trace_col(const hb_trace *t, const char *name);
 /* Number of sensor_<i> columns. */
 int hb_trace_sensors(const hb_trace *t);
 
-/* KPIs recomputed from the trace at its row spacing (band ± BAND_K around the setpoint column,
+/* KPIs recomputed from the trace at its row spacing (the band_lo/band_hi columns, or ± BAND_K
+ * around the setpoint column in traces without them;
  * comfort KPIs after WARMUP_H). Close to the simulator's, which integrates on the plant grid. */
 void hb_trace_kpis(const hb_trace *t, double band_k, double warmup_h, hb_kpis *k);
 

@@ -445,3 +445,27 @@ double hb_plant_travel(const hb_plant *p) {
 double hb_plant_substep(const hb_plant *p) {
     return p->hsub;
 }
+
+void hb_plant_linear_model(const hb_plant *p, hb_plant_linear *m) {
+    *m = (hb_plant_linear){.c_air = p->c_a,
+                           .c_mass = p->c_m,
+                           .c_rad = p->c_seg * p->k,
+                           .h_am = p->h_am,
+                           .h_ao = p->h_ao,
+                           .h_mo = p->h_mo,
+                           .q50_w = p->cfg.radiator.q50_w,
+                           .exponent = p->n,
+                           .dt_ref = p->dt_ref};
+}
+
+void hb_plant_inputs_at(const hb_plant *p, double t, hb_plant_inputs *in) {
+    const hb_room_config *r = &p->cfg.room;
+    double t_out = hb_weather_t_out(p->cfg.weather, t);
+    double q_sol = p->solar_area * hb_weather_solar(p->cfg.weather, t);
+    double q_sol_m = r->solar_to_mass * q_sol;
+    in->t_out = t_out;
+    in->t_supply = hb__supply(&p->cfg.radiator, t_out);
+    in->h_win = hb__window_ua(r, t);
+    in->q_air = hb__internal_gains(r, t) + (q_sol - q_sol_m);
+    in->q_mass = q_sol_m;
+}

@@ -140,6 +140,24 @@ double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_ro
 /* dT_ref found by the calibration, K. */
 double hb_radiator_dt_ref(const hb_plant *p);
 
+/* The room part of the plant as a linear system, for planners (the energy floor, predictive
+ * control): conductances and capacities, and the inputs at time T that do not depend on the
+ * controller. */
+typedef struct hb_plant_linear {
+    double c_air, c_mass, c_rad;    /* J/K */
+    double h_am, h_ao, h_mo;        /* W/K: air-mass, air-outdoor (without windows), mass-outdoor */
+    double q50_w, exponent, dt_ref; /* the radiator's power law: Q = q50 ((T_r - T_a)/dt_ref)^n */
+} hb_plant_linear;
+
+typedef struct hb_plant_inputs {
+    double t_out, t_supply; /* °C */
+    double h_win;           /* W/K of open windows, added to h_ao */
+    double q_air, q_mass;   /* internal and solar gains into each node, W */
+} hb_plant_inputs;
+
+void hb_plant_linear_model(const hb_plant *p, hb_plant_linear *m);
+void hb_plant_inputs_at(const hb_plant *p, double t, hb_plant_inputs *in);
+
 /* The internal integration sub-step actually used, s. */
 double hb_plant_substep(const hb_plant *p);
 

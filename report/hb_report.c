@@ -200,7 +200,7 @@ typedef struct hb__kpi_row {
 static const hb__kpi_row hb__kpi_rows[] = {
     {"discomfort K·h", 3},   {"RMSE K", 3},         {"IAE K·h", 3},      {"max overshoot K", 2},
     {"max undershoot K", 2}, {"time in band %", 1}, {"mean air °C", 2},  {"energy kWh", 2},
-    {"energy bound kWh", 2}, {"energy ratio", 3},   {"peak power W", 0}, {"valve travel %", 0},
+    {"energy floor kWh", 2}, {"energy ratio", 3},   {"peak power W", 0}, {"valve travel %", 0},
     {"commands", -1},        {"commands lost", -1}, {"readings", -1},    {"readings lost", -1},
     {"fail-safe h", 2}};
 #define HB__NKPI (sizeof hb__kpi_rows / sizeof hb__kpi_rows[0])
@@ -214,7 +214,7 @@ static void hb__kpi_cells(const hb_kpis *k, char cells[HB__NKPI][32]) {
                                 k->in_band_pct,
                                 k->mean_t_air_c,
                                 k->energy_kwh,
-                                k->energy_bound_kwh,
+                                k->energy_floor_kwh,
                                 k->energy_ratio,
                                 k->peak_power_w,
                                 k->valve_travel_pct,
@@ -309,7 +309,8 @@ static int hb__experiment_plots(const char *tmp, const char *plots, const char *
         for (int p = 0; p < 2; p++) {
             snprintf(tail, sizeof tail,
                      "outbase='relay-%s'; title_text='relay experiment (after a warm-up under "
-                     "PI control)'; nsensors=%d; band=%g; plotdir=%s; events=''",
+                     "PI control)'; nsensors=%d; band=%g; bandcols=1; floorcol=1; plotdir=%s; "
+                     "events=''",
                      which[p], ns, o->band_k, pdir);
             if (hb__plot_copy(tmp, o->relay_trace_csv, "relay.csv", plots, which[p], tail, err,
                               errlen) != 0) {
@@ -574,9 +575,11 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
             if (hb__fits(
                     snprintf(vars, sizeof vars,
                              "datafile='trace-%zu.csv'; outbase='trace-%zu-%s'; title_text=%s; "
-                             "nsensors=%d; band=%g; plotdir=%s; events='%s'",
+                             "nsensors=%d; band=%g; bandcols=%d; floorcol=%d; plotdir=%s; "
+                             "events='%s'",
                              i + 1, i + 1, hb__plots[p], title, hb_trace_sensors(&traces[i]),
-                             o->band_k, pdir, events),
+                             o->band_k, hb_trace_col(&traces[i], "band_hi") >= 0,
+                             hb_trace_col(&traces[i], "floor_kwh") >= 0, pdir, events),
                     sizeof vars)) {
                 snprintf(err, errlen, "a path is too long for gnuplot's command line");
                 goto out;

@@ -279,6 +279,33 @@ static void hb__sensor_default(void *elem, size_t index) {
     snprintf(s->id, sizeof s->id, "sensor-%zu", index + 1);
 }
 
+/* ---- schedule ---- */
+static const hb_field period_fields[] = {
+    STR("days", hb_schedule_period, days, 1,
+        "\"all\", or days and ranges: \"mon-fri\", \"sat,sun\", \"mon,wed-fri\""),
+    NUM("from_h", hb_schedule_period, from_h, 0, 24, "h", "start, hour of day"),
+    NUM("to_h", hb_schedule_period, to_h, 0, 24, "h",
+        "end, hour of day (before from_h: wraps midnight)"),
+    NUM("setpoint_c", hb_schedule_period, setpoint_c, 5, 35, "°C", "setpoint in the period"),
+    NUM("band_below_k", hb_schedule_period, below_k, 0, 20, "K",
+        "comfort band below the setpoint (default comfort_band_k)"),
+    NUM("band_above_k", hb_schedule_period, above_k, 0, 20, "K",
+        "comfort band above the setpoint (default comfort_band_k)"),
+};
+static const hb_schema period_schema = SCHEMA(period_fields);
+static void hb__period_default(void *elem, size_t index) {
+    (void)index;
+    hb_schedule_period *p = elem;
+    *p = (hb_schedule_period){
+        .days = "all", .from_h = 0, .to_h = 24, .setpoint_c = 22, .below_k = NAN, .above_k = NAN};
+}
+static const hb_field schedule_fields[] = {
+    STR("start_day", hb_schedule, start_day, 3, "weekday of the run's first day: mon .. sun"),
+    ARR("periods", hb_schedule, periods, n_periods, period_schema, 0, hb__period_default,
+        "setpoint periods; the first that covers a moment wins, setpoint_c outside all"),
+};
+static const hb_schema schedule_schema = SCHEMA(schedule_fields);
+
 static const hb_field top_fields[] = {
     STR("name", hb_sim_config, name, 0, "scenario name"),
     STR("description", hb_sim_config, description, 0, "free text"),
@@ -306,6 +333,8 @@ static const hb_field top_fields[] = {
     OBJ0("network", network_schema, "network links"),
     OBJ("controller", hb_sim_config, controller, controller_schema, "room controller"),
     OBJ("tuning", hb_sim_config, weights, weight_schema, "cost weights of heatbench tune"),
+    OBJ("schedule", hb_sim_config, schedule, schedule_schema,
+        "setpoint and comfort band by time of day and weekday"),
 };
 static const hb_schema top_schema = SCHEMA(top_fields);
 
@@ -529,6 +558,10 @@ int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, si
                  c->n_sensors, c->controller.fusion.expected_sensors);
     }
     char msg[512];
+    hb_schedule sched = c->schedule;
+    if (hb_schedule_prepare(&sched, msg, sizeof msg) != HB_OK) {
+        HB__FAIL("schedule.%s", msg);
+    }
     if (hb_sim_config_check(c, msg, sizeof msg) != HB_OK) {
         HB__FAIL("%s", msg);
     }

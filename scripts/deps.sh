@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages heatbench needs to build, test and run. Idempotent: does
 # nothing when they are all present. Needs root (uses sudo when run as a user).
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libmosquitto-dev libcunit1-dev
+pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmosquitto-dev libcunit1-dev
       gnuplot-nox mosquitto mosquitto-clients python3 openssl)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,6 +2,7 @@
 #include "../util/hb_error.h"
 #include "../engine/hb_engine.h"
 #include "../metrics/hb_trace.h"
+#include "hb_energy.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -36,8 +37,11 @@ struct hb_sim {
     void *ext_ud;
     long trace_every; /* plant steps per trace row */
     hb_kpis k;
-    hb_kpi_comfort comfort; /* on the plant grid, from the true air temperature */
-    double acc_bound_j;
+    hb_kpi_comfort comfort;  /* on the plant grid, from the true air temperature */
+    hb_energy_plan own_plan; /* solved at create when the configuration brings none */
+    const hb_energy_plan *plan;
+    bool scheduled;              /* the configuration has setpoint periods */
+    double ctl_setpoint;         /* the setpoint the controller holds now */
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
     double failsafe_s; /* closed fail-safe intervals */
@@ -74,17 +78,15 @@ static void hb__msg_free(hb_sim *s, int i) {
 
 /* ---- KPIs on the plant grid ---------------------------------------------------------------- */
 
-static double hb__bound_power(const hb_sim *s, const hb_plant_state *st) {
-    double p = st->ua_total * (s->cfg.setpoint_c - st->t_out) - st->gains_w;
-    return p > 0 ? p : 0.0;
+/* The setpoint and band in force at T. */
+static void hb__setpoint(const hb_sim *s, double t, hb_setpoint *sp) {
+    hb_schedule_at(s->scheduled ? &s->cfg.schedule : NULL, s->cfg.setpoint_c, s->cfg.comfort_band_k,
+                   t, sp);
 }
 
 static void hb__kpi_step(hb_sim *s) {
     const hb_plant_state *a = hb_plant_prev(s->plant);
     const hb_plant_state *b = hb_plant_cur(s->plant);
-    double dt = b->t - a->t;
-    s->acc_bound_j += 0.5 * dt * (hb__bound_power(s, a) + hb__bound_power(s, b));
-
     /* Peak power: mean water heat over consecutive 15-minute windows. */
     if (b->t - s->window_t0 >= 900.0 - 1e-9) {
         double pw = (b->e_water_j - s->window_e0) / (b->t - s->window_t0);
@@ -94,15 +96,19 @@ static void hb__kpi_step(hb_sim *s) {
         s->window_t0 = b->t;
         s->window_e0 = b->e_water_j;
     }
-    double sp = s->cfg.setpoint_c;
-    hb_kpi_comfort_step(&s->comfort, a->t, a->t_air, b->t, b->t_air, sp, sp - s->cfg.comfort_band_k,
-                        sp + s->cfg.comfort_band_k);
+    /* The interval is judged against what is in force at its end, as a trace row holds it. */
+    hb_setpoint sp;
+    hb__setpoint(s, b->t, &sp);
+    hb_kpi_comfort_step(&s->comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
+                        sp.hi_c);
 }
 
 /* ---- trace ---------------------------------------------------------------------------------- */
 
 static void hb__trace_row(hb_sim *s) {
     const hb_plant_state *st = hb_plant_cur(s->plant);
+    hb_setpoint sp;
+    hb__setpoint(s, st->t, &sp);
     hb_trace_row r = {
         .time_s = st->t,
         .t_out = st->t_out,
@@ -112,12 +118,14 @@ static void hb__trace_row(hb_sim *s) {
         .sensors = s->last_reading,
         .n_sensors = s->cfg.n_sensors,
         .t_est = hb_room_ctl_estimate(s->ctl),
-        .setpoint = s->cfg.setpoint_c,
+        .setpoint = sp.setpoint_c,
+        .band_lo = sp.lo_c,
+        .band_hi = sp.hi_c,
         .level_cmd = s->level_cmd < 0 ? NAN : (double)s->level_cmd,
         .valve_pos = st->valve_pos,
         .q_rad_w = st->q_rad_w,
         .energy_kwh = st->e_water_j / 3.6e6,
-        .bound_kwh = s->acc_bound_j / 3.6e6,
+        .floor_kwh = hb_energy_floor_at(s->plan, st->t) / 3.6e6,
     };
     s->trace_error = hb_trace_write_row(s->trace, &r);
 }
@@ -171,6 +179,14 @@ static void hb__send_command(hb_sim *s, int level) {
 }
 
 static void hb__poll(hb_sim *s, double t) {
+    if (s->scheduled) {
+        hb_setpoint sp;
+        hb__setpoint(s, t, &sp);
+        if (sp.setpoint_c != s->ctl_setpoint) {
+            s->ctl_setpoint = sp.setpoint_c;
+            hb_room_ctl_set_setpoint(s->ctl, sp.setpoint_c);
+        }
+    }
     int level;
     bool was_fs = hb_room_ctl_failsafe(s->ctl);
     if (hb_room_ctl_poll(s->ctl, t, &level)) {
@@ -264,7 +280,21 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     s->cfg = *cfg;
     s->cfg.weather.csv_owned = NULL; /* the caller keeps ownership of the series */
     s->cfg.plant.weather = &s->cfg.weather;
-    s->cfg.controller.setpoint_c = cfg->setpoint_c;
+    s->scheduled = s->cfg.schedule.n_periods > 0;
+    if (s->scheduled && hb_schedule_prepare(&s->cfg.schedule, NULL, 0) != HB_OK) {
+        free(s);
+        return HB_ERR_INVAL;
+    }
+    hb_setpoint sp0;
+    hb__setpoint(s, s->cfg.plant.t_start_s, &sp0);
+    s->cfg.controller.setpoint_c = s->ctl_setpoint = sp0.setpoint_c;
+    if (cfg->plan) {
+        s->plan = cfg->plan;
+    } else {
+        /* A run too long for the program, or one it cannot solve, has no floor (NaN). */
+        (void)hb_energy_plan_solve(&s->cfg, &s->own_plan);
+        s->plan = &s->own_plan;
+    }
     s->free_msg = -1;
     s->level_cmd = -1;
     rc = hb_plant_create(&s->cfg.plant, &s->plant);
@@ -318,6 +348,7 @@ void hb_sim_destroy(hb_sim *s) {
         hb_netlink_free(&s->links[i]);
     }
     hb_netlink_free(&s->cmd_link);
+    hb_energy_plan_free(&s->own_plan);
     hb_room_ctl_destroy(s->ctl);
     hb_plant_destroy(s->plant);
     hb_engine_destroy(s->eng);
@@ -386,8 +417,9 @@ int hb_sim_finish(hb_sim *s) {
     const hb_plant_state *st = hb_plant_cur(s->plant);
     hb_kpi_comfort_finish(&s->comfort, k);
     k->energy_kwh = st->e_water_j / 3.6e6;
-    k->energy_bound_kwh = s->acc_bound_j / 3.6e6;
-    k->energy_ratio = s->acc_bound_j > 0 ? st->e_water_j / s->acc_bound_j : NAN;
+    k->energy_floor_kwh = s->plan->floor_kwh;
+    k->energy_ideal_kwh = s->plan->ideal_kwh;
+    k->energy_ratio = s->plan->floor_kwh > 0 ? k->energy_kwh / s->plan->floor_kwh : NAN;
     k->valve_travel_pct = hb_plant_travel(s->plant);
     double in = st->e_water_j + st->e_gain_j;
     double resid = in - st->e_loss_j - (st->stored_j - s->e_stored0);

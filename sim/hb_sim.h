@@ -12,6 +12,7 @@
 #define HB_SIM_H
 
 #include "../controllers/hb_room_ctl.h"
+#include "../controllers/hb_schedule.h"
 #include "../metrics/hb_cost.h"
 #include "../metrics/hb_kpi.h"
 #include "../models/hb_netlink.h"
@@ -42,6 +43,10 @@ typedef struct hb_sim_config {
     hb_netlink_config net_commands;
     hb_room_ctl_config controller; /* controller.setpoint_c is set from setpoint_c */
     hb_cost_weights weights;       /* what tuning optimises for this room */
+    hb_schedule schedule; /* setpoint periods; none: setpoint_c ± comfort_band_k all day */
+    /* The energy references (hb_energy.h), borrowed; NULL: hb_sim_create solves its own. Many
+     * runs of one scenario (tuning) share one. */
+    const struct hb_energy_plan *plan;
 } hb_sim_config;
 
 /* The built-in default: the seed's room (20 m², five sensors, one radiator, 22 °C) on a Munich-

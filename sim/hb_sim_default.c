@@ -117,6 +117,7 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .out_max = 100.0,
                              .max_dt_s = 900.0};
     hb_cost_weights_default(&c->weights);
+    c->schedule = (hb_schedule){.start_day = "mon"};
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};
 }
 

@@ -91,7 +91,9 @@ static void test_trace_round_trip(void) {
                           .valve_pos = 39.5,
                           .q_rad_w = 812.3,
                           .energy_kwh = 0.1 * i,
-                          .bound_kwh = 0.2 * i};
+                          .floor_kwh = 0.2 * i,
+                          .band_lo = 21.5,
+                          .band_hi = 22.5};
         CU_ASSERT_EQUAL(hb_trace_write_row(f, &r), HB_OK);
     }
     fclose(f);
@@ -104,7 +106,7 @@ static void test_trace_round_trip(void) {
     CU_ASSERT(isnan(t.data[hb_trace_col(&t, "sensor_2")]));
     CU_ASSERT(isnan(t.data[hb_trace_col(&t, "level_cmd")])); /* empty before the first command */
     HB_ASSERT_NEAR(t.data[2 * t.ncol + hb_trace_col(&t, "t_air")], 23.0, 1e-12);
-    HB_ASSERT_NEAR(t.data[2 * t.ncol + hb_trace_col(&t, "bound_kwh")], 0.4, 1e-12);
+    HB_ASSERT_NEAR(t.data[2 * t.ncol + hb_trace_col(&t, "floor_kwh")], 0.4, 1e-12);
     hb_trace_free(&t);
     unlink(path);
 

@@ -3,6 +3,7 @@
 #include "../util/hb_gsl.h"
 #include "../util/hb_error.h"
 #include "hb_experiment.h"
+#include "../sim/hb_energy.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
@@ -95,10 +96,19 @@ typedef struct hb__ctx {
     int evals;
     int progress_total;
     int progress_done;
-    hb__job *jobs; /* n_scen * seeds */
+    hb__job *jobs;         /* n_scen * seeds */
+    hb_energy_plan *plans; /* one per scenario, shared by all its runs */
     double best_cost;
     hb_gains best;
 } hb__ctx;
+
+static void hb__plans_free(hb__ctx *x) {
+    for (size_t i = 0; x->plans && i < x->n_scen; i++) {
+        hb_energy_plan_free(&x->plans[i]);
+    }
+    free(x->plans);
+    free(x->jobs);
+}
 
 static void hb__set_gains(hb_sim_config *c, hb_gains g) {
     c->controller.algo = HB_ALGO_PID;
@@ -115,6 +125,7 @@ static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) 
         for (int k = 0; k < seeds; k++) {
             hb__job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
             j->cfg = x->scen[s];
+            j->cfg.plan = &x->plans[s];
             j->cfg.seed = x->scen[s].seed + (heldout ? HB__HELDOUT_OFFSET : (uint64_t)k);
             hb__set_gains(&j->cfg, g);
         }
@@ -223,9 +234,16 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
                  .o = o,
                  .threads = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1)};
     x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
-    if (!x.jobs) {
+    x.plans = calloc(n, sizeof *x.plans);
+    if (!x.jobs || !x.plans) {
+        hb__plans_free(&x);
         snprintf(err, errlen, "out of memory");
         return HB_ERR_NOMEM;
+    }
+    /* The energy floor depends on the scenario only: solved once, not in every run. A run too
+     * long for it scores without (its energy ratio is NaN and costs nothing). */
+    for (size_t i = 0; i < n; i++) {
+        (void)hb_energy_plan_solve(&scen[i], &x.plans[i]);
     }
     res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
     x.progress_total = o->max_evals + 2 + 2 * HB_TUNE_MAX_METHODS;
@@ -242,7 +260,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
          * returning whatever the optimiser drifts to on a flat cost. */
         snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
                  res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
-        free(x.jobs);
+        hb__plans_free(&x);
         return HB_ERR_RANGE;
     }
     enum { CAP = 2000 };
@@ -363,7 +381,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
             res->chosen = i;
         }
     }
-    free(x.jobs);
+    hb__plans_free(&x);
     x.progress_done = x.progress_total - 1; /* the estimate counted every possible method */
     hb__progress_step(&x);
     return HB_OK;

@@ -72,7 +72,7 @@ expect 0 "" -- "$HB" run "$TMP/tuned.json" --hours 2
 expect 0 "" -- "$HB" run
 grep -q '^discomfort' "$TMP/out" && ok || bad "KPI table"
 expect 0 "" -- "$HB" run --json --hours 2
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d[k] for k in ("discomfort_kh","rmse_k","max_overshoot_k","energy_kwh","energy_bound_kwh","energy_ratio","valve_travel_pct","actuator_msgs")]' "$TMP/out" && ok || bad "--json keys"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d[k] for k in ("discomfort_kh","rmse_k","max_overshoot_k","energy_kwh","energy_floor_kwh","energy_ideal_kwh","energy_ratio","valve_travel_pct","actuator_msgs")]' "$TMP/out" && ok || bad "--json keys"
 
 # --- every shipped scenario runs ---
 for f in "$SRC"/scenarios/*.json; do
@@ -109,7 +109,7 @@ expect 2 "typo.json" -- "$HB" check "$SRC/scenarios/default.json" "$TMP/typo.jso
 
 # --- output files: atomic, never half-written ---
 expect 0 "" -- "$HB" run -o "$TMP/trace.csv" --hours 1
-head -1 "$TMP/trace.csv" | grep -q '^time_s,t_out,t_air,t_mass,t_rad,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,t_est,setpoint,level_cmd,valve_pos,q_rad_w,energy_kwh,bound_kwh$' && ok || bad "trace header"
+head -1 "$TMP/trace.csv" | grep -q '^time_s,t_out,t_air,t_mass,t_rad,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,t_est,setpoint,band_lo,band_hi,level_cmd,valve_pos,q_rad_w,energy_kwh,floor_kwh$' && ok || bad "trace header"
 [ "$(wc -l <"$TMP/trace.csv")" -eq 62 ] && ok || bad "trace rows: $(wc -l <"$TMP/trace.csv")"
 cp "$TMP/trace.csv" "$TMP/good.csv"
 expect 2 "" -- "$HB" run "$TMP/typo.json" -o "$TMP/trace.csv"
