@@ -102,6 +102,9 @@ static void test_floor_steady(void) {
 static void test_floor_never_beaten(void) {
     DIR *d = opendir(HB_SOURCE_DIR "/scenarios");
     CU_ASSERT_FATAL(d != NULL);
+    if (!d) {
+        return; /* CU_ASSERT_FATAL has ended the test; this tells the analyser */
+    }
     struct dirent *e;
     int kept = 0;
     int runs = 0;
