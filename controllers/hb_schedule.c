@@ -1,7 +1,6 @@
 #include "hb_schedule.h"
 #include "../util/hb_error.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,26 +110,4 @@ void hb_schedule_at(const hb_schedule *s, double base_c, double base_band_k, dou
             return;
         }
     }
-}
-
-double hb_schedule_next_change(const hb_schedule *s, double t_s) {
-    if (!s || s->n_periods == 0) {
-        return INFINITY;
-    }
-    double day0 = floor(t_s / 86400.0) * 86400.0;
-    double best = INFINITY;
-    /* Every boundary on today and the next 8 days; a period's days only narrow when it acts. */
-    for (int d = 0; d <= 8; d++) {
-        for (size_t i = 0; i < s->n_periods; i++) {
-            const double hs[2] = {s->periods[i].from_h, s->periods[i].to_h};
-            for (int k = 0; k < 2; k++) {
-                double t = day0 + d * 86400.0 + hs[k] * 3600.0;
-                if (t > t_s && t < best) {
-                    best = t;
-                }
-            }
-        }
-    }
-    assert(best > t_s);
-    return best;
 }

@@ -47,8 +47,4 @@ int hb_schedule_prepare(hb_schedule *s, char *err, size_t errlen);
 void hb_schedule_at(const hb_schedule *s, double base_c, double base_band_k, double t_s,
                     hb_setpoint *out);
 
-/* The first time after T_S (at most T_S + 8 days) at which what is in force may change: a period
- * boundary. INFINITY when the schedule is empty. */
-double hb_schedule_next_change(const hb_schedule *s, double t_s);
-
 #endif
