@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "../report/hb_report.h"
 #include "../scenario/hb_scenario.h"
+#include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
@@ -61,6 +62,11 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
             return HB_EXIT_USAGE;
         }
     }
+    /* The floor depends on the scenario, not the controller: solved once for all of them. */
+    hb_energy_plan plan;
+    (void)hb_energy_plan_solve(cfg, &plan);
+    hb_sim_config run = *cfg; /* each controller in turn, with the shared floor */
+    run.plan = &plan;
     save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
         int algo;
@@ -84,14 +90,14 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
             break;
         }
         n++;
-        cfg->controller.algo = algo;
+        run.controller.algo = algo;
         hb_sim *sim;
-        int rc = hb_sim_create(cfg, &sim);
+        int rc = hb_sim_create(&run, &sim);
         if (rc == HB_OK) {
             hb_sim_set_trace(sim, f);
             rc = hb_sim_run(sim);
             kpis[n - 1] = *hb_sim_kpis(sim);
-            n_events[n - 1] = hb_cli_report_events(cfg, sim, events[n - 1], MAXE);
+            n_events[n - 1] = hb_cli_report_events(&run, sim, events[n - 1], MAXE);
             hb_sim_destroy(sim);
         }
         if (fclose(f) != 0 || rc != HB_OK) {
@@ -110,9 +116,9 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
                                       .events = events[n - 1],
                                       .n_events = n_events[n - 1]};
         if (json) {
-            hb_kpi_print_json(stdout, cfg, &kpis[n - 1]);
+            hb_kpi_print_json(stdout, &run, &kpis[n - 1]);
         } else {
-            hb_kpi_print_table(stdout, cfg, &kpis[n - 1]);
+            hb_kpi_print_table(stdout, &run, &kpis[n - 1]);
             fputc('\n', stdout);
         }
     }
@@ -120,7 +126,7 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
         char title[160];
         snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
         char provenance[1400];
-        hb_report_opts ro = hb_cli_report_opts(cfg, title, force, provenance, sizeof provenance);
+        hb_report_opts ro = hb_cli_report_opts(&run, title, force, provenance, sizeof provenance);
         char err[1024];
         int rc = hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err);
         if (rc != HB_OK) {
@@ -133,6 +139,7 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     for (int i = 0; i < n; i++) {
         unlink(paths[i]);
     }
+    hb_energy_plan_free(&plan);
     return status;
 }
 

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_live.h"
+#include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 #include "../util/hb_rng.h"
 
@@ -28,6 +29,8 @@ typedef struct hb__live {
     const hb_live_config *cfg;
     struct mosquitto *m;
     hb__room *rooms;
+    hb_energy_plan
+        plan; /* the scenario's energy floor, one for every room (seeds do not move it) */
     hb_live_stats st;
     bool connected;
     bool subscribed;
@@ -117,11 +120,15 @@ static void hb__free_rooms(hb__live *l) {
         hb_sim_destroy(l->rooms[i].sim);
     }
     free(l->rooms);
+    hb_energy_plan_free(&l->plan);
 }
 
 static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
     const hb_live_config *cfg = l->cfg;
     l->rooms = calloc((size_t)cfg->rooms, sizeof *l->rooms);
+    /* Solved once here instead of once per room: a thousand rooms would otherwise start with a
+     * thousand identical linear programs. Without a floor (a long run) the rooms report NaN. */
+    (void)hb_energy_plan_solve(cfg->scenario, &l->plan);
     if (!l->rooms) {
         snprintf(err, errlen, "out of memory for %d rooms", cfg->rooms);
         return 1;
@@ -136,6 +143,7 @@ static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
             return 1;
         }
         hb_sim_config sc = *cfg->scenario;
+        sc.plan = &l->plan;
         /* Rooms are independent: room-1 keeps the scenario's seed, the others derive theirs. */
         if (i > 0) {
             sc.seed = hb_rng_derive_seed(cfg->scenario->seed, r->name) >> 11;

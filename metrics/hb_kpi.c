@@ -9,7 +9,8 @@ void hb_kpi_comfort_init(hb_kpi_comfort *c, double t_from) {
     c->t_from = t_from;
 }
 
-double hb_kpi_outside(double t, double lo, double hi) {
+/* The distance of T from [LO, HI] (0 inside). */
+static double hb__outside(double t, double lo, double hi) {
     return t < lo ? lo - t : (t > hi ? t - hi : 0.0);
 }
 
@@ -26,7 +27,7 @@ void hb_kpi_comfort_step(hb_kpi_comfort *c, double ta, double air_a, double tb, 
     double eb = air_b - setpoint;
     c->acc_t += dt;
     c->discomfort_kh +=
-        0.5 * dt * (hb_kpi_outside(air_a, lo, hi) + hb_kpi_outside(air_b, lo, hi)) / 3600.0;
+        0.5 * dt * (hb__outside(air_a, lo, hi) + hb__outside(air_b, lo, hi)) / 3600.0;
     c->acc_sq += 0.5 * dt * (ea * ea + eb * eb);
     c->iae_kh += 0.5 * dt * (fabs(ea) + fabs(eb)) / 3600.0;
     c->acc_mean += 0.5 * dt * (air_a + air_b);

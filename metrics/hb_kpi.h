@@ -12,7 +12,7 @@
 typedef struct hb_kpis {
     /* The comfort KPIs (discomfort to mean_t_air_c) are NaN when the run ended inside the
      * warm-up: there is nothing to measure, and 0 would read as perfect. */
-    double discomfort_kh;   /* ∫ distance outside setpoint ± band dt, after warm-up, K·h */
+    double discomfort_kh;   /* ∫ distance outside the band in force dt, after warm-up, K·h */
     double rmse_k;          /* RMS of air temperature - setpoint after warm-up, K */
     double iae_kh;          /* ∫ |air temperature - setpoint| dt after warm-up, K·h */
     double max_overshoot_k; /* max(air - setpoint, 0) after warm-up */
@@ -51,8 +51,5 @@ void hb_kpi_comfort_step(hb_kpi_comfort *c, double ta, double air_a, double tb, 
 /* Writes the comfort KPIs (discomfort_kh to mean_t_air_c) into K; all NaN when nothing was
  * counted. Derived from the accumulator, never added to it: it can be called again later. */
 void hb_kpi_comfort_finish(const hb_kpi_comfort *c, hb_kpis *k);
-
-/* The distance of T from [LO, HI] (0 inside). */
-double hb_kpi_outside(double t, double lo, double hi);
 
 #endif

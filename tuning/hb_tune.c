@@ -102,7 +102,8 @@ typedef struct hb__ctx {
     hb_gains best;
 } hb__ctx;
 
-static void hb__plans_free(hb__ctx *x) {
+/* Frees the jobs and the shared energy plans. */
+static void hb__ctx_free(hb__ctx *x) {
     for (size_t i = 0; x->plans && i < x->n_scen; i++) {
         hb_energy_plan_free(&x->plans[i]);
     }
@@ -236,7 +237,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
     x.plans = calloc(n, sizeof *x.plans);
     if (!x.jobs || !x.plans) {
-        hb__plans_free(&x);
+        hb__ctx_free(&x);
         snprintf(err, errlen, "out of memory");
         return HB_ERR_NOMEM;
     }
@@ -260,7 +261,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
          * returning whatever the optimiser drifts to on a flat cost. */
         snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
                  res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
-        hb__plans_free(&x);
+        hb__ctx_free(&x);
         return HB_ERR_RANGE;
     }
     enum { CAP = 2000 };
@@ -381,7 +382,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
             res->chosen = i;
         }
     }
-    hb__plans_free(&x);
+    hb__ctx_free(&x);
     x.progress_done = x.progress_total - 1; /* the estimate counted every possible method */
     hb__progress_step(&x);
     return HB_OK;
