@@ -64,8 +64,12 @@ static double hb__tracking_h(const hb_pid_config *c) {
 }
 
 double hb_pid_update(hb_pid *p, double t, double r, double y) {
+    return hb_pid_update_ff(p, t, r, y, 0.0);
+}
+
+double hb_pid_update_ff(hb_pid *p, double t, double r, double y, double ff) {
     const hb_pid_config *c = &p->cfg;
-    if (!isfinite(t) || !isfinite(r) || !isfinite(y)) {
+    if (!isfinite(t) || !isfinite(r) || !isfinite(y) || !isfinite(ff)) {
         return p->u_prev;
     }
     double pterm = c->kp * (c->b * r - y);
@@ -77,7 +81,7 @@ double hb_pid_update(hb_pid *p, double t, double r, double y) {
         p->t_prev = t;
         p->y_prev = y;
         p->r_prev = r;
-        p->u_prev = hb__clamp(p, pterm + p->i);
+        p->u_prev = hb__clamp(p, pterm + p->i + ff);
         return p->u_prev;
     }
     double dt_s = t - p->t_prev;
@@ -96,7 +100,7 @@ double hb_pid_update(hb_pid *p, double t, double r, double y) {
         p->d = 0.0;
     }
     p->i += c->ki * (r - y) * dt;
-    double v = pterm + p->i + p->d;
+    double v = pterm + p->i + p->d + ff;
     double u = hb__clamp(p, v);
     double tt = hb__tracking_h(c);
     if (isfinite(tt)) {

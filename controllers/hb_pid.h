@@ -50,6 +50,10 @@ void hb_pid_reset(hb_pid *p, double u0);
  * changes nothing. */
 double hb_pid_update(hb_pid *p, double t, double r, double y);
 
+/* The same with a feed-forward FF (%) added before the clamp: the anti-windup sees the total,
+ * so the integral holds only what the feed-forward does not explain. */
+double hb_pid_update_ff(hb_pid *p, double t, double r, double y, double ff);
+
 /* Changes gains without a bump in the output. */
 void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd);
 

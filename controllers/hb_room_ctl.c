@@ -9,6 +9,7 @@
  * in those objects, so a daemon with thousands of rooms does not store them twice. */
 typedef struct hb__ctl_settings {
     enum hb_algo algo;
+    bool feed_forward, optimal_start;
     double setpoint_c, update_s, filter_s, failsafe_level, failsafe_hold_s, failsafe_avg_s,
         deadband_pct, min_interval_s, heartbeat_s, quorum_wait_s;
     int quorum; /* already capped by the fusion's expected_sensors */
@@ -31,6 +32,19 @@ struct hb_room_ctl {
     bool sent;       /* at least one command published */
     int level_sent;
     double t_sent;
+    /* With an environment (hb_room_ctl_set_env): */
+    const hb_ctl_env *env;
+    hb_room_kf kf;
+    bool kf_on;      /* the filter runs (since the last start) */
+    double q_target; /* W: the emission the level in force aims at */
+    hb_mpc *mpc;     /* for HB_ALGO_MPC */
+    hb_mpc_config mpc_cfg;
+    double t_solve;    /* next MPC solve */
+    double sp;         /* setpoint in force */
+    double t_os_check; /* next optimal-start look-ahead */
+    double os_until;   /* optimal start: the warmer period's setpoint holds until then */
+    double os_sp;
+    hb_room_disc os_disc; /* the model over one optimal-start step */
 };
 
 int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
@@ -39,13 +53,16 @@ int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
               cfg->failsafe_level >= 0 && cfg->failsafe_level <= 100 && cfg->failsafe_hold_s >= 0 &&
               cfg->failsafe_avg_s > 0 && cfg->quorum >= 1 && cfg->quorum_wait_s >= 0 &&
               cfg->initial_level >= 0 && cfg->initial_level <= 100 &&
-              hb_fusion_check(&cfg->fusion) == HB_OK && hb_pid_check(&cfg->pid) == HB_OK;
+              hb_fusion_check(&cfg->fusion) == HB_OK && hb_pid_check(&cfg->pid) == HB_OK &&
+              (cfg->algo != HB_ALGO_MPC || hb_mpc_check(&cfg->mpc) == HB_OK);
     return ok ? HB_OK : HB_ERR_INVAL;
 }
 
 static hb__ctl_settings hb__settings(const hb_room_ctl_config *cfg) {
     int expected = (int)cfg->fusion.expected_sensors;
     return (hb__ctl_settings){.algo = cfg->algo,
+                              .feed_forward = cfg->feed_forward,
+                              .optimal_start = cfg->optimal_start,
                               .setpoint_c = cfg->setpoint_c,
                               .update_s = cfg->update_s,
                               .filter_s = cfg->filter_s,
@@ -80,6 +97,10 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     c->t_wait = NAN;
     c->avg = NAN;
     c->level = (int)lround(cfg->initial_level);
+    c->mpc_cfg = cfg->mpc;
+    c->sp = cfg->setpoint_c;
+    c->os_until = NAN;
+    c->t_os_check = -INFINITY;
     return c;
 }
 
@@ -87,6 +108,7 @@ void hb_room_ctl_destroy(hb_room_ctl *c) {
     if (c) {
         hb_fusion_destroy(c->fusion);
         hb_pid_destroy(c->pid);
+        hb_mpc_destroy(c->mpc);
         free(c);
     }
 }
@@ -114,6 +136,165 @@ static void hb__silence(hb_room_ctl *c, double t) {
     }
 }
 
+/* ---- the model-based parts (with an environment) ------------------------------------------ */
+
+/* Optimal start looks this far ahead, in steps of this length. */
+#define HB__OS_STEP_S 300.0
+#define HB__OS_AHEAD_S (12.0 * 3600.0)
+
+static double hb__ff(const hb_room_ctl *c, const hb_room_inputs *in) {
+    if (!c->env || !c->cfg.feed_forward) {
+        return 0.0;
+    }
+    const hb_room_model *m = c->env->model;
+    return hb_room_model_level(m, hb_room_model_steady_heat(m, c->sp, in), in->t_supply, c->sp);
+}
+
+static void hb__kf_step(hb_room_ctl *c, double t, double raw, const hb_room_inputs *in) {
+    if (c->kf_on && hb_room_kf_predict(&c->kf, t, c->q_target, in) == HB_OK) {
+        hb_room_kf_update(&c->kf, raw);
+    }
+}
+
+/* Whether, heating at full output from the filter's state, the room would reach the middle of
+ * the lower half of a warmer band NEXT by T_RISE when starting only after one more look. */
+static bool hb__must_start(const hb_room_ctl *c, double t, double t_rise, const hb_setpoint *next) {
+    const hb_room_model *m = c->env->model;
+    double x[HB_RM_N];
+    for (int i = 0; i < HB_RM_N; i++) {
+        x[i] = c->kf.x[i];
+    }
+    double target = 0.5 * (next->lo_c + next->setpoint_c);
+    /* One look's delay: the room idles (no heat) for a step first. */
+    for (double tk = t; tk < t_rise; tk += HB__OS_STEP_S) {
+        hb_room_inputs in;
+        c->env->forecast.fn(c->env->forecast.ud, tk + 0.5 * HB__OS_STEP_S, &in);
+        double q = tk == t ? 0.0 : hb_room_model_heat(m, 100.0, in.t_supply, x[0]);
+        double w[HB_RM_W] = {q, in.t_out, in.q_air, in.q_mass};
+        hb_room_disc_step(&c->os_disc, x, w);
+    }
+    return x[0] < target;
+}
+
+/* Optimal start: every few minutes, find the next rise of the setpoint within the look-ahead;
+ * when waiting one more look would leave the room short at the rise, work to the warmer
+ * setpoint from now until the rise. */
+static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) {
+    if (!c->kf_on || t < c->t_os_check) {
+        return;
+    }
+    c->t_os_check = t + HB__OS_STEP_S;
+    const hb_ctl_env *e = c->env;
+    hb_setpoint next;
+    double lo = t;
+    for (double a = HB__OS_STEP_S; a <= HB__OS_AHEAD_S; a += HB__OS_STEP_S) {
+        hb_schedule_at(e->schedule, e->base_c, e->band_k, t + a, &next);
+        if (next.setpoint_c < now->setpoint_c - 1e-9) {
+            return; /* a cooler period comes first */
+        }
+        if (next.setpoint_c > now->setpoint_c + 1e-9) {
+            /* The rise lies in (lo, t + a]: to the second by bisection. */
+            double hi = t + a;
+            while (hi - lo > 1.0) {
+                double mid = 0.5 * (lo + hi);
+                hb_setpoint sm;
+                hb_schedule_at(e->schedule, e->base_c, e->band_k, mid, &sm);
+                if (sm.setpoint_c > now->setpoint_c + 1e-9) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            if (hb__must_start(c, t, hi, &next)) {
+                c->os_until = hi;
+                c->os_sp = next.setpoint_c;
+            }
+            return;
+        }
+        lo = t + a;
+    }
+}
+
+static double hb__setpoint_at(hb_room_ctl *c, double t) {
+    const hb_ctl_env *e = c->env;
+    hb_setpoint now;
+    hb_schedule_at(e->schedule, e->base_c, e->band_k, t, &now);
+    if (!isnan(c->os_until) && t >= c->os_until) {
+        c->os_until = NAN; /* the warmer period has begun */
+    }
+    if (c->cfg.optimal_start && c->cfg.algo == HB_ALGO_PID && isnan(c->os_until)) {
+        hb__optimal_start(c, t, &now);
+    }
+    return isnan(c->os_until) ? now.setpoint_c : fmax(now.setpoint_c, c->os_sp);
+}
+
+/* A (re)start of the algorithm from the level the valve is at: the PID's integral is what the
+ * feed-forward does not give, the filter starts from the agreed reading, the MPC plans now. */
+static void hb__restart(hb_room_ctl *c, double t, double raw) {
+    double ff = 0.0;
+    if (c->env) {
+        hb_room_inputs in;
+        c->env->forecast.fn(c->env->forecast.ud, t, &in);
+        c->sp = hb__setpoint_at(c, t);
+        ff = hb__ff(c, &in);
+        c->q_target = hb_room_model_heat(c->env->model, c->level, in.t_supply, raw);
+        hb_room_kf_init(&c->kf, c->env->model, t, raw, c->q_target, &in);
+        c->kf_on = true;
+        c->t_solve = t;
+    }
+    hb_pid_reset(c->pid, c->level - ff);
+}
+
+/* The MPC's level: a new plan every step, then the plan's heat through the inverse output
+ * curve, corrected by the distance from the planned air temperature. */
+static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) {
+    if (t >= c->t_solve - 1e-6) {
+        c->t_solve = t + c->mpc_cfg.step_s;
+        (void)hb_mpc_solve(c->mpc, t, c->kf.x, c->q_target, c->env);
+    }
+    double q;
+    double ta_plan;
+    if (hb_mpc_planned(c->mpc)) {
+        q = hb_mpc_heat_at(c->mpc, t);
+        ta_plan = hb_mpc_air_at(c->mpc, t);
+    } else { /* no plan yet: the steady heat of the setpoint, the disturbance taken off */
+        q = hb_room_model_steady_heat(c->env->model, c->sp, in) - c->kf.x[3];
+        ta_plan = c->sp;
+    }
+    double l = hb_room_model_level(c->env->model, q, in->t_supply, c->kf.x[0]);
+    return l + c->mpc_cfg.inner_kp * (ta_plan - c->kf.x[0]);
+}
+
+int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env) {
+    if (!env || !env->forecast.fn || hb_room_model_check(env->model) != HB_OK) {
+        return HB_ERR_INVAL;
+    }
+    int rc = hb_room_model_disc(env->model, HB__OS_STEP_S, &c->os_disc);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    hb_mpc_destroy(c->mpc);
+    c->mpc = NULL;
+    if (c->cfg.algo == HB_ALGO_MPC) {
+        c->mpc = hb_mpc_create(&c->mpc_cfg, env->model);
+        if (!c->mpc) {
+            return HB_ERR_NOMEM;
+        }
+    }
+    c->env = env;
+    c->kf_on = false; /* from the next start, with a state of the new model */
+    c->started = false;
+    return HB_OK;
+}
+
+double hb_room_ctl_setpoint(const hb_room_ctl *c) {
+    return c->sp;
+}
+
+const hb_mpc *hb_room_ctl_mpc(const hb_room_ctl *c) {
+    return c->mpc;
+}
+
 static void hb__update(hb_room_ctl *c, double t) {
     double raw;
     int agree = 0;
@@ -138,7 +319,7 @@ static void hb__update(hb_room_ctl *c, double t) {
         c->t_wait = NAN;
         c->est = raw;
         dt = 0.0;
-        hb_pid_reset(c->pid, c->level);
+        hb__restart(c, t, raw);
     }
     if (c->cfg.filter_s > 0) {
         c->est += (1.0 - exp(-dt / c->cfg.filter_s)) * (raw - c->est);
@@ -146,17 +327,26 @@ static void hb__update(hb_room_ctl *c, double t) {
         c->est = raw;
     }
     assert(isfinite(c->est));
+    hb_room_inputs in = {0};
+    if (c->env) {
+        c->env->forecast.fn(c->env->forecast.ud, t, &in);
+        hb__kf_step(c, t, raw, &in);
+        c->sp = hb__setpoint_at(c, t);
+    } else {
+        c->sp = c->cfg.setpoint_c;
+    }
     double u;
-    switch (c->cfg.algo) {
-    case HB_ALGO_BANGBANG:
-        u = hb_bangbang_update(&c->bb, c->cfg.setpoint_c, c->est);
-        break;
-    case HB_ALGO_PID:
-    default:
-        u = hb_pid_update(c->pid, t, c->cfg.setpoint_c, c->est);
-        break;
+    if (c->cfg.algo == HB_ALGO_BANGBANG) {
+        u = hb_bangbang_update(&c->bb, c->sp, c->est);
+    } else if (c->cfg.algo == HB_ALGO_MPC && c->mpc) {
+        u = hb__mpc_level(c, t, &in);
+    } else { /* the PID; also the MPC's without a model, which cannot plan */
+        u = hb_pid_update_ff(c->pid, t, c->sp, c->est, hb__ff(c, &in));
     }
     c->level = hb__clamp_level(u);
+    if (c->env) {
+        c->q_target = hb_room_model_heat(c->env->model, c->level, in.t_supply, c->kf.x[0]);
+    }
     if (isnan(c->avg)) {
         c->avg = c->level;
     } else {
@@ -226,6 +416,13 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
     c->bb.cfg = cfg->bangbang;
     if (old != c->cfg.algo) {
         hb_pid_reset(c->pid, c->level); /* the new algorithm continues from the valve's level */
+    }
+    c->mpc_cfg = cfg->mpc;
+    if (c->env) {
+        /* A new MPC (its weights and horizon may have changed) plans at the next update. */
+        hb_mpc_destroy(c->mpc);
+        c->mpc = c->cfg.algo == HB_ALGO_MPC ? hb_mpc_create(&c->mpc_cfg, c->env->model) : NULL;
+        c->t_solve = -INFINITY;
     }
     return HB_OK;
 }

@@ -26,11 +26,13 @@
 
 #include "hb_bangbang.h"
 #include "hb_fusion.h"
+#include "hb_mpc.h"
 #include "hb_pid.h"
+#include "hb_room_kf.h"
 
 #include <stdbool.h>
 
-enum hb_algo { HB_ALGO_PID, HB_ALGO_BANGBANG };
+enum hb_algo { HB_ALGO_PID, HB_ALGO_BANGBANG, HB_ALGO_MPC };
 
 typedef struct hb_room_ctl_config {
     enum hb_algo algo;
@@ -46,9 +48,12 @@ typedef struct hb_room_ctl_config {
     double deadband_pct;    /* % */
     double min_interval_s;  /* s */
     double heartbeat_s;     /* s */
+    bool feed_forward;  /* PID: add the level of the model's steady heat (needs an environment) */
+    bool optimal_start; /* PID: start a warmer period early by the model's warm-up time (same) */
     hb_fusion_config fusion;
     hb_pid_config pid;
     hb_bangbang_config bangbang;
+    hb_mpc_config mpc;
 } hb_room_ctl_config;
 
 typedef struct hb_room_ctl hb_room_ctl;
@@ -87,6 +92,19 @@ void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
  * algorithm restarts the new one from the current level. HB_ERR_INVAL (nothing changed) when CFG
  * is one hb_room_ctl_create would refuse. */
 int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg);
+
+/* Gives the controller a model, a forecast and its setpoint path (hb_ctl_env, borrowed: it must
+ * outlive the controller). From then on the setpoint follows ENV's schedule (set_setpoint no
+ * longer applies), a Kalman filter tracks the model's state, and what needs a model works: the
+ * MPC, the PID's feed-forward and optimal start. Without an environment, "mpc" runs the PID and
+ * the two PID options are off. HB_ERR_INVAL for an invalid model, HB_ERR_NOMEM. */
+int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env);
+
+/* The setpoint the controller works to now (the schedule's, or earlier by optimal start). */
+double hb_room_ctl_setpoint(const hb_room_ctl *c);
+
+/* The MPC, when there is one (for benchmarks and tests), else NULL. */
+const hb_mpc *hb_room_ctl_mpc(const hb_room_ctl *c);
 
 /* Whether the algorithm is running (a quorum was reached since the start or the last
  * fail-safe). */
