@@ -22,7 +22,12 @@ int hb_cmd_live(int argc, char **argv);
 void hb_kpi_print_table(FILE *out, const hb_sim_config *cfg, const hb_kpis *k);
 int hb_kpi_print_json(FILE *out, const hb_sim_config *cfg, const hb_kpis *k);
 
-const char *hb_algo_name(int algo);
+/* Sets CFG's algorithm and model-based options from a controller NAME (pid, bangbang, mpc,
+ * pid-ff, pid-os, pid-ff-os); 0, or -1 after a usage message on stderr. */
+int hb_cli_controller(const char *prog, const char *name, hb_room_ctl_config *cfg);
+
+/* The name of CFG's controller, as hb_cli_controller takes it. */
+const char *hb_cli_controller_name(const hb_room_ctl_config *cfg);
 
 /* The KPIs as a cJSON object (rounded to 1e-6, NaN as null); NULL when out of memory. */
 struct cJSON;

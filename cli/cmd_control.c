@@ -57,8 +57,8 @@ static void hb__on_hup(int sig) {
 /* What SIGHUP reloads: the scenario file, with the command line's overrides on top. */
 typedef struct {
     const char *scenario;
-    double setpoint; /* NaN: the scenario's */
-    int algo;        /* -1: the scenario's */
+    double setpoint;        /* NaN: the scenario's */
+    const char *controller; /* NULL: the scenario's */
 } hb__reload_src;
 
 static int hb__controller_settings(const hb__reload_src *src, hb_room_ctl_config *ctl, char *err,
@@ -71,8 +71,18 @@ static int hb__controller_settings(const hb__reload_src *src, hb_room_ctl_config
     if (rc == HB_OK) {
         *ctl = sc.controller;
         ctl->setpoint_c = isnan(src->setpoint) ? sc.setpoint_c : src->setpoint;
-        if (src->algo >= 0) {
-            ctl->algo = (enum hb_algo)src->algo;
+        if (src->controller) {
+            (void)hb_cli_controller("heatbench control", src->controller, ctl); /* checked */
+        }
+        /* The daemon has no room model and no weather forecast yet: what needs them would run
+         * as a plain PID, which is not what the user asked for. */
+        if (ctl->algo == HB_ALGO_MPC || ctl->feed_forward || ctl->optimal_start) {
+            snprintf(err, errlen,
+                     "controller %s needs a room model and a weather forecast, which heatbench "
+                     "control does not have yet; use pid or bangbang (controller.type, "
+                     "controller.feed_forward, controller.optimal_start)",
+                     hb_cli_controller_name(ctl));
+            rc = HB_ERR_RANGE;
         }
     }
     hb_sim_config_free(&sc);
@@ -209,8 +219,9 @@ int hb_cmd_control(int argc, char **argv) {
     if (scenario) {
         scenario = hb_cli_scenario_path(scenario, found, sizeof found);
     }
-    hb__reload_src src = {.scenario = scenario, .setpoint = setpoint, .algo = -1};
-    if (algo && hb_cli_algo(prog, algo, &src.algo) != 0) {
+    hb__reload_src src = {.scenario = scenario, .setpoint = setpoint, .controller = algo};
+    hb_room_ctl_config probe = {0};
+    if (algo && hb_cli_controller(prog, algo, &probe) != 0) {
         return HB_EXIT_USAGE;
     }
     char err[1024];

@@ -17,6 +17,8 @@ static const char *hb__type_name(const hb_field *f) {
         return "string";
     case HB_F_ENUM:
         return "enum";
+    case HB_F_BOOL:
+        return "boolean";
     case HB_F_OBJ:
         return "object";
     case HB_F_ARRAY:
@@ -77,6 +79,9 @@ static void hb__key_row(const char *path, const hb_field *f, const void *value, 
         break;
     case HB_F_ARRAY:
         snprintf(range, sizeof range, "%g..%zu entries", f->min, f->max_count);
+        break;
+    case HB_F_BOOL:
+        snprintf(range, sizeof range, "true%sfalse", bar);
         break;
     case HB_F_OBJ:
         break;

@@ -56,8 +56,8 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     snprintf(check, sizeof check, "%s", list);
     char *save = NULL;
     for (char *name = strtok_r(check, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        int algo;
-        if (hb_cli_algo("heatbench run", name, &algo) !=
+        hb_room_ctl_config probe = cfg->controller;
+        if (hb_cli_controller("heatbench run", name, &probe) !=
             0) { /* every name checked before anything runs */
             return HB_EXIT_USAGE;
         }
@@ -69,8 +69,8 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     run.plan = &plan;
     save = NULL;
     for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        int algo;
-        if (n == MAXC || hb_cli_algo("heatbench run", name, &algo) != 0) {
+        run.controller = cfg->controller;
+        if (n == MAXC || hb_cli_controller("heatbench run", name, &run.controller) != 0) {
             if (n == MAXC) {
                 fprintf(stderr, "heatbench run: at most %d controllers to compare\n", MAXC);
             }
@@ -90,7 +90,6 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
             break;
         }
         n++;
-        run.controller.algo = algo;
         hb_sim *sim;
         int rc = hb_sim_create(&run, &sim);
         if (rc == HB_OK) {
@@ -162,11 +161,9 @@ static int hb__run_config(const char *path, const char *seed_s, const char *ctl_
         cfg->seed = v;
     }
     if (ctl_s && !strchr(ctl_s, ',')) {
-        int algo;
-        if (hb_cli_algo("heatbench run", ctl_s, &algo) != 0) {
+        if (hb_cli_controller("heatbench run", ctl_s, &cfg->controller) != 0) {
             return HB_EXIT_USAGE;
         }
-        cfg->controller.algo = algo;
     }
     if (!isnan(hours)) {
         cfg->duration_h = hours;
@@ -206,7 +203,8 @@ static int hb__run_results(const hb_sim_config *cfg, hb_sim *sim, const hb__run_
     char summary[256];
     char title[128];
     snprintf(summary, sizeof summary, "%s, seed %llu, %s, %.1f h", cfg->name,
-             (unsigned long long)cfg->seed, hb_algo_name(cfg->controller.algo), cfg->duration_h);
+             (unsigned long long)cfg->seed, hb_cli_controller_name(&cfg->controller),
+             cfg->duration_h);
     snprintf(title, sizeof title, "heatbench run: %s", cfg->name);
     hb_report_event events[64];
     size_t n_events = hb_cli_report_events(cfg, sim, events, 64);

@@ -4,10 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *hb_algo_name(int algo) {
-    return algo == HB_ALGO_BANGBANG ? "bangbang" : "pid";
-}
-
 /* One KPI line: the value, or "n/a" where the KPI does not exist (a run inside its warm-up). */
 static void hb__line(FILE *out, const char *label, const char *fmt, double v, const char *unit) {
     if (isfinite(v)) {
@@ -21,7 +17,7 @@ static void hb__line(FILE *out, const char *label, const char *fmt, double v, co
 
 void hb_kpi_print_table(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     fprintf(out, "scenario          %s (seed %llu, %s, %.1f h)\n", c->name,
-            (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
+            (unsigned long long)c->seed, hb_cli_controller_name(&c->controller), c->duration_h);
     if (c->schedule.n_periods > 0) {
         fprintf(out,
                 "comfort band      by schedule (%zu periods; %.1f ± %.1f °C outside them), after "
@@ -102,7 +98,7 @@ int hb_kpi_print_json(FILE *out, const hb_sim_config *c, const hb_kpis *k) {
     }
     cJSON_AddStringToObject(o, "scenario", c->name);
     cJSON_AddNumberToObject(o, "seed", (double)c->seed);
-    cJSON_AddStringToObject(o, "controller", hb_algo_name(c->controller.algo));
+    cJSON_AddStringToObject(o, "controller", hb_cli_controller_name(&c->controller));
     hb__num(o, "hours", c->duration_h);
     hb__num(o, "setpoint_c", c->setpoint_c);
     /* KPIs flat next to the run's identity, as scripts expect them. */

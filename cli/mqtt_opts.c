@@ -174,15 +174,3 @@ int hb_cli_check_topics(const char *prog, const char *readings, const char *actu
     }
     return 0;
 }
-
-int hb_cli_algo(const char *prog, const char *name, int *algo) {
-    if (strcmp(name, "pid") == 0) {
-        *algo = HB_ALGO_PID;
-    } else if (strcmp(name, "bangbang") == 0) {
-        *algo = HB_ALGO_BANGBANG;
-    } else {
-        fprintf(stderr, "%s: --controller: expected pid or bangbang, got '%s'\n", prog, name);
-        return -1;
-    }
-    return 0;
-}

@@ -94,7 +94,6 @@ int hb_cli_check_topics(const char *prog, const char *readings, const char *actu
 
 /* The algorithm named NAME ("pid" or "bangbang") into *ALGO; prints the error and returns -1
  * for anything else. */
-int hb_cli_algo(const char *prog, const char *name, int *algo);
 
 /* Installs the SIGINT/SIGTERM (STOP), SIGUSR1 (STATS, may be NULL) and SIGHUP (HUP) handlers,
  * ignores SIGPIPE. */

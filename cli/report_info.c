@@ -33,7 +33,7 @@ void hb_cli_provenance(char *out, size_t len, const hb_sim_config *c) {
     }
     snprintf(out, len, "heatbench %s; command: %s; scenario %s, seed %llu, %s, %.1f h",
              HEATBENCH_VERSION, hb__invocation[0] ? hb__invocation : "heatbench", c->name,
-             (unsigned long long)c->seed, hb_algo_name(c->controller.algo), c->duration_h);
+             (unsigned long long)c->seed, hb_cli_controller_name(&c->controller), c->duration_h);
 }
 
 hb_report_opts hb_cli_report_opts(const hb_sim_config *c, const char *title, bool force,

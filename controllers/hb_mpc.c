@@ -74,8 +74,8 @@ static int hb__build(hb_mpc *c) {
         glp_set_col_bnds(lp, HB__TR(c, k), GLP_LO, 0, 0);
         glp_set_obj_coef(lp, HB__TR(c, k), c->cfg.w_travel);
     }
-    /* n is 1..HB__MAX_STEPS (hb_mpc_check); at most 16 entries per step. */
-    size_t cap = 16 * (size_t)(n > 0 && n <= HB__MAX_STEPS ? n : 1) + 1;
+    /* n is 1..HB__MAX_STEPS (hb_mpc_check); at most 15 + 2 + 3 + 6 entries per step. */
+    size_t cap = 26 * (size_t)(n > 0 && n <= HB__MAX_STEPS ? n : 1) + 1;
     int *ia = malloc((cap + 1) * sizeof *ia);
     int *ja = malloc((cap + 1) * sizeof *ja);
     double *ar = malloc((cap + 1) * sizeof *ar);
@@ -178,7 +178,6 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         glp_set_col_bnds(lp, HB__X(0, i), GLP_FX, v, v);
     }
     double per_pct = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
-    double ta_guess = x[0];
     for (int k = 0; k < c->n; k++) {
         hb_room_inputs in;
         env->forecast.fn(env->forecast.ud, t + (k + 0.5) * dt, &in);
@@ -190,13 +189,24 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         }
         hb_setpoint sp;
         hb_schedule_at(env->schedule, env->base_c, env->band_k, t + (k + 1) * dt, &sp);
-        /* Full output with the air at the band's edge: the planner's guess of the room. */
-        ta_guess = fmax(sp.lo_c, fmin(ta_guess, sp.setpoint_c));
+        /* Full output depends on the air temperature the plan is solving for: taken from the
+         * previous plan (a warm-up ramp is planned at the temperatures it passes through), and
+         * on a first plan from the setpoint (hb_mpc_solve then plans once more). */
+        double ta_guess =
+            c->planned ? hb_mpc_air_at(c, t + (k + 0.5) * dt) : fmax(x[0], sp.setpoint_c);
         double qmax = hb_room_model_heat(&c->m, 100.0, in.t_supply, ta_guess) / HB__KW;
         glp_set_col_bnds(lp, HB__Q(c, k), qmax > 0 ? GLP_DB : GLP_FX, 0, qmax);
         double lo = sp.lo_c + c->cfg.margin_k;
         glp_set_row_bnds(lp, HB__ROW(k, 3), GLP_LO, lo, 0);
         glp_set_row_bnds(lp, HB__ROW(k, 4), GLP_FX, sp.setpoint_c, sp.setpoint_c);
+        /* A kelvin from the setpoint costs in proportion to the share of the band it uses on
+         * that side: full weight in the base band, a tenth above an eco setpoint whose band
+         * reaches 5 K up (a warm-up through it is no discomfort). */
+        double below = sp.setpoint_c - sp.lo_c;
+        double above = sp.hi_c - sp.setpoint_c;
+        double w = c->cfg.w_track * dt / 3600.0;
+        glp_set_obj_coef(lp, HB__P(c, k), above > 0 ? w * env->band_k / above : w);
+        glp_set_obj_coef(lp, HB__M(c, k), below > 0 ? w * env->band_k / below : w);
     }
     double l0 = q_prev / HB__KW * per_pct;
     glp_set_row_bnds(lp, HB__ROW(0, 5), GLP_LO, -l0, 0);
@@ -210,6 +220,7 @@ int hb_mpc_solve(hb_mpc *c, double t, const double x[HB_RM_N], double q_prev,
             return HB_ERR_INVAL;
         }
     }
+    bool first = !c->planned;
     hb__bounds(c, t, x, isfinite(q_prev) ? q_prev : 0.0, env);
     glp_smcp parm;
     glp_init_smcp(&parm);
@@ -237,6 +248,9 @@ int hb_mpc_solve(hb_mpc *c, double t, const double x[HB_RM_N], double q_prev,
     assert(isfinite(c->q_plan[0]) && isfinite(c->ta_plan[1]));
     c->planned = true;
     c->t_solved = t;
+    if (first) {
+        return hb_mpc_solve(c, t, x, q_prev, env); /* with full output at the planned ramp */
+    }
     return HB_OK;
 }
 

@@ -11,7 +11,7 @@
 #define HB__Q_TA 0.05 /* K²/h */
 #define HB__Q_TM 0.01 /* K²/h */
 #define HB__Q_E 1e4   /* W²/h */
-#define HB__Q_D 4e3   /* W²/h */
+#define HB__Q_D 1e3   /* W²/h */
 #define HB__R 0.01    /* K² */
 
 void hb_room_kf_init(hb_room_kf *f, const hb_room_model *m, double t, double t_air, double e0,

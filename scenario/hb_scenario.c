@@ -61,7 +61,7 @@ static const char *const weather_kinds[] = {"constant", "design-day", "sine", "c
 static const char *const supply_modes[] = {"fixed", "curve", NULL};
 static const char *const valve_chars[] = {"linear", "equal-percentage", NULL};
 static const char *const fault_kinds[] = {"dropout", "stuck", "spike", "drift", NULL};
-static const char *const algos[] = {"pid", "bangbang", NULL};
+static const char *const algos[] = {"pid", "bangbang", "mpc", NULL};
 
 /* ---- weather ---- */
 static const hb_field weather_fields[] = {
@@ -226,6 +226,21 @@ static const hb_field bb_fields[] = {
     NUM("off_level", hb_bangbang_config, off_level, 0, 100, "%", "level when off"),
 };
 static const hb_schema bb_schema = SCHEMA(bb_fields);
+static const hb_field mpc_fields[] = {
+    NUM("step_s", hb_mpc_config, step_s, 60, 7200, "s", "planning step and interval between plans"),
+    NUM_GT("horizon_h", hb_mpc_config, horizon_h, 0, 168, "h",
+           "how far the plan looks (at most 400 steps)"),
+    NUM("margin_k", hb_mpc_config, margin_k, 0, 5, "K",
+        "the plan keeps the air this far above the band's lower edge"),
+    NUM("w_violation", hb_mpc_config, w_violation, 0, 1e6, "kWh/(K·h)",
+        "cost of a shortfall below the band (+ margin)"),
+    NUM("w_track", hb_mpc_config, w_track, 0, 1e6, "kWh/(K·h)",
+        "cost of a distance from the setpoint"),
+    NUM("w_travel", hb_mpc_config, w_travel, 0, 1e3, "kWh/%", "cost of planned valve travel"),
+    NUM("inner_kp", hb_mpc_config, inner_kp, 0, 1e4, "%/K",
+        "correction between plans per K from the planned air temperature"),
+};
+static const hb_schema mpc_schema = SCHEMA(mpc_fields);
 static const hb_field controller_fields[] = {
     ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
     NUM("update_s", hb_room_ctl_config, update_s, 1, 86400, "s",
@@ -253,6 +268,15 @@ static const hb_field controller_fields[] = {
     OBJ("fusion", hb_room_ctl_config, fusion, fusion_schema, "sensor fusion"),
     OBJ("pid", hb_room_ctl_config, pid, pid_schema, "PID settings"),
     OBJ("bangbang", hb_room_ctl_config, bangbang, bb_schema, "bang-bang settings"),
+    {.key = "feed_forward",
+     .type = HB_F_BOOL,
+     .offset = offsetof(hb_room_ctl_config, feed_forward),
+     .doc = "pid: add the level of the model's steady heat for the forecast"},
+    {.key = "optimal_start",
+     .type = HB_F_BOOL,
+     .offset = offsetof(hb_room_ctl_config, optimal_start),
+     .doc = "pid: start a warmer schedule period early by the model's warm-up time"},
+    OBJ("mpc", hb_room_ctl_config, mpc, mpc_schema, "model-predictive control settings"),
 };
 static const hb_schema controller_schema = SCHEMA(controller_fields);
 
@@ -306,6 +330,17 @@ static const hb_field schedule_fields[] = {
 };
 static const hb_schema schedule_schema = SCHEMA(schedule_fields);
 
+static const hb_field forecast_fields[] = {
+    NUM("t_out_bias_k", hb_forecast_config, t_out_bias_k, -20, 20, "K",
+        "forecast minus actual outdoor temperature"),
+    NUM("t_out_noise_k", hb_forecast_config, t_out_noise_k, 0, 20, "K",
+        "standard deviation of a random hourly forecast error"),
+    STR("model_file", hb_forecast_config, model_file, 0,
+        "scenario whose room, radiator and valve the model-based controllers believe (\"\" = "
+        "this one)"),
+};
+static const hb_schema forecast_schema = SCHEMA(forecast_fields);
+
 static const hb_field top_fields[] = {
     STR("name", hb_sim_config, name, 0, "scenario name"),
     STR("description", hb_sim_config, description, 0, "free text"),
@@ -335,6 +370,8 @@ static const hb_field top_fields[] = {
     OBJ("tuning", hb_sim_config, weights, weight_schema, "cost weights of heatbench tune"),
     OBJ("schedule", hb_sim_config, schedule, schedule_schema,
         "setpoint and comfort band by time of day and weekday"),
+    OBJ("forecast", hb_sim_config, forecast, forecast_schema,
+        "what feed-forward, optimal start and the MPC know of the weather and the room"),
 };
 static const hb_schema top_schema = SCHEMA(top_fields);
 
@@ -501,6 +538,41 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
     return HB_OK;
 }
 
+/* The belief of the model-based controllers: another scenario's room, radiator and valve. Only
+ * its physics is taken (its own forecast.model_file is refused: no chains, no loops). */
+static int hb__load_model(hb_sim_config *cfg, const char *name, const char *base_dir, char *err,
+                          size_t errlen) {
+    char path[1024];
+    const char *f = cfg->forecast.model_file;
+    if (f[0] == '/' || !base_dir || !*base_dir) {
+        snprintf(path, sizeof path, "%s", f);
+    } else {
+        snprintf(path, sizeof path, "%s/%s", base_dir, f);
+    }
+    hb_sim_config *m = malloc(sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return HB_ERR_NOMEM;
+    }
+    char msg[768];
+    int rc = hb_scenario_load_file(path, m, msg, sizeof msg);
+    if (rc == HB_OK && m->forecast.model_file[0]) {
+        snprintf(msg, sizeof msg, "%.600s: forecast.model_file: a model file cannot name another",
+                 path);
+        rc = HB_ERR_RANGE;
+    }
+    if (rc == HB_OK) {
+        cfg->forecast.model = m->plant;
+        cfg->forecast.model.weather = NULL;
+        cfg->forecast.has_model = true;
+    } else {
+        snprintf(err, errlen, "%s: forecast.model_file: %s", name, msg);
+    }
+    hb_sim_config_free(m);
+    free(m);
+    return rc;
+}
+
 int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, size_t errlen) {
 #define HB__FAIL(...)                                                                              \
     do {                                                                                           \
@@ -631,6 +703,13 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     if (cfg->weather.kind == HB_WEATHER_CSV && cfg->weather.csv_file[0]) {
         rc = hb__load_weather_csv(cfg, name, base_dir, err, errlen);
         if (rc != HB_OK) {
+            return rc;
+        }
+    }
+    if (cfg->forecast.model_file[0]) {
+        rc = hb__load_model(cfg, name, base_dir, err, errlen);
+        if (rc != HB_OK) {
+            hb_sim_config_free(cfg);
             return rc;
         }
     }

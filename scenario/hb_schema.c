@@ -152,6 +152,15 @@ static int hb__field(const hb_field *f, const cJSON *v, void *base, const char *
         }
         return HB_ERR_RANGE;
     }
+    case HB_F_BOOL: {
+        if (!cJSON_IsBool(v)) {
+            snprintf(err, errlen, "%s: expected true or false, got %s", kp, hb__json_type(v));
+            return HB_ERR_PARSE;
+        }
+        bool b = cJSON_IsTrue(v);
+        memcpy(dst, &b, sizeof b);
+        return HB_OK;
+    }
     case HB_F_OBJ:
         if (!cJSON_IsObject(v)) {
             snprintf(err, errlen, "%s: expected an object, got %s", kp, hb__json_type(v));
@@ -319,6 +328,12 @@ void hb_schema_format(const hb_field *f, const void *value, char *buf, size_t le
         memcpy(&i, value, sizeof i);
         snprintf(buf, len, "\"%s\"", f->names[i]);
         return;
+    case HB_F_BOOL: {
+        bool b;
+        memcpy(&b, value, sizeof b);
+        snprintf(buf, len, "%s", b ? "true" : "false");
+        return;
+    }
     case HB_F_OBJ:
     case HB_F_ARRAY:
         snprintf(buf, len, "-");

@@ -21,6 +21,7 @@ enum hb_ftype {
     HB_F_U64,  /* uint64_t, 0 .. 2^53 */
     HB_F_STR,  /* char[str_size] */
     HB_F_ENUM, /* int, one of names[] (values are the indices) */
+    HB_F_BOOL, /* bool, JSON true or false */
     HB_F_OBJ,  /* nested object described by sub */
     HB_F_ARRAY /* array of objects described by sub, count at count_offset */
 };

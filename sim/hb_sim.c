@@ -2,6 +2,7 @@
 #include "../util/hb_error.h"
 #include "../engine/hb_engine.h"
 #include "../metrics/hb_trace.h"
+#include "hb_belief.h"
 #include "hb_energy.h"
 
 #include <math.h>
@@ -48,6 +49,8 @@ struct hb_sim {
     double spans[HB_SIM_MAX_SPANS][2];
     size_t n_spans;
     double e_stored0;
+    hb_belief belief; /* the model-based controllers' environment */
+    bool has_env;     /* the controller was given it */
 };
 
 /* ---- messages ------------------------------------------------------------------------------ */
@@ -179,7 +182,7 @@ static void hb__send_command(hb_sim *s, int level) {
 }
 
 static void hb__poll(hb_sim *s, double t) {
-    if (s->scheduled) {
+    if (s->scheduled && !s->has_env) { /* with an environment it follows the schedule itself */
         hb_setpoint sp;
         hb__setpoint(s, t, &sp);
         if (sp.setpoint_c != s->ctl_setpoint) {
@@ -303,6 +306,15 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
         s->eng = hb_engine_create(s->cfg.plant.t_start_s);
         rc = (s->ctl && s->eng) ? HB_OK : HB_ERR_INVAL;
     }
+    const hb_room_ctl_config *cc = &s->cfg.controller;
+    if (rc == HB_OK && (cc->algo == HB_ALGO_MPC || cc->feed_forward || cc->optimal_start)) {
+        rc = hb_belief_init(&s->belief, &s->cfg, &s->cfg.weather,
+                            s->scheduled ? &s->cfg.schedule : NULL);
+        if (rc == HB_OK) {
+            rc = hb_room_ctl_set_env(s->ctl, &s->belief.env);
+        }
+        s->has_env = rc == HB_OK;
+    }
     for (size_t i = 0; rc == HB_OK && i < s->cfg.n_sensors; i++) {
         char name[HB_SENSOR_ID_MAX + 16];
         snprintf(name, sizeof name, "net/readings/%s", s->cfg.sensors[i].id);
@@ -350,6 +362,7 @@ void hb_sim_destroy(hb_sim *s) {
     hb_netlink_free(&s->cmd_link);
     hb_energy_plan_free(&s->own_plan);
     hb_room_ctl_destroy(s->ctl);
+    hb_belief_free(&s->belief);
     hb_plant_destroy(s->plant);
     hb_engine_destroy(s->eng);
     free(s->msgs);

@@ -26,6 +26,17 @@
 #define HB_MAX_SENSORS 16
 #define HB_NAME_MAX 64
 
+/* What the model-based controllers (PID feed-forward and optimal start, MPC) are told: a
+ * forecast of the weather the plant sees, with an error, and their belief of the room. */
+typedef struct hb_forecast_config {
+    double t_out_bias_k;  /* forecast minus actual outdoor temperature, K */
+    double t_out_noise_k; /* standard deviation of a random error per hour on top, K */
+    char model_file[256]; /* (the loader's) scenario whose room, radiator and valve are the
+                             belief; "" = this scenario's own: perfect knowledge */
+    bool has_model;       /* MODEL holds a belief (loaded from model_file) */
+    hb_plant_config model;
+} hb_forecast_config;
+
 typedef struct hb_sim_config {
     char name[HB_NAME_MAX];
     char description[256];
@@ -44,6 +55,7 @@ typedef struct hb_sim_config {
     hb_room_ctl_config controller; /* controller.setpoint_c is set from setpoint_c */
     hb_cost_weights weights;       /* what tuning optimises for this room */
     hb_schedule schedule; /* setpoint periods; none: setpoint_c ± comfort_band_k all day */
+    hb_forecast_config forecast;
     /* The energy references (hb_energy.h), borrowed; NULL: hb_sim_create solves its own. Many
      * runs of one scenario (tuning) share one. */
     const struct hb_energy_plan *plan;

@@ -1,0 +1,35 @@
+/*
+ * What a model-based controller is told in the simulator (hb_ctl_env): its belief of the room,
+ * built from the scenario's plant (perfect knowledge) or from forecast.model_file (a wrong
+ * model), and a forecast of the weather the plant sees, off by forecast.t_out_bias_k plus an
+ * hourly random error (the named stream "forecast/t_out", linear between the hours). Open
+ * windows are not forecast: the controller learns of them from its readings.
+ */
+#ifndef HB_BELIEF_H
+#define HB_BELIEF_H
+
+#include "hb_sim.h"
+
+typedef struct hb_belief {
+    hb_room_model model;
+    hb_plant *plant; /* the belief's plant, for the inputs it forecasts */
+    double bias_k;
+    double *noise_k; /* per hour from t0 */
+    size_t n_noise;
+    double t0;
+    hb_ctl_env env; /* points into this struct: keep it where it is */
+} hb_belief;
+
+/* Builds the belief of CFG with WEATHER (the run's, borrowed) and the setpoint path of SCHEDULE
+ * (prepared, borrowed; NULL for none). HB_OK, or the plant's error for a model file whose plant
+ * cannot be built, HB_ERR_NOMEM. Free with hb_belief_free either way. */
+int hb_belief_init(hb_belief *b, const hb_sim_config *cfg, const hb_weather_config *weather,
+                   const hb_schedule *schedule);
+void hb_belief_free(hb_belief *b);
+
+/* The belief's room model from a plant (exposed for tests): the linear room, the steady output
+ * curve of the radiator through the valve at the supply temperature of time T, the emission
+ * lag. */
+void hb_belief_model(const hb_plant *p, const hb_valve_config *valve, double t, hb_room_model *m);
+
+#endif
