@@ -44,6 +44,7 @@ struct hb_room_ctl {
     double t_os_check; /* next optimal-start look-ahead */
     double os_until;   /* optimal start: the warmer period's setpoint holds until then */
     double os_sp;
+    bool os_warming;      /* an optimal-start warm-up has not reached its setpoint yet */
     hb_room_disc os_disc; /* the model over one optimal-start step */
 };
 
@@ -141,6 +142,7 @@ static void hb__silence(hb_room_ctl *c, double t) {
 /* Optimal start looks this far ahead, in steps of this length. */
 #define HB__OS_STEP_S 300.0
 #define HB__OS_AHEAD_S (12.0 * 3600.0)
+#define HB__OS_ARRIVED_K 0.1 /* a warm-up has arrived this close to its setpoint */
 
 static double hb__ff(const hb_room_ctl *c, const hb_room_inputs *in) {
     if (!c->env || !c->cfg.feed_forward) {
@@ -208,11 +210,25 @@ static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) 
             if (hb__must_start(c, t, hi, &next)) {
                 c->os_until = hi;
                 c->os_sp = next.setpoint_c;
+                c->os_warming = true;
             }
             return;
         }
         lo = t + a;
     }
+}
+
+/* The end of an optimal-start warm-up: hours at full output have wound the PID's integral far
+ * above what holds the room, and a cold mass would let it overshoot by a kelvin. The integral
+ * restarts from the level the model says holds the air at the setpoint now (the mass as the
+ * filter sees it, the disturbance taken off). */
+static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
+    const hb_room_model *m = c->env->model;
+    const double *x = c->kf.x;
+    double q = m->h_am * (c->sp - x[1]) + m->h_ao * (c->sp - in->t_out) - in->q_air - x[3];
+    double l = hb_room_model_level(m, q, in->t_supply, c->sp);
+    c->os_warming = false;
+    hb_pid_reset(c->pid, l - ff);
 }
 
 static double hb__setpoint_at(hb_room_ctl *c, double t) {
@@ -341,7 +357,11 @@ static void hb__update(hb_room_ctl *c, double t) {
     } else if (c->cfg.algo == HB_ALGO_MPC && c->mpc) {
         u = hb__mpc_level(c, t, &in);
     } else { /* the PID; also the MPC's without a model, which cannot plan */
-        u = hb_pid_update_ff(c->pid, t, c->sp, c->est, hb__ff(c, &in));
+        double ff = hb__ff(c, &in);
+        if (c->os_warming && c->est >= c->sp - HB__OS_ARRIVED_K) {
+            hb__os_arrived(c, &in, ff);
+        }
+        u = hb_pid_update_ff(c->pid, t, c->sp, c->est, ff);
     }
     c->level = hb__clamp_level(u);
     if (c->env) {
