@@ -538,6 +538,8 @@ static int hb__load_weather_csv(hb_sim_config *cfg, const char *name, const char
     return HB_OK;
 }
 
+static int hb__load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen, int depth);
+
 /* The belief of the model-based controllers: another scenario's room, radiator and valve. Only
  * its physics is taken (its own forecast.model_file is refused: no chains, no loops). */
 static int hb__load_model(hb_sim_config *cfg, const char *name, const char *base_dir, char *err,
@@ -555,12 +557,7 @@ static int hb__load_model(hb_sim_config *cfg, const char *name, const char *base
         return HB_ERR_NOMEM;
     }
     char msg[768];
-    int rc = hb_scenario_load_file(path, m, msg, sizeof msg);
-    if (rc == HB_OK && m->forecast.model_file[0]) {
-        snprintf(msg, sizeof msg, "%.600s: forecast.model_file: a model file cannot name another",
-                 path);
-        rc = HB_ERR_RANGE;
-    }
+    int rc = hb__load_file(path, m, msg, sizeof msg, 1);
     if (rc == HB_OK) {
         cfg->forecast.model = m->plant;
         cfg->forecast.model.weather = NULL;
@@ -641,8 +638,10 @@ int hb_scenario_validate(const hb_sim_config *c, const char *name, char *err, si
 #undef HB__FAIL
 }
 
-int hb_scenario_load_string(const char *text, const char *name, const char *base_dir,
-                            hb_sim_config *cfg, char *err, size_t errlen) {
+/* DEPTH is 1 for a forecast.model_file being loaded: its own model_file is refused before it
+ * is followed (a file naming itself would recurse for ever). */
+static int hb__load_string(const char *text, const char *name, const char *base_dir,
+                           hb_sim_config *cfg, char *err, size_t errlen, int depth) {
     hb_sim_config_default(cfg);
     if (hb__blank(text)) {
         snprintf(err, errlen, "%s: file is empty; expected a JSON object", name);
@@ -706,6 +705,11 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
             return rc;
         }
     }
+    if (cfg->forecast.model_file[0] && depth > 0) {
+        snprintf(err, errlen, "%s: forecast.model_file: a model file cannot name another", name);
+        hb_sim_config_free(cfg);
+        return HB_ERR_RANGE;
+    }
     if (cfg->forecast.model_file[0]) {
         rc = hb__load_model(cfg, name, base_dir, err, errlen);
         if (rc != HB_OK) {
@@ -716,7 +720,13 @@ int hb_scenario_load_string(const char *text, const char *name, const char *base
     return hb_scenario_validate(cfg, name, err, errlen);
 }
 
-int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen) {
+int hb_scenario_load_string(const char *text, const char *name, const char *base_dir,
+                            hb_sim_config *cfg, char *err, size_t errlen) {
+    return hb__load_string(text, name, base_dir, cfg, err, errlen, 0);
+}
+
+static int hb__load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen,
+                         int depth) {
     hb_sim_config_default(cfg);
     size_t len;
     char *text = hb_file_read(path, "scenario", HB__MAX_FILE, err, errlen, &len);
@@ -731,7 +741,11 @@ int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_
     } else {
         snprintf(dir, sizeof dir, ".");
     }
-    int rc = hb_scenario_load_string(text, path, dir, cfg, err, errlen);
+    int rc = hb__load_string(text, path, dir, cfg, err, errlen, depth);
     free(text);
     return rc;
+}
+
+int hb_scenario_load_file(const char *path, hb_sim_config *cfg, char *err, size_t errlen) {
+    return hb__load_file(path, cfg, err, errlen, 0);
 }

@@ -24,6 +24,7 @@ int hb_test_tuning(void);
 int hb_test_safety(void);
 int hb_test_metrics(void);
 int hb_test_energy(void);
+int hb_test_mpc(void);
 
 /* Registers TESTS (NULL-terminated) as suite NAME. */
 int hb_test_register(const char *name, const CU_TestInfo *tests);

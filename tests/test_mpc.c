@@ -1,0 +1,358 @@
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
+/* Model-based control: the belief model and its inverse output curve, the exact discretisation,
+ * the Kalman filter's disturbance estimate, the MPC's plans, the PID's feed-forward, and the
+ * closed loops of the issue's figures (default day, night setback). */
+#include "../controllers/hb_mpc.h"
+#include "../controllers/hb_pid.h"
+#include "../controllers/hb_room_ctl.h"
+#include "../controllers/hb_room_kf.h"
+#include "../scenario/hb_scenario.h"
+#include "../sim/hb_belief.h"
+#include "../sim/hb_sim.h"
+#include "../util/hb_error.h"
+#include "../util/hb_rng.h"
+#include "hb_test.h"
+
+#include <gsl/gsl_randist.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The default scenario's belief, as the simulator builds it. */
+static void hb__model(hb_room_model *m) {
+    hb_sim_config c;
+    hb_sim_config_default(&c);
+    c.plant.weather = &c.weather;
+    hb_plant *p;
+    CU_ASSERT_EQUAL_FATAL(hb_plant_create(&c.plant, &p), HB_OK);
+    hb_belief_model(p, &c.plant.valve, 0.0, m);
+    hb_plant_destroy(p);
+}
+
+static void test_output_curve(void) {
+    hb_room_model m;
+    hb__model(&m);
+    CU_ASSERT_EQUAL(hb_room_model_check(&m), HB_OK);
+    /* A linear valve at authority 0.5 into a radiator: concave, the first tenth gives most. */
+    CU_ASSERT(m.heat_ref[0] == 0.0);
+    CU_ASSERT(m.heat_ref[1] > 0.2 * m.heat_ref[10]);
+    for (int i = 2; i < HB_RM_LEVELS; i++) {
+        CU_ASSERT(m.heat_ref[i] - m.heat_ref[i - 1] <=
+                  m.heat_ref[i - 1] - m.heat_ref[i - 2] + 1e-9);
+    }
+    /* The level of a heat gives that heat back; the ends are closed and fully open. */
+    for (double q = 50; q < 1200; q += 37) {
+        double l = hb_room_model_level(&m, q, 70, 21);
+        HB_ASSERT_NEAR(hb_room_model_heat(&m, l, 70, 21), q, 1e-6 * q);
+    }
+    CU_ASSERT_EQUAL(hb_room_model_level(&m, 0, 70, 21), 0.0);
+    CU_ASSERT_EQUAL(hb_room_model_level(&m, -5, 70, 21), 0.0);
+    CU_ASSERT_EQUAL(hb_room_model_level(&m, 1e5, 70, 21), 100.0);
+    /* No excess, no output; a hotter supply gives more. */
+    CU_ASSERT_EQUAL(hb_room_model_heat(&m, 100, 20, 21), 0.0);
+    CU_ASSERT(hb_room_model_heat(&m, 50, 75, 21) > hb_room_model_heat(&m, 50, 60, 21));
+    /* A table that falls is refused. */
+    hb_room_model bad = m;
+    bad.heat_ref[5] = bad.heat_ref[4] - 1;
+    CU_ASSERT_EQUAL(hb_room_model_check(&bad), HB_ERR_INVAL);
+}
+
+static void test_disc_steady_state(void) {
+    hb_room_model m;
+    hb__model(&m);
+    hb_room_disc d;
+    CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 900, &d), HB_OK);
+    /* The heat the model says holds 21 °C does hold it, whatever the start. */
+    hb_room_inputs in = {.t_out = -3, .t_supply = 70, .q_air = 100, .q_mass = 50};
+    double q = hb_room_model_steady_heat(&m, 21.0, &in);
+    CU_ASSERT(q > 0);
+    double x[HB_RM_N] = {15, 14, 0, 0};
+    double w[HB_RM_W] = {q, in.t_out, in.q_air, in.q_mass};
+    for (int k = 0; k < 24 * 4 * 30; k++) {
+        hb_room_disc_step(&d, x, w);
+    }
+    HB_ASSERT_NEAR(x[0], 21.0, 1e-6);
+    HB_ASSERT_NEAR(x[2], q, 1e-6);
+    HB_ASSERT_NEAR(x[3], 0.0, 0.0); /* the disturbance is held */
+}
+
+/* The filter, fed readings of the model itself with 150 W it does not know of and 0.1 K of
+ * noise, finds the 150 W and the mass temperature no sensor sees. */
+static void test_kf_finds_disturbance(void) {
+    hb_room_model m;
+    hb__model(&m);
+    hb_room_disc d;
+    CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 60, &d), HB_OK);
+    hb_room_inputs in = {.t_out = 0, .t_supply = 70, .q_air = 0, .q_mass = 0};
+    double truth[HB_RM_N] = {20, 19, 400, 150};
+    hb_room_kf f;
+    hb_room_kf_init(&f, &m, 0, 20.2, 400, &in);
+    gsl_rng *r = hb_rng_stream(7, "test/kf");
+    CU_ASSERT_FATAL(r != NULL);
+    for (int k = 1; k <= 12 * 60; k++) {
+        double q = 400 + 200 * ((k / 90) % 2); /* some excitation */
+        double w[HB_RM_W] = {q, in.t_out, in.q_air, in.q_mass};
+        hb_room_disc_step(&d, truth, w);
+        CU_ASSERT_EQUAL(hb_room_kf_predict(&f, 60.0 * k, q, &in), HB_OK);
+        hb_room_kf_update(&f, truth[0] + gsl_ran_gaussian(r, 0.1));
+    }
+    gsl_rng_free(r);
+    HB_ASSERT_NEAR(f.x[3], 150, 25);
+    HB_ASSERT_NEAR(f.x[1], truth[1], 0.3);
+    HB_ASSERT_NEAR(f.x[0], truth[0], 0.1);
+    /* A non-finite reading is ignored, not absorbed. */
+    hb_room_kf_update(&f, NAN);
+    CU_ASSERT(isfinite(f.x[0]) && isfinite(f.x[3]));
+}
+
+/* A forecast for the unit tests: constant cold weather, the sun at noon. */
+static void hb__forecast(void *ud, double t, hb_room_inputs *in) {
+    (void)ud;
+    double h = fmod(t / 3600.0, 24.0);
+    in->t_out = -5;
+    in->t_supply = 70;
+    in->q_air = (h > 10 && h < 14) ? 200 : 0;
+    in->q_mass = 0;
+}
+
+static hb_mpc_config hb__mpc_cfg(void) {
+    hb_sim_config c;
+    hb_sim_config_default(&c);
+    return c.controller.mpc;
+}
+
+static void test_mpc_preheats(void) {
+    hb_room_model m;
+    hb__model(&m);
+    hb_mpc_config mc = hb__mpc_cfg();
+    hb_mpc *mpc = hb_mpc_create(&mc, &m);
+    CU_ASSERT_FATAL(mpc != NULL);
+    /* Eco 17 °C (band 16.5 .. 22) until 06:30, then 22 °C ± 0.5. */
+    hb_schedule s = {.start_day = "mon"};
+    s.periods[0] = (hb_schedule_period){
+        .days = "all", .from_h = 22, .to_h = 9, .setpoint_c = 17, .below_k = 0.5, .above_k = 5};
+    s.n_periods = 1;
+    CU_ASSERT_EQUAL_FATAL(hb_schedule_prepare(&s, NULL, 0), HB_OK);
+    hb_ctl_env env = {
+        .model = &m, .forecast = {.fn = hb__forecast}, .schedule = &s, .base_c = 22, .band_k = 0.5};
+    double x[HB_RM_N] = {18, 17.5, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(hb_mpc_solve(mpc, 0, x, 0, &env), HB_OK);
+    /* The plan is warm when the comfort period starts, not before it needs to be: no heat in
+     * the first hours (it holds the eco setpoint), the band's edge + margin from 09:00 on. */
+    CU_ASSERT(hb_mpc_air_at(mpc, 9 * 3600) >= 21.5 + mc.margin_k - 1e-6);
+    CU_ASSERT(hb_mpc_air_at(mpc, 12 * 3600) >= 21.5 + mc.margin_k - 1e-6);
+    double qfull = hb_room_model_heat(&m, 100, 70, 22);
+    for (double t = 0; t < 2 * 3600; t += 900) {
+        CU_ASSERT(hb_mpc_heat_at(mpc, t) < 0.5 * qfull); /* eco: no warm-up yet */
+    }
+    for (double t = 0; t < 24 * 3600; t += 900) {
+        CU_ASSERT(hb_mpc_heat_at(mpc, t) >= 0 && hb_mpc_heat_at(mpc, t) <= 1.2 * qfull);
+    }
+    /* A warm-start re-solve of the same problem starts from its optimum: no iteration. */
+    CU_ASSERT_EQUAL(hb_mpc_solve(mpc, 0, x, 0, &env), HB_OK);
+    CU_ASSERT_EQUAL(hb_mpc_iterations(mpc), 0);
+    CU_ASSERT(hb_mpc_air_at(mpc, 9 * 3600) >= 21.5 + mc.margin_k - 1e-6);
+    /* A state that is not finite is refused and the plan kept. */
+    double bad[HB_RM_N] = {NAN, 17, 0, 0};
+    CU_ASSERT_EQUAL(hb_mpc_solve(mpc, 900, bad, 0, &env), HB_ERR_INVAL);
+    CU_ASSERT_EQUAL(hb_mpc_solved_at(mpc), 0.0);
+    /* A room the gains overheat gets no heat at all. */
+    double hot[HB_RM_N] = {26, 26, 0, 800};
+    CU_ASSERT_EQUAL(hb_mpc_solve(mpc, 12 * 3600, hot, 0, &env), HB_OK);
+    CU_ASSERT(hb_mpc_heat_at(mpc, 12 * 3600) < 1.0);
+    hb_mpc_destroy(mpc);
+    /* Settings out of range are refused. */
+    mc.step_s = 10;
+    CU_ASSERT_EQUAL(hb_mpc_check(&mc), HB_ERR_INVAL);
+    CU_ASSERT(hb_mpc_create(&mc, &m) == NULL);
+    mc = hb__mpc_cfg();
+    mc.horizon_h = 200; /* 800 steps */
+    CU_ASSERT_EQUAL(hb_mpc_check(&mc), HB_ERR_INVAL);
+}
+
+static void test_pid_feed_forward(void) {
+    hb_pid_config pc = {
+        .kp = 20, .ki = 20, .b = 1, .d_filter_n = 10, .out_max = 100, .max_dt_s = 900};
+    hb_pid *a = hb_pid_create(&pc);
+    hb_pid *b = hb_pid_create(&pc);
+    CU_ASSERT_FATAL(a && b);
+    hb_pid_reset(a, 30);
+    hb_pid_reset(b, 10); /* b gets 20 % by feed-forward */
+    for (int k = 0; k < 30; k++) {
+        double y = 21.5 + 0.02 * k;
+        HB_ASSERT_NEAR(hb_pid_update(a, 60.0 * k, 22, y), hb_pid_update_ff(b, 60.0 * k, 22, y, 20),
+                       1e-9);
+    }
+    /* The anti-windup sees the total: a feed-forward that saturates the output stops the
+     * integral from growing. */
+    hb_pid_reset(b, 0);
+    for (int k = 0; k < 600; k++) {
+        hb_pid_update_ff(b, 1e5 + 60.0 * k, 22, 20, 100);
+    }
+    CU_ASSERT(hb_pid_integral(b) < 1.0);
+    CU_ASSERT_EQUAL(hb_pid_update_ff(b, 2e5, 22, 20, NAN), hb_pid_update_ff(b, 2e5, 22, 20, NAN));
+    hb_pid_destroy(a);
+    hb_pid_destroy(b);
+}
+
+/* "mpc" without an environment is the PID, level for level. */
+static void test_mpc_without_model_is_pid(void) {
+    hb_sim_config c;
+    hb_sim_config_default(&c);
+    hb_room_ctl_config pc = c.controller;
+    hb_room_ctl_config mc = c.controller;
+    mc.algo = HB_ALGO_MPC;
+    hb_room_ctl *p = hb_room_ctl_create(&pc);
+    hb_room_ctl *m = hb_room_ctl_create(&mc);
+    CU_ASSERT_FATAL(p && m);
+    CU_ASSERT(hb_room_ctl_mpc(m) == NULL);
+    for (int k = 0; k < 200; k++) {
+        double t = 30.0 * k;
+        for (int i = 1; i <= 5; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "sensor-%d", i);
+            hb_room_ctl_reading(p, t, id, 21 + 0.003 * k);
+            hb_room_ctl_reading(m, t, id, 21 + 0.003 * k);
+        }
+        int lp = -1;
+        int lm = -1;
+        CU_ASSERT_EQUAL(hb_room_ctl_poll(p, t, &lp), hb_room_ctl_poll(m, t, &lm));
+        CU_ASSERT_EQUAL(lp, lm);
+    }
+    hb_room_ctl_destroy(p);
+    hb_room_ctl_destroy(m);
+}
+
+static hb_kpis hb__run(const char *scenario, const char *algo_ff_os, uint64_t seed) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/%s.json", HB_SOURCE_DIR, scenario);
+    hb_sim_config c;
+    char err[512];
+    hb_kpis k = {0};
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    c.seed = seed;
+    c.controller.algo = algo_ff_os[0] == 'm' ? HB_ALGO_MPC : HB_ALGO_PID;
+    c.controller.feed_forward = strstr(algo_ff_os, "ff") != NULL;
+    c.controller.optimal_start = strstr(algo_ff_os, "os") != NULL;
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+    k = *hb_sim_kpis(s);
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    return k;
+}
+
+/* The figures on the default day: close tracking within the PID's radio budget. */
+static void test_mpc_default_day(void) {
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        hb_kpis m = hb__run("default", "mpc", seed);
+        hb_kpis p = hb__run("default", "pid", seed);
+        CU_ASSERT(m.rmse_k <= 0.07);
+        CU_ASSERT(m.rmse_k < p.rmse_k);
+        CU_ASSERT(m.max_overshoot_k <= 0.25 && m.max_undershoot_k <= 0.25);
+        CU_ASSERT(m.valve_travel_pct <= 150);
+        CU_ASSERT(m.actuator_msgs <= 100);
+        CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
+    }
+}
+
+/* Night setback: the PID is late in the morning, optimal start mostly is not, the MPC is on
+ * time. */
+static void test_night_setback_ranking(void) {
+    hb_kpis p = hb__run("night-setback", "pid", 1);
+    hb_kpis o = hb__run("night-setback", "pid-os", 1);
+    hb_kpis m = hb__run("night-setback", "mpc", 1);
+    CU_ASSERT(p.discomfort_kh > 5.0);
+    CU_ASSERT(o.discomfort_kh < p.discomfort_kh && o.discomfort_kh > m.discomfort_kh);
+    CU_ASSERT(m.discomfort_kh <= 0.05);
+    CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
+}
+
+/* The forecast's error comes from its own stream: the same seed gives the same run, and a noisy
+ * forecast changes the MPC's run but not the PID's (which does not read it). */
+static void test_forecast_error(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    c.duration_h = 8;
+    double e[4];
+    for (int i = 0; i < 4; i++) {
+        c.controller.algo = i < 3 ? HB_ALGO_MPC : HB_ALGO_PID;
+        c.forecast.t_out_noise_k = i == 0 ? 0.0 : 1.5;
+        hb_sim *s;
+        CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+        CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+        e[i] = hb_sim_kpis(s)->energy_kwh;
+        hb_sim_destroy(s);
+    }
+    CU_ASSERT(e[0] != e[1]);
+    CU_ASSERT_EQUAL(e[1], e[2]);
+    hb_sim_config_free(&c);
+}
+
+static void test_model_file(void) {
+    char dir[] = "/tmp/hb-test-model-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[1100];
+    char mpath[1100];
+    snprintf(mpath, sizeof mpath, "%s/belief.json", dir);
+    FILE *f = fopen(mpath, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("{\"room\": {\"ua_w_per_k\": 36, \"mass_capacity_kj_per_k\": 2640}}", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("{\"controller\": {\"type\": \"mpc\"}, \"forecast\": {\"model_file\": \"belief.json\", "
+          "\"t_out_bias_k\": 2}}",
+          f);
+    fclose(f);
+    hb_sim_config c;
+    char err[1024];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    CU_ASSERT(c.forecast.has_model);
+    HB_ASSERT_NEAR(c.forecast.model.room.ua_w_per_k, 36, 1e-12);
+    HB_ASSERT_NEAR(c.plant.room.ua_w_per_k, 30, 1e-12); /* the plant keeps its own */
+    hb_sim *s;
+    CU_ASSERT_EQUAL(hb_sim_create(&c, &s), HB_OK);
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    /* A model file that names another, or none at all, is an error naming the key. */
+    f = fopen(mpath, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("{\"forecast\": {\"model_file\": \"s.json\"}}", f);
+    fclose(f);
+    CU_ASSERT_NOT_EQUAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    CU_ASSERT(strstr(err, "forecast.model_file") != NULL && strstr(err, "cannot name another"));
+    remove(mpath);
+    CU_ASSERT_NOT_EQUAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    CU_ASSERT(strstr(err, "forecast.model_file") != NULL && strstr(err, "belief.json"));
+    /* Booleans are booleans. */
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("{\"controller\": {\"feed_forward\": 1}}", f);
+    fclose(f);
+    CU_ASSERT_NOT_EQUAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    CU_ASSERT(strstr(err, "controller.feed_forward: expected true or false") != NULL);
+    remove(path);
+    rmdir(dir);
+}
+
+int hb_test_mpc(void) {
+    static const CU_TestInfo t[] = {
+        {"output curve and its inverse", test_output_curve},
+        {"discretisation holds the steady state", test_disc_steady_state},
+        {"Kalman filter finds an unmodelled heat", test_kf_finds_disturbance},
+        {"MPC pre-heats for a schedule", test_mpc_preheats},
+        {"PID feed-forward", test_pid_feed_forward},
+        {"mpc without a model is the PID", test_mpc_without_model_is_pid},
+        {"MPC on the default day", test_mpc_default_day},
+        {"night setback: pid, optimal start, mpc", test_night_setback_ranking},
+        {"forecast error stream", test_forecast_error},
+        {"forecast.model_file", test_model_file},
+        CU_TEST_INFO_NULL};
+    return hb_test_register("mpc", t);
+}
