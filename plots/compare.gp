@@ -1,6 +1,8 @@
 # Several traces overlaid: air temperature (top) and valve position (bottom).
 # Variables: files (space-separated trace paths), labels (space-separated), outbase,
-# setpoint, band, title_text, plotdir.
+# band (K), bandcols (1 when the first trace has the band_lo/band_hi columns of a schedule),
+# title_text, plotdir. The comfort band is the first trace's (every trace of a comparison runs
+# the same scenario).
 load plotdir.'/common.gp'
 n = words(files)
 # Same margins for both panels, so their time axes line up.
@@ -18,8 +20,10 @@ do for [fmt in "png svg"] {
     unset xlabel
     set format x ''
     set key outside right top vertical
-    plot setpoint-band with lines lc rgb '#2e7d32' dt 2 notitle, \
-         setpoint+band with lines lc rgb '#2e7d32' dt 2 title 'comfort band', \
+    lo(c) = bandcols ? column("band_lo") : column("setpoint") - band
+    hi(c) = bandcols ? column("band_hi") : column("setpoint") + band
+    plot word(files, 1) using 1:(lo(0)) with lines lc rgb '#2e7d32' dt 2 notitle, \
+         word(files, 1) using 1:(hi(0)) with lines lc rgb '#2e7d32' dt 2 title 'comfort band', \
          for [i=1:n] word(files, i) using 1:(column("t_air")) with lines lw 1.5 lc i \
              title word(labels, i)
     set ylabel 'valve %'

@@ -595,14 +595,14 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
         snprintf(labels + ll, sizeof labels - ll, "%s%s", i ? " " : "", rows[i].label);
     }
     if (n >= 2) {
-        int sc = hb_trace_col(&traces[0], "setpoint");
         char vars[8192];
         char title[300];
         hb__gpstr(title, sizeof title, o->title ? o->title : "comparison");
         if (hb__fits(snprintf(vars, sizeof vars,
-                              "files='%s'; labels='%s'; outbase='compare'; setpoint=%g; band=%g; "
+                              "files='%s'; labels='%s'; outbase='compare'; band=%g; bandcols=%d; "
                               "title_text=%s; plotdir=%s",
-                              files, labels, traces[0].data[sc], o->band_k, title, pdir),
+                              files, labels, o->band_k, hb_trace_col(&traces[0], "band_hi") >= 0,
+                              title, pdir),
                      sizeof vars)) {
             snprintf(err, errlen, "a path is too long for gnuplot's command line");
             goto out;

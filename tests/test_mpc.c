@@ -257,15 +257,17 @@ static void test_mpc_default_day(void) {
     }
 }
 
-/* Night setback: the PID is late in the morning, optimal start mostly is not, the MPC is on
- * time. */
+/* Night setback: the PID is late in the morning, optimal start and the MPC are on time. */
 static void test_night_setback_ranking(void) {
     hb_kpis p = hb__run("night-setback", "pid", 1);
     hb_kpis o = hb__run("night-setback", "pid-os", 1);
     hb_kpis m = hb__run("night-setback", "mpc", 1);
     CU_ASSERT(p.discomfort_kh > 5.0);
-    CU_ASSERT(o.discomfort_kh < p.discomfort_kh && o.discomfort_kh > m.discomfort_kh);
+    CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
+    /* Optimal start arrives by heating at full output from the moment it must; the MPC plans
+     * the same arrival with less heat. */
+    CU_ASSERT(m.energy_kwh < o.energy_kwh);
     CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
 }
 
