@@ -42,7 +42,7 @@ static const double hb__row_scale[3] = {1.0, 1.0, 1e-3};
 int hb_mpc_check(const hb_mpc_config *cfg) {
     if (!cfg || !(cfg->step_s >= 60.0) || !(cfg->horizon_h > 0) || !(cfg->margin_k >= 0) ||
         !(cfg->w_violation >= 0) || !(cfg->w_track >= 0) || !(cfg->w_travel >= 0) ||
-        !(cfg->inner_kp >= 0)) {
+        !(cfg->inner_kp >= 0) || !(cfg->arrive_early_s >= 0)) {
         return HB_ERR_INVAL;
     }
     double n = ceil(cfg->horizon_h * 3600.0 / cfg->step_s - 1e-9);
@@ -178,6 +178,7 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         glp_set_col_bnds(lp, HB__X(0, i), GLP_FX, v, v);
     }
     double per_pct = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
+    double early = c->cfg.arrive_early_s;
     for (int k = 0; k < c->n; k++) {
         hb_room_inputs in;
         env->forecast.fn(env->forecast.ud, t + (k + 0.5) * dt, &in);
@@ -188,7 +189,13 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
             glp_set_row_bnds(lp, HB__ROW(k, i), GLP_FX, rhs, rhs);
         }
         hb_setpoint sp;
-        hb_schedule_at(env->schedule, env->base_c, env->band_k, t + (k + 1) * dt, &sp);
+        hb_setpoint ahead;
+        double tk = t + (k + 1) * dt;
+        hb_schedule_at(env->schedule, env->base_c, env->band_k, tk, &sp);
+        hb_schedule_at(env->schedule, env->base_c, env->band_k, tk + early, &ahead);
+        if (ahead.lo_c > sp.lo_c) {
+            sp.lo_c = ahead.lo_c; /* a warmer period is planned to begin arrive_early_s sooner */
+        }
         /* Full output depends on the air temperature the plan is solving for: taken from the
          * previous plan (a warm-up ramp is planned at the temperatures it passes through), and
          * on a first plan from the setpoint (hb_mpc_solve then plans once more). */

@@ -10,6 +10,12 @@
  *   subject to x_k+1 = Φ x_k + Γ w_k  (exact ZOH of the model, the disturbance held)
  *              T_a,k + s_k ≥ lo_k + margin,  0 ≤ Q_k ≤ Q_max,k (full output at the forecast supply)
  *
+ * A warm-up is planned to arrive arrive_early_s before its period: one that arrives early
+ * costs the heat of holding the room warm for that long, one that arrives late costs discomfort,
+ * and a model that is wrong (a smaller capacity than the room's, a forecast too warm) makes the
+ * warm-up late. Measured on night-setback with the model 20 % off: 0.9 K·h late without, at
+ * most 0.16 K·h with an hour, for 0.6 % more heat with a perfect model.
+ *
  * The program plans heat, not levels: the level that gives a heat is the inverse of the
  * radiator's output curve (concave in the level, so its inverse is convex and monotone), which
  * keeps the program linear and exact where a level variable under the curve's hypograph would
@@ -28,13 +34,14 @@
 #include <stddef.h>
 
 typedef struct hb_mpc_config {
-    double step_s;      /* planning step Δ and the interval between solves, s */
-    double horizon_h;   /* h */
-    double margin_k;    /* the plan keeps the air this far above the band's lower edge, K */
-    double w_violation; /* kWh per K·h below the lower edge + margin */
-    double w_track;     /* kWh per K·h away from the setpoint */
-    double w_travel;    /* kWh per % of planned level travel */
-    double inner_kp;    /* %/K: the correction between solves */
+    double step_s;         /* planning step Δ and the interval between solves, s */
+    double horizon_h;      /* h */
+    double margin_k;       /* the plan keeps the air this far above the band's lower edge, K */
+    double w_violation;    /* kWh per K·h below the lower edge + margin */
+    double w_track;        /* kWh per K·h away from the setpoint */
+    double w_travel;       /* kWh per % of planned level travel */
+    double inner_kp;       /* %/K: the correction between solves */
+    double arrive_early_s; /* a warmer period's band is planned to begin this much sooner, s */
 } hb_mpc_config;
 
 typedef struct hb_mpc hb_mpc;

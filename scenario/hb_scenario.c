@@ -239,6 +239,14 @@ static const hb_field mpc_fields[] = {
     NUM("w_travel", hb_mpc_config, w_travel, 0, 1e3, "kWh/%", "cost of planned valve travel"),
     NUM("inner_kp", hb_mpc_config, inner_kp, 0, 1e4, "%/K",
         "correction between plans per K from the planned air temperature"),
+    {.key = "arrive_early_min",
+     .type = HB_F_NUM,
+     .offset = offsetof(hb_mpc_config, arrive_early_s),
+     .min = 0,
+     .max = 1440,
+     .scale = 60.0,
+     .unit = "min",
+     .doc = "warm-ups are planned to arrive this much before their period"},
 };
 static const hb_schema mpc_schema = SCHEMA(mpc_fields);
 static const hb_field controller_fields[] = {

@@ -126,7 +126,8 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .w_violation = 5.0,
                              .w_track = 0.15,
                              .w_travel = 5e-4,
-                             .inner_kp = 10.0};
+                             .inner_kp = 10.0,
+                             .arrive_early_s = 3600.0};
     hb_cost_weights_default(&c->weights);
     c->schedule = (hb_schedule){.start_day = "mon"};
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};
