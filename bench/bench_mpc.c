@@ -51,8 +51,9 @@ static int hb__solves(const hb_sim_config *cfg, double *ms, size_t *n_ms, double
     double x[HB_RM_N] = {c.plant.t_air0_c, c.plant.t_air0_c - 0.8, 0, 0};
     double q = 0;
     size_t n = 0;
-    for (double t = c.plant.t_start_s; t < c.plant.t_start_s + 86400.0;
-         t += c.controller.mpc.step_s) {
+    int steps = (int)(86400.0 / c.controller.mpc.step_s);
+    for (int k = 0; k < steps; k++) {
+        double t = c.plant.t_start_s + k * c.controller.mpc.step_s;
         double t0 = hb__now_ms();
         rc = hb_mpc_solve(m, t, x, q, &b.env);
         double dt = hb__now_ms() - t0;
@@ -91,7 +92,7 @@ static double hb__day_ms(const hb_sim_config *cfg, enum hb_algo algo) {
 }
 
 int main(int argc, char **argv) {
-    int reps = argc > 1 ? atoi(argv[1]) : 5;
+    int reps = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
     if (reps < 1 || reps > 1000) {
         fprintf(stderr, "usage: bench_mpc [REPEATS 1..1000] [SCENARIO]\n");
         return 2;
@@ -109,7 +110,7 @@ int main(int argc, char **argv) {
     enum { MAXS = 400 * 10 };
     static double solves[MAXS];
     size_t n_all = 0;
-    double colds[64];
+    double colds[64] = {0};
     for (int r = 0; r < reps && r < 64; r++) {
         size_t n = 0;
         double cold = 0;
@@ -123,8 +124,8 @@ int main(int argc, char **argv) {
             break;
         }
     }
-    double days_mpc[64];
-    double days_pid[64];
+    double days_mpc[64] = {0};
+    double days_pid[64] = {0};
     int nd = reps < 64 ? reps : 64;
     for (int r = 0; r < nd; r++) {
         days_pid[r] = hb__day_ms(&cfg, HB_ALGO_PID);

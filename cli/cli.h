@@ -32,6 +32,12 @@ const char *hb_cli_controller_name(const hb_room_ctl_config *cfg);
 /* The KPIs as a cJSON object (rounded to 1e-6, NaN as null); NULL when out of memory. */
 struct cJSON;
 struct cJSON *hb_kpi_json(const hb_kpis *k);
+
+/* `heatbench tune --controller mpc` once the scenarios are loaded: tunes, prints, writes OUT
+ * (FIRST is the first scenario file, NULL for the built-in default). An exit status. */
+struct hb_tune_options;
+int hb_cli_tune_mpc(const char *prog, const hb_sim_config *scen, int n, const char *names,
+                    const struct hb_tune_options *o, const char *out, const char *first, int json);
 void hb_json_num(struct cJSON *o, const char *key, double v);
 
 int hb_cmd_tune(int argc, char **argv);

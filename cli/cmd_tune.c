@@ -39,6 +39,9 @@ static const char hb__tune_help[] =
     "  --w-energy W           energy ratio above 1 (5), per 100 % of valve travel (0.3), per\n"
     "  --w-travel W           100 actuator messages (0.1)\n"
     "  --w-msgs W\n"
+    "  --controller pid|mpc   what to tune (default pid). mpc: the MPC's weights w_track,\n"
+    "                         w_travel and inner_kp by Nelder-Mead on the same cost (no\n"
+    "                         experiments, no --report; budget default 40)\n"
     "  -o, --output FILE      write the tuned scenario (the input with the chosen gains)\n"
     "  --convergence FILE     CSV of every optimiser evaluation: evaluation,cost,kp,ki,kd\n"
     "  --json                 print {\"methods\":[...],\"chosen\":...} instead of the table\n"
@@ -67,6 +70,7 @@ enum {
     OPT_JSON,
     OPT_REPORT,
     OPT_FORCE,
+    OPT_CONTROLLER,
 };
 
 static void hb__print_progress(void *ud, int done, int total) {
@@ -333,7 +337,8 @@ static void hb__print_json(FILE *out, const hb_tune_result *r) {
 
 /* Loads the N scenario files PATHS into SCEN (the built-in default when N is 0) for tuning the
  * PID; *LOADED counts the entries to free, whatever the outcome. */
-static int hb__tune_load(const char *prog, char **paths, int n, hb_sim_config *scen, int *loaded) {
+static int hb__tune_load(const char *prog, char **paths, int n, bool mpc, hb_sim_config *scen,
+                         int *loaded) {
     char err[1024];
     if (n == 0) {
         hb_sim_config_default(&scen[0]);
@@ -354,7 +359,9 @@ static int hb__tune_load(const char *prog, char **paths, int n, hb_sim_config *s
                     prog, paths[i], scen[i].duration_h, scen[i].warmup_h);
             return HB_EXIT_USAGE;
         }
-        scen[i].controller.algo = HB_ALGO_PID; /* tuning is for the PID */
+    }
+    for (int i = 0; i < *loaded; i++) {
+        scen[i].controller.algo = mpc ? HB_ALGO_MPC : HB_ALGO_PID;
     }
     return HB_EXIT_OK;
 }
@@ -370,6 +377,7 @@ typedef struct hb__tune_args {
     double seed;     /* NaN: the scenario's */
     double wflag[5]; /* weights given as flags, NaN where not given */
     int json;
+    bool mpc; /* --controller mpc */
 } hb__tune_args;
 
 /* Loads, tunes and writes the results; every path out goes through the cleanup at its end. */
@@ -386,6 +394,13 @@ static int hb__tune_exec(const hb__tune_args *a) {
         fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
         return HB_EXIT_USAGE;
     }
+    if (a->mpc && report_dir) {
+        fprintf(stderr,
+                "%s: --report is for the PID's tuning; for the MPC, run the tuned "
+                "scenario with heatbench run --report\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
     if (report_dir) { /* refuse a directory the report may not write before tuning for long */
         int st = hb_cli_report_dir(prog, report_dir, force);
         if (st != 0) {
@@ -398,7 +413,7 @@ static int hb__tune_exec(const hb__tune_args *a) {
     }
     char err[1024];
     int loaded = 0;
-    int status = hb__tune_load(prog, a->paths, n, scen, &loaded);
+    int status = hb__tune_load(prog, a->paths, n, a->mpc, scen, &loaded);
     if (!isnan(a->seed)) {
         for (int i = 0; i < loaded; i++) {
             scen[i].seed = (uint64_t)a->seed;
@@ -466,6 +481,23 @@ static int hb__tune_exec(const hb__tune_args *a) {
         if (isatty(STDERR_FILENO)) {
             o.progress = hb__print_progress;
         }
+    }
+    if (status == HB_EXIT_OK && a->mpc) {
+        char found[4200];
+        const char *first = n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
+        status = hb_cli_tune_mpc(prog, scen, loaded, names, &o, out, first, json);
+        if (status == HB_EXIT_OK && cf) {
+            hb_ofile *f = cf;
+            cf = NULL;
+            if (hb_ofile_commit(f) != HB_OK) {
+                fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+                status = HB_EXIT_FAIL;
+            }
+        }
+        hb_ofile_abort(cf);
+        goto done;
+    }
+    if (status == HB_EXIT_OK) {
         if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
             hb_cli_error(prog, err);
             status = HB_EXIT_FAIL;
@@ -513,6 +545,7 @@ static int hb__tune_exec(const hb__tune_args *a) {
             }
         }
     }
+done:
     if (conv == tmp_conv) {
         unlink(tmp_conv);
     }
@@ -546,6 +579,7 @@ int hb_cmd_tune(int argc, char **argv) {
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"report", required_argument, NULL, OPT_REPORT},
                                          {"force", no_argument, NULL, OPT_FORCE},
+                                         {"controller", required_argument, NULL, OPT_CONTROLLER},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench tune";
@@ -560,6 +594,8 @@ int hb_cmd_tune(int argc, char **argv) {
     /* Weights given as flags override the scenario's "tuning" section (NaN: not given). */
     double wflag[5] = {NAN, NAN, NAN, NAN, NAN};
     int json = 0;
+    bool mpc = false;
+    bool evals_given = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -569,6 +605,7 @@ int hb_cmd_tune(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             o.max_evals = (int)v;
+            evals_given = true;
             break;
         case OPT_SEEDS:
             if (hb_cli_number(prog, "--seeds", optarg, 1, 64, &v) != 0) {
@@ -624,6 +661,13 @@ int hb_cmd_tune(int argc, char **argv) {
         case OPT_FORCE:
             force = true;
             break;
+        case OPT_CONTROLLER:
+            if (strcmp(optarg, "pid") != 0 && strcmp(optarg, "mpc") != 0) {
+                fprintf(stderr, "%s: --controller: expected pid or mpc, got '%s'\n", prog, optarg);
+                return HB_EXIT_USAGE;
+            }
+            mpc = strcmp(optarg, "mpc") == 0;
+            break;
         case 'h':
             fputs(hb__tune_help, stdout);
             return HB_EXIT_OK;
@@ -640,7 +684,11 @@ int hb_cmd_tune(int argc, char **argv) {
                           .report_dir = report_dir,
                           .force = force,
                           .seed = seed,
-                          .json = json};
+                          .json = json,
+                          .mpc = mpc};
+    if (mpc && !evals_given) {
+        args.o.max_evals = 40; /* a day with the MPC costs about 60 times one with the PID */
+    }
     memcpy(args.wflag, wflag, sizeof wflag);
     return hb__tune_exec(&args);
 }

@@ -15,6 +15,21 @@ typedef struct hb__ctl_settings {
     int quorum; /* already capped by the fusion's expected_sensors */
 } hb__ctl_settings;
 
+typedef struct hb__model_state {
+    const hb_ctl_env *env; /* NULL until hb_room_ctl_set_env */
+    hb_mpc_config mpc_cfg;
+    hb_room_kf kf;
+    hb_room_disc os_disc; /* the model over one optimal-start step */
+    hb_mpc *mpc;          /* for HB_ALGO_MPC with an environment */
+    double q_target;      /* W: the emission the level in force aims at */
+    double t_solve;       /* next MPC solve */
+    double t_os_check;    /* next optimal-start look-ahead */
+    double os_until;      /* optimal start: the warmer period's setpoint holds until then */
+    double os_sp;
+    bool kf_on;      /* the filter runs (since the last start) */
+    bool os_warming; /* an optimal-start warm-up has not reached its setpoint yet */
+} hb__model_state;
+
 struct hb_room_ctl {
     hb__ctl_settings cfg;
     hb_fusion *fusion;
@@ -32,20 +47,11 @@ struct hb_room_ctl {
     bool sent;       /* at least one command published */
     int level_sent;
     double t_sent;
-    /* With an environment (hb_room_ctl_set_env): */
-    const hb_ctl_env *env;
-    hb_room_kf kf;
-    bool kf_on;      /* the filter runs (since the last start) */
-    double q_target; /* W: the emission the level in force aims at */
-    hb_mpc *mpc;     /* for HB_ALGO_MPC */
-    hb_mpc_config mpc_cfg;
-    double t_solve;    /* next MPC solve */
-    double sp;         /* setpoint in force */
-    double t_os_check; /* next optimal-start look-ahead */
-    double os_until;   /* optimal start: the warmer period's setpoint holds until then */
-    double os_sp;
-    bool os_warming;      /* an optimal-start warm-up has not reached its setpoint yet */
-    hb_room_disc os_disc; /* the model over one optimal-start step */
+    double sp; /* setpoint in force */
+    /* What model-based control keeps (about 800 bytes): allocated only for a controller that
+     * is model-based or has an environment, so the daemon's thousands of PID rooms do not
+     * carry it. */
+    struct hb__model_state *ms;
 };
 
 int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
@@ -77,6 +83,25 @@ static hb__ctl_settings hb__settings(const hb_room_ctl_config *cfg) {
                               .quorum = cfg->quorum < expected ? cfg->quorum : expected};
 }
 
+/* Whether CFG asks for something that needs a model. */
+static bool hb__model_based(const hb_room_ctl_config *cfg) {
+    return cfg->algo == HB_ALGO_MPC || cfg->feed_forward || cfg->optimal_start;
+}
+
+static int hb__ms_alloc(hb_room_ctl *c) {
+    c->ms = calloc(1, sizeof *c->ms);
+    if (!c->ms) {
+        return HB_ERR_NOMEM;
+    }
+    c->ms->os_until = NAN;
+    c->ms->t_os_check = -INFINITY;
+    return HB_OK;
+}
+
+static const hb_ctl_env *hb__env(const hb_room_ctl *c) {
+    return c->ms ? c->ms->env : NULL;
+}
+
 hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     if (hb_room_ctl_check(cfg) != HB_OK) {
         return NULL;
@@ -98,10 +123,14 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     c->t_wait = NAN;
     c->avg = NAN;
     c->level = (int)lround(cfg->initial_level);
-    c->mpc_cfg = cfg->mpc;
     c->sp = cfg->setpoint_c;
-    c->os_until = NAN;
-    c->t_os_check = -INFINITY;
+    if (hb__model_based(cfg)) {
+        if (hb__ms_alloc(c) != HB_OK) {
+            hb_room_ctl_destroy(c);
+            return NULL;
+        }
+        c->ms->mpc_cfg = cfg->mpc;
+    }
     return c;
 }
 
@@ -109,7 +138,10 @@ void hb_room_ctl_destroy(hb_room_ctl *c) {
     if (c) {
         hb_fusion_destroy(c->fusion);
         hb_pid_destroy(c->pid);
-        hb_mpc_destroy(c->mpc);
+        if (c->ms) {
+            hb_mpc_destroy(c->ms->mpc);
+            free(c->ms);
+        }
         free(c);
     }
 }
@@ -145,35 +177,36 @@ static void hb__silence(hb_room_ctl *c, double t) {
 #define HB__OS_ARRIVED_K 0.1 /* a warm-up has arrived this close to its setpoint */
 
 static double hb__ff(const hb_room_ctl *c, const hb_room_inputs *in) {
-    if (!c->env || !c->cfg.feed_forward) {
+    if (!hb__env(c) || !c->cfg.feed_forward) {
         return 0.0;
     }
-    const hb_room_model *m = c->env->model;
+    const hb_room_model *m = c->ms->env->model;
     return hb_room_model_level(m, hb_room_model_steady_heat(m, c->sp, in), in->t_supply, c->sp);
 }
 
 static void hb__kf_step(hb_room_ctl *c, double t, double raw, const hb_room_inputs *in) {
-    if (c->kf_on && hb_room_kf_predict(&c->kf, t, c->q_target, in) == HB_OK) {
-        hb_room_kf_update(&c->kf, raw);
+    if (c->ms->kf_on && hb_room_kf_predict(&c->ms->kf, t, c->ms->q_target, in) == HB_OK) {
+        hb_room_kf_update(&c->ms->kf, raw);
     }
 }
 
 /* Whether, heating at full output from the filter's state, the room would reach the middle of
  * the lower half of a warmer band NEXT by T_RISE when starting only after one more look. */
 static bool hb__must_start(const hb_room_ctl *c, double t, double t_rise, const hb_setpoint *next) {
-    const hb_room_model *m = c->env->model;
+    const hb_room_model *m = c->ms->env->model;
     double x[HB_RM_N];
     for (int i = 0; i < HB_RM_N; i++) {
-        x[i] = c->kf.x[i];
+        x[i] = c->ms->kf.x[i];
     }
     double target = 0.5 * (next->lo_c + next->setpoint_c);
     /* One look's delay: the room idles (no heat) for a step first. */
-    for (double tk = t; tk < t_rise; tk += HB__OS_STEP_S) {
+    int steps = (int)ceil((t_rise - t) / HB__OS_STEP_S);
+    for (int k = 0; k < steps; k++) {
         hb_room_inputs in;
-        c->env->forecast.fn(c->env->forecast.ud, tk + 0.5 * HB__OS_STEP_S, &in);
-        double q = tk == t ? 0.0 : hb_room_model_heat(m, 100.0, in.t_supply, x[0]);
+        c->ms->env->forecast.fn(c->ms->env->forecast.ud, t + (k + 0.5) * HB__OS_STEP_S, &in);
+        double q = k == 0 ? 0.0 : hb_room_model_heat(m, 100.0, in.t_supply, x[0]);
         double w[HB_RM_W] = {q, in.t_out, in.q_air, in.q_mass};
-        hb_room_disc_step(&c->os_disc, x, w);
+        hb_room_disc_step(&c->ms->os_disc, x, w);
     }
     return x[0] < target;
 }
@@ -182,14 +215,15 @@ static bool hb__must_start(const hb_room_ctl *c, double t, double t_rise, const 
  * when waiting one more look would leave the room short at the rise, work to the warmer
  * setpoint from now until the rise. */
 static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) {
-    if (!c->kf_on || t < c->t_os_check) {
+    if (!c->ms->kf_on || t < c->ms->t_os_check) {
         return;
     }
-    c->t_os_check = t + HB__OS_STEP_S;
-    const hb_ctl_env *e = c->env;
+    c->ms->t_os_check = t + HB__OS_STEP_S;
+    const hb_ctl_env *e = c->ms->env;
     hb_setpoint next;
     double lo = t;
-    for (double a = HB__OS_STEP_S; a <= HB__OS_AHEAD_S; a += HB__OS_STEP_S) {
+    for (int i = 1; i <= (int)(HB__OS_AHEAD_S / HB__OS_STEP_S); i++) {
+        double a = i * HB__OS_STEP_S;
         hb_schedule_at(e->schedule, e->base_c, e->band_k, t + a, &next);
         if (next.setpoint_c < now->setpoint_c - 1e-9) {
             return; /* a cooler period comes first */
@@ -208,9 +242,9 @@ static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) 
                 }
             }
             if (hb__must_start(c, t, hi, &next)) {
-                c->os_until = hi;
-                c->os_sp = next.setpoint_c;
-                c->os_warming = true;
+                c->ms->os_until = hi;
+                c->ms->os_sp = next.setpoint_c;
+                c->ms->os_warming = true;
             }
             return;
         }
@@ -225,39 +259,43 @@ static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) 
  * about two), and the PID, slow to unwind it, overshoots by a kelvin (measured on night-setback:
  * 2.1 K·h of discomfort with it, none with the steady level). */
 static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
-    const hb_room_model *m = c->env->model;
-    double q = hb_room_model_steady_heat(m, c->sp, in) - c->kf.x[3];
+    const hb_ctl_env *e = hb__env(c);
+    c->ms->os_warming = false;
+    if (!e) {
+        return;
+    }
+    const hb_room_model *m = e->model;
+    double q = hb_room_model_steady_heat(m, c->sp, in) - c->ms->kf.x[3];
     double l = hb_room_model_level(m, q, in->t_supply, c->sp);
-    c->os_warming = false;
     hb_pid_reset(c->pid, l - ff);
 }
 
 static double hb__setpoint_at(hb_room_ctl *c, double t) {
-    const hb_ctl_env *e = c->env;
+    const hb_ctl_env *e = c->ms->env;
     hb_setpoint now;
     hb_schedule_at(e->schedule, e->base_c, e->band_k, t, &now);
-    if (!isnan(c->os_until) && t >= c->os_until) {
-        c->os_until = NAN; /* the warmer period has begun */
+    if (!isnan(c->ms->os_until) && t >= c->ms->os_until) {
+        c->ms->os_until = NAN; /* the warmer period has begun */
     }
-    if (c->cfg.optimal_start && c->cfg.algo == HB_ALGO_PID && isnan(c->os_until)) {
+    if (c->cfg.optimal_start && c->cfg.algo == HB_ALGO_PID && isnan(c->ms->os_until)) {
         hb__optimal_start(c, t, &now);
     }
-    return isnan(c->os_until) ? now.setpoint_c : fmax(now.setpoint_c, c->os_sp);
+    return isnan(c->ms->os_until) ? now.setpoint_c : fmax(now.setpoint_c, c->ms->os_sp);
 }
 
 /* A (re)start of the algorithm from the level the valve is at: the PID's integral is what the
  * feed-forward does not give, the filter starts from the agreed reading, the MPC plans now. */
 static void hb__restart(hb_room_ctl *c, double t, double raw) {
     double ff = 0.0;
-    if (c->env) {
+    if (hb__env(c)) {
         hb_room_inputs in;
-        c->env->forecast.fn(c->env->forecast.ud, t, &in);
+        c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         c->sp = hb__setpoint_at(c, t);
         ff = hb__ff(c, &in);
-        c->q_target = hb_room_model_heat(c->env->model, c->level, in.t_supply, raw);
-        hb_room_kf_init(&c->kf, c->env->model, t, raw, c->q_target, &in);
-        c->kf_on = true;
-        c->t_solve = t;
+        c->ms->q_target = hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, raw);
+        hb_room_kf_init(&c->ms->kf, c->ms->env->model, t, raw, c->ms->q_target, &in);
+        c->ms->kf_on = true;
+        c->ms->t_solve = t;
     }
     hb_pid_reset(c->pid, c->level - ff);
 }
@@ -265,41 +303,50 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
 /* The MPC's level: a new plan every step, then the plan's heat through the inverse output
  * curve, corrected by the distance from the planned air temperature. */
 static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) {
-    if (t >= c->t_solve - 1e-6) {
-        c->t_solve = t + c->mpc_cfg.step_s;
-        (void)hb_mpc_solve(c->mpc, t, c->kf.x, c->q_target, c->env);
+    hb__model_state *ms = c->ms;
+    const hb_ctl_env *e = hb__env(c);
+    assert(e && ms->mpc); /* the caller checked */
+    if (!e) {
+        return c->level;
+    }
+    if (t >= ms->t_solve - 1e-6) {
+        ms->t_solve = t + ms->mpc_cfg.step_s;
+        (void)hb_mpc_solve(ms->mpc, t, ms->kf.x, ms->q_target, e);
     }
     double q;
     double ta_plan;
-    if (hb_mpc_planned(c->mpc)) {
-        q = hb_mpc_heat_at(c->mpc, t);
-        ta_plan = hb_mpc_air_at(c->mpc, t);
+    if (hb_mpc_planned(ms->mpc)) {
+        q = hb_mpc_heat_at(ms->mpc, t);
+        ta_plan = hb_mpc_air_at(ms->mpc, t);
     } else { /* no plan yet: the steady heat of the setpoint, the disturbance taken off */
-        q = hb_room_model_steady_heat(c->env->model, c->sp, in) - c->kf.x[3];
+        q = hb_room_model_steady_heat(e->model, c->sp, in) - ms->kf.x[3];
         ta_plan = c->sp;
     }
-    double l = hb_room_model_level(c->env->model, q, in->t_supply, c->kf.x[0]);
-    return l + c->mpc_cfg.inner_kp * (ta_plan - c->kf.x[0]);
+    double l = hb_room_model_level(e->model, q, in->t_supply, ms->kf.x[0]);
+    return l + ms->mpc_cfg.inner_kp * (ta_plan - ms->kf.x[0]);
 }
 
 int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env) {
     if (!env || !env->forecast.fn || hb_room_model_check(env->model) != HB_OK) {
         return HB_ERR_INVAL;
     }
-    int rc = hb_room_model_disc(env->model, HB__OS_STEP_S, &c->os_disc);
+    if (!c->ms && hb__ms_alloc(c) != HB_OK) {
+        return HB_ERR_NOMEM;
+    }
+    int rc = hb_room_model_disc(env->model, HB__OS_STEP_S, &c->ms->os_disc);
     if (rc != HB_OK) {
         return rc;
     }
-    hb_mpc_destroy(c->mpc);
-    c->mpc = NULL;
+    hb_mpc_destroy(c->ms->mpc);
+    c->ms->mpc = NULL;
     if (c->cfg.algo == HB_ALGO_MPC) {
-        c->mpc = hb_mpc_create(&c->mpc_cfg, env->model);
-        if (!c->mpc) {
+        c->ms->mpc = hb_mpc_create(&c->ms->mpc_cfg, env->model);
+        if (!c->ms->mpc) {
             return HB_ERR_NOMEM;
         }
     }
-    c->env = env;
-    c->kf_on = false; /* from the next start, with a state of the new model */
+    c->ms->env = env;
+    c->ms->kf_on = false; /* from the next start, with a state of the new model */
     c->started = false;
     return HB_OK;
 }
@@ -309,7 +356,7 @@ double hb_room_ctl_setpoint(const hb_room_ctl *c) {
 }
 
 const hb_mpc *hb_room_ctl_mpc(const hb_room_ctl *c) {
-    return c->mpc;
+    return c->ms ? c->ms->mpc : NULL;
 }
 
 static void hb__update(hb_room_ctl *c, double t) {
@@ -345,8 +392,8 @@ static void hb__update(hb_room_ctl *c, double t) {
     }
     assert(isfinite(c->est));
     hb_room_inputs in = {0};
-    if (c->env) {
-        c->env->forecast.fn(c->env->forecast.ud, t, &in);
+    if (hb__env(c)) {
+        c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         hb__kf_step(c, t, raw, &in);
         c->sp = hb__setpoint_at(c, t);
     } else {
@@ -355,18 +402,19 @@ static void hb__update(hb_room_ctl *c, double t) {
     double u;
     if (c->cfg.algo == HB_ALGO_BANGBANG) {
         u = hb_bangbang_update(&c->bb, c->sp, c->est);
-    } else if (c->cfg.algo == HB_ALGO_MPC && c->mpc) {
+    } else if (c->cfg.algo == HB_ALGO_MPC && c->ms && c->ms->mpc) {
         u = hb__mpc_level(c, t, &in);
     } else { /* the PID; also the MPC's without a model, which cannot plan */
         double ff = hb__ff(c, &in);
-        if (c->os_warming && c->est >= c->sp - HB__OS_ARRIVED_K) {
+        if (c->ms && c->ms->os_warming && c->est >= c->sp - HB__OS_ARRIVED_K) {
             hb__os_arrived(c, &in, ff);
         }
         u = hb_pid_update_ff(c->pid, t, c->sp, c->est, ff);
     }
     c->level = hb__clamp_level(u);
-    if (c->env) {
-        c->q_target = hb_room_model_heat(c->env->model, c->level, in.t_supply, c->kf.x[0]);
+    if (hb__env(c)) {
+        c->ms->q_target =
+            hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, c->ms->kf.x[0]);
     }
     if (isnan(c->avg)) {
         c->avg = c->level;
@@ -430,6 +478,9 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
     if (hb_room_ctl_check(cfg) != HB_OK) {
         return HB_ERR_INVAL;
     }
+    if (!c->ms && hb__model_based(cfg) && hb__ms_alloc(c) != HB_OK) {
+        return HB_ERR_NOMEM; /* nothing changed */
+    }
     enum hb_algo old = c->cfg.algo;
     c->cfg = hb__settings(cfg);
     hb_fusion_set_config(c->fusion, &cfg->fusion);
@@ -438,12 +489,15 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
     if (old != c->cfg.algo) {
         hb_pid_reset(c->pid, c->level); /* the new algorithm continues from the valve's level */
     }
-    c->mpc_cfg = cfg->mpc;
-    if (c->env) {
+    if (c->ms) {
+        c->ms->mpc_cfg = cfg->mpc;
+    }
+    if (hb__env(c)) {
         /* A new MPC (its weights and horizon may have changed) plans at the next update. */
-        hb_mpc_destroy(c->mpc);
-        c->mpc = c->cfg.algo == HB_ALGO_MPC ? hb_mpc_create(&c->mpc_cfg, c->env->model) : NULL;
-        c->t_solve = -INFINITY;
+        hb_mpc_destroy(c->ms->mpc);
+        c->ms->mpc =
+            c->cfg.algo == HB_ALGO_MPC ? hb_mpc_create(&c->ms->mpc_cfg, c->ms->env->model) : NULL;
+        c->ms->t_solve = -INFINITY;
     }
     return HB_OK;
 }

@@ -2,13 +2,13 @@
 #include "hb_tune.h"
 #include "../util/hb_gsl.h"
 #include "../util/hb_error.h"
+#include "hb_batch.h"
 #include "hb_experiment.h"
 #include "../sim/hb_energy.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,70 +24,6 @@ void hb_tune_options_default(hb_tune_options *o) {
     hb_cost_weights_default(&o->w);
 }
 
-/* ---- parallel evaluation ---------------------------------------------------------------- */
-
-typedef struct hb__job {
-    hb_sim_config cfg;
-    hb_kpis k;
-    int rc;
-} hb__job;
-
-typedef struct hb__pool {
-    hb__job *jobs;
-    int n;
-    int next;
-    pthread_mutex_t lock;
-} hb__pool;
-
-static void hb__run_job(hb__job *j) {
-    hb_sim *s;
-    j->rc = hb_sim_create(&j->cfg, &s);
-    if (j->rc == HB_OK) {
-        j->rc = hb_sim_run(s);
-        j->k = *hb_sim_kpis(s);
-        hb_sim_destroy(s);
-    }
-}
-
-static void *hb__worker(void *arg) {
-    hb__pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        int i = p->next++;
-        pthread_mutex_unlock(&p->lock);
-        if (i >= p->n) {
-            return NULL;
-        }
-        hb__run_job(&p->jobs[i]);
-    }
-}
-
-/* Runs every job; each is deterministic and writes only its own slot, so the results do not
- * depend on the number of threads or on which thread ran what. */
-static void hb__run_all(hb__job *jobs, int n, int threads) {
-    if (threads <= 1 || n <= 1) {
-        for (int i = 0; i < n; i++) {
-            hb__run_job(&jobs[i]);
-        }
-        return;
-    }
-    hb__pool p = {.jobs = jobs, .n = n};
-    pthread_mutex_init(&p.lock, NULL);
-    int nt = threads < n ? threads : n;
-    pthread_t tid[64];
-    int started = 0;
-    for (int i = 0; i < nt && i < 64; i++) {
-        if (pthread_create(&tid[i], NULL, hb__worker, &p) == 0) {
-            started++;
-        }
-    }
-    hb__worker(&p); /* the calling thread works too, and finishes alone if none started */
-    for (int i = 0; i < started; i++) {
-        pthread_join(tid[i], NULL);
-    }
-    pthread_mutex_destroy(&p.lock);
-}
-
 typedef struct hb__ctx {
     const hb_sim_config *scen;
     size_t n_scen;
@@ -96,7 +32,7 @@ typedef struct hb__ctx {
     int evals;
     int progress_total;
     int progress_done;
-    hb__job *jobs;         /* n_scen * seeds */
+    hb_batch_job *jobs;    /* n_scen * seeds */
     hb_energy_plan *plans; /* one per scenario, shared by all its runs */
     double best_cost;
     hb_gains best;
@@ -124,14 +60,14 @@ static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) 
     int n = (int)x->n_scen * seeds;
     for (size_t s = 0; s < x->n_scen; s++) {
         for (int k = 0; k < seeds; k++) {
-            hb__job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
+            hb_batch_job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
             j->cfg = x->scen[s];
             j->cfg.plan = &x->plans[s];
             j->cfg.seed = x->scen[s].seed + (heldout ? HB__HELDOUT_OFFSET : (uint64_t)k);
             hb__set_gains(&j->cfg, g);
         }
     }
-    hb__run_all(x->jobs, n, x->threads);
+    hb_batch_run(x->jobs, n, x->threads);
     double sum = 0;
     double worst = 0;
     for (int i = 0; i < n; i++) {

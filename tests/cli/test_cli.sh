@@ -68,6 +68,29 @@ assert c[0] > c[1] and abs(c[1] - c[2]) < 1e-9, c' "$TMP/wt1.json" "$TMP/wt2.jso
 head -1 "$TMP/conv.csv" | grep -q '^evaluation,cost,kp,ki,kd$' && ok || bad "convergence CSV header"
 expect 0 "" -- "$HB" run "$TMP/tuned.json" --hours 2
 
+# --- tune --controller mpc: the MPC's weights, into a scenario that runs the MPC ---
+expect 2 "--controller" -- "$HB" tune --controller fuzzy
+expect 2 "for the PID's tuning" -- "$HB" tune --controller mpc --report "$TMP/mpcrep"
+[ ! -e "$TMP/mpcrep" ] && ok || bad "tune --controller mpc --report made a directory"
+expect 0 "" -- "$HB" tune --controller mpc --evals 10 --seeds 1 --json -o "$TMP/mpc-tuned.json" \
+    --convergence "$TMP/mpc-conv.csv"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [m["name"] for m in d["methods"]] == ["default", "optimized"] and d["evaluations"] <= 10
+s = json.load(open(sys.argv[2]))
+assert s["controller"]["type"] == "mpc" and s["controller"]["mpc"]["w_track"] > 0' \
+    "$TMP/out" "$TMP/mpc-tuned.json" && ok || bad "tune --controller mpc --json / -o"
+head -1 "$TMP/mpc-conv.csv" | grep -q '^evaluation,cost,w_track,w_travel,inner_kp$' && ok ||
+    bad "MPC convergence CSV header"
+expect 0 "" -- "$HB" run "$TMP/mpc-tuned.json" --hours 2
+grep -q 'seed 1, mpc,' "$TMP/out" && ok || bad "the tuned scenario runs the MPC: $(head -1 "$TMP/out")"
+# The model-based controllers by name; control refuses what needs a forecast it does not have.
+for c in mpc pid-ff pid-os pid-ff-os; do
+    expect 0 "" -- "$HB" run --controller "$c" --hours 3
+done
+expect 2 "needs a room model and a weather forecast" -- "$HB" control --controller mpc
+
 # --- the default run ---
 expect 0 "" -- "$HB" run
 grep -q '^discomfort' "$TMP/out" && ok || bad "KPI table"

@@ -1,0 +1,58 @@
+#include "hb_batch.h"
+#include "../util/hb_error.h"
+
+#include <pthread.h>
+
+typedef struct hb__pool {
+    hb_batch_job *jobs;
+    int n;
+    int next;
+    pthread_mutex_t lock;
+} hb__pool;
+
+static void hb__run_job(hb_batch_job *j) {
+    hb_sim *s;
+    j->rc = hb_sim_create(&j->cfg, &s);
+    if (j->rc == HB_OK) {
+        j->rc = hb_sim_run(s);
+        j->k = *hb_sim_kpis(s);
+        hb_sim_destroy(s);
+    }
+}
+
+static void *hb__worker(void *arg) {
+    hb__pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n) {
+            return NULL;
+        }
+        hb__run_job(&p->jobs[i]);
+    }
+}
+
+void hb_batch_run(hb_batch_job *jobs, int n, int threads) {
+    if (threads <= 1 || n <= 1) {
+        for (int i = 0; i < n; i++) {
+            hb__run_job(&jobs[i]);
+        }
+        return;
+    }
+    hb__pool p = {.jobs = jobs, .n = n};
+    pthread_mutex_init(&p.lock, NULL);
+    int nt = threads < n ? threads : n;
+    pthread_t tid[64];
+    int started = 0;
+    for (int i = 0; i < nt && i < 64; i++) {
+        if (pthread_create(&tid[i], NULL, hb__worker, &p) == 0) {
+            started++;
+        }
+    }
+    hb__worker(&p); /* the calling thread works too, and finishes alone if none started */
+    for (int i = 0; i < started; i++) {
+        pthread_join(tid[i], NULL);
+    }
+    pthread_mutex_destroy(&p.lock);
+}
