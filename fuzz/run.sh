@@ -16,9 +16,10 @@ mkdir -p "$out/artifacts"
 common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_numeric.c util/hb_file.c util/hb_gsl.c util/hb_datadir.c
         models/hb_weather.c models/hb_valve.c models/hb_plant.c models/hb_sensor.c
         models/hb_netlink.c controllers/hb_fusion.c controllers/hb_pid.c
-        controllers/hb_bangbang.c controllers/hb_room_ctl.c controllers/hb_schedule.c engine/hb_evq.c engine/hb_engine.c
+        controllers/hb_bangbang.c controllers/hb_room_ctl.c controllers/hb_schedule.c
+        controllers/hb_room_model.c controllers/hb_room_kf.c controllers/hb_mpc.c engine/hb_evq.c engine/hb_engine.c
         metrics/hb_kpi.c metrics/hb_cost.c metrics/hb_trace.c
-        sim/hb_energy.c sim/hb_sim.c sim/hb_sim_default.c sim/hb_sim_check.c scenario/hb_schema.c scenario/hb_scenario.c
+        sim/hb_energy.c sim/hb_belief.c sim/hb_sim.c sim/hb_sim_default.c sim/hb_sim_check.c scenario/hb_schema.c scenario/hb_scenario.c
         mqtt/hb_payload.c)
 flags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 libs=(-lglpk -lgsl -lgslcblas -lm)

@@ -90,6 +90,10 @@ for c in mpc pid-ff pid-os pid-ff-os; do
     expect 0 "" -- "$HB" run --controller "$c" --hours 3
 done
 expect 2 "needs a room model and a weather forecast" -- "$HB" control --controller mpc
+# A year of plans every minute would take an hour: refused, naming the keys to change.
+printf '{"duration_h": 8760, "controller": {"type": "mpc", "mpc": {"step_s": 60, "horizon_h": 6}}}' \
+    >"$TMP/mpc-year.json"
+expect 2 "controller.mpc.step_s" -- "$HB" check "$TMP/mpc-year.json"
 
 # --- the default run ---
 expect 0 "" -- "$HB" run
