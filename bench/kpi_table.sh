@@ -7,7 +7,7 @@ HB=${1:-build/heatbench}
 echo "| scenario | controller | discomfort K·h | RMSE K | max over K | max under K | energy kWh | energy ratio | valve travel % | commands |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for f in scenarios/*.json; do
-    for c in pid bangbang; do
+    for c in pid bangbang mpc; do
         "$HB" run "$f" --controller "$c" --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

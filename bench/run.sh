@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-for f in "$B/heatbench" "$B/bench_sim" "$B/bench_control"; do
+for f in "$B/heatbench" "$B/bench_sim" "$B/bench_mpc" "$B/bench_control"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f missing (scripts/build.sh)" >&2; exit 2; }
 done
 sim=$("$B/bench_sim" 31)
+mpc=$("$B/bench_mpc" 5 scenarios/night-setback.json)
 tune=$(bench/bench_tune.sh "$B/heatbench")
 ctl=$(bench/bench_control.sh "$B")
 field() { echo "$1" | grep -F "$2" | head -1 | awk '{print $(NF-1), $NF}'; }
@@ -20,6 +21,8 @@ printf '| %-52s | %-32s | %-16s |\n' "one simulated day, default scenario (media
 printf '| %-52s | %-32s | %-16s |\n' "simulated time / wall time" "$(field "$sim" "simulated time / wall time")" ""
 printf '| %-52s | %-32s | %-16s |\n' "simulated days per second" "$(echo "$sim" | awk '/simulated day \(no trace\)/ {printf "%.0f", 1000/$(NF-1); exit}')" ""
 printf '| %-52s | %-32s | %-16s |\n' "wall time per event" "$(field "$sim" "wall time per event")" ""
+printf '| %-52s | %-32s | %-16s |\n' "one MPC plan, night-setback, 96 steps (median)" "$(field "$mpc" "one MPC solve, warm start (median)")" "<= 5 ms"
+printf '| %-52s | %-32s | %-16s |\n' "a simulated day with the MPC (median of 5)" "$(field "$mpc" "one simulated day with the MPC")" "<= 0.5 s"
 printf '| %-52s | %-32s | %-16s |\n' "heatbench tune, default scenario (median of 5)" "$(echo "$tune" | sed -E 's/.*median ([0-9.]+ s).*/\1/')" "<= 10 s"
 printf '| %-52s | %-32s | %-16s |\n' "control: readings/s processed, 1000 rooms" "$(echo "$ctl" | sed -nE 's/.*processed ([0-9]+) readings.*/\1/p')" ">= 20000"
 printf '| %-52s | %-32s | %-16s |\n' "control: latency p50 / p99 at 1000 readings/s" "$(echo "$ctl" | sed -nE 's/.*p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 ms \/ \2 ms/p')" "p99 <= 10 ms"

@@ -191,9 +191,18 @@ def main():
     # The KPI table: every row bench/kpi_table.sh prints for pid, and the default's bang-bang row.
     r = subprocess.run([os.path.join(SRC, "bench", "kpi_table.sh"), HB], capture_output=True,
                        text=True, cwd=SRC)
-    rows = [x for x in r.stdout.splitlines()[2:] if "| pid |" in x or x.startswith("| default |")]
+    printed = r.stdout.splitlines()[2:]
+    rows = [x for x in printed if "| pid |" in x or x.startswith("| default |")]
     for row in rows:
         ok() if row in text else bad("README's KPI table lacks or differs from: " + row)
+    # ... and every row the README's table shows (the MPC's too) is one the script prints.
+    header = r.stdout.splitlines()[0]
+    if header in text:
+        table = text[text.index(header):].split("\n\n")[0].splitlines()[2:]
+        for row in table:
+            ok() if row in printed else bad("README's KPI table row is not the program's: " + row)
+    else:
+        bad("README lacks the KPI table's header: " + header)
     print("readme: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
