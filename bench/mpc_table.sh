@@ -28,6 +28,8 @@ s = json.load(open("scenarios/night-setback.json"))
 s["name"] = "night-setback"
 s["controller"] = {"mpc": {"w_track": 0}}
 json.dump(s, open(sys.argv[1] + "/economic.json", "w"))
+s["controller"]["mpc"]["arrive_early_min"] = 0
+json.dump(s, open(sys.argv[1] + "/economic-late.json", "w"))
 PY
 echo "| scenario | controller | discomfort K·h | RMSE K | max over K | max under K | energy kWh | energy ratio | valve travel % | commands |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -35,6 +37,7 @@ for c in pid pid-ff pid-os pid-ff-os mpc; do
     kpis night-setback "$c" | row night-setback
 done
 kpis "$TMP/economic.json" mpc | row night-setback "mpc, w_track 0"
+kpis "$TMP/economic-late.json" mpc | row night-setback "mpc, w_track 0, arrive_early_min 0"
 kpis night-setback-mismatch mpc | row night-setback-mismatch
 for c in pid pid-ff mpc; do
     kpis default "$c" | row default

@@ -22,6 +22,11 @@
 /* The radiator may be that much colder than the band's lower edge (it lags the air when the
  * valve is shut and the room warms); a looser store keeps the floor a floor. */
 #define HB__RAD_SLACK_K 2.0
+/* The chord bound on the radiator's emission (hb__grid_fill) holds for segments down to this
+ * far below the air, and allows this much error for taking an interval's mean excess from its
+ * ends. */
+#define HB__COLD_K 5.0
+#define HB__TRAPEZOID_K 0.5
 
 /* The exact zero-order-hold discretisation of the room over one interval: x' = A x + d gives
  * x(Δ) = Φ x(0) + Γ d with Φ = e^{AΔ}, Γ = A⁻¹(Φ − I). */
@@ -75,6 +80,8 @@ typedef struct hb__grid {
     double *smax;   /* radiator store bound (C_r T_supply) per point, J */
     double *lo, *sp;
     char *banded; /* per point: after the warm-up */
+    /* The chord bound on emission: u <= kappa (mean radiator - air) + eps, W/K and W. */
+    double kappa, eps;
 } hb__grid;
 
 static void hb__grid_free(hb__grid *g) {
@@ -114,6 +121,7 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         hb_plant_inputs_at(p, t, &in);
         g->smax[k] = m.c_rad * in.t_supply;
     }
+    double y_max = 0;
     for (size_t k = 0; k < n; k++) {
         double tm = t0 + ((double)k + 0.5) * dt;
         hb_plant_inputs in;
@@ -135,7 +143,21 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         double ta_low = fmin(ta0, g->lo[k]) - 5.0;
         double ex = in.t_supply - ta_low;
         g->umax[k] = ex > 0 ? m.q50_w * pow(ex / m.dt_ref, m.exponent) : 0.0;
+        y_max = fmax(y_max, ex);
     }
+    /* The power law f(x) = c x^n is convex, so on [0, Y] it lies under its chord from 0:
+     * f(x) <= x f(Y)/Y = kappa x, and the segments' emission sums to at most kappa times their
+     * mean excess over the air, whatever their profile (Y: the largest excess of the run, every
+     * segment at the hottest supply, the air at its lowest). A segment below the air emits
+     * -c|x|^n, above -kappa|x| + eps for |x| up to HB__COLD_K: eps covers radiators a few
+     * kelvin colder than the air. The bound is imposed on the interval's mean excess, taken as
+     * the mean of its ends; HB__TRAPEZOID_K of slack covers the curvature over 5 minutes (a
+     * radiator's time constant is about 25). */
+    double c = m.q50_w / pow(m.dt_ref, m.exponent);
+    g->kappa = y_max > 0 ? c * pow(y_max, m.exponent - 1.0) : 0.0;
+    double ystar = g->kappa > 0 ? pow(g->kappa / (c * m.exponent), 1.0 / (m.exponent - 1.0)) : 0;
+    double yc = fmin(ystar, HB__COLD_K);
+    g->eps = g->kappa * yc - c * pow(yc, m.exponent) + g->kappa * HB__TRAPEZOID_K;
     return HB_OK;
 }
 
@@ -212,7 +234,9 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
                          g->smax[k] / mj);
     }
     for (size_t k = 0; k < n; k++) {
-        glp_set_col_bnds(lp, HB__U(k), g->umax[k] > 0 ? GLP_DB : GLP_FX, 0, g->umax[k] / kw);
+        /* Emission may be negative: a radiator colder than the air takes heat from it, which
+         * it gives back later (a store the real radiator has too). */
+        glp_set_col_bnds(lp, HB__U(k), GLP_DB, -m->q50_w / kw, g->umax[k] / kw);
         glp_set_col_bnds(lp, HB__W(k), GLP_LO, 0, 0);
         glp_set_obj_coef(lp, HB__W(k), dt * kw / mj);
         /* No violation to count where no band holds. */
@@ -222,16 +246,16 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
     /* Rows per interval: two room dynamics, the store, and the band's lower edge at its end
      * (the upper edge is left out: heat never helps keep a room cool, and holding it would make
      * the program trade morning heat against the sun's afternoon excess). */
-    int nrow = 4 * (int)n;
+    int nrow = 5 * (int)n;
     glp_add_rows(lp, nrow);
-    hb__lp l = {.cap = 14 * (int)n + 2};
+    hb__lp l = {.cap = 19 * (int)n + 2};
     l.ia = malloc((size_t)l.cap * sizeof *l.ia);
     l.ja = malloc((size_t)l.cap * sizeof *l.ja);
     l.ar = malloc((size_t)l.cap * sizeof *l.ar);
     int rc = (l.ia && l.ja && l.ar) ? HB_OK : HB_ERR_NOMEM;
     for (size_t k = 0; rc == HB_OK && k < n; k++) {
         const hb__disc *d = &g->disc[k];
-        int r = 1 + 4 * (int)k;
+        int r = 1 + 5 * (int)k;
         for (int i = 0; i < 2; i++) {
             int xi = i == 0 ? HB__TA(k + 1) : HB__TM(k + 1);
             hb__nz(&l, r + i, xi, 1.0);
@@ -256,6 +280,14 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
              * heat schedules, and so another floor_kwh column.) */
             glp_set_row_bnds(lp, r + 3, GLP_LO, -1000.0, 0);
         }
+        /* u <= kappa (mean(S)/C_r - mean(Ta)) + eps, in kW. */
+        double kk = g->kappa / kw;
+        hb__nz(&l, r + 4, HB__U(k), 1.0);
+        hb__nz(&l, r + 4, HB__S(k), -0.5 * kk * mj / m->c_rad);
+        hb__nz(&l, r + 4, HB__S(k + 1), -0.5 * kk * mj / m->c_rad);
+        hb__nz(&l, r + 4, HB__TA(k), 0.5 * kk);
+        hb__nz(&l, r + 4, HB__TA(k + 1), 0.5 * kk);
+        glp_set_row_bnds(lp, r + 4, GLP_UP, 0, g->eps / kw);
     }
     if (rc == HB_OK) {
         glp_load_matrix(lp, l.nz, l.ia, l.ja, l.ar);
