@@ -9,11 +9,21 @@
  * in those objects, so a daemon with thousands of rooms does not store them twice. */
 typedef struct hb__ctl_settings {
     enum hb_algo algo;
-    bool feed_forward, optimal_start;
+    int quorum; /* already capped by the fusion's expected_sensors */
     double setpoint_c, update_s, filter_s, failsafe_level, failsafe_hold_s, failsafe_avg_s,
         deadband_pct, min_interval_s, heartbeat_s, quorum_wait_s;
-    int quorum; /* already capped by the fusion's expected_sensors */
+    bool feed_forward, optimal_start;
 } hb__ctl_settings;
+
+/* The open-window detector, allocated only for a room that detects (see hb_window_config). */
+typedef struct hb__window_state {
+    hb_window_config cfg;
+    double bucket;    /* index of the current half window, NaN when starting afresh */
+    double cur, prev; /* the highest estimate of this half window and of the last */
+    double until;     /* the valve is held closed until then */
+    double low;       /* the lowest estimate while closed */
+    long count;       /* openings detected */
+} hb__window_state;
 
 typedef struct hb__model_state {
     const hb_ctl_env *env; /* NULL until hb_room_ctl_set_env */
@@ -26,32 +36,34 @@ typedef struct hb__model_state {
     double t_os_check;    /* next optimal-start look-ahead */
     double os_until;      /* optimal start: the warmer period's setpoint holds until then */
     double os_sp;
+    double sp;       /* setpoint in force (the schedule's, or earlier by optimal start) */
     bool kf_on;      /* the filter runs (since the last start) */
     bool os_warming; /* an optimal-start warm-up has not reached its setpoint yet */
 } hb__model_state;
 
+/* Doubles, then pointers, then the small fields: a daemon keeps thousands of these. */
 struct hb_room_ctl {
     hb__ctl_settings cfg;
-    hb_fusion *fusion;
-    hb_pid *pid;
-    hb_bangbang bb;
-    bool updated;    /* at least one update ran */
     double t_update; /* time of the last update */
-    bool started;    /* the algorithm runs: a quorum was reached (see the header) */
     double t_wait;   /* since when readings come without a quorum, NaN when not waiting */
     double est;      /* filtered estimate, NaN before the first start */
-    bool failsafe;
     double t_silent; /* when the readings went stale */
     double avg;      /* mean level while controlling, NaN before any control */
-    int level;       /* latest computed level */
-    bool sent;       /* at least one command published */
-    int level_sent;
     double t_sent;
-    double sp; /* setpoint in force */
+    hb_fusion *fusion;
+    hb_pid *pid;
     /* What model-based control keeps (about 800 bytes): allocated only for a controller that
      * is model-based or has an environment, so the daemon's thousands of PID rooms do not
      * carry it. */
     struct hb__model_state *ms;
+    hb__window_state *ws; /* NULL unless the room detects open windows */
+    hb_bangbang bb;
+    int level; /* latest computed level */
+    int level_sent;
+    bool updated; /* at least one update ran */
+    bool started; /* the algorithm runs: a quorum was reached (see the header) */
+    bool failsafe;
+    bool sent; /* at least one command published */
 };
 
 int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
@@ -61,7 +73,9 @@ int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
               cfg->failsafe_avg_s > 0 && cfg->quorum >= 1 && cfg->quorum_wait_s >= 0 &&
               cfg->initial_level >= 0 && cfg->initial_level <= 100 &&
               hb_fusion_check(&cfg->fusion) == HB_OK && hb_pid_check(&cfg->pid) == HB_OK &&
-              (cfg->algo != HB_ALGO_MPC || hb_mpc_check(&cfg->mpc) == HB_OK);
+              (cfg->algo != HB_ALGO_MPC || hb_mpc_check(&cfg->mpc) == HB_OK) &&
+              (!cfg->window.detect ||
+               (cfg->window.drop_k > 0 && cfg->window.within_s > 0 && cfg->window.close_s >= 0));
     return ok ? HB_OK : HB_ERR_INVAL;
 }
 
@@ -98,6 +112,15 @@ static int hb__ms_alloc(hb_room_ctl *c) {
     return HB_OK;
 }
 
+static int hb__ws_alloc(hb_room_ctl *c, const hb_window_config *w) {
+    c->ws = malloc(sizeof *c->ws);
+    if (!c->ws) {
+        return HB_ERR_NOMEM;
+    }
+    *c->ws = (hb__window_state){.cfg = *w, .bucket = NAN, .until = -INFINITY};
+    return HB_OK;
+}
+
 static const hb_ctl_env *hb__env(const hb_room_ctl *c) {
     return c->ms ? c->ms->env : NULL;
 }
@@ -123,13 +146,16 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     c->t_wait = NAN;
     c->avg = NAN;
     c->level = (int)lround(cfg->initial_level);
-    c->sp = cfg->setpoint_c;
     if (hb__model_based(cfg)) {
         if (hb__ms_alloc(c) != HB_OK) {
             hb_room_ctl_destroy(c);
             return NULL;
         }
         c->ms->mpc_cfg = cfg->mpc;
+    }
+    if (cfg->window.detect && hb__ws_alloc(c, &cfg->window) != HB_OK) {
+        hb_room_ctl_destroy(c);
+        return NULL;
     }
     return c;
 }
@@ -142,6 +168,7 @@ void hb_room_ctl_destroy(hb_room_ctl *c) {
             hb_mpc_destroy(c->ms->mpc);
             free(c->ms);
         }
+        free(c->ws);
         free(c);
     }
 }
@@ -181,7 +208,8 @@ static double hb__ff(const hb_room_ctl *c, const hb_room_inputs *in) {
         return 0.0;
     }
     const hb_room_model *m = c->ms->env->model;
-    return hb_room_model_level(m, hb_room_model_steady_heat(m, c->sp, in), in->t_supply, c->sp);
+    double sp = c->ms->sp;
+    return hb_room_model_level(m, hb_room_model_steady_heat(m, sp, in), in->t_supply, sp);
 }
 
 static void hb__kf_step(hb_room_ctl *c, double t, double raw, const hb_room_inputs *in) {
@@ -265,8 +293,8 @@ static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) 
         return;
     }
     const hb_room_model *m = e->model;
-    double q = hb_room_model_steady_heat(m, c->sp, in) - c->ms->kf.x[3];
-    double l = hb_room_model_level(m, q, in->t_supply, c->sp);
+    double q = hb_room_model_steady_heat(m, c->ms->sp, in) - c->ms->kf.x[3];
+    double l = hb_room_model_level(m, q, in->t_supply, c->ms->sp);
     hb_pid_reset(c->pid, l - ff);
 }
 
@@ -287,10 +315,13 @@ static double hb__setpoint_at(hb_room_ctl *c, double t) {
  * feed-forward does not give, the filter starts from the agreed reading, the MPC plans now. */
 static void hb__restart(hb_room_ctl *c, double t, double raw) {
     double ff = 0.0;
+    if (c->ws) {
+        c->ws->bucket = NAN; /* the window detector starts afresh too */
+    }
     if (hb__env(c)) {
         hb_room_inputs in;
         c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
-        c->sp = hb__setpoint_at(c, t);
+        c->ms->sp = hb__setpoint_at(c, t);
         ff = hb__ff(c, &in);
         c->ms->q_target = hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, raw);
         hb_room_kf_init(&c->ms->kf, c->ms->env->model, t, raw, c->ms->q_target, &in);
@@ -319,8 +350,8 @@ static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) 
         q = hb_mpc_heat_at(ms->mpc, t);
         ta_plan = hb_mpc_air_at(ms->mpc, t);
     } else { /* no plan yet: the steady heat of the setpoint, the disturbance taken off */
-        q = hb_room_model_steady_heat(e->model, c->sp, in) - ms->kf.x[3];
-        ta_plan = c->sp;
+        q = hb_room_model_steady_heat(e->model, ms->sp, in) - ms->kf.x[3];
+        ta_plan = ms->sp;
     }
     double l = hb_room_model_level(e->model, q, in->t_supply, ms->kf.x[0]);
     return l + ms->mpc_cfg.inner_kp * (ta_plan - ms->kf.x[0]);
@@ -352,11 +383,55 @@ int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env) {
 }
 
 double hb_room_ctl_setpoint(const hb_room_ctl *c) {
-    return c->sp;
+    return hb__env(c) ? c->ms->sp : c->cfg.setpoint_c;
+}
+
+bool hb_room_ctl_window_open(const hb_room_ctl *c) {
+    return c->ws && c->ws->cfg.detect && c->ws->until > c->t_update;
+}
+
+long hb_room_ctl_windows(const hb_room_ctl *c) {
+    return c->ws ? c->ws->count : 0;
 }
 
 const hb_mpc *hb_room_ctl_mpc(const hb_room_ctl *c) {
     return c->ms ? c->ms->mpc : NULL;
+}
+
+/* The open-window detector (see hb_window_config): true while the valve is to stay closed. */
+static bool hb__window(hb_room_ctl *c, double t, double raw) {
+    hb__window_state *w = c->ws;
+    if (!w || !w->cfg.detect) {
+        return false;
+    }
+    if (t < w->until) {
+        /* A window shut again shows as the air rising from its low: the valve reopens then
+         * rather than at the end of the closed time (the walls warm the air back at once). */
+        w->low = fmin(w->low, raw);
+        if (raw - w->low < 0.5 * w->cfg.drop_k) {
+            return true;
+        }
+        w->until = t;
+    }
+    double b = floor(t / (0.5 * w->cfg.within_s));
+    if (isnan(w->bucket) || b > w->bucket + 1.0) {
+        w->prev = raw; /* afresh, or after a gap of more than a half window */
+        w->cur = raw;
+    } else if (b > w->bucket) {
+        w->prev = w->cur;
+        w->cur = raw;
+    } else {
+        w->cur = fmax(w->cur, raw);
+    }
+    w->bucket = b;
+    if (fmax(w->prev, w->cur) - raw >= w->cfg.drop_k) {
+        w->until = t + w->cfg.close_s;
+        w->low = raw;
+        w->bucket = NAN; /* after the closed time, start afresh */
+        w->count++;
+        return true;
+    }
+    return false;
 }
 
 static void hb__update(hb_room_ctl *c, double t) {
@@ -392,24 +467,32 @@ static void hb__update(hb_room_ctl *c, double t) {
     }
     assert(isfinite(c->est));
     hb_room_inputs in = {0};
+    double sp = c->cfg.setpoint_c;
     if (hb__env(c)) {
         c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         hb__kf_step(c, t, raw, &in);
-        c->sp = hb__setpoint_at(c, t);
-    } else {
-        c->sp = c->cfg.setpoint_c;
+        sp = c->ms->sp = hb__setpoint_at(c, t);
+    }
+    if (hb__window(c, t, raw)) {
+        /* An open window: the valve closed, the algorithm frozen where it was (its integral
+         * must not learn that a closed valve cannot hold the room), the fail-safe mean kept. */
+        c->level = 0;
+        if (hb__env(c)) {
+            c->ms->q_target = 0;
+        }
+        return;
     }
     double u;
     if (c->cfg.algo == HB_ALGO_BANGBANG) {
-        u = hb_bangbang_update(&c->bb, c->sp, c->est);
+        u = hb_bangbang_update(&c->bb, sp, c->est);
     } else if (c->cfg.algo == HB_ALGO_MPC && c->ms && c->ms->mpc) {
         u = hb__mpc_level(c, t, &in);
     } else { /* the PID; also the MPC's without a model, which cannot plan */
         double ff = hb__ff(c, &in);
-        if (c->ms && c->ms->os_warming && c->est >= c->sp - HB__OS_ARRIVED_K) {
+        if (c->ms && c->ms->os_warming && c->est >= sp - HB__OS_ARRIVED_K) {
             hb__os_arrived(c, &in, ff);
         }
-        u = hb_pid_update_ff(c->pid, t, c->sp, c->est, ff);
+        u = hb_pid_update_ff(c->pid, t, sp, c->est, ff);
     }
     c->level = hb__clamp_level(u);
     if (hb__env(c)) {
@@ -480,6 +563,12 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
     }
     if (!c->ms && hb__model_based(cfg) && hb__ms_alloc(c) != HB_OK) {
         return HB_ERR_NOMEM; /* nothing changed */
+    }
+    if (!c->ws && cfg->window.detect && hb__ws_alloc(c, &cfg->window) != HB_OK) {
+        return HB_ERR_NOMEM; /* nothing changed (a model part may be there, unused) */
+    }
+    if (c->ws) {
+        c->ws->cfg = cfg->window;
     }
     enum hb_algo old = c->cfg.algo;
     c->cfg = hb__settings(cfg);

@@ -34,6 +34,20 @@
 
 enum hb_algo { HB_ALGO_PID, HB_ALGO_BANGBANG, HB_ALGO_MPC };
 
+/* Open-window detection: a fall of the fused estimate by at least drop_k within within_s closes
+ * the valve for close_s (heating an open window heats the street). The fall is measured against
+ * the highest estimate of the last within_s/2 to within_s (two half-window maxima: constant
+ * memory), so a fall slower than within_s never triggers. The valve reopens after close_s, or
+ * sooner when the estimate has risen by drop_k/2 from its low (the window was shut: the walls
+ * warm the air back at once). Then the detector starts afresh from the estimate of the moment,
+ * and a window still open triggers again. */
+typedef struct hb_window_config {
+    bool detect;
+    double drop_k;   /* K */
+    double within_s; /* s */
+    double close_s;  /* s */
+} hb_window_config;
+
 typedef struct hb_room_ctl_config {
     enum hb_algo algo;
     double setpoint_c;      /* °C */
@@ -50,6 +64,7 @@ typedef struct hb_room_ctl_config {
     double heartbeat_s;     /* s */
     bool feed_forward;  /* PID: add the level of the model's steady heat (needs an environment) */
     bool optimal_start; /* PID: start a warmer period early by the model's warm-up time (same) */
+    hb_window_config window;
     hb_fusion_config fusion;
     hb_pid_config pid;
     hb_bangbang_config bangbang;
@@ -90,8 +105,14 @@ void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
 /* Applies a new configuration to a running controller without a bump in its level: gains and
  * PID settings move the difference into the integral, the fusion keeps its readings, a change of
  * algorithm restarts the new one from the current level. HB_ERR_INVAL (nothing changed) when CFG
- * is one hb_room_ctl_create would refuse. */
+ * is one hb_room_ctl_create would refuse; HB_ERR_NOMEM (nothing changed) when the state a new
+ * feature needs (a model part, a window detector) cannot be allocated. */
 int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg);
+
+/* Whether the valve is held closed for an open window now, and how many openings were
+ * detected since the start. */
+bool hb_room_ctl_window_open(const hb_room_ctl *c);
+long hb_room_ctl_windows(const hb_room_ctl *c);
 
 /* Gives the controller a model, a forecast and its setpoint path (hb_ctl_env, borrowed: it must
  * outlive the controller). From then on the setpoint follows ENV's schedule (set_setpoint no

@@ -249,6 +249,23 @@ static const hb_field mpc_fields[] = {
      .doc = "warm-ups are planned to arrive this much before their period"},
 };
 static const hb_schema mpc_schema = SCHEMA(mpc_fields);
+static const hb_field detect_fields[] = {
+    {.key = "detect",
+     .type = HB_F_BOOL,
+     .offset = offsetof(hb_window_config, detect),
+     .doc = "close the valve when the air falls fast (an open window)"},
+    NUM_GT("drop_k", hb_window_config, drop_k, 0, 20, "K", "a fall of at least this"),
+    NUM_S("within_min", hb_window_config, within_s, 0, 240, 60.0, "min", "within this long"),
+    {.key = "close_min",
+     .type = HB_F_NUM,
+     .offset = offsetof(hb_window_config, close_s),
+     .min = 0,
+     .max = 1440,
+     .scale = 60.0,
+     .unit = "min",
+     .doc = "closes the valve this long"},
+};
+static const hb_schema detect_schema = SCHEMA(detect_fields);
 static const hb_field controller_fields[] = {
     ENUM("type", hb_room_ctl_config, algo, algos, "control algorithm"),
     NUM("update_s", hb_room_ctl_config, update_s, 1, 86400, "s",
@@ -285,6 +302,7 @@ static const hb_field controller_fields[] = {
      .offset = offsetof(hb_room_ctl_config, optimal_start),
      .doc = "pid: start a warmer schedule period early by the model's warm-up time"},
     OBJ("mpc", hb_room_ctl_config, mpc, mpc_schema, "model-predictive control settings"),
+    OBJ("window", hb_room_ctl_config, window, detect_schema, "open-window detection"),
 };
 static const hb_schema controller_schema = SCHEMA(controller_fields);
 

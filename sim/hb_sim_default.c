@@ -128,6 +128,10 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .w_travel = 5e-4,
                              .inner_kp = 10.0,
                              .arrive_early_s = 3600.0};
+    /* Open-window detection, off unless asked: 0.5 K within 10 min (3 K/h, the slope Home
+     * Assistant's Versatile Thermostat starts from) closes the valve for up to 30 min. */
+    k->window =
+        (hb_window_config){.detect = false, .drop_k = 0.5, .within_s = 600, .close_s = 1800};
     hb_cost_weights_default(&c->weights);
     c->schedule = (hb_schedule){.start_day = "mon"};
     k->bangbang = (hb_bangbang_config){.hysteresis_k = 0.5, .on_level = 100.0, .off_level = 0.0};

@@ -3,6 +3,7 @@
 #include "../util/hb_error.h"
 #include "hb_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -262,6 +263,87 @@ static void test_reconfigure(void) {
     hb_room_ctl_destroy(k);
 }
 
+/* Runs C from T0 to T1 (s) with readings every 60 s following TEMP(t); returns the last level. */
+static int hb__drive(hb_room_ctl *c, double t0, double t1, double (*temp)(double)) {
+    int level = -1;
+    for (int k = 0; t0 + 60.0 * k < t1; k++) {
+        double t = t0 + 60.0 * k;
+        feed(c, t, temp(t));
+        int l;
+        if (hb_room_ctl_poll(c, t, &l)) {
+            level = l;
+        }
+    }
+    return hb_room_ctl_level(c) >= 0 ? hb_room_ctl_level(c) : level;
+}
+
+/* 21 °C for an hour, then a fall of 1.5 K within 4 minutes (a window opened at 3600 s), the
+ * air staying low while it is open. */
+static double hb__airing(double t) {
+    return t < 3600 ? 21.0 : (t < 3840 ? 21.0 - 1.5 * (t - 3600) / 240 : 19.5);
+}
+/* The same fall over two hours. */
+static double hb__slow(double t) {
+    return t < 3600 ? 21.0 : 21.0 - 1.5 * fmin(1.0, (t - 3600) / 7200);
+}
+/* 21 °C until 3 h, then the airing. */
+static double hb__later(double t) {
+    return hb__airing(t - 7200);
+}
+/* The airing, the window shut after 10 minutes: the air comes back at once. */
+static double hb__shut(double t) {
+    return t < 4200 ? hb__airing(t) : 20.8;
+}
+
+static void test_window(void) {
+    hb_room_ctl_config cfg = base();
+    cfg.window.detect = true;
+    /* A fast fall closes the valve, for the closed time, once. */
+    hb_room_ctl *c = hb_room_ctl_create(&cfg);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT(hb__drive(c, 0, 3600, hb__airing) > 0);
+    CU_ASSERT(!hb_room_ctl_window_open(c));
+    CU_ASSERT_EQUAL(hb__drive(c, 3600, 4000, hb__airing), 0);
+    CU_ASSERT(hb_room_ctl_window_open(c));
+    CU_ASSERT_EQUAL(hb__drive(c, 4000, 3600 + cfg.window.close_s, hb__airing), 0);
+    CU_ASSERT(hb__drive(c, 3600 + cfg.window.close_s + 120, 3600 + cfg.window.close_s + 600,
+                        hb__airing) > 0); /* reopened, heating the cold room */
+    CU_ASSERT(!hb_room_ctl_window_open(c));
+    CU_ASSERT_EQUAL(hb_room_ctl_windows(c), 1);
+    hb_room_ctl_destroy(c);
+    /* A window shut early: the valve reopens when the air comes back, not at the closed time's
+     * end. */
+    c = hb_room_ctl_create(&cfg);
+    CU_ASSERT_FATAL(c != NULL);
+    hb__drive(c, 0, 4200, hb__shut);
+    CU_ASSERT(hb_room_ctl_window_open(c));
+    CU_ASSERT(hb__drive(c, 4200, 4500, hb__shut) > 0);
+    CU_ASSERT(!hb_room_ctl_window_open(c));
+    hb_room_ctl_destroy(c);
+    /* The same fall over two hours is the weather, not a window. */
+    c = hb_room_ctl_create(&cfg);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT(hb__drive(c, 0, 3600 + 7200, hb__slow) > 0);
+    CU_ASSERT_EQUAL(hb_room_ctl_windows(c), 0);
+    hb_room_ctl_destroy(c);
+    /* Off: the airing is heated like any shortfall. */
+    cfg.window.detect = false;
+    c = hb_room_ctl_create(&cfg);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT(hb__drive(c, 0, 4000, hb__airing) > 0);
+    CU_ASSERT(!hb_room_ctl_window_open(c));
+    /* Switched on by a reconfigure: it detects from then on. */
+    cfg.window.detect = true;
+    CU_ASSERT_EQUAL(hb_room_ctl_reconfigure(c, &cfg), HB_OK);
+    CU_ASSERT(hb__drive(c, 4000, 10800, hb__later) > 0);
+    CU_ASSERT_EQUAL(hb__drive(c, 10800, 11200, hb__later), 0);
+    CU_ASSERT_EQUAL(hb_room_ctl_windows(c), 1);
+    /* Settings out of range are refused. */
+    cfg.window.within_s = 0;
+    CU_ASSERT_EQUAL(hb_room_ctl_check(&cfg), HB_ERR_INVAL);
+    hb_room_ctl_destroy(c);
+}
+
 int hb_test_room_ctl(void) {
     static const CU_TestInfo t[] = {
         {"first command, heartbeat, resend", test_publish_policy},
@@ -274,6 +356,7 @@ int hb_test_room_ctl(void) {
         {"no quorum: start after quorum_wait_s", test_quorum_wait},
         {"forged ids get no vote", test_forged_ids},
         {"reconfigure without a bump", test_reconfigure},
+        {"open-window detection", test_window},
         CU_TEST_INFO_NULL};
     return hb_test_register("room_ctl", t);
 }
