@@ -12,6 +12,8 @@
 #include "../util/hb_error.h"
 #include "../util/hb_numeric.h"
 
+#include <gsl/gsl_rng.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -56,6 +58,59 @@ static double time_plant(const hb_sim_config *c) {
     return dt;
 }
 
+/* The bare loop (issue 16): the same plant arithmetic and the same sensor samples as a day,
+ * with no engine at all: the plant stepped in a loop, each sensor sampled at its own times
+ * (the earliest of five found by a scan), no network, no fusion, no controller. What the
+ * simulator costs beyond this is the price of its generality; bench/run.sh reports the ratio. */
+static volatile double hb__sink;
+
+static double time_bare(const hb_sim_config *c) {
+    hb_plant_config pc = c->plant;
+    pc.weather = &c->weather;
+    pc.valve0_pct = 30;
+    hb_plant *p;
+    hb_sensor sn[HB_MAX_SENSORS];
+    double next[HB_MAX_SENSORS];
+    double t0 = now_s();
+    if (hb_plant_create(&pc, &p) != HB_OK) {
+        return -1;
+    }
+    size_t ns = c->n_sensors;
+    for (size_t i = 0; i < ns; i++) {
+        if (hb_sensor_init(&sn[i], &c->sensors[i], c->seed) != HB_OK) {
+            return -1;
+        }
+        next[i] = pc.t_start_s + gsl_rng_uniform(sn[i].jitter) * c->sensors[i].period_s;
+    }
+    double end = pc.t_start_s + c->duration_h * 3600;
+    double sum = 0; /* keeps the samples alive */
+    while (hb_plant_time(p) < end) {
+        hb_plant_step(p);
+        double tp = hb_plant_time(p);
+        for (;;) {
+            size_t k = 0;
+            for (size_t i = 1; i < ns; i++) {
+                k = next[i] < next[k] ? i : k;
+            }
+            if (ns == 0 || next[k] > tp) {
+                break;
+            }
+            double v;
+            if (hb_sensor_sample(&sn[k], next[k], hb_plant_air_at(p, next[k]), &v)) {
+                sum += v;
+            }
+            next[k] += hb_sensor_next_delay(&sn[k]);
+        }
+    }
+    double dt = now_s() - t0;
+    for (size_t i = 0; i < ns; i++) {
+        hb_sensor_free(&sn[i]);
+    }
+    hb_plant_destroy(p);
+    hb__sink = sum; /* the samples are used: the loop cannot be optimised away */
+    return dt;
+}
+
 int main(int argc, char **argv) {
     long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 21;
     if (runs < 1 || runs > 10000) {
@@ -63,7 +118,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     hb_energy_plan plan = {0};
-    double *all = malloc(3 * sizeof(double) * (size_t)runs);
+    double *all = malloc(4 * sizeof(double) * (size_t)runs);
     FILE *devnull = fopen("/dev/null", "w");
     int status = 1;
     if (!all || !devnull) {
@@ -72,6 +127,7 @@ int main(int argc, char **argv) {
     double *day = all;
     double *day_trace = all + runs;
     double *plant = all + 2 * runs;
+    double *bare = all + 3 * runs;
     hb_sim_config c;
     hb_sim_config_default(&c);
     /* The energy floor is solved once before the runs, as tuning does: the figures are the
@@ -88,7 +144,8 @@ int main(int argc, char **argv) {
         day[r] = time_day(&c, NULL, &events);
         day_trace[r] = time_day(&c, devnull, &events);
         plant[r] = time_plant(&c);
-        if (day[r] < 0 || day_trace[r] < 0 || plant[r] < 0) {
+        bare[r] = time_bare(&c);
+        if (day[r] < 0 || day_trace[r] < 0 || plant[r] < 0 || bare[r] < 0) {
             fprintf(stderr, "bench_sim: the default scenario failed to run\n");
             goto out;
         }
@@ -97,6 +154,7 @@ int main(int argc, char **argv) {
     double best = day[0]; /* sorted by hb_median() */
     double m_trace = hb_median(day_trace, (size_t)runs);
     double m_plant = hb_median(plant, (size_t)runs);
+    double m_bare = hb_median(bare, (size_t)runs);
     printf("bench_sim: default scenario, %ld runs, medians\n", runs);
     printf("  %-36s %10.3f ms\n", "one simulated day (no trace)", m_day * 1e3);
     printf("  %-36s %10.3f ms\n", "fastest run (no trace)", best * 1e3);
@@ -107,6 +165,8 @@ int main(int argc, char **argv) {
     printf("  %-36s %10.1f %%\n", "plant share", 100 * m_plant / m_day);
     printf("  %-36s %10.1f %%\n", "engine, sensors, network, controller",
            100 * (1 - m_plant / m_day));
+    printf("  %-36s %10.3f ms\n", "bare loop (plant + samples, no engine)", m_bare * 1e3);
+    printf("  %-36s %10.2f x\n", "one simulated day / bare loop", m_day / m_bare);
     printf("  %-36s %10s\n", "target", "<= 5 ms per day");
     printf("  %-36s %10.3f ms\n", "energy floor LP (once per scenario)", lp_s * 1e3);
     status = 0;
