@@ -1,6 +1,7 @@
 #include "hb_batch.h"
 #include "../util/hb_error.h"
 
+#include <glpk.h>
 #include <pthread.h>
 
 typedef struct hb__pool {
@@ -33,6 +34,15 @@ static void *hb__worker(void *arg) {
     }
 }
 
+/* A spawned worker: GLPK keeps an environment per thread (the MPC and the energy floor solve
+ * their programs in the thread that runs the simulation), which the thread must free before it
+ * ends, or each batch of an MPC tuning leaks one per thread. The calling thread keeps its own. */
+static void *hb__thread(void *arg) {
+    hb__worker(arg);
+    glp_free_env();
+    return NULL;
+}
+
 void hb_batch_run(hb_batch_job *jobs, int n, int threads) {
     if (threads <= 1 || n <= 1) {
         for (int i = 0; i < n; i++) {
@@ -46,7 +56,7 @@ void hb_batch_run(hb_batch_job *jobs, int n, int threads) {
     pthread_t tid[64];
     int started = 0;
     for (int i = 0; i < nt && i < 64; i++) {
-        if (pthread_create(&tid[i], NULL, hb__worker, &p) == 0) {
+        if (pthread_create(&tid[i], NULL, hb__thread, &p) == 0) {
             started++;
         }
     }
