@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The most sensor columns a row may have. */
+#define HB_TRACE_MAX_SENSORS 16
+
 /* One row as the simulator sees it; the sensor columns are sensor_1 .. sensor_<n>. */
 typedef struct hb_trace_row {
     double time_s, t_out, t_air, t_mass, t_rad;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(HB_MAX_SENSORS <= HB_TRACE_MAX_SENSORS, "a trace row holds every sensor");
+
 /* A reading in flight between a sensor and the controller. */
 typedef struct hb__msg {
     int sensor;

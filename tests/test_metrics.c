@@ -7,7 +7,11 @@
 #include "../metrics/hb_trace.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
+#include "../util/hb_rng.h"
 #include "hb_test.h"
+
+#include <gsl/gsl_rng.h>
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +127,60 @@ static void test_trace_round_trip(void) {
 
 /* The simulator's KPIs and the ones recomputed from its one-minute trace are the same figures on
  * two grids (10 s and 60 s): they must agree to within what the coarser grid misses. */
+/* The trace writer formats without printf: every field must still be printf's "%.*f", byte
+ * for byte, for ordinary values, ties, negatives that round to zero, -0, and huge values. */
+static void hb__row_of(double v, hb_trace_row *r, double *sensors) {
+    for (int i = 0; i < 3; i++) {
+        sensors[i] = v;
+    }
+    *r = (hb_trace_row){v, v, v, v, v, sensors, 3, v, v, v, v, v, v, v, v, v};
+}
+
+static void test_trace_format(void) {
+    static const int dec[] = {0, 3, 4, 4, 3, 2, 2, 2, 4, 2, 2, 2, 0, 2, 1, 5, 5};
+    gsl_rng *rng = hb_rng_stream(3, "test/format");
+    CU_ASSERT_FATAL(rng != NULL);
+    int mismatches = 0;
+    for (int k = 0; k < 20000; k++) {
+        double v;
+        static const double edge[] = {0.125, 0.5,       2.5,      -0.004,  -0.0,     0.0,
+                                      1e9,   1e9 - 0.5, 123456.5, 0.00005, 0.000015, -2.675,
+                                      1e300, -1e300,    0.045,    1.005,   22.00005, 9.9999995,
+                                      1.5,   3.5,       -1.5,     0.625,   0.875,    4.5e-5};
+        if (k < (int)(sizeof edge / sizeof edge[0])) {
+            v = edge[k];
+        } else {
+            /* Values as a trace holds them, some on exact ties of the decimals written. */
+            double mag = pow(10.0, gsl_rng_uniform(rng) * 8 - 3);
+            v = (gsl_rng_uniform(rng) < 0.5 ? -1 : 1) * mag;
+            if (k % 7 == 0) {
+                v = floor(v * 1000) / 1000 + 0.0005;
+            }
+        }
+        hb_trace_row r;
+        double sensors[3];
+        hb__row_of(v, &r, sensors);
+        char *got = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&got, &len);
+        CU_ASSERT_FATAL(f != NULL);
+        CU_ASSERT_EQUAL(hb_trace_write_row(f, &r), HB_OK);
+        fclose(f);
+        char want[8192];
+        size_t n = 0;
+        for (size_t i = 0; i < sizeof dec / sizeof dec[0]; i++) {
+            n += (size_t)snprintf(want + n, sizeof want - n, "%s%.*f", i ? "," : "", dec[i], v);
+        }
+        snprintf(want + n, sizeof want - n, "\n");
+        if (strcmp(got, want) != 0 && mismatches++ < 3) {
+            printf("\n  %.17g: got %s  want %s", v, got, want);
+        }
+        free(got);
+    }
+    gsl_rng_free(rng);
+    CU_ASSERT_EQUAL(mismatches, 0);
+}
+
 static void test_sim_and_trace_agree(void) {
     hb_sim_config c;
     hb_sim_config_default(&c);
@@ -153,6 +211,7 @@ static void test_sim_and_trace_agree(void) {
 
 int hb_test_metrics(void) {
     static const CU_TestInfo t[] = {{"comfort KPIs by hand", test_comfort_by_hand},
+                                    {"trace fields are printf's", test_trace_format},
                                     {"comfort inside the warm-up", test_comfort_warmup_only},
                                     {"cost", test_cost},
                                     {"trace write/read round trip", test_trace_round_trip},
