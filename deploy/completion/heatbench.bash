@@ -25,7 +25,11 @@ _heatbench() {
             return
             ;;
         --controller)
-            COMPREPLY=($(compgen -W "pid bangbang" -- "$cur"))
+            case $cmd in
+                tune) COMPREPLY=($(compgen -W "pid mpc" -- "$cur")) ;;
+                control) COMPREPLY=($(compgen -W "pid bangbang" -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W "pid bangbang mpc pid-ff pid-os pid-ff-os" -- "$cur")) ;;
+            esac
             return
             ;;
     esac

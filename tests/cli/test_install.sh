@@ -43,5 +43,9 @@ out=$(PATH="$P/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(heatbench ru); COMP_CWORD
     echo "${COMPREPLY[*]}"' _ "$P/share/bash-completion/completions/heatbench")
 echo "$out" | head -1 | grep -qx run && ok || bad "completion of a command: $out"
 echo "$out" | tail -1 | grep -q cold-snap && ok || bad "completion of a shipped scenario: $out"
+out=$(PATH="$P/bin:$PATH" bash -c '. "$1"; for c in run control; do COMP_WORDS=(heatbench $c --controller pid-); COMP_CWORD=3; _heatbench
+    echo "[${COMPREPLY[*]}]"; done' _ "$P/share/bash-completion/completions/heatbench")
+[ "$(echo "$out" | head -1)" = "[pid-ff pid-os pid-ff-os]" ] && [ "$(echo "$out" | tail -1)" = "[]" ] && ok ||
+    bad "completion of --controller (run offers the model-based ones, control does not): $out"
 
 finish install
