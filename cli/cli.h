@@ -40,6 +40,16 @@ int hb_cli_tune_mpc(const char *prog, const hb_sim_config *scen, int n, const ch
                     const struct hb_tune_options *o, const char *out, const char *first, int json);
 void hb_json_num(struct cJSON *o, const char *key, double v);
 
+/* ROOT on one line to OUT ("{}" when it cannot be printed), then freed. */
+void hb_json_print(FILE *out, struct cJSON *root);
+
+/* The input scenario IN (NULL: an empty one, for the built-in default) named "<name>-tuned",
+ * with controller.type TYPE and the N KEYS of controller.SECTION set to VALS, written atomically
+ * to OUT. 0, or -1 with a message in ERR. */
+int hb_cli_write_tuned(const char *out, const char *in, const hb_sim_config *c, const char *type,
+                       const char *section, const char *const *keys, const double *vals, int n,
+                       char *err, size_t errlen);
+
 int hb_cmd_tune(int argc, char **argv);
 int hb_cmd_report(int argc, char **argv);
 

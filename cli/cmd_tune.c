@@ -169,9 +169,10 @@ static void hb__print_table(FILE *out, const hb_sim_config *c, const char *names
     hb__explain_choice(out, r);
 }
 
-/* The input scenario (or an empty one for the built-in default) with the chosen gains. */
-static int hb__write_tuned(const char *out, const char *in, const hb_sim_config *c,
-                           const hb_gains *g, char *err, size_t errlen) {
+/* Shared by the PID's gains and the MPC's weights (cli.h). */
+int hb_cli_write_tuned(const char *out, const char *in, const hb_sim_config *c, const char *type,
+                       const char *section, const char *const *keys, const double *vals, int n,
+                       char *err, size_t errlen) {
     cJSON *root = NULL;
     if (in) {
         size_t len;
@@ -195,16 +196,14 @@ static int hb__write_tuned(const char *out, const char *in, const hb_sim_config 
         ctl = cJSON_AddObjectToObject(root, "controller");
     }
     cJSON_DeleteItemFromObjectCaseSensitive(ctl, "type");
-    cJSON_AddStringToObject(ctl, "type", "pid");
-    cJSON *pid = cJSON_GetObjectItemCaseSensitive(ctl, "pid");
-    if (!pid) {
-        pid = cJSON_AddObjectToObject(ctl, "pid");
+    cJSON_AddStringToObject(ctl, "type", type);
+    cJSON *sec = cJSON_GetObjectItemCaseSensitive(ctl, section);
+    if (!sec) {
+        sec = cJSON_AddObjectToObject(ctl, section);
     }
-    const char *keys[3] = {"kp", "ki", "kd"};
-    double vals[3] = {g->kp, g->ki, g->kd};
-    for (int i = 0; i < 3; i++) {
-        cJSON_DeleteItemFromObjectCaseSensitive(pid, keys[i]);
-        cJSON_AddNumberToObject(pid, keys[i], round(vals[i] * 1e4) / 1e4);
+    for (int i = 0; i < n; i++) {
+        cJSON_DeleteItemFromObjectCaseSensitive(sec, keys[i]);
+        cJSON_AddNumberToObject(sec, keys[i], vals[i]);
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -329,10 +328,7 @@ static void hb__print_json(FILE *out, const hb_tune_result *r) {
     hb_json_num(fo, "theta_s", r->fopdt_ok ? r->fopdt.theta_s : NAN);
     cJSON_AddNumberToObject(root, "evaluations", r->evals);
     cJSON_AddNumberToObject(root, "heldout_seed", (double)r->heldout_seed);
-    char *s = cJSON_PrintUnformatted(root);
-    fprintf(out, "%s\n", s ? s : "{}");
-    free(s);
-    cJSON_Delete(root);
+    hb_json_print(out, root);
 }
 
 /* Loads the N scenario files PATHS into SCEN (the built-in default when N is 0) for tuning the
@@ -364,6 +360,23 @@ static int hb__tune_load(const char *prog, char **paths, int n, bool mpc, hb_sim
         scen[i].controller.algo = mpc ? HB_ALGO_MPC : HB_ALGO_PID;
     }
     return HB_EXIT_OK;
+}
+
+/* The convergence file CF (may be NULL) put in place when the tuning went well (STATUS), or
+ * dropped; returns the status, failed when the file could not be written. */
+static int hb__conv_finish(const char *prog, hb_ofile *cf, const char *conv, int status) {
+    if (!cf) {
+        return status;
+    }
+    if (status != HB_EXIT_OK) {
+        hb_ofile_abort(cf);
+        return status;
+    }
+    if (hb_ofile_commit(cf) != HB_OK) {
+        fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
+        return HB_EXIT_FAIL;
+    }
+    return status;
 }
 
 /* What the command line asked of `heatbench tune`. */
@@ -486,15 +499,7 @@ static int hb__tune_exec(const hb__tune_args *a) {
         char found[4200];
         const char *first = n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
         status = hb_cli_tune_mpc(prog, scen, loaded, names, &o, out, first, json);
-        if (status == HB_EXIT_OK && cf) {
-            hb_ofile *f = cf;
-            cf = NULL;
-            if (hb_ofile_commit(f) != HB_OK) {
-                fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
-                status = HB_EXIT_FAIL;
-            }
-        }
-        hb_ofile_abort(cf);
+        status = hb__conv_finish(prog, cf, conv, status);
         goto done;
     }
     if (status == HB_EXIT_OK) {
@@ -505,15 +510,7 @@ static int hb__tune_exec(const hb__tune_args *a) {
     }
     bool relay_ok = relay_f && fclose(relay_f) == 0;
     bool step_ok = step_f && fclose(step_f) == 0;
-    if (status == HB_EXIT_OK && cf) {
-        hb_ofile *f = cf;
-        cf = NULL;
-        if (hb_ofile_commit(f) != HB_OK) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
-            status = HB_EXIT_FAIL;
-        }
-    }
-    hb_ofile_abort(cf);
+    status = hb__conv_finish(prog, cf, conv, status);
     if (status == HB_EXIT_OK) {
         const hb_tune_method *ch = &r.methods[r.chosen];
         if (json) {
@@ -535,7 +532,11 @@ static int hb__tune_exec(const hb__tune_args *a) {
             char found[4200];
             const char *first =
                 n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
-            if (hb__write_tuned(out, first, &scen[0], &ch->g, err, sizeof err) != 0) {
+            static const char *const keys[3] = {"kp", "ki", "kd"};
+            double vals[3] = {round(ch->g.kp * 1e4) / 1e4, round(ch->g.ki * 1e4) / 1e4,
+                              round(ch->g.kd * 1e4) / 1e4};
+            if (hb_cli_write_tuned(out, first, &scen[0], "pid", "pid", keys, vals, 3, err,
+                                   sizeof err) != 0) {
                 hb_cli_error(prog, err);
                 status = HB_EXIT_FAIL;
             } else if (!json) {

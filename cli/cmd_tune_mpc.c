@@ -2,16 +2,12 @@
  * a table or JSON, and written into the scenario with -o. */
 #include "../tuning/hb_tune_mpc.h"
 #include "../util/hb_error.h"
-#include "../util/hb_file.h"
-#include "../util/hb_ofile.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static void hb__mpc_table(FILE *out, const hb_sim_config *c, const char *names,
                           const hb_tune_options *o, const hb_tune_mpc_result *r) {
@@ -63,68 +59,7 @@ static void hb__mpc_json(FILE *out, const hb_tune_mpc_result *r) {
     cJSON_AddStringToObject(root, "chosen", r->methods[r->chosen].name);
     cJSON_AddNumberToObject(root, "evaluations", r->evals);
     cJSON_AddNumberToObject(root, "heldout_seed", (double)r->heldout_seed);
-    char *s = cJSON_PrintUnformatted(root);
-    fprintf(out, "%s\n", s ? s : "{}");
-    free(s);
-    cJSON_Delete(root);
-}
-
-/* The input scenario (or an empty one for the built-in default) with controller.type mpc and
- * the chosen weights; written atomically. */
-static int hb__mpc_write(const char *out, const char *in, const hb_sim_config *c,
-                         const hb_mpc_config *m, char *err, size_t errlen) {
-    cJSON *root = NULL;
-    if (in) {
-        size_t len;
-        char rerr[512];
-        char *buf = hb_file_read(in, "scenario", 16u << 20, rerr, sizeof rerr, &len);
-        root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
-        free(buf);
-    } else {
-        root = cJSON_CreateObject();
-    }
-    if (!root) {
-        snprintf(err, errlen, "cannot re-read %s", in ? in : "the scenario");
-        return -1;
-    }
-    char name[HB_NAME_MAX + 8];
-    snprintf(name, sizeof name, "%s-tuned", c->name);
-    cJSON_DeleteItemFromObjectCaseSensitive(root, "name");
-    cJSON_AddStringToObject(root, "name", name);
-    cJSON *ctl = cJSON_GetObjectItemCaseSensitive(root, "controller");
-    if (!ctl) {
-        ctl = cJSON_AddObjectToObject(root, "controller");
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(ctl, "type");
-    cJSON_AddStringToObject(ctl, "type", "mpc");
-    cJSON *mo = cJSON_GetObjectItemCaseSensitive(ctl, "mpc");
-    if (!mo) {
-        mo = cJSON_AddObjectToObject(ctl, "mpc");
-    }
-    const char *keys[3] = {"w_track", "w_travel", "inner_kp"};
-    double vals[3] = {m->w_track, m->w_travel, m->inner_kp};
-    for (int i = 0; i < 3; i++) {
-        cJSON_DeleteItemFromObjectCaseSensitive(mo, keys[i]);
-        char v[32];
-        snprintf(v, sizeof v, "%.4g", vals[i]); /* four digits: no false precision */
-        cJSON_AddNumberToObject(mo, keys[i], strtod(v, NULL));
-    }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    int rc;
-    hb_ofile *f = text ? hb_ofile_open(out, &rc) : NULL;
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", out, text ? strerror(errno) : "no memory");
-        free(text);
-        return -1;
-    }
-    fprintf(hb_ofile_stream(f), "%s\n", text);
-    free(text);
-    if (hb_ofile_commit(f) != HB_OK) {
-        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
-        return -1;
-    }
-    return 0;
+    hb_json_print(out, root);
 }
 
 int hb_cli_tune_mpc(const char *prog, const hb_sim_config *scen, int n, const char *names,
@@ -142,7 +77,15 @@ int hb_cli_tune_mpc(const char *prog, const hb_sim_config *scen, int n, const ch
     }
     if (out) {
         const hb_tune_mpc_method *ch = &r.methods[r.chosen];
-        if (hb__mpc_write(out, first, &scen[0], &ch->mpc, err, sizeof err) != 0) {
+        static const char *const keys[3] = {"w_track", "w_travel", "inner_kp"};
+        double vals[3] = {ch->mpc.w_track, ch->mpc.w_travel, ch->mpc.inner_kp};
+        for (int i = 0; i < 3; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "%.4g", vals[i]); /* four digits: no false precision */
+            vals[i] = strtod(v, NULL);
+        }
+        if (hb_cli_write_tuned(out, first, &scen[0], "mpc", "mpc", keys, vals, 3, err,
+                               sizeof err) != 0) {
             hb_cli_error(prog, err);
             return HB_EXIT_FAIL;
         }

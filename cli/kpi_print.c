@@ -62,6 +62,13 @@ void hb_json_num(cJSON *o, const char *key, double v) {
     hb__num(o, key, v);
 }
 
+void hb_json_print(FILE *out, cJSON *root) {
+    char *s = cJSON_PrintUnformatted(root);
+    fprintf(out, "%s\n", s ? s : "{}");
+    free(s);
+    cJSON_Delete(root);
+}
+
 cJSON *hb_kpi_json(const hb_kpis *k) {
     cJSON *o = cJSON_CreateObject();
     if (!o) {

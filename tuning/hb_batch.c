@@ -1,4 +1,5 @@
 #include "hb_batch.h"
+#include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 
 #include <glpk.h>
@@ -65,4 +66,30 @@ void hb_batch_run(hb_batch_job *jobs, int n, int threads) {
         pthread_join(tid[i], NULL);
     }
     pthread_mutex_destroy(&p.lock);
+}
+
+double hb_batch_score(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
+                      const void *candidate, const hb_cost_weights *w, bool worst, hb_kpis *kpis) {
+    int n = (int)b->n_scen * seeds;
+    for (size_t s = 0; s < b->n_scen; s++) {
+        for (int k = 0; k < seeds; k++) {
+            hb_batch_job *j = &b->jobs[s * (size_t)seeds + (size_t)k];
+            j->cfg = b->scen[s];
+            j->cfg.plan = &b->plans[s];
+            j->cfg.seed = b->scen[s].seed + first + (uint64_t)k;
+            apply(&j->cfg, candidate);
+        }
+    }
+    hb_batch_run(b->jobs, n, b->threads);
+    double sum = 0;
+    double max = 0;
+    for (int i = 0; i < n; i++) {
+        double c = b->jobs[i].rc == HB_OK ? hb_cost(&b->jobs[i].k, w) : HB_COST_FAILED;
+        sum += c;
+        max = c > max ? c : max;
+    }
+    if (kpis) {
+        *kpis = b->jobs[0].k;
+    }
+    return worst ? max : sum / n;
 }

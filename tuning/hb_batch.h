@@ -17,4 +17,23 @@ typedef struct hb_batch_job {
 /* Runs the N jobs on up to THREADS threads (the caller's among them). */
 void hb_batch_run(hb_batch_job *jobs, int n, int threads);
 
+/* What a tuning scores its candidates on: its scenarios, the energy plan each shares among its
+ * runs, room for n_scen × seeds jobs, and its threads. */
+typedef struct hb_batch_set {
+    const hb_sim_config *scen;
+    const struct hb_energy_plan *plans; /* one per scenario */
+    size_t n_scen;
+    hb_batch_job *jobs;
+    int threads;
+} hb_batch_set;
+
+/* Puts a candidate (gains, weights) into one run's configuration. */
+typedef void (*hb_batch_apply_fn)(hb_sim_config *cfg, const void *candidate);
+
+/* The cost (hb_cost with W) of CANDIDATE: every scenario of B run on SEEDS seeds, its own seed +
+ * FIRST, + FIRST + 1, ..., with APPLY; the mean over the runs, or the worst when WORST (a run
+ * that fails costs HB_COST_FAILED). KPIS (may be NULL) gets the first run's. */
+double hb_batch_score(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
+                      const void *candidate, const hb_cost_weights *w, bool worst, hb_kpis *kpis);
+
 #endif

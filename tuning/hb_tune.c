@@ -13,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HB__HELDOUT_OFFSET 1000
-
 void hb_tune_options_default(hb_tune_options *o) {
     memset(o, 0, sizeof *o);
     o->max_evals = 300;
@@ -54,31 +52,15 @@ static void hb__set_gains(hb_sim_config *c, hb_gains g) {
     c->controller.pid.kd = g.kd;
 }
 
+static void hb__apply_gains(hb_sim_config *c, const void *candidate) {
+    hb__set_gains(c, *(const hb_gains *)candidate);
+}
+
 /* Cost of gains G over the training runs (or the held-out one); KPIS gets the first run's. */
 static double hb__evaluate(hb__ctx *x, hb_gains g, bool heldout, hb_kpis *kpis) {
-    int seeds = heldout ? 1 : x->o->seeds;
-    int n = (int)x->n_scen * seeds;
-    for (size_t s = 0; s < x->n_scen; s++) {
-        for (int k = 0; k < seeds; k++) {
-            hb_batch_job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
-            j->cfg = x->scen[s];
-            j->cfg.plan = &x->plans[s];
-            j->cfg.seed = x->scen[s].seed + (heldout ? HB__HELDOUT_OFFSET : (uint64_t)k);
-            hb__set_gains(&j->cfg, g);
-        }
-    }
-    hb_batch_run(x->jobs, n, x->threads);
-    double sum = 0;
-    double worst = 0;
-    for (int i = 0; i < n; i++) {
-        double c = x->jobs[i].rc == HB_OK ? hb_cost(&x->jobs[i].k, &x->o->w) : HB_COST_FAILED;
-        sum += c;
-        worst = c > worst ? c : worst;
-    }
-    if (kpis) {
-        *kpis = x->jobs[0].k;
-    }
-    return x->o->robust_worst ? worst : sum / n;
+    hb_batch_set b = {x->scen, x->plans, x->n_scen, x->jobs, x->threads};
+    return hb_batch_score(&b, heldout ? 1 : x->o->seeds, heldout ? HB_TUNE_HELDOUT_OFFSET : 0,
+                          hb__apply_gains, &g, &x->o->w, x->o->robust_worst, kpis);
 }
 
 static void hb__progress_step(hb__ctx *x) {
@@ -182,7 +164,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     for (size_t i = 0; i < n; i++) {
         (void)hb_energy_plan_solve(&scen[i], &x.plans[i]);
     }
-    res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
+    res->heldout_seed = scen[0].seed + HB_TUNE_HELDOUT_OFFSET;
     x.progress_total = o->max_evals + 2 + 2 * HB_TUNE_MAX_METHODS;
 
     /* 1. Experiments on a calm day. The step test keeps 2 h of response: the part that matters

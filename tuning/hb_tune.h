@@ -20,6 +20,8 @@
 #include <stdio.h>
 
 #define HB_TUNE_MAX_METHODS 8
+/* Every method is also scored on the seed the training starts from plus this. */
+#define HB_TUNE_HELDOUT_OFFSET 1000
 
 typedef struct hb_tune_options {
     int max_evals;     /* optimiser budget */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define HB__HELDOUT_OFFSET 1000 /* as tune's PID methods: the same held-out seed */
 #define HB__DIM 3
 
 /* The search space: ln w_track, ln w_travel, ln inner_kp, each within a range that keeps the
@@ -39,31 +38,15 @@ static hb_mpc_config hb__apply(const hb_mpc_config *base, const double p[HB__DIM
     return m;
 }
 
+static void hb__apply_mpc(hb_sim_config *c, const void *candidate) {
+    c->controller.algo = HB_ALGO_MPC;
+    c->controller.mpc = *(const hb_mpc_config *)candidate;
+}
+
 static double hb__eval(hb__mctx *x, const hb_mpc_config *m, bool heldout, hb_kpis *kpis) {
-    int seeds = heldout ? 1 : x->o->seeds;
-    int n = (int)x->n_scen * seeds;
-    for (size_t s = 0; s < x->n_scen; s++) {
-        for (int k = 0; k < seeds; k++) {
-            hb_batch_job *j = &x->jobs[s * (size_t)seeds + (size_t)k];
-            j->cfg = x->scen[s];
-            j->cfg.plan = &x->plans[s];
-            j->cfg.seed = x->scen[s].seed + (heldout ? HB__HELDOUT_OFFSET : (uint64_t)k);
-            j->cfg.controller.algo = HB_ALGO_MPC;
-            j->cfg.controller.mpc = *m;
-        }
-    }
-    hb_batch_run(x->jobs, n, x->threads);
-    double sum = 0;
-    double worst = 0;
-    for (int i = 0; i < n; i++) {
-        double c = x->jobs[i].rc == HB_OK ? hb_cost(&x->jobs[i].k, &x->o->w) : HB_COST_FAILED;
-        sum += c;
-        worst = c > worst ? c : worst;
-    }
-    if (kpis) {
-        *kpis = x->jobs[0].k;
-    }
-    return x->o->robust_worst ? worst : sum / n;
+    hb_batch_set b = {x->scen, x->plans, x->n_scen, x->jobs, x->threads};
+    return hb_batch_score(&b, heldout ? 1 : x->o->seeds, heldout ? HB_TUNE_HELDOUT_OFFSET : 0,
+                          hb__apply_mpc, m, &x->o->w, x->o->robust_worst, kpis);
 }
 
 static double hb__objective(const gsl_vector *v, void *params) {
@@ -143,7 +126,7 @@ int hb_tune_mpc_run(const hb_sim_config *scen, size_t n, const hb_tune_options *
     for (size_t i = 0; rc == HB_OK && i < n; i++) {
         (void)hb_energy_plan_solve(&scen[i], &x.plans[i]); /* NaN floor: no energy term */
     }
-    res->heldout_seed = scen[0].seed + HB__HELDOUT_OFFSET;
+    res->heldout_seed = scen[0].seed + HB_TUNE_HELDOUT_OFFSET;
     hb_tune_mpc_method *d = &res->methods[0];
     hb_tune_mpc_method *opt = &res->methods[1];
     if (rc == HB_OK) {
