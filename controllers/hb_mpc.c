@@ -13,7 +13,8 @@ struct hb_mpc {
     hb_mpc_config cfg;
     hb_room_model m;
     hb_room_disc disc;
-    int n; /* steps in the horizon */
+    int n;         /* steps in the horizon */
+    double per_kw; /* planned level % per kW of heat (full output is 100 %) */
     glp_prob *lp;
     bool planned;
     double t_solved;
@@ -57,7 +58,6 @@ static int hb__build(hb_mpc *c) {
     glp_add_cols(lp, 3 * (n + 1) + 5 * n);
     glp_add_rows(lp, 7 * n);
     double dt_h = c->cfg.step_s / 3600.0;
-    double per_pct = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW; /* % per kW */
     for (int k = 0; k <= n; k++) {
         for (int i = 0; i < 3; i++) {
             glp_set_col_bnds(lp, HB__X(k, i), GLP_FR, 0, 0);
@@ -118,9 +118,9 @@ static int hb__build(hb_mpc *c) {
         for (int j = 0; j < 2; j++) {
             double sg = j == 0 ? -1.0 : 1.0;
             HB__NZ(HB__ROW(k, 5 + j), HB__TR(c, k), 1.0);
-            HB__NZ(HB__ROW(k, 5 + j), HB__Q(c, k), sg * per_pct);
+            HB__NZ(HB__ROW(k, 5 + j), HB__Q(c, k), sg * c->per_kw);
             if (k > 0) {
-                HB__NZ(HB__ROW(k, 5 + j), HB__Q(c, k - 1), -sg * per_pct);
+                HB__NZ(HB__ROW(k, 5 + j), HB__Q(c, k - 1), -sg * c->per_kw);
             }
             glp_set_row_bnds(lp, HB__ROW(k, 5 + j), GLP_LO, 0, 0);
         }
@@ -144,6 +144,7 @@ hb_mpc *hb_mpc_create(const hb_mpc_config *cfg, const hb_room_model *model) {
     c->cfg = *cfg;
     c->m = *model;
     c->n = (int)ceil(cfg->horizon_h * 3600.0 / cfg->step_s - 1e-9);
+    c->per_kw = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
     c->q_plan = calloc((size_t)c->n, sizeof *c->q_plan);
     c->ta_plan = calloc((size_t)c->n + 1, sizeof *c->ta_plan);
     c->lp = glp_create_prob();
@@ -177,7 +178,6 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         double v = x[i] / hb__col_scale[i];
         glp_set_col_bnds(lp, HB__X(0, i), GLP_FX, v, v);
     }
-    double per_pct = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
     double early = c->cfg.arrive_early_s;
     for (int k = 0; k < c->n; k++) {
         hb_room_inputs in;
@@ -215,7 +215,7 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         glp_set_obj_coef(lp, HB__P(c, k), above > 0 ? w * env->band_k / above : w);
         glp_set_obj_coef(lp, HB__M(c, k), below > 0 ? w * env->band_k / below : w);
     }
-    double l0 = q_prev / HB__KW * per_pct;
+    double l0 = q_prev / HB__KW * c->per_kw;
     glp_set_row_bnds(lp, HB__ROW(0, 5), GLP_LO, -l0, 0);
     glp_set_row_bnds(lp, HB__ROW(0, 6), GLP_LO, l0, 0);
 }
@@ -296,8 +296,4 @@ double hb_mpc_solved_at(const hb_mpc *c) {
 
 int hb_mpc_iterations(const hb_mpc *c) {
     return c->iterations;
-}
-
-const hb_mpc_config *hb_mpc_get_config(const hb_mpc *c) {
-    return &c->cfg;
 }

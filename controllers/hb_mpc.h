@@ -70,6 +70,4 @@ double hb_mpc_solved_at(const hb_mpc *c);
 /* Simplex iterations of the last solve (for benchmarks). */
 int hb_mpc_iterations(const hb_mpc *c);
 
-const hb_mpc_config *hb_mpc_get_config(const hb_mpc *c);
-
 #endif

@@ -382,10 +382,6 @@ int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env) {
     return HB_OK;
 }
 
-double hb_room_ctl_setpoint(const hb_room_ctl *c) {
-    return hb__env(c) ? c->ms->sp : c->cfg.setpoint_c;
-}
-
 bool hb_room_ctl_window_open(const hb_room_ctl *c) {
     return c->ws && c->ws->cfg.detect && c->ws->until > c->t_update;
 }

@@ -121,9 +121,6 @@ long hb_room_ctl_windows(const hb_room_ctl *c);
  * the two PID options are off. HB_ERR_INVAL for an invalid model, HB_ERR_NOMEM. */
 int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env);
 
-/* The setpoint the controller works to now (the schedule's, or earlier by optimal start). */
-double hb_room_ctl_setpoint(const hb_room_ctl *c);
-
 /* The MPC, when there is one (for benchmarks and tests), else NULL. */
 const hb_mpc *hb_room_ctl_mpc(const hb_room_ctl *c);
 
