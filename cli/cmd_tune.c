@@ -358,6 +358,12 @@ static int hb__tune_load(const char *prog, char **paths, int n, bool mpc, hb_sim
     }
     for (int i = 0; i < *loaded; i++) {
         scen[i].controller.algo = mpc ? HB_ALGO_MPC : HB_ALGO_PID;
+        /* The controller tuned may have settings the scenario's own never needed checked. */
+        char msg[512];
+        if (hb_sim_config_bounds(&scen[i], msg, sizeof msg) != HB_OK) {
+            fprintf(stderr, "%s: %s: %s\n", prog, n > 0 ? paths[i] : "default", msg);
+            return HB_EXIT_USAGE;
+        }
     }
     return HB_EXIT_OK;
 }

@@ -7,8 +7,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#define HB__MAX_STEPS 400
-
 struct hb_mpc {
     hb_mpc_config cfg;
     hb_room_model m;
@@ -47,7 +45,7 @@ int hb_mpc_check(const hb_mpc_config *cfg) {
         return HB_ERR_INVAL;
     }
     double n = ceil(cfg->horizon_h * 3600.0 / cfg->step_s - 1e-9);
-    return n >= 1 && n <= HB__MAX_STEPS ? HB_OK : HB_ERR_INVAL;
+    return n >= 1 && n <= HB_MPC_MAX_STEPS ? HB_OK : HB_ERR_INVAL;
 }
 
 /* The part of the program that does not change between solves: the matrix and the objective. */
@@ -74,8 +72,8 @@ static int hb__build(hb_mpc *c) {
         glp_set_col_bnds(lp, HB__TR(c, k), GLP_LO, 0, 0);
         glp_set_obj_coef(lp, HB__TR(c, k), c->cfg.w_travel);
     }
-    /* n is 1..HB__MAX_STEPS (hb_mpc_check); at most 15 + 2 + 3 + 6 entries per step. */
-    size_t cap = 26 * (size_t)(n > 0 && n <= HB__MAX_STEPS ? n : 1) + 1;
+    /* n is 1..HB_MPC_MAX_STEPS (hb_mpc_check); at most 15 + 2 + 3 + 6 entries per step. */
+    size_t cap = 26 * (size_t)(n > 0 && n <= HB_MPC_MAX_STEPS ? n : 1) + 1;
     int *ia = malloc((cap + 1) * sizeof *ia);
     int *ja = malloc((cap + 1) * sizeof *ja);
     double *ar = malloc((cap + 1) * sizeof *ar);

@@ -33,6 +33,9 @@
 
 #include <stddef.h>
 
+/* The longest plan, in steps: the program grows with it, and a solve with it. */
+#define HB_MPC_MAX_STEPS 400
+
 typedef struct hb_mpc_config {
     double step_s;         /* planning step Δ and the interval between solves, s */
     double horizon_h;      /* h */
@@ -46,7 +49,7 @@ typedef struct hb_mpc_config {
 
 typedef struct hb_mpc hb_mpc;
 
-/* HB_OK when CFG is usable (a horizon of 1 to 400 steps), HB_ERR_INVAL otherwise. */
+/* HB_OK when CFG is usable (a horizon of 1 to HB_MPC_MAX_STEPS steps), HB_ERR_INVAL otherwise. */
 int hb_mpc_check(const hb_mpc_config *cfg);
 
 /* Copies CFG and *MODEL. NULL when either is invalid or memory is short. */

@@ -68,6 +68,15 @@ int hb_sim_config_bounds(const hb_sim_config *c, char *err, size_t errlen) {
     if (!(c->duration_h > 0) || !(c->trace_interval_s > 0)) {
         return hb__fail(err, errlen, "duration_h and trace_interval_s: expected more than 0");
     }
+    const hb_mpc_config *m = &c->controller.mpc;
+    if (c->controller.algo == HB_ALGO_MPC && hb_mpc_check(m) != HB_OK) {
+        double steps = m->step_s > 0 ? ceil(m->horizon_h * 3600.0 / m->step_s) : 0;
+        return hb__fail(err, errlen,
+                        "controller.mpc.horizon_h and controller.mpc.step_s: a plan of %g steps "
+                        "(%g h in %g s steps); expected 1 to %d: lengthen step_s or shorten "
+                        "horizon_h",
+                        steps, m->horizon_h, m->step_s, HB_MPC_MAX_STEPS);
+    }
     double work = hb_sim_config_work(c);
     double plans = hb__plan_work(c);
     if (!(work <= HB__MAX_WORK) && plans > 0.5 * work) {

@@ -94,6 +94,14 @@ expect 2 "needs a room model and a weather forecast" -- "$HB" control --controll
 printf '{"duration_h": 8760, "controller": {"type": "mpc", "mpc": {"step_s": 60, "horizon_h": 6}}}' \
     >"$TMP/mpc-year.json"
 expect 2 "controller.mpc.step_s" -- "$HB" check "$TMP/mpc-year.json"
+# A plan too long for the program: named by check and run, and by tune and run when the MPC
+# comes from the command line over a scenario that did not use it.
+printf '{"controller": {"mpc": {"horizon_h": 168, "step_s": 300}}}' >"$TMP/mpc-long.json"
+expect 0 "" -- "$HB" check "$TMP/mpc-long.json"
+expect 2 "a plan of 2016 steps" -- "$HB" run "$TMP/mpc-long.json" --controller mpc
+expect 2 "a plan of 2016 steps" -- "$HB" tune "$TMP/mpc-long.json" --controller mpc --evals 10
+printf '{"controller": {"type": "mpc", "mpc": {"horizon_h": 168, "step_s": 300}}}' >"$TMP/mpc-long2.json"
+expect 2 "controller.mpc.horizon_h" -- "$HB" check "$TMP/mpc-long2.json"
 
 # --- the default run ---
 expect 0 "" -- "$HB" run
