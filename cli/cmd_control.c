@@ -3,9 +3,12 @@
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "home_load.h"
 #include "mqtt_opts.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char hb__control_help[] =
@@ -14,15 +17,26 @@ static const char hb__control_help[] =
     "The production backend: subscribes to the readings of every room, runs one room controller\n"
     "per room (the same code `heatbench run` simulates) and publishes {\"level\":N} commands.\n"
     "Runs until SIGINT or SIGTERM (exit 0); SIGUSR1 prints the counters to stderr as JSON;\n"
-    "SIGHUP reads the --scenario file again and applies its controller settings to every room\n"
+    "SIGHUP reads the --scenario and --config files again and applies them to every room\n"
     "without a bump (a bad file is logged and changes nothing).\n"
+    "\n"
+    "A household drives each room on <prefix>/<room>/setpoint/set (°C), .../mode/set (heat |\n"
+    "off) and .../preset/set (comfort | eco | away | none); the room's state is retained on\n"
+    "<prefix>/<room>/state, and Home Assistant finds every room by MQTT discovery.\n"
     "\n"
     "control:\n"
     "  --scenario FILE        take the controller settings and setpoint from a scenario file\n"
     "  --controller NAME      pid | bangbang (default: the scenario's)\n"
     "  --setpoint C           setpoint in °C (default: the scenario's, 22)\n"
+    "  --config FILE          each room's schedule, presets, limits and controller (JSON, see\n"
+    "                         docs/live.md)\n"
     "  --speed X              controller time runs X times the wall clock (default 1; for tests\n"
     "                         against `heatbench live --speed X`)\n"
+    "  --start-time DAY,HH:MM where the schedules' week starts (default: the local calendar;\n"
+    "                         with --speed, the clock runs from it at that speed)\n"
+    "  --state-file FILE      keep each room's state there (written atomically every\n"
+    "                         --state-interval s and at exit) and restore it at start\n"
+    "  --state-interval S     wall seconds between two writes of the state file (default 60)\n"
     "topics:\n"
     "  --readings-topic T     readings to subscribe to; '+' is the room (default\n"
     "                         /readings/+/temperature)\n"
@@ -30,6 +44,9 @@ static const char hb__control_help[] =
     "  --room NAME            room of a readings topic without '+' (default room-1), for\n"
     "                         single-room set-ups such as /readings/temperature\n"
     "  --status-topic T       retained online/offline status (default heatbench/control/status)\n"
+    "  --topic-prefix P       household topics <P>/<room>/... (default heatbench)\n"
+    "  --discovery-prefix P   Home Assistant discovery prefix (default homeassistant)\n"
+    "  --no-discovery         do not announce rooms to Home Assistant\n"
     "limits:\n"
     "  --max-rooms N          rooms kept at once (default 1000)\n"
     "  --room-idle S          a room silent this long may be evicted (default 86400 s)\n"
@@ -54,43 +71,96 @@ static void hb__on_hup(int sig) {
     hb_control_request_reload();
 }
 
-/* What SIGHUP reloads: the scenario file, with the command line's overrides on top. */
+/* What SIGHUP reloads: the scenario and configuration files, with the command line's
+ * overrides on top. */
 typedef struct {
     const char *scenario;
+    const char *config;
     double setpoint;        /* NaN: the scenario's */
     const char *controller; /* NULL: the scenario's */
 } hb__reload_src;
 
-static int hb__controller_settings(const hb__reload_src *src, hb_room_ctl_config *ctl, char *err,
-                                   size_t errlen) {
+/* The daemon has no room model and no weather forecast yet: what needs them would run as a
+ * plain PID, which is not what the user asked for. */
+static int hb__deployable(const hb_room_ctl_config *ctl, const char *where, char *err,
+                          size_t errlen) {
+    if (ctl->algo == HB_ALGO_MPC || ctl->feed_forward || ctl->optimal_start) {
+        snprintf(err, errlen,
+                 "%scontroller %s needs a room model and a weather forecast, which heatbench "
+                 "control does not have yet; use pid or bangbang (controller.type, "
+                 "controller.feed_forward, controller.optimal_start)",
+                 where, hb_cli_controller_name(ctl));
+        return -1;
+    }
+    return 0;
+}
+
+static int hb__settings(const hb__reload_src *src, hb_home *home, char *err, size_t errlen) {
     hb_sim_config sc;
     int rc = src->scenario ? hb_scenario_load_file(src->scenario, &sc, err, errlen) : HB_OK;
     if (!src->scenario) {
         hb_sim_config_default(&sc);
     }
+    hb_room_prefs base;
     if (rc == HB_OK) {
-        *ctl = sc.controller;
-        ctl->setpoint_c = isnan(src->setpoint) ? sc.setpoint_c : src->setpoint;
+        hb_room_ctl_config ctl = sc.controller;
         if (src->controller) {
-            (void)hb_cli_controller("heatbench control", src->controller, ctl); /* checked */
+            (void)hb_cli_controller("heatbench control", src->controller, &ctl); /* checked */
         }
-        /* The daemon has no room model and no weather forecast yet: what needs them would run
-         * as a plain PID, which is not what the user asked for. */
-        if (ctl->algo == HB_ALGO_MPC || ctl->feed_forward || ctl->optimal_start) {
-            snprintf(err, errlen,
-                     "controller %s needs a room model and a weather forecast, which heatbench "
-                     "control does not have yet; use pid or bangbang (controller.type, "
-                     "controller.feed_forward, controller.optimal_start)",
-                     hb_cli_controller_name(ctl));
-            rc = HB_ERR_RANGE;
-        }
+        hb_room_prefs_default(&base, isnan(src->setpoint) ? sc.setpoint_c : src->setpoint, &ctl);
+        rc = hb_room_prefs_finish(&base, err, errlen);
     }
     hb_sim_config_free(&sc);
-    return rc == HB_OK ? 0 : -1;
+    if (rc == HB_OK) {
+        *home = (hb_home){.defaults = base};
+        if (src->config) {
+            rc = hb_home_load_file(src->config, &base, home, err, errlen);
+        }
+    }
+    if (rc != HB_OK) {
+        return -1;
+    }
+    char where[HB_ROOM_MAX + 64];
+    for (size_t i = 0; i <= home->n_rooms; i++) {
+        const hb_room_prefs *p = i < home->n_rooms ? &home->rooms[i] : &home->defaults;
+        snprintf(where, sizeof where, "%s%s%s", i < home->n_rooms ? "room " : "",
+                 i < home->n_rooms ? p->name : "", i < home->n_rooms ? ": " : "");
+        if (hb__deployable(&p->ctl, where, err, errlen) != 0) {
+            hb_home_free(home);
+            return -1;
+        }
+    }
+    return 0;
 }
 
-static int hb__reload_scenario(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen) {
-    return hb__controller_settings(ud, ctl, err, errlen);
+/* A topic prefix: non-empty levels, no wildcard. */
+static bool hb__prefix_ok(const char *p) {
+    size_t n = strlen(p);
+    return n > 0 && n < 128 && p[0] != '/' && p[n - 1] != '/' && !strchr(p, '+') &&
+           !strchr(p, '#') && !strstr(p, "//");
+}
+
+static int hb__reload_settings(void *ud, hb_home *home, char *err, size_t errlen) {
+    return hb__settings(ud, home, err, errlen);
+}
+
+/* "mon,05:30" into seconds since Monday 00:00. */
+static int hb__start_time(const char *s, double *out) {
+    static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    unsigned h = 0;
+    unsigned m = 0;
+    char tail = 0;
+    if (strlen(s) < 5 || s[3] != ',' || sscanf(s + 4, "%2u:%2u%c", &h, &m, &tail) != 2 || h > 23 ||
+        m > 59) {
+        return -1;
+    }
+    for (int d = 0; d < 7; d++) {
+        if (strncmp(s, days[d], 3) == 0) {
+            *out = d * 86400.0 + h * 3600.0 + m * 60.0;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 enum {
@@ -106,6 +176,13 @@ enum {
     OPT_ROOM_IDLE,
     OPT_LOG_INTERVAL,
     OPT_RUN_FOR,
+    OPT_CONFIG,
+    OPT_START_TIME,
+    OPT_STATE_FILE,
+    OPT_STATE_INTERVAL,
+    OPT_PREFIX,
+    OPT_DISCOVERY_PREFIX,
+    OPT_NO_DISCOVERY,
 };
 
 int hb_cmd_control(int argc, char **argv) {
@@ -123,6 +200,13 @@ int hb_cmd_control(int argc, char **argv) {
         {"room-idle", required_argument, NULL, OPT_ROOM_IDLE},
         {"log-interval", required_argument, NULL, OPT_LOG_INTERVAL},
         {"run-for", required_argument, NULL, OPT_RUN_FOR},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"start-time", required_argument, NULL, OPT_START_TIME},
+        {"state-file", required_argument, NULL, OPT_STATE_FILE},
+        {"state-interval", required_argument, NULL, OPT_STATE_INTERVAL},
+        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
+        {"discovery-prefix", required_argument, NULL, OPT_DISCOVERY_PREFIX},
+        {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -130,6 +214,7 @@ int hb_cmd_control(int argc, char **argv) {
     hb_control_config cfg;
     hb_control_config_default(&cfg);
     const char *scenario = NULL;
+    const char *config = NULL;
     const char *algo = NULL;
     double setpoint = NAN;
     double v;
@@ -193,6 +278,34 @@ int hb_cmd_control(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             break;
+        case OPT_CONFIG:
+            config = optarg;
+            break;
+        case OPT_START_TIME:
+            if (hb__start_time(optarg, &cfg.week_start_s) != 0) {
+                fprintf(stderr, "%s: --start-time: expected DAY,HH:MM (mon..sun), got '%s'\n", prog,
+                        optarg);
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_STATE_FILE:
+            cfg.state_file = optarg;
+            break;
+        case OPT_STATE_INTERVAL:
+            if (hb_cli_number(prog, "--state-interval", optarg, 0.1, 86400,
+                              &cfg.state_interval_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_PREFIX:
+            cfg.prefix = optarg;
+            break;
+        case OPT_DISCOVERY_PREFIX:
+            cfg.discovery_prefix = optarg;
+            break;
+        case OPT_NO_DISCOVERY:
+            cfg.discovery_prefix = NULL;
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
@@ -219,22 +332,36 @@ int hb_cmd_control(int argc, char **argv) {
     if (scenario) {
         scenario = hb_cli_scenario_path(scenario, found, sizeof found);
     }
-    hb__reload_src src = {.scenario = scenario, .setpoint = setpoint, .controller = algo};
+    if (!hb__prefix_ok(cfg.prefix) ||
+        (cfg.discovery_prefix && !hb__prefix_ok(cfg.discovery_prefix))) {
+        fprintf(stderr,
+                "%s: --topic-prefix, --discovery-prefix: expected topic levels without '+', "
+                "'#' or a leading or trailing '/'\n",
+                prog);
+        return HB_EXIT_USAGE;
+    }
+    hb__reload_src src = {
+        .scenario = scenario, .config = config, .setpoint = setpoint, .controller = algo};
     hb_room_ctl_config probe = {0};
     if (algo && hb_cli_controller(prog, algo, &probe) != 0) {
         return HB_EXIT_USAGE;
     }
     char err[1024];
-    if (hb__controller_settings(&src, &cfg.ctl, err, sizeof err) != 0) {
+    hb_home home;
+    if (hb__settings(&src, &home, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
-    if (scenario) {
-        cfg.reload = hb__reload_scenario;
+    cfg.home = &home;
+    cfg.ctl = home.defaults.ctl;
+    cfg.version = HEATBENCH_VERSION;
+    if (scenario || config) {
+        cfg.reload = hb__reload_settings;
         cfg.reload_ud = &src;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
+        hb_home_free(&home);
         return HB_EXIT_USAGE;
     }
     hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
@@ -242,6 +369,7 @@ int hb_cmd_control(int argc, char **argv) {
     hb_control_stats st;
     int status = hb_control_run(&cfg, &st, err, sizeof err);
     mosquitto_lib_cleanup();
+    hb_home_free(&home);
     if (status != 0) {
         hb_cli_error(prog, err);
     }

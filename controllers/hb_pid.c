@@ -140,5 +140,5 @@ void hb_pid_set_config(hb_pid *p, const hb_pid_config *cfg) {
 }
 
 double hb_pid_integral(const hb_pid *p) {
-    return p->i;
+    return p->primed ? p->i : p->u0; /* after a reset, the integral the next update starts from */
 }

@@ -60,7 +60,7 @@ void hb_pid_set_gains(hb_pid *p, double kp, double ki, double kd);
 /* Changes every setting (CFG must pass hb_pid_check) without a bump in the output. */
 void hb_pid_set_config(hb_pid *p, const hb_pid_config *cfg);
 
-/* Current integral term (for tests and traces). */
+/* Current integral term; after a reset, the one the next update starts from. */
 double hb_pid_integral(const hb_pid *p);
 
 #endif

@@ -63,7 +63,10 @@ struct hb_room_ctl {
     bool updated; /* at least one update ran */
     bool started; /* the algorithm runs: a quorum was reached (see the header) */
     bool failsafe;
-    bool sent; /* at least one command published */
+    bool sent;    /* at least one command published */
+    bool off;     /* heating off: the valve closed, the algorithm frozen */
+    bool resumed; /* the next start keeps the restored integral */
+    bool refresh; /* the next poll updates whatever update_s says */
 };
 
 int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
@@ -328,6 +331,10 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
         c->ms->kf_on = true;
         c->ms->t_solve = t;
     }
+    if (c->resumed) {
+        c->resumed = false; /* a restored state: the integral is the one saved, not the level */
+        return;
+    }
     hb_pid_reset(c->pid, c->level - ff);
 }
 
@@ -436,6 +443,10 @@ static void hb__update(hb_room_ctl *c, double t) {
     double dt = c->updated ? t - c->t_update : 0.0;
     c->updated = true;
     c->t_update = t;
+    if (c->off) {
+        c->level = 0; /* before the fail-safe: "off" is the household's word, not a fault */
+        return;
+    }
     if (hb_fusion_estimate(c->fusion, t, &raw, &agree, NULL) != HB_OK || !isfinite(raw)) {
         hb__silence(c, t);
         return;
@@ -506,7 +517,8 @@ static void hb__update(hb_room_ctl *c, double t) {
 bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level) {
     /* A small tolerance so a timer that fires a hair early still counts as on time. While the
      * controller waits for a quorum it looks at every poll: the start is not an update. */
-    if (!c->updated || !c->started || t - c->t_update >= c->cfg.update_s - 1e-6) {
+    if (!c->updated || !c->started || c->refresh || t - c->t_update >= c->cfg.update_s - 1e-6) {
+        c->refresh = false;
         hb__update(c, t);
     }
     bool due;
@@ -545,12 +557,53 @@ bool hb_room_ctl_started(const hb_room_ctl *c) {
     return c->started;
 }
 
+void hb_room_ctl_sensors(const hb_room_ctl *c, double t, int *healthy, int *total) {
+    double e;
+    int used = 0;
+    if (hb_fusion_estimate(c->fusion, t, &e, &used, NULL) != HB_OK) {
+        used = 0;
+    }
+    *healthy = used;
+    *total = (int)hb_fusion_count(c->fusion);
+}
+
+void hb_room_ctl_resync(hb_room_ctl *c) {
+    c->refresh = true;
+}
+
 void hb_room_ctl_resend(hb_room_ctl *c) {
     c->sent = false; /* "never sent": the first-command rule publishes at the next poll */
 }
 
 void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c) {
     c->cfg.setpoint_c = setpoint_c;
+}
+
+void hb_room_ctl_set_heating(hb_room_ctl *c, bool on) {
+    c->off = !on;
+}
+
+bool hb_room_ctl_heating(const hb_room_ctl *c) {
+    return !c->off;
+}
+
+void hb_room_ctl_save(const hb_room_ctl *c, hb_room_ctl_state *s) {
+    s->level = c->level;
+    s->integral = hb_pid_integral(c->pid);
+    s->avg = c->avg;
+}
+
+int hb_room_ctl_restore(hb_room_ctl *c, const hb_room_ctl_state *s) {
+    bool ok = !c->updated && s->level >= 0 && s->level <= 100 && isfinite(s->integral) &&
+              (isnan(s->avg) || (s->avg >= 0 && s->avg <= 100));
+    if (!ok) {
+        return HB_ERR_INVAL;
+    }
+    c->level = hb__clamp_level(s->level);
+    c->avg = s->avg;
+    hb_pid_reset(c->pid, s->integral);
+    c->resumed = true;
+    return HB_OK;
 }
 
 int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {

@@ -95,12 +95,41 @@ double hb_room_ctl_estimate(const hb_room_ctl *c);
 int hb_room_ctl_level(const hb_room_ctl *c);
 bool hb_room_ctl_failsafe(const hb_room_ctl *c);
 
+/* Sensors at time T: HEALTHY fresh ones that agree, TOTAL ids known (for a status display). */
+void hb_room_ctl_sensors(const hb_room_ctl *c, double t, int *healthy, int *total);
+
+/* Makes the next poll run the algorithm whatever update_s says (a new setpoint or mode). */
+void hb_room_ctl_resync(hb_room_ctl *c);
+
 /* Makes the next poll publish the current level whatever the policy says: for a command that
  * could not be sent, or after a reconnect, when the valve may have missed the last one. */
 void hb_room_ctl_resend(hb_room_ctl *c);
 
 /* Changes the setpoint (the PID's setpoint weighting keeps this smooth). */
 void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
+
+/* Heating off (the household's "off" mode): the valve closes and stays closed, whatever the
+ * readings, the fail-safe or a window say, and the algorithm is frozen where it was (its
+ * integral must not learn that a closed valve cannot hold the room). On again, it resumes from
+ * its state, as after an open window. */
+void hb_room_ctl_set_heating(hb_room_ctl *c, bool on);
+bool hb_room_ctl_heating(const hb_room_ctl *c);
+
+/* What a restart needs to be bumpless: the level, the PID's integral (its bias) and the mean
+ * level the fail-safe falls back to (NaN: none yet). */
+typedef struct hb_room_ctl_state {
+    double level;    /* % */
+    double integral; /* % */
+    double avg;      /* %, or NaN */
+} hb_room_ctl_state;
+
+void hb_room_ctl_save(const hb_room_ctl *c, hb_room_ctl_state *s);
+
+/* Restores a saved state into a controller that has not started yet: the level is held (and
+ * sent first) until a quorum agrees, and the algorithm then continues from the saved integral
+ * instead of restarting from the level. HB_ERR_INVAL (nothing changed) for a controller already
+ * running or a state out of range. */
+int hb_room_ctl_restore(hb_room_ctl *c, const hb_room_ctl_state *s);
 
 /* Applies a new configuration to a running controller without a bump in its level: gains and
  * PID settings move the difference into the integral, the fusion keeps its readings, a change of

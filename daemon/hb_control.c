@@ -2,9 +2,13 @@
 #include "hb_control.h"
 #include "../util/hb_error.h"
 #include "../util/hb_strutil.h"
+#include "hb_ha.h"
 #include "hb_rooms.h"
+#include "hb_statefile.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <mqtt_protocol.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +51,12 @@ typedef struct hb__ctl {
     unsigned long logged[HB_DROP__COUNT];
     int offline_mid;
     bool offline_sent;
+    hb_home home;     /* the settings in force */
+    bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
+    double week0;     /* the schedule clock at start (seconds since Monday 00:00) */
+    double week_s;    /* the schedule clock now */
+    double next_save; /* monotonic time of the next state-file write */
+    hb_ha_ctx ha;
 } hb__ctl;
 
 static double hb__now(const hb__ctl *c) {
@@ -108,6 +118,182 @@ static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     }
 }
 
+/* The schedule clock: seconds since Monday 00:00, local time. At the wall clock's pace it is
+ * read from the calendar each time (a daylight-saving change moves it, as it moves the
+ * household's day); an accelerated or explicitly started clock runs from its start. */
+static double hb__calendar_week_s(void) {
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return ((tm.tm_wday + 6) % 7) * 86400.0 + tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
+}
+
+static double hb__week_now(const hb__ctl *c) {
+    if (!isnan(c->cfg->week_start_s) || c->cfg->speed != 1.0) {
+        return c->week0 + hb__now(c);
+    }
+    return hb__calendar_week_s();
+}
+
+/* What the household asks of ROOM now, into its controller. */
+static void hb__apply_wishes(hb__ctl *c, hb_room *room) {
+    double sp = hb_thermostat_setpoint(&room->th, room->prefs, c->week_s);
+    hb_room_ctl_set_setpoint(room->ctl, sp);
+    hb_room_ctl_set_heating(room->ctl, room->th.mode == HB_MODE_HEAT);
+}
+
+static void hb__publish_retained(hb__ctl *c, const char *topic, const char *payload) {
+    size_t n = payload ? strlen(payload) : 0;
+    if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, 1, true) != MOSQ_ERR_SUCCESS) {
+        c->st.publish_errors++;
+    }
+}
+
+/* The room's retained state, when it changed enough (NOW: at once, after a command): a change
+ * of level, setpoint, mode, preset, health or window at most once a second, the estimate alone
+ * at most every 30 s, so a thousand noisy rooms do not flood the hub. */
+static void hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
+    if (!c->connected) {
+        return;
+    }
+    hb_room_view v = {.estimate_c = hb_room_ctl_estimate(room->ctl),
+                      .setpoint_c = hb_thermostat_setpoint(&room->th, room->prefs, c->week_s),
+                      .mode = room->th.mode,
+                      .preset = room->th.preset,
+                      .level = hb_room_ctl_level(room->ctl),
+                      .failsafe = hb_room_ctl_failsafe(room->ctl),
+                      .window_open = hb_room_ctl_window_open(room->ctl)};
+    hb_room_ctl_sensors(room->ctl, t, &v.sensors_healthy, &v.sensors_total);
+    double est = round(v.estimate_c * 10.0) / 10.0;
+    unsigned bits = (unsigned)v.mode | (unsigned)v.preset << 2 | (unsigned)v.failsafe << 4 |
+                    (unsigned)v.window_open << 5 | (unsigned)v.sensors_healthy << 8 |
+                    (unsigned)v.sensors_total << 16;
+    bool major = v.level != room->shown_level || bits != room->shown_bits ||
+                 v.setpoint_c != room->shown_sp;
+    bool est_moved = !(est == room->shown_est || (isnan(est) && isnan(room->shown_est)));
+    double wall = hb_mono_now();
+    bool due = now || (major && wall - room->t_shown >= 1.0) ||
+               (est_moved && wall - room->t_shown_est >= 30.0);
+    if (!due) {
+        return;
+    }
+    char topic[256];
+    char payload[512];
+    if (hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") < 0 ||
+        hb_ha_state(payload, sizeof payload, &v) < 0) {
+        c->st.publish_errors++;
+        return;
+    }
+    hb__publish_retained(c, topic, payload);
+    room->shown_level = v.level;
+    room->shown_bits = bits;
+    room->shown_sp = v.setpoint_c;
+    room->shown_est = est;
+    room->t_shown = room->t_shown_est = wall;
+}
+
+/* Home Assistant discovery of ROOM: its documents, or (REMOVE) empty ones that withdraw it. */
+static void hb__announce(hb__ctl *c, hb_room *room, bool remove) {
+    if (!c->cfg->discovery_prefix || !c->connected) {
+        return;
+    }
+    for (int which = 0; which < 2; which++) {
+        char topic[320];
+        char *doc = hb_ha_discovery(&c->ha, room->name, room->prefs, which, topic, sizeof topic);
+        if (!doc) {
+            c->st.publish_errors++;
+            continue;
+        }
+        hb__publish_retained(c, topic, remove ? NULL : doc);
+        free(doc);
+    }
+}
+
+static void hb__room_created(hb_room *room, void *ud) {
+    hb__ctl *c = ud;
+    room->prefs = hb_home_room(&c->home, room->name);
+    (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
+    hb__apply_wishes(c, room);
+    hb__announce(c, room, false);
+}
+
+static void hb__room_removing(hb_room *room, void *ud) {
+    hb__ctl *c = ud;
+    hb__announce(c, room, true);
+    char topic[256];
+    if (c->connected &&
+        hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") >= 0) {
+        hb__publish_retained(c, topic, NULL); /* no stale state for a room that is gone */
+    }
+}
+
+static void hb__announce_each(hb_room *room, void *ud) {
+    hb__announce(ud, room, false);
+    room->shown_level = -1; /* and show its state again */
+}
+
+/* A household's command: <prefix>/<room>/{setpoint,mode,preset}/set. Returns a drop reason. */
+static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_message *msg) {
+    size_t plen = strlen(c->cfg->prefix);
+    const char *rest = topic + plen + 1; /* the caller checked "<prefix>/" */
+    const char *slash = strchr(rest, '/');
+    char room_name[HB_ROOM_MAX];
+    size_t rn = slash ? (size_t)(slash - rest) : 0;
+    if (!slash || rn == 0 || rn >= sizeof room_name) {
+        return HB_DROP_BAD_TOPIC;
+    }
+    memcpy(room_name, rest, rn);
+    room_name[rn] = '\0';
+    const char *kind = slash + 1;
+    int which = strcmp(kind, "setpoint/set") == 0 ? 0
+                : strcmp(kind, "mode/set") == 0   ? 1
+                : strcmp(kind, "preset/set") == 0 ? 2
+                                                  : -1;
+    if (which < 0 || !hb_room_name_ok(room_name)) {
+        return HB_DROP_BAD_TOPIC;
+    }
+    if (msg->retain) {
+        return HB_DROP_RETAINED; /* a stale wish would undo every later one at each reconnect */
+    }
+    char word[32];
+    if (msg->payloadlen <= 0 ||
+        hb_payload_word(msg->payload, (size_t)msg->payloadlen, word, sizeof word) != 0) {
+        return HB_DROP_COMMAND;
+    }
+    double t = hb__now(c);
+    hb_room *room = hb_rooms_get(c->rooms, room_name, t);
+    if (!room) {
+        return HB_DROP_ROOM_CAP;
+    }
+    int rc;
+    double v;
+    if (which == 0) {
+        rc = hb_parse_number(word, 0, &v) == 0
+                 ? hb_thermostat_set_setpoint(&room->th, room->prefs, c->week_s, v)
+                 : HB_ERR_PARSE;
+    } else if (which == 1) {
+        rc = hb_thermostat_set_mode(&room->th, hb_mode_parse(word));
+    } else {
+        rc = hb_thermostat_set_preset(&room->th, room->prefs, c->week_s, hb_preset_parse(word));
+    }
+    if (rc != HB_OK) {
+        return HB_DROP_COMMAND;
+    }
+    c->st.requests++;
+    hb__apply_wishes(c, room);
+    /* The new wish acts now, not at the next update: a setpoint moves the level at once. */
+    hb_room_ctl_resync(room->ctl);
+    int level;
+    if (hb_room_ctl_poll(room->ctl, t, &level)) {
+        hb__publish_level(c, room, level);
+    }
+    hb__show(c, room, t, true);
+    if (c->cfg->verbose) {
+        hb__log("%s <- %s", topic, word);
+    }
+    return HB_DROP_NONE;
+}
+
 static void hb__mark_resend(hb_room *room, void *ud) {
     (void)ud;
     hb_room_ctl_resend(room->ctl);
@@ -131,7 +317,14 @@ static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     hb_rooms_each(c->rooms, hb__mark_resend, NULL);
     /* Subscribing here, not once at start, restores the subscription after every reconnect. */
     int s = mosquitto_subscribe(m, NULL, c->cfg->readings_topic, 0);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
+    if (s == MOSQ_ERR_SUCCESS) {
+        s = mosquitto_subscribe(m, NULL, cmd, 1);
+    }
     int p = mosquitto_publish(m, NULL, c->cfg->status_topic, 6, "online", 1, true);
+    /* Announce every room again (a hub may have restarted with the broker) and show its state. */
+    hb_rooms_each(c->rooms, hb__announce_each, c);
     hb__log("connected to %s:%d, subscribed to %s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
             c->cfg->readings_topic,
             (s != MOSQ_ERR_SUCCESS || p != MOSQ_ERR_SUCCESS) ? " (with errors)" : "");
@@ -187,6 +380,14 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
     hb__ctl *c = ud;
     c->st.messages++;
     const char *topic = msg->topic ? msg->topic : "";
+    size_t plen = strlen(c->cfg->prefix);
+    if (strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/') {
+        int why = hb__command(c, topic, msg);
+        if (why != HB_DROP_NONE) {
+            hb__drop(c, why, topic);
+        }
+        return;
+    }
     char room_name[HB_ROOM_MAX];
     int reason = hb_topic_room(c->cfg->readings_topic, topic, c->cfg->default_room, room_name);
     char sensor[HB_SENSOR_ID_LEN];
@@ -232,10 +433,12 @@ typedef struct {
 
 static void hb__poll_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
+    hb__apply_wishes(s->c, room); /* the schedule moves on */
     int level;
     if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
         hb__publish_level(s->c, room, level);
     }
+    hb__show(s->c, room, s->t, false);
 }
 
 /* The room counters kept by the table, into the stats. */
@@ -244,24 +447,40 @@ static void hb__count_rooms(hb__ctl *c) {
     c->st.rooms_evicted = hb_rooms_evicted(c->rooms);
 }
 
+/* A room onto the reloaded settings: its prefs, its controller (bumplessly), its discovery. */
+static void hb__rebind(hb_room *room, void *ud) {
+    hb__ctl *c = ud;
+    room->prefs = hb_home_room(&c->home, room->name);
+    (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
+    hb__apply_wishes(c, room);
+    hb__announce(c, room, false);
+}
+
 /* SIGHUP: new controller settings for every room, without a bump; a bad file changes nothing. */
 static void hb__do_reload(hb__ctl *c) {
     if (!c->cfg->reload) {
         hb__log("SIGHUP: no --scenario to reload; nothing changed");
         return;
     }
-    hb_room_ctl_config ctl;
-    char msg[512];
-    if (c->cfg->reload(c->cfg->reload_ud, &ctl, msg, sizeof msg) != 0) {
-        char safe[512];
+    hb_home home = {0};
+    char msg[1024];
+    if (c->cfg->reload(c->cfg->reload_ud, &home, msg, sizeof msg) != 0) {
+        char safe[1024];
         hb_str_printable(msg, safe, sizeof safe);
         hb__log("SIGHUP: reload failed, the running settings stay: %s", safe);
         return;
     }
-    if (hb_rooms_reconfigure(c->rooms, &ctl) != HB_OK) {
-        hb__log("SIGHUP: the reloaded controller settings are invalid; the running ones stay");
-        return;
+    if (c->home_owned) {
+        /* Every room points into the old settings until it is moved over below. */
+        hb_home old = c->home;
+        c->home = home;
+        hb_rooms_each(c->rooms, hb__rebind, c);
+        hb_home_free(&old);
+    } else {
+        c->home = home;
+        hb_rooms_each(c->rooms, hb__rebind, c);
     }
+    c->home_owned = true;
     c->st.reloads++;
     hb__log("SIGHUP: settings reloaded, %zu rooms reconfigured without a bump",
             hb_rooms_count(c->rooms));
@@ -273,6 +492,11 @@ void hb_control_config_default(hb_control_config *c) {
     c->readings_topic = "/readings/+/temperature";
     c->actuator_topic = "/actuators/+";
     c->status_topic = "heatbench/control/status";
+    c->prefix = "heatbench";
+    c->discovery_prefix = "homeassistant";
+    c->version = "";
+    c->state_interval_s = 60.0;
+    c->week_start_s = NAN;
     c->default_room = "room-1";
     c->max_rooms = 1000;
     c->room_idle_s = 86400.0;
@@ -282,16 +506,61 @@ void hb_control_config_default(hb_control_config *c) {
 
 void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
     fprintf(out,
-            "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"rooms\":%zu,"
-            "\"rooms_evicted\":%lu,\"connects\":%lu,\"takeovers\":%lu,\"reloads\":%lu,"
-            "\"publish_errors\":%lu,\"dropped\":{",
-            s->messages, s->readings, s->commands, s->rooms, s->rooms_evicted, s->connects,
-            s->takeovers, s->reloads, s->publish_errors);
+            "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"requests\":%lu,"
+            "\"rooms\":%zu,\"rooms_evicted\":%lu,\"restored\":%lu,\"connects\":%lu,"
+            "\"takeovers\":%lu,\"reloads\":%lu,\"publish_errors\":%lu,\"dropped\":{",
+            s->messages, s->readings, s->commands, s->requests, s->rooms, s->rooms_evicted,
+            s->restored, s->connects, s->takeovers, s->reloads, s->publish_errors);
     for (int i = 1; i < HB_DROP__COUNT; i++) {
         fprintf(out, "%s\"%s\":%lu", i > 1 ? "," : "", hb_drop_name(i), s->dropped[i]);
     }
     fputs("}}\n", out);
     fflush(out);
+}
+
+static void hb__save(hb__ctl *c) {
+    char msg[512];
+    if (hb_statefile_write(c->cfg->state_file, c->rooms, msg, sizeof msg) != HB_OK) {
+        hb__log("state file not saved (the previous one stays): %s", msg);
+    }
+}
+
+/* The rooms of the state file, back as they were: each level held (and sent first) until its
+ * sensors agree, the integral and the household's wishes restored. A file that cannot be read
+ * is moved aside, never overwritten: the daemon starts afresh and says so. */
+static void hb__restore(hb__ctl *c) {
+    hb_saved_room *saved = NULL;
+    size_t n = 0;
+    size_t skipped = 0;
+    char msg[512];
+    const char *path = c->cfg->state_file;
+    int rc = hb_statefile_read(path, &saved, &n, &skipped, msg, sizeof msg);
+    if (rc == HB_ERR_NOTFOUND) {
+        hb__log("no state file %s yet: every room starts afresh", path);
+        return;
+    }
+    if (rc != HB_OK) {
+        char aside[4200];
+        snprintf(aside, sizeof aside, "%s.bad", path);
+        bool moved = rename(path, aside) == 0;
+        hb__log("%s; every room starts afresh%s%s", msg, moved ? ", the file moved to " : "",
+                moved ? aside : "");
+        return;
+    }
+    double t = hb__now(c);
+    for (size_t i = 0; i < n; i++) {
+        hb_room *room = hb_rooms_get(c->rooms, saved[i].name, t);
+        if (!room || hb_room_ctl_restore(room->ctl, &saved[i].ctl) != HB_OK) {
+            skipped++;
+            continue;
+        }
+        room->th = saved[i].th;
+        hb__apply_wishes(c, room);
+        c->st.restored++;
+    }
+    free(saved);
+    hb__log("restored %lu room%s from %s%s", c->st.restored, c->st.restored == 1 ? "" : "s", path,
+            skipped ? " (some entries skipped: invalid or over --max-rooms)" : "");
 }
 
 /* Sleeps up to SECONDS, waking early on a stop request. */
@@ -310,14 +579,41 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     hb__stats = 0;
     hb__reload_requested = 0;
     int status = 0;
-    c.rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &cfg->ctl);
+    if (cfg->home) {
+        c.home = *cfg->home;
+    } else {
+        hb_room_prefs_default(&c.home.defaults, cfg->ctl.setpoint_c, &cfg->ctl);
+        c.home_owned = true; /* nothing to free, but a reload may replace it freely */
+        if (hb_room_prefs_finish(&c.home.defaults, err, errlen) != HB_OK) {
+            return 1;
+        }
+    }
+    c.ha = (hb_ha_ctx){.prefix = cfg->prefix,
+                       .discovery_prefix = cfg->discovery_prefix,
+                       .status_topic = cfg->status_topic,
+                       .version = cfg->version};
+    c.rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &c.home.defaults.ctl);
     if (!c.rooms) {
         snprintf(err, errlen, "invalid controller settings or out of memory");
         return 1;
     }
+    c.t0 = hb_mono_now();
+    /* An accelerated clock without a given start runs from the calendar's now. */
+    c.week0 = isnan(cfg->week_start_s) ? hb__calendar_week_s() : cfg->week_start_s;
+    c.week_s = hb__week_now(&c);
+    hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){.created = hb__room_created,
+                                                  .removing = hb__room_removing,
+                                                  .ud = &c});
+    if (cfg->state_file) {
+        hb__restore(&c);
+    }
+    c.next_save = hb_mono_now() + cfg->state_interval_s;
     c.m = hb_mqtt_client(&cfg->mqtt, &c, cfg->status_topic, "offline", err, errlen);
     if (!c.m) {
         hb_rooms_destroy(c.rooms);
+        if (c.home_owned) {
+            hb_home_free(&c.home);
+        }
         return 1;
     }
     mosquitto_connect_callback_set(c.m, hb__ctl_on_connect);
@@ -325,7 +621,6 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     mosquitto_message_callback_set(c.m, hb__ctl_on_message);
     mosquitto_publish_callback_set(c.m, hb__on_publish);
     hb_mqtt_client_id(&cfg->mqtt, c.client_id, sizeof c.client_id);
-    c.t0 = hb_mono_now();
 
     /* One loop for the first connection and every later one: the broker may not be up yet
      * (containers start in any order) or may restart. Attempts back off from 0.5 s to 10 s;
@@ -376,6 +671,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
             hb__nap(0.05);
         }
         double now = hb_mono_now();
+        c.week_s = hb__week_now(&c);
         if (now >= next_sweep) {
             /* Timer poll: fail-safe and heartbeats happen even when no reading comes. */
             hb__sweep s = {.c = &c, .t = hb__now(&c)};
@@ -385,6 +681,10 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         if (now >= next_evict) {
             hb_rooms_evict_idle(c.rooms, hb__now(&c));
             next_evict = now + 60.0;
+        }
+        if (cfg->state_file && now >= c.next_save) {
+            hb__save(&c);
+            c.next_save = now + cfg->state_interval_s;
         }
         if (hb__reload_requested) {
             hb__reload_requested = 0;
@@ -409,11 +709,18 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         mosquitto_disconnect(c.m);
     }
+    if (cfg->state_file) {
+        hb__save(&c); /* the last word: a restart continues from here */
+    }
     hb__count_rooms(&c);
     if (stats) {
         *stats = c.st;
     }
     mosquitto_destroy(c.m);
+    hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){0}); /* nothing to withdraw at exit */
     hb_rooms_destroy(c.rooms);
+    if (c.home_owned) {
+        hb_home_free(&c.home);
+    }
     return status;
 }

@@ -9,6 +9,7 @@
 #include "../controllers/hb_room_ctl.h"
 #include "../mqtt/hb_mqtt.h"
 #include "../mqtt/hb_payload.h"
+#include "hb_thermostat.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -20,16 +21,26 @@ typedef struct hb_control_config {
     const char *status_topic;   /* retained "online"/"offline" */
     const char *default_room;   /* room of topics without "+" (legacy single-room set-ups) */
     hb_room_ctl_config ctl;
+    /* Each room's settings (schedule, presets, limits, controller); NULL: every room gets ctl,
+     * its setpoint and the built-in presets. Borrowed for the run (a SIGHUP's replaces it). */
+    const hb_home *home;
+    const char *prefix;           /* <prefix>/<room>/state and .../{setpoint,mode,preset}/set */
+    const char *discovery_prefix; /* Home Assistant discovery, NULL: none */
+    const char *version;          /* shown in the discovery documents */
+    const char *state_file;       /* NULL: none */
+    double state_interval_s;      /* wall seconds between two writes of the state file */
+    double week_start_s;          /* NaN: schedules follow the local calendar; else the seconds
+                                     since Monday 00:00 at start, the clock running at speed */
     size_t max_rooms;
     double room_idle_s;    /* controller seconds */
     double speed;          /* controller time runs this many times wall time */
     double log_interval_s; /* wall seconds between two log lines of one kind */
     double run_for_s;      /* wall seconds, 0 = until a signal */
     int verbose;
-    /* SIGHUP: fills *CTL with the controller settings to apply now (for example from the
-     * scenario file read again); non-zero with a message in ERR keeps the running ones. NULL:
+    /* SIGHUP: fills *HOME with the settings to apply now (the files read again; the daemon
+     * frees it with hb_home_free); non-zero with a message in ERR keeps the running ones. NULL:
      * SIGHUP is logged and changes nothing. */
-    int (*reload)(void *ud, hb_room_ctl_config *ctl, char *err, size_t errlen);
+    int (*reload)(void *ud, hb_home *home, char *err, size_t errlen);
     void *reload_ud;
 } hb_control_config;
 
@@ -38,6 +49,8 @@ typedef struct hb_control_stats {
     unsigned long readings;
     unsigned long dropped[HB_DROP__COUNT];
     unsigned long commands;
+    unsigned long requests; /* setpoint, mode and preset commands accepted */
+    unsigned long restored; /* rooms restored from the state file */
     unsigned long publish_errors;
     unsigned long connects;
     unsigned long takeovers; /* the broker gave our session to another client with our id */

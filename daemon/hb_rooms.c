@@ -18,7 +18,12 @@ struct hb_rooms {
     hb_room *oldest; /* head of the idle order */
     hb_room *newest; /* tail */
     unsigned long evicted;
+    hb_rooms_hooks hooks;
 };
+
+void hb_rooms_set_hooks(hb_rooms *r, const hb_rooms_hooks *hooks) {
+    r->hooks = *hooks;
+}
 
 hb_rooms *hb_rooms_create(size_t max_rooms, double idle_s, const hb_room_ctl_config *cfg) {
     if (max_rooms < 1 || max_rooms > (1u << 24) || !(idle_s > 0)) {
@@ -122,6 +127,9 @@ static void hb__remove(hb_rooms *r, hb_room *room) {
     int found;
     size_t i = hb__find(r, room->name, &found);
     assert(found && r->slots[i] == room);
+    if (r->hooks.removing) {
+        r->hooks.removing(room, r->hooks.ud);
+    }
     hb__free_room(room);
     r->slots[i] = NULL;
     r->n--;
@@ -166,12 +174,22 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
         free(copy);
         return NULL;
     }
-    *room = (hb_room){.name = copy, .ctl = ctl, .last_seen = t};
+    *room = (hb_room){.name = copy, .ctl = ctl, .last_seen = t, .shown_level = -1};
+    hb_thermostat_init(&room->th);
     r->slots[i] = room;
     r->n++;
     hb__append(r, room);
     assert(r->n <= r->max_rooms);
+    if (r->hooks.created) {
+        r->hooks.created(room, r->hooks.ud);
+    }
     return room;
+}
+
+hb_room *hb_rooms_find(hb_rooms *r, const char *name) {
+    int found;
+    size_t i = hb__find(r, name, &found);
+    return found ? r->slots[i] : NULL;
 }
 
 void hb_rooms_touch(hb_rooms *r, hb_room *room, double t) {

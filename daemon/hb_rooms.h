@@ -14,6 +14,7 @@
 #define HB_ROOMS_H
 
 #include "../controllers/hb_room_ctl.h"
+#include "hb_thermostat.h"
 
 #include <stddef.h>
 
@@ -21,6 +22,13 @@ typedef struct hb_room {
     char *name;
     hb_room_ctl *ctl;
     double last_seen;            /* controller time of the last accepted reading (read only) */
+    const hb_room_prefs *prefs;  /* the room's settings (owned by the daemon's configuration) */
+    hb_thermostat th;            /* the household's mode, preset and setpoint */
+    double t_shown, t_shown_est; /* wall time of the last state published, and of its estimate */
+    double shown_est;            /* estimate (rounded to 0.1 K) and */
+    double shown_sp;             /* setpoint last published */
+    int shown_level;             /* level last published, -1: no state yet */
+    unsigned shown_bits;         /* mode, preset, fail-safe, window, sensors last published */
     struct hb_room *prev, *next; /* idle order, oldest first (private to hb_rooms) */
 } hb_room;
 
@@ -43,6 +51,19 @@ size_t hb_rooms_evict_idle(hb_rooms *r, double t);
 unsigned long hb_rooms_evicted(const hb_rooms *r);
 
 size_t hb_rooms_count(const hb_rooms *r);
+
+/* Called with each room right after it is created (to set prefs, restore a state) and right
+ * before it is removed (to withdraw its announcements). Either may be NULL. */
+typedef struct hb_rooms_hooks {
+    void (*created)(hb_room *room, void *ud);
+    void (*removing)(hb_room *room, void *ud);
+    void *ud;
+} hb_rooms_hooks;
+
+void hb_rooms_set_hooks(hb_rooms *r, const hb_rooms_hooks *hooks);
+
+/* The room called NAME, or NULL (never creates one). */
+hb_room *hb_rooms_find(hb_rooms *r, const char *name);
 
 /* Applies CFG to every room (bumplessly, see hb_room_ctl_reconfigure) and to the rooms created
  * from now on. HB_ERR_INVAL, with nothing changed, when CFG is invalid. */

@@ -12,10 +12,33 @@
 static const char *const hb__drop_names[HB_DROP__COUNT] = {
     "none",       "oversize",   "binary",     "json",      "not-object", "no-sensor",
     "bad-sensor", "wrong-type", "no-value",   "bad-value", "non-finite", "implausible",
-    "bad-topic",  "room-cap",   "sensor-cap", "retained"};
+    "bad-topic",  "room-cap",   "sensor-cap", "retained",   "command"};
 
 const char *hb_drop_name(int reason) {
     return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";
+}
+
+int hb_payload_word(const char *buf, size_t len, char *out, size_t outlen) {
+    while (len > 0 && (*buf == ' ' || *buf == '\t' || *buf == '\n' || *buf == '\r')) {
+        buf++;
+        len--;
+    }
+    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' || buf[len - 1] == '\n' ||
+                       buf[len - 1] == '\r')) {
+        len--;
+    }
+    if (len == 0 || len >= outlen) {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c < 0x21 || c > 0x7e) {
+            return -1; /* a word or a number: printable ASCII, no blanks inside */
+        }
+    }
+    memcpy(out, buf, len);
+    out[len] = '\0';
+    return 0;
 }
 
 /* Rejects NUL and control bytes other than JSON whitespace before handing text to cJSON. */

@@ -37,6 +37,7 @@ enum hb_drop {
     HB_DROP_ROOM_CAP,    /* too many rooms and none idle to evict */
     HB_DROP_SENSOR_CAP,  /* the room's expected sensors are all fresh: an extra id gets no vote */
     HB_DROP_RETAINED,    /* a retained message: of unknown age, never a fresh reading */
+    HB_DROP_COMMAND,     /* a setpoint, mode or preset command not understood or out of limits */
     HB_DROP__COUNT
 };
 
@@ -48,6 +49,11 @@ int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *val
 
 /* Parses a command {"level":N}: a number (or numeric string), clamped to 0..100 and rounded. */
 int hb_payload_level(const char *buf, size_t len, int *level);
+
+/* A household's command payload: a bare word ("heat", "eco") or number ("21.5"), as Home
+ * Assistant sends them, with blanks around it allowed. The word (at most LEN - 1 bytes) into
+ * OUT; -1 for an empty, oversized or binary payload. */
+int hb_payload_word(const char *buf, size_t len, char *out, size_t outlen);
 
 /* Writes a reading in the seed's exact format; returns its length or -1. */
 int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, double value);

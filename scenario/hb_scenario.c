@@ -13,49 +13,7 @@
 
 #define HB__MAX_FILE (16u << 20) /* a scenario bigger than 16 MiB is not a scenario */
 
-/* Field table helpers: closed range [lo, hi]; the _GT variants exclude lo. The member
- * arguments are designators inside offsetof/sizeof and cannot be parenthesised. */
-// NOLINTBEGIN(bugprone-macro-parentheses)
-#define NUM(k, st, m, lo, hi, u, d)                                                                \
-    {                                                                                              \
-        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi, .unit = u,    \
-        .doc = d                                                                                   \
-    }
-#define NUM_GT(k, st, m, lo, hi, u, d)                                                             \
-    {                                                                                              \
-        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,               \
-        .min_open = true, .unit = u, .doc = d                                                      \
-    }
-#define NUM_S(k, st, m, lo, hi, sc, u, d)                                                          \
-    {                                                                                              \
-        .key = k, .type = HB_F_NUM, .offset = offsetof(st, m), .min = lo, .max = hi,               \
-        .min_open = true, .scale = sc, .unit = u, .doc = d                                         \
-    }
-#define INT(k, st, m, lo, hi, d)                                                                   \
-    { .key = k, .type = HB_F_INT, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d }
-#define SIZE(k, st, m, lo, hi, d)                                                                  \
-    { .key = k, .type = HB_F_SIZE, .offset = offsetof(st, m), .min = lo, .max = hi, .doc = d }
-#define STR(k, st, m, minlen, d)                                                                   \
-    {                                                                                              \
-        .key = k, .type = HB_F_STR, .offset = offsetof(st, m), .min = minlen,                      \
-        .str_size = sizeof(((st *)0)->m), .doc = d                                                 \
-    }
-#define ENUM(k, st, m, names_, d)                                                                  \
-    { .key = k, .type = HB_F_ENUM, .offset = offsetof(st, m), .names = names_, .doc = d }
-#define OBJ(k, st, m, sub_, d)                                                                     \
-    { .key = k, .type = HB_F_OBJ, .offset = offsetof(st, m), .sub = &sub_, .doc = d }
-#define ARR(k, st, m, cnt, sub_, minn, def, d)                                                     \
-    {                                                                                              \
-        .key = k, .type = HB_F_ARRAY, .offset = offsetof(st, m), .sub = &sub_, .min = minn,        \
-        .elem_size = sizeof(((st *)0)->m[0]), .count_offset = offsetof(st, cnt),                   \
-        .max_count = sizeof(((st *)0)->m) / sizeof(((st *)0)->m[0]), .elem_default = def, .doc = d \
-    }
-/* An object whose keys are described relative to the enclosing struct. */
-#define OBJ0(k, sub_, d)                                                                           \
-    { .key = k, .type = HB_F_OBJ, .offset = 0, .sub = &sub_, .doc = d }
-#define SCHEMA(arr)                                                                                \
-    { arr, sizeof arr / sizeof arr[0] }
-// NOLINTEND(bugprone-macro-parentheses)
+#include "hb_schema_def.h"
 
 static const char *const weather_kinds[] = {"constant", "design-day", "sine", "csv", NULL};
 static const char *const supply_modes[] = {"fixed", "curve", NULL};
@@ -403,6 +361,15 @@ static const hb_schema top_schema = SCHEMA(top_fields);
 
 const hb_schema *hb_scenario_schema(void) {
     return &top_schema;
+}
+
+const hb_schema *hb_scenario_section(const char *key) {
+    for (size_t i = 0; i < top_schema.n; i++) {
+        if (strcmp(top_schema.fields[i].key, key) == 0) {
+            return top_schema.fields[i].sub;
+        }
+    }
+    return NULL;
 }
 
 /* ---- loading ------------------------------------------------------------------------------- */

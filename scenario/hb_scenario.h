@@ -27,4 +27,8 @@ int hb_scenario_validate(const hb_sim_config *cfg, const char *name, char *err, 
 /* The schema of a scenario document, for the docs test and `heatbench scenario --keys`. */
 const hb_schema *hb_scenario_schema(void);
 
+/* The schema of one top-level section ("controller", "schedule"), or NULL: the daemon's
+ * configuration reuses them, so a room's controller and schedule read as in a scenario. */
+const hb_schema *hb_scenario_section(const char *key);
+
 #endif

@@ -9,6 +9,7 @@ MOSQUITTO_CONF=${MOSQUITTO_CONF:-/mosquitto/config/mosquitto.conf}
 mosquitto_passwd -b "$PASSWD_FILE" controller "${CONTROLLER_PASSWORD:-controller-dev}"
 mosquitto_passwd -b "$PASSWD_FILE" room-1 "${ROOM_PASSWORD:-room-dev}"
 mosquitto_passwd -b "$PASSWD_FILE" admin "${ADMIN_PASSWORD:-admin-dev}"
+mosquitto_passwd -b "$PASSWD_FILE" hub "${HUB_PASSWORD:-hub-dev}"
 # mosquitto started as root reads its files after dropping to its own user.
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
     chown mosquitto "$PASSWD_FILE"

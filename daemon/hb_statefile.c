@@ -1,0 +1,147 @@
+#include "hb_statefile.h"
+#include "../util/hb_error.h"
+#include "../util/hb_file.h"
+#include "../util/hb_ofile.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+    FILE *f;
+    size_t n;
+} hb__writer;
+
+static void hb__num(FILE *f, const char *key, double v) {
+    if (isfinite(v)) {
+        fprintf(f, ",\"%s\":%.17g", key, v);
+    } else {
+        fprintf(f, ",\"%s\":null", key);
+    }
+}
+
+static void hb__write_room(hb_room *room, void *ud) {
+    hb__writer *w = ud;
+    hb_room_ctl_state s;
+    hb_room_ctl_save(room->ctl, &s);
+    /* Room names are plain (letters, digits, '-', '_', '.'): no escaping needed. */
+    fprintf(w->f, "%s\n  {\"room\":\"%s\"", w->n ? "," : "", room->name);
+    hb__num(w->f, "level", s.level);
+    hb__num(w->f, "integral", s.integral);
+    hb__num(w->f, "avg", s.avg);
+    fprintf(w->f, ",\"mode\":\"%s\",\"preset\":\"%s\"", hb_mode_name(room->th.mode),
+            hb_preset_name(room->th.preset));
+    hb__num(w->f, "manual_c", room->th.manual_c);
+    fprintf(w->f, ",\"period\":%d}", room->th.period);
+    w->n++;
+}
+
+int hb_statefile_write(const char *path, hb_rooms *rooms, char *err, size_t errlen) {
+    int e = HB_OK;
+    hb_ofile *o = hb_ofile_open(path, &e);
+    if (!o) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return HB_ERR_IO;
+    }
+    hb__writer w = {.f = hb_ofile_stream(o)};
+    fputs("{\"version\":1,\"rooms\":[", w.f);
+    hb_rooms_each(rooms, hb__write_room, &w);
+    fputs(w.n ? "\n]}\n" : "]}\n", w.f);
+    int rc;
+    if (ferror(w.f)) {
+        hb_ofile_abort(o);
+        rc = HB_ERR_IO;
+    } else {
+        rc = hb_ofile_commit(o); /* frees O either way */
+    }
+    if (rc != HB_OK) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return HB_ERR_IO;
+    }
+    return HB_OK;
+}
+
+static double hb__get(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *hb__str(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* One entry; false when it is not one a room can take. */
+static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
+    const char *name = hb__str(o, "room");
+    if (!hb_room_name_ok(name)) {
+        return false;
+    }
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->ctl = (hb_room_ctl_state){
+        .level = hb__get(o, "level"), .integral = hb__get(o, "integral"), .avg = hb__get(o, "avg")};
+    hb_thermostat_init(&r->th);
+    int mode = hb_mode_parse(hb__str(o, "mode"));
+    int preset = hb_preset_parse(hb__str(o, "preset"));
+    double period = hb__get(o, "period");
+    r->th.manual_c = hb__get(o, "manual_c");
+    bool ok = mode >= 0 && preset >= 0 && isfinite(period) && period >= -1 && period < 1e6 &&
+              r->ctl.level >= 0 && r->ctl.level <= 100 && isfinite(r->ctl.integral) &&
+              (isnan(r->ctl.avg) || (r->ctl.avg >= 0 && r->ctl.avg <= 100)) &&
+              (isnan(r->th.manual_c) || (r->th.manual_c >= -50 && r->th.manual_c <= 100));
+    r->th.mode = (unsigned char)(mode < 0 ? 0 : mode);
+    r->th.preset = (unsigned char)(preset < 0 ? 0 : preset);
+    r->th.period = ok ? (int)period : -1;
+    return ok;
+}
+
+int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped,
+                      char *err, size_t errlen) {
+    *out = NULL;
+    *n = 0;
+    *skipped = 0;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        return HB_ERR_NOTFOUND;
+    }
+    size_t len;
+    char *text = hb_file_read(path, "state file", 256u << 20, err, errlen, &len);
+    if (!text) {
+        return HB_ERR_IO;
+    }
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *rooms = doc ? cJSON_GetObjectItemCaseSensitive(doc, "rooms") : NULL;
+    double version = doc ? hb__get(doc, "version") : NAN;
+    if (!cJSON_IsArray(rooms) || version != 1) {
+        snprintf(err, errlen, "%s: not a heatbench state file (version 1 with \"rooms\")", path);
+        cJSON_Delete(doc);
+        return HB_ERR_PARSE;
+    }
+    size_t count = (size_t)cJSON_GetArraySize(rooms);
+    if (count > HB_STATEFILE_MAX_ROOMS) {
+        count = HB_STATEFILE_MAX_ROOMS;
+    }
+    hb_saved_room *a = count ? calloc(count, sizeof *a) : NULL;
+    if (count && !a) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        cJSON_Delete(doc);
+        return HB_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (const cJSON *r = rooms->child; r && k < count; r = r->next) {
+        if (hb__read_room(r, &a[k])) {
+            k++;
+        } else {
+            (*skipped)++;
+        }
+    }
+    cJSON_Delete(doc);
+    *out = a;
+    *n = k;
+    return HB_OK;
+}
