@@ -29,9 +29,13 @@ static hb_field room_fields[] = {
     NUM("min_c", hb_room_prefs, min_c, 5, 35, "°C", "lowest setpoint a command may set"),
     NUM("max_c", hb_room_prefs, max_c, 5, 35, "°C", "highest setpoint a command may set"),
     OBJ0("presets", preset_schema, "preset temperatures"),
-    {.key = "schedule", .type = HB_F_OBJ, .offset = offsetof(hb_room_prefs, schedule),
+    {.key = "schedule",
+     .type = HB_F_OBJ,
+     .offset = offsetof(hb_room_prefs, schedule),
      .doc = "setpoint periods, as a scenario's schedule (days follow the calendar)"},
-    {.key = "controller", .type = HB_F_OBJ, .offset = offsetof(hb_room_prefs, ctl),
+    {.key = "controller",
+     .type = HB_F_OBJ,
+     .offset = offsetof(hb_room_prefs, ctl),
      .doc = "the room's controller, as a scenario's controller section"},
 };
 static const hb_schema room_schema = SCHEMA(room_fields);

@@ -194,7 +194,9 @@ static void hb__silence(hb_room_ctl *c, double t) {
     }
     c->started = false; /* a quorum must agree again before the algorithm resumes */
     c->t_wait = NAN;
-    if (t - c->t_silent >= c->cfg.failsafe_hold_s || isnan(c->est)) {
+    /* A restored controller holds its level like a running one: the valve was at it a moment
+     * ago, before the restart. */
+    if (t - c->t_silent >= c->cfg.failsafe_hold_s || (isnan(c->est) && !c->resumed)) {
         c->level = hb__clamp_level(isnan(c->avg) ? c->cfg.failsafe_level : c->avg);
     }
 }
@@ -588,7 +590,8 @@ bool hb_room_ctl_heating(const hb_room_ctl *c) {
 }
 
 void hb_room_ctl_save(const hb_room_ctl *c, hb_room_ctl_state *s) {
-    s->level = c->level;
+    /* The level the valve was last told: the one a restart sends first. */
+    s->level = c->sent ? c->level_sent : c->level;
     s->integral = hb_pid_integral(c->pid);
     s->avg = c->avg;
 }

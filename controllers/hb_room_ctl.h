@@ -115,8 +115,9 @@ void hb_room_ctl_set_setpoint(hb_room_ctl *c, double setpoint_c);
 void hb_room_ctl_set_heating(hb_room_ctl *c, bool on);
 bool hb_room_ctl_heating(const hb_room_ctl *c);
 
-/* What a restart needs to be bumpless: the level, the PID's integral (its bias) and the mean
- * level the fail-safe falls back to (NaN: none yet). */
+/* What a restart needs to be bumpless: the level last sent (the computed one before any was
+ * sent), the PID's integral (its bias) and the mean level the fail-safe falls back to (NaN:
+ * none yet). */
 typedef struct hb_room_ctl_state {
     double level;    /* % */
     double integral; /* % */

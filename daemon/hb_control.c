@@ -168,8 +168,8 @@ static void hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
     unsigned bits = (unsigned)v.mode | (unsigned)v.preset << 2 | (unsigned)v.failsafe << 4 |
                     (unsigned)v.window_open << 5 | (unsigned)v.sensors_healthy << 8 |
                     (unsigned)v.sensors_total << 16;
-    bool major = v.level != room->shown_level || bits != room->shown_bits ||
-                 v.setpoint_c != room->shown_sp;
+    bool major =
+        v.level != room->shown_level || bits != room->shown_bits || v.setpoint_c != room->shown_sp;
     bool est_moved = !(est == room->shown_est || (isnan(est) && isnan(room->shown_est)));
     double wall = hb_mono_now();
     bool due = now || (major && wall - room->t_shown >= 1.0) ||
@@ -281,8 +281,11 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
     }
     c->st.requests++;
     hb__apply_wishes(c, room);
-    /* The new wish acts now, not at the next update: a setpoint moves the level at once. */
+    /* The wish acts now, not at the next update, and its command goes out now: the radio
+     * budget (deadband, min interval) is for the control loop's small moves, not for a person
+     * who just turned the heating off. */
     hb_room_ctl_resync(room->ctl);
+    hb_room_ctl_resend(room->ctl);
     int level;
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
         hb__publish_level(c, room, level);
@@ -601,9 +604,9 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     /* An accelerated clock without a given start runs from the calendar's now. */
     c.week0 = isnan(cfg->week_start_s) ? hb__calendar_week_s() : cfg->week_start_s;
     c.week_s = hb__week_now(&c);
-    hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){.created = hb__room_created,
-                                                  .removing = hb__room_removing,
-                                                  .ud = &c});
+    hb_rooms_set_hooks(
+        c.rooms,
+        &(hb_rooms_hooks){.created = hb__room_created, .removing = hb__room_removing, .ud = &c});
     if (cfg->state_file) {
         hb__restore(&c);
     }

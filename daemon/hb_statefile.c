@@ -99,8 +99,8 @@ static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
     return ok;
 }
 
-int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped,
-                      char *err, size_t errlen) {
+int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
+                      size_t errlen) {
     *out = NULL;
     *n = 0;
     *skipped = 0;

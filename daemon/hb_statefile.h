@@ -27,7 +27,7 @@ int hb_statefile_write(const char *path, hb_rooms *rooms, char *err, size_t errl
  * the file does not exist (a first start), HB_ERR_IO or HB_ERR_PARSE with a message in ERR.
  * Entries with an invalid room name or values out of range are skipped and counted in
  * *SKIPPED. */
-int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped,
-                      char *err, size_t errlen);
+int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
+                      size_t errlen);
 
 #endif

@@ -35,8 +35,8 @@ int hb_preset_parse(const char *name) {
 }
 
 void hb_thermostat_init(hb_thermostat *th) {
-    *th = (hb_thermostat){.manual_c = NAN, .period = -1, .mode = HB_MODE_HEAT,
-                          .preset = HB_PRESET_NONE};
+    *th = (hb_thermostat){
+        .manual_c = NAN, .period = -1, .mode = HB_MODE_HEAT, .preset = HB_PRESET_NONE};
 }
 
 static int hb__period(const hb_room_prefs *p, double t) {
@@ -48,8 +48,8 @@ static int hb__period(const hb_room_prefs *p, double t) {
 double hb_thermostat_setpoint(hb_thermostat *th, const hb_room_prefs *p, double t) {
     hb_setpoint now;
     hb_schedule_at(&p->schedule, p->setpoint_c, p->band_k, t, &now);
-    bool held = !isnan(th->manual_c) || th->preset == HB_PRESET_COMFORT ||
-                th->preset == HB_PRESET_ECO;
+    bool held =
+        !isnan(th->manual_c) || th->preset == HB_PRESET_COMFORT || th->preset == HB_PRESET_ECO;
     if (held && p->schedule.n_periods > 0 && now.period != th->period) {
         th->manual_c = NAN; /* the next period has begun: the schedule is back */
         th->preset = HB_PRESET_NONE;
@@ -111,8 +111,7 @@ void hb_room_prefs_default(hb_room_prefs *p, double setpoint_c, const hb_room_ct
 int hb_room_prefs_finish(hb_room_prefs *p, char *err, size_t errlen) {
     const char *where = p->name[0] ? p->name : "defaults";
     if (!(p->min_c < p->max_c)) {
-        snprintf(err, errlen, "%s: min_c (%g) must be below max_c (%g)", where, p->min_c,
-                 p->max_c);
+        snprintf(err, errlen, "%s: min_c (%g) must be below max_c (%g)", where, p->min_c, p->max_c);
         return HB_ERR_RANGE;
     }
     const struct {

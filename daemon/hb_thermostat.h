@@ -26,7 +26,13 @@
 #include <stddef.h>
 
 enum hb_mode { HB_MODE_HEAT, HB_MODE_OFF, HB_MODE__COUNT };
-enum hb_preset { HB_PRESET_NONE, HB_PRESET_COMFORT, HB_PRESET_ECO, HB_PRESET_AWAY, HB_PRESET__COUNT };
+enum hb_preset {
+    HB_PRESET_NONE,
+    HB_PRESET_COMFORT,
+    HB_PRESET_ECO,
+    HB_PRESET_AWAY,
+    HB_PRESET__COUNT
+};
 
 /* One room's settings from the daemon's configuration (or the defaults every room gets). */
 typedef struct hb_room_prefs {

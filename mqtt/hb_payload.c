@@ -12,7 +12,7 @@
 static const char *const hb__drop_names[HB_DROP__COUNT] = {
     "none",       "oversize",   "binary",     "json",      "not-object", "no-sensor",
     "bad-sensor", "wrong-type", "no-value",   "bad-value", "non-finite", "implausible",
-    "bad-topic",  "room-cap",   "sensor-cap", "retained",   "command"};
+    "bad-topic",  "room-cap",   "sensor-cap", "retained",  "command"};
 
 const char *hb_drop_name(int reason) {
     return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";

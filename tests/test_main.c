@@ -17,7 +17,7 @@ static const hb_suite_entry suites[] = {
     {"pid", hb_test_pid},       {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario},
     {"sim", hb_test_sim},       {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
     {"tuning", hb_test_tuning}, {"safety", hb_test_safety},     {"metrics", hb_test_metrics},
-    {"energy", hb_test_energy}, {"mpc", hb_test_mpc},
+    {"energy", hb_test_energy}, {"mpc", hb_test_mpc},           {"household", hb_test_household},
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The daemon as a home's thermostat, through the broker with the shipped ACL: Home Assistant's
+# discovery document announces the topics, and a hub account drives the room through exactly
+# those; the state is retained; bad commands are counted and dropped; a restart with
+# --state-file is bumpless; a schedule switches 22 -> 17 -> 22 °C over an accelerated day
+# against `heatbench live`.
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+start_broker || exit 1
+
+# json_get JSON KEY: one key of a JSON object
+json_get() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v)' "$1" "$2"; }
+# state_where CONDITION SECONDS: waits for a room-1 state whose JSON (as s) satisfies CONDITION
+state_where() {
+    python3 - "$1" "$2" "$PORT" <<'PY'
+import json, subprocess, sys, time
+cond, secs, port = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+p = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-u", "hub", "-P", "hub-secret",
+                      "-t", "heatbench/room-1/state", "-W", str(int(secs) + 1)], stdout=subprocess.PIPE, text=True)
+end = time.time() + secs
+for line in p.stdout:
+    s = json.loads(line)
+    if eval(cond):
+        print(line.strip()); p.kill(); sys.exit(0)
+    if time.time() > end:
+        break
+p.kill(); sys.exit(1)
+PY
+}
+readings() { # readings VALUE: three agreeing sensors of room-1
+    for s in s1 s2 s3; do
+        pub /readings/room-1/temperature "{\"sensorID\":\"$s\",\"value\":$1}" room-1
+    done
+}
+
+# --- A: discovery, commands through the announced topics, state, bad commands ---------------
+start_control --state-file "$DIR/state.json" --state-interval 0.5 -v || exit 1
+readings 20.5
+disc=$(sub_one homeassistant/climate/heatbench_room-1/config 3 hub)
+check "discovery: a climate document for room-1 (readable by the hub)" test -n "$disc"
+check "discovery: the valve sensor" test -n "$(sub_one homeassistant/sensor/heatbench_room-1_valve/config 3 hub)"
+t_set=$(json_get "$disc" temperature_command_topic)
+t_mode=$(json_get "$disc" mode_command_topic)
+t_preset=$(json_get "$disc" preset_mode_command_topic)
+check "discovery: availability is the daemon's status" test "$(json_get "$disc" availability_topic)" = heatbench/control/status
+state_where 's["setpoint_c"] == 22 and s["estimate_c"] == 20.5' 5 >/dev/null
+check "state: retained, with the estimate and the setpoint" test $? -eq 0
+
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t /actuators/room-1 -C 1 -W 5 >"$DIR/after.out" 2>/dev/null &
+sub=$!
+sleep 0.3
+before=$(grep -o '"level":[0-9]*' "$DIR/control.log" | tail -1 | cut -d: -f2)
+pub "$t_set" 26 hub
+wait "$sub"
+after=$(grep -o '[0-9]*' "$DIR/after.out")
+echo "level before $before, after the setpoint 26: $after"
+check "setpoint: the command follows at once (no waiting for the next reading)" test "${after:-0}" -gt "${before:-100}"
+check "setpoint: in the retained state" state_where 's["setpoint_c"] == 26 and s["preset"] == "none"' 3
+
+pub "$t_mode" off hub
+check "mode off: state shows off, valve closed" state_where 's["mode"] == "off" and s["action"] == "off" and s["level"] == 0' 3
+pub "$t_mode" heat hub
+pub "$t_preset" eco hub
+check "preset eco: its temperature" state_where 's["preset"] == "eco" and s["setpoint_c"] == 17 and s["mode"] == "heat"' 3
+pub "$t_preset" none hub
+check "preset none: back to the base setpoint" state_where 's["preset"] == "none" and s["setpoint_c"] == 22' 3
+
+# bad commands: counted and dropped; the room keeps its setpoint (a retained publish reaches a
+# subscriber that is already there as a live one: it counts, and an empty one clears it)
+pub "$t_set" abc hub
+pub "$t_set" 99 hub
+pub "$t_mode" cool hub
+pub "$t_set" 23 hub
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t heatbench/room-1/setpoint/set -m 24
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t heatbench/room-1/setpoint/set -n
+check "bad commands: the last good setpoint holds" state_where 's["setpoint_c"] == 24' 3
+# the hub may not command a valve nor forge a reading (the ACL drops them)
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t /actuators/room-1 -t /readings/room-1/temperature -C 1 -W 2 -F '%t %p' >"$DIR/forged.out" 2>/dev/null &
+sub=$!
+sleep 0.3
+pub /actuators/room-1 '{"level":100}' hub 2>/dev/null
+pub /readings/room-1/temperature '{"sensorID":"s9","value":30}' hub 2>/dev/null
+wait "$sub"
+check "ACL: the hub cannot command a valve or forge a reading" bash -c "! grep -q '100\|s9' '$DIR/forged.out'"
+kill -USR1 "$CONTROL_PID"
+sleep 0.5
+stats=$(grep -o '{"messages".*' "$DIR/control.log" | tail -1)
+echo "$stats"
+check "bad commands counted: 4 refused (abc, 99, cool, empty), 7 accepted" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["dropped"]["command"] == 4 and s["requests"] == 7, s' "$stats"
+
+# --- B: kill -TERM and restart: bumpless ------------------------------------------------------
+readings 21.0
+sleep 1
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+last=$(grep -o '"level":[0-9]*' "$DIR/control.log" | tail -1 | cut -d: -f2)
+check "state file written at exit" grep -q '"room":"room-1"' "$DIR/state.json"
+# a wish retained on the broker is of unknown age: replayed at subscribe, it is dropped
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t heatbench/room-1/setpoint/set -m 19
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t /actuators/room-1 -C 1 -W 5 >"$DIR/first.out" 2>/dev/null &
+sub=$!
+sleep 0.3
+start_control --state-file "$DIR/state.json" -v || exit 1
+wait "$sub"
+first=$(grep -o '[0-9]*' "$DIR/first.out")
+echo "last command before the restart: $last; first after: $first"
+check "restart: the first command within 2 % of the last one before" python3 -c "assert abs(${first:-999} - ${last:-0}) <= 2"
+check "restart: the household's setpoint restored (the retained 19 dropped)" state_where 's["setpoint_c"] == 24' 3
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+check "restart: the retained wish counted as retained" grep -q '"retained":1' "$DIR/control.log"
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t heatbench/room-1/setpoint/set -n
+# a state file that is not one: moved aside, the daemon starts afresh
+echo '{"rooms": [' >"$DIR/state.json"
+start_control --state-file "$DIR/state.json" || exit 1
+check "bad state file: moved aside, not overwritten" test -f "$DIR/state.json.bad"
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+
+# --- C: a schedule over an accelerated day, against heatbench live ---------------------------
+cat >"$DIR/home.json" <<'JSON'
+{"defaults": {"setpoint_c": 17,
+              "schedule": {"periods": [{"days": "all", "from_h": 6, "to_h": 22, "setpoint_c": 22}]}}}
+JSON
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u hub -P hub-secret -t heatbench/room-1/state -R -W 16 >"$DIR/states.out" 2>/dev/null &
+sub=$!
+# Monday 21:00 at 2880x: 22:00 comes after 1.25 s, 06:00 after 11.25 s
+start_control --config "$DIR/home.json" --speed 2880 --start-time mon,21:00 || exit 1
+"$HB" live --host 127.0.0.1 --port "$PORT" --username room-1 --password-file "$DIR/room-1.pw" \
+    --speed 2880 --hours 12 >"$DIR/live.log" 2>&1 &
+PIDS+=($!)
+wait "$sub"
+seq=$(python3 -c '
+import json, sys
+sp = [json.loads(l)["setpoint_c"] for l in open(sys.argv[1]) if l.strip()]
+out = [s for i, s in enumerate(sp) if i == 0 or s != sp[i - 1]]
+print(" ".join("%g" % s for s in out))' "$DIR/states.out")
+echo "setpoints shown over the night: $seq"
+check "schedule: 22 -> 17 -> 22 over the accelerated night" test "$seq" = "22 17 22"
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+
+# --- D: an evicted room withdraws its discovery documents -------------------------------------
+start_control --max-rooms 1 --room-idle 1 || exit 1
+readings 20.0
+check "discovery of room-1 announced" test -n "$(sub_one homeassistant/climate/heatbench_room-1/config 3 hub)"
+sleep 1.5
+pub /readings/room-2/temperature '{"sensorID":"s1","value":20.0}' room-2
+sleep 0.5
+check "eviction: room-1's discovery withdrawn" test -z "$(sub_one homeassistant/climate/heatbench_room-1/config 1 hub)"
+check "eviction: room-2 announced" test -n "$(sub_one homeassistant/climate/heatbench_room-2/config 3 hub)"
+finish
