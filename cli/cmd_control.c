@@ -37,7 +37,16 @@ static const char hb__control_help[] =
     "  --state-file FILE      keep each room's state there (written atomically every\n"
     "                         --state-interval s and at exit) and restore it at start\n"
     "  --state-interval S     wall seconds between two writes of the state file (default 60)\n"
-    "topics:\n"
+    "pair:\n"
+    "  --standby              the second of a pair: command only when the leader's heartbeat\n"
+    "                         has been silent for --takeover-s, then continue every room from\n"
+    "                         its retained state (an instance without it leads unless another\n"
+    "                         one already does)\n"
+    "  --takeover-s S         silence before a standby leads (default 10 wall seconds)\n"
+    "topics:\n";
+
+/* In two parts: a C11 compiler need only accept string literals of up to 4095 bytes. */
+static const char hb__control_help2[] =
     "  --readings-topic T     readings to subscribe to; '+' is the room (default\n"
     "                         /readings/+/temperature)\n"
     "  --actuator-topic T     where commands go; '+' becomes the room (default /actuators/+)\n"
@@ -183,6 +192,8 @@ enum {
     OPT_PREFIX,
     OPT_DISCOVERY_PREFIX,
     OPT_NO_DISCOVERY,
+    OPT_STANDBY,
+    OPT_TAKEOVER,
 };
 
 int hb_cmd_control(int argc, char **argv) {
@@ -207,6 +218,8 @@ int hb_cmd_control(int argc, char **argv) {
         {"topic-prefix", required_argument, NULL, OPT_PREFIX},
         {"discovery-prefix", required_argument, NULL, OPT_DISCOVERY_PREFIX},
         {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
+        {"standby", no_argument, NULL, OPT_STANDBY},
+        {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -306,11 +319,20 @@ int hb_cmd_control(int argc, char **argv) {
         case OPT_NO_DISCOVERY:
             cfg.discovery_prefix = NULL;
             break;
+        case OPT_STANDBY:
+            cfg.standby = true;
+            break;
+        case OPT_TAKEOVER:
+            if (hb_cli_number(prog, "--takeover-s", optarg, 2, 3600, &cfg.takeover_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
         case 'h':
             fputs(hb__control_help, stdout);
+            fputs(hb__control_help2, stdout);
             return HB_EXIT_OK;
         default:
             return hb_cli_bad_option(prog, "control", c, argv);

@@ -6,6 +6,7 @@
 #include "hb_rooms.h"
 #include "hb_statefile.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,7 +58,19 @@ typedef struct hb__ctl {
     double week_s;    /* the schedule clock now */
     double next_save; /* monotonic time of the next state-file write */
     hb_ha_ctx ha;
+    /* leadership (see the header) */
+    bool active;          /* this instance commands */
+    bool decided;         /* the start-up look for a live leader is over */
+    bool leader_seen;     /* another live leader was heard */
+    double t_decide;      /* monotonic: the start-up look ends then (NaN before connecting) */
+    double t_leader_seen; /* monotonic time of the last heartbeat of another leader */
+    double t_heartbeat;   /* monotonic time of our next heartbeat */
+    unsigned long term, max_term;
+    char leader_topic[300];
 } hb__ctl;
+
+#define HB__HEARTBEAT_S 1.0
+#define HB__LOOK_S 0.5 /* how long an instance started without --standby looks for a leader */
 
 static double hb__now(const hb__ctl *c) {
     return (hb_mono_now() - c->t0) * c->cfg->speed;
@@ -94,6 +107,8 @@ static void hb__drop(hb__ctl *c, int reason, const char *topic) {
     }
 }
 
+static void hb__publish_ctl(hb__ctl *c, const hb_room *room);
+
 static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     const char *room = r->name;
     char topic[256];
@@ -109,6 +124,7 @@ static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     int rc = mosquitto_publish(c->m, NULL, topic, pn, payload, 1, false);
     if (rc == MOSQ_ERR_SUCCESS) {
         c->st.commands++;
+        hb__publish_ctl(c, r);
         if (c->cfg->verbose) {
             hb__log("%s <- %s", topic, payload);
         }
@@ -121,6 +137,14 @@ static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
 /* The schedule clock: seconds since Monday 00:00, local time. At the wall clock's pace it is
  * read from the calendar each time (a daylight-saving change moves it, as it moves the
  * household's day); an accelerated or explicitly started clock runs from its start. */
+/* Wall-clock seconds since the epoch: only to judge a retained heartbeat's age, never for
+ * control. */
+static double hb__epoch_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static double hb__calendar_week_s(void) {
     time_t now = time(NULL);
     struct tm tm;
@@ -147,6 +171,17 @@ static void hb__publish_retained(hb__ctl *c, const char *topic, const char *payl
     if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, 1, true) != MOSQ_ERR_SUCCESS) {
         c->st.publish_errors++;
     }
+}
+
+/* The room's controller state, retained on <prefix>/<room>/ctl: what a standby takes over from. */
+static void hb__publish_ctl(hb__ctl *c, const hb_room *room) {
+    char topic[256];
+    char payload[HB_STATEFILE_ROOM_MAX];
+    if (!c->connected || hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") < 0 ||
+        hb_statefile_format_room(payload, sizeof payload, room) < 0) {
+        return;
+    }
+    hb__publish_retained(c, topic, payload);
 }
 
 /* The room's retained state, when it changed enough (NOW: at once, after a command): a change
@@ -225,6 +260,9 @@ static void hb__room_removing(hb_room *room, void *ud) {
         hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") >= 0) {
         hb__publish_retained(c, topic, NULL); /* no stale state for a room that is gone */
     }
+    if (c->connected && hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") >= 0) {
+        hb__publish_retained(c, topic, NULL);
+    }
 }
 
 static void hb__announce_each(hb_room *room, void *ud) {
@@ -291,6 +329,7 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
         hb__publish_level(c, room, level);
     }
     hb__show(c, room, t, true);
+    hb__publish_ctl(c, room);
     if (c->cfg->verbose) {
         hb__log("%s <- %s", topic, word);
     }
@@ -300,6 +339,170 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
 static void hb__mark_resend(hb_room *room, void *ud) {
     (void)ud;
     hb_room_ctl_resend(room->ctl);
+}
+
+/* ---- leadership (a pair of instances, see the header) ---------------------------------------- */
+
+static void hb__heartbeat(hb__ctl *c) {
+    char payload[HB_MQTT_CLIENT_ID_MAX + 96];
+    int n = snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"term\":%lu,\"at\":%.3f}",
+                     c->client_id, c->term, hb__epoch_now());
+    if (n > 0 && (size_t)n < sizeof payload) {
+        hb__publish_retained(c, c->leader_topic, payload);
+    }
+}
+
+/* What only the leader listens to and says: readings, household commands, the retained room
+ * states (subscribed first, so a new leader restores each room before its first reading), the
+ * status, every room's announcement. */
+static int hb__subscribe_leader(hb__ctl *c) {
+    char ctl[256];
+    char cmd[256];
+    snprintf(ctl, sizeof ctl, "%s/+/ctl", c->cfg->prefix);
+    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
+    int s = mosquitto_subscribe(c->m, NULL, ctl, 1);
+    if (s == MOSQ_ERR_SUCCESS) {
+        s = mosquitto_subscribe(c->m, NULL, c->cfg->readings_topic, 0);
+    }
+    if (s == MOSQ_ERR_SUCCESS) {
+        s = mosquitto_subscribe(c->m, NULL, cmd, 1);
+    }
+    int p = mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
+    /* Announce every room again (a hub may have restarted with the broker) and show its state. */
+    hb_rooms_each(c->rooms, hb__announce_each, c);
+    return s != MOSQ_ERR_SUCCESS ? s : p;
+}
+
+static void hb__lead(hb__ctl *c, const char *why) {
+    c->active = true;
+    c->decided = true;
+    c->term = c->max_term + 1;
+    c->st.leads++;
+    hb__log("leading (term %lu): %s", c->term, why);
+    hb__heartbeat(c);
+    c->t_heartbeat = hb_mono_now() + HB__HEARTBEAT_S;
+    if (hb__subscribe_leader(c) != MOSQ_ERR_SUCCESS) {
+        hb__log("subscribing as the leader failed; the next reconnect tries again");
+    }
+}
+
+/* Stands down: stops listening to what the leader handles and forgets the rooms (the leader
+ * has them, and they come back from their retained state at the next take-over). */
+static void hb__stand_by(hb__ctl *c, const char *other) {
+    char ctl[256];
+    char cmd[256];
+    snprintf(ctl, sizeof ctl, "%s/+/ctl", c->cfg->prefix);
+    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
+    const char *const topics[] = {c->cfg->readings_topic, cmd, ctl};
+    for (int i = 0; i < 3; i++) {
+        mosquitto_unsubscribe(c->m, NULL, topics[i]);
+    }
+    hb_rooms *fresh =
+        hb_rooms_create(c->cfg->max_rooms, c->cfg->room_idle_s, &c->home.defaults.ctl);
+    if (fresh) {
+        hb_rooms_set_hooks(c->rooms, &(hb_rooms_hooks){0}); /* the leader keeps them announced */
+        hb_rooms_destroy(c->rooms);
+        c->rooms = fresh;
+        hb_rooms_set_hooks(
+            c->rooms,
+            &(hb_rooms_hooks){.created = hb__room_created, .removing = hb__room_removing, .ud = c});
+    }
+    bool was = c->active;
+    c->active = false;
+    c->decided = true;
+    if (was) {
+        c->st.yields++;
+    }
+    char safe[80];
+    hb_str_printable(other, safe, sizeof safe);
+    hb__log("standing by: '%s' leads", safe);
+}
+
+/* A heartbeat on the leader topic. An empty one (not retained) is a leader that resigned. */
+static void hb__on_leader(hb__ctl *c, const struct mosquitto_message *msg) {
+    double now = hb_mono_now();
+    if (msg->payloadlen <= 0) {
+        if (!msg->retain && !c->active) {
+            c->t_leader_seen = -INFINITY; /* resigned: take over at once */
+        }
+        return;
+    }
+    cJSON *o = msg->payloadlen < 1024 ? cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen)
+                                      : NULL;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const cJSON *term = cJSON_GetObjectItemCaseSensitive(o, "term");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "at");
+    bool ok = cJSON_IsString(id) && cJSON_IsNumber(term) && cJSON_IsNumber(at) &&
+              term->valuedouble >= 0 && term->valuedouble < 1e15 &&
+              strcmp(id->valuestring, c->client_id) != 0;
+    /* A retained heartbeat may be a dead leader's last: alive only if recent (clocks of one
+     * home's machines agree far better than takeover_s). */
+    if (ok && msg->retain) {
+        ok = fabs(hb__epoch_now() - at->valuedouble) < c->cfg->takeover_s;
+    }
+    if (ok) {
+        unsigned long t = (unsigned long)term->valuedouble;
+        c->leader_seen = true;
+        c->t_leader_seen = now;
+        if (t > c->max_term) {
+            c->max_term = t;
+        }
+        bool theirs = t > c->term || (t == c->term && strcmp(id->valuestring, c->client_id) < 0);
+        if (c->active && theirs) {
+            hb__stand_by(c, id->valuestring);
+        }
+    }
+    cJSON_Delete(o);
+}
+
+/* A room's retained controller state, as the leader: restores a room that has not run yet (a
+ * take-over, a restart); a running room (our own state coming back) is left alone. */
+static void hb__on_ctl(hb__ctl *c, const struct mosquitto_message *msg) {
+    hb_saved_room s;
+    if (!c->active || msg->payloadlen <= 0 ||
+        hb_statefile_parse_room(msg->payload, (size_t)msg->payloadlen, &s) != HB_OK) {
+        return;
+    }
+    hb_room *room = hb_rooms_find(c->rooms, s.name);
+    bool fresh = !room;
+    if (!room) {
+        room = hb_rooms_get(c->rooms, s.name, hb__now(c));
+    }
+    if (room && hb_room_ctl_restore(room->ctl, &s.ctl) == HB_OK) {
+        room->th = s.th;
+        hb__apply_wishes(c, room);
+        c->st.restored++;
+    } else if (room && fresh) {
+        hb__apply_wishes(c, room);
+    }
+}
+
+/* Once per loop: the leader's heartbeat, or a standby's decision to lead. */
+static void hb__leadership(hb__ctl *c, double now) {
+    if (!c->connected) {
+        return;
+    }
+    if (c->active) {
+        if (now >= c->t_heartbeat) {
+            hb__heartbeat(c);
+            c->t_heartbeat = now + HB__HEARTBEAT_S;
+        }
+        return;
+    }
+    if (!c->decided) {
+        if (now < c->t_decide) {
+            return;
+        }
+        if (c->leader_seen) {
+            hb__stand_by(c, "another instance");
+        } else {
+            hb__lead(c, "no other instance leads");
+        }
+        return;
+    }
+    if (now - c->t_leader_seen >= c->cfg->takeover_s) {
+        hb__lead(c, c->leader_seen ? "the leader fell silent" : "no leader");
+    }
 }
 
 static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
@@ -318,19 +521,29 @@ static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     /* Commands are not retained and QoS 1 state died with the broker: a valve may have missed
      * the last one, so every room re-sends its level at the next timer poll. */
     hb_rooms_each(c->rooms, hb__mark_resend, NULL);
-    /* Subscribing here, not once at start, restores the subscription after every reconnect. */
-    int s = mosquitto_subscribe(m, NULL, c->cfg->readings_topic, 0);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
+    /* Subscribing here, not once at start, restores the subscriptions after every reconnect. */
+    int s = mosquitto_subscribe(m, NULL, c->leader_topic, 1);
     if (s == MOSQ_ERR_SUCCESS) {
-        s = mosquitto_subscribe(m, NULL, cmd, 1);
+        s = mosquitto_subscribe(m, NULL, c->cfg->status_topic, 1);
     }
-    int p = mosquitto_publish(m, NULL, c->cfg->status_topic, 6, "online", 1, true);
-    /* Announce every room again (a hub may have restarted with the broker) and show its state. */
-    hb_rooms_each(c->rooms, hb__announce_each, c);
-    hb__log("connected to %s:%d, subscribed to %s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
-            c->cfg->readings_topic,
-            (s != MOSQ_ERR_SUCCESS || p != MOSQ_ERR_SUCCESS) ? " (with errors)" : "");
+    if (isnan(c->t_decide)) {
+        /* The first connection: a standby waits takeover_s for a leader, an instance without
+         * --standby looks for one briefly. */
+        c->t_decide = c->t_connected + (c->cfg->standby ? 0.0 : HB__LOOK_S);
+        c->decided = c->cfg->standby;
+    }
+    if (!c->active) {
+        c->t_leader_seen = c->t_connected; /* the leader reconnects too: give it its time */
+    }
+    if (c->active && s == MOSQ_ERR_SUCCESS) {
+        s = hb__subscribe_leader(c);
+    }
+    hb__log("connected to %s:%d%s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
+            c->active ? ", leading, subscribed to " : ", ",
+            c->active ? c->cfg->readings_topic : "looking for a leader");
+    if (s != MOSQ_ERR_SUCCESS) {
+        hb__log("subscribing failed (%s); the next reconnect tries again", mosquitto_strerror(s));
+    }
 }
 
 static void hb__ctl_on_disconnect(struct mosquitto *m, void *ud, int rc,
@@ -381,9 +594,26 @@ static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
 static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
     (void)m;
     hb__ctl *c = ud;
-    c->st.messages++;
     const char *topic = msg->topic ? msg->topic : "";
+    if (strcmp(topic, c->leader_topic) == 0) {
+        hb__on_leader(c, msg);
+        return;
+    }
+    if (strcmp(topic, c->cfg->status_topic) == 0) {
+        /* A dead instance's will says "offline" while we lead: the hub must see us online. */
+        if (c->active && msg->payloadlen == 7 && memcmp(msg->payload, "offline", 7) == 0) {
+            mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
+        }
+        return;
+    }
     size_t plen = strlen(c->cfg->prefix);
+    size_t tlen = strlen(topic);
+    if (tlen > plen + 4 && strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/' &&
+        strcmp(topic + tlen - 4, "/ctl") == 0) {
+        hb__on_ctl(c, msg);
+        return;
+    }
+    c->st.messages++;
     if (strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/') {
         int why = hb__command(c, topic, msg);
         if (why != HB_DROP_NONE) {
@@ -496,6 +726,7 @@ void hb_control_config_default(hb_control_config *c) {
     c->actuator_topic = "/actuators/+";
     c->status_topic = "heatbench/control/status";
     c->prefix = "heatbench";
+    c->takeover_s = 10.0;
     c->discovery_prefix = "homeassistant";
     c->version = "";
     c->state_interval_s = 60.0;
@@ -511,9 +742,11 @@ void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
     fprintf(out,
             "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"requests\":%lu,"
             "\"rooms\":%zu,\"rooms_evicted\":%lu,\"restored\":%lu,\"connects\":%lu,"
-            "\"takeovers\":%lu,\"reloads\":%lu,\"publish_errors\":%lu,\"dropped\":{",
+            "\"takeovers\":%lu,\"leads\":%lu,\"yields\":%lu,\"reloads\":%lu,"
+            "\"publish_errors\":%lu,\"dropped\":{",
             s->messages, s->readings, s->commands, s->requests, s->rooms, s->rooms_evicted,
-            s->restored, s->connects, s->takeovers, s->reloads, s->publish_errors);
+            s->restored, s->connects, s->takeovers, s->leads, s->yields, s->reloads,
+            s->publish_errors);
     for (int i = 1; i < HB_DROP__COUNT; i++) {
         fprintf(out, "%s\"%s\":%lu", i > 1 ? "," : "", hb_drop_name(i), s->dropped[i]);
     }
@@ -577,7 +810,8 @@ static void hb__nap(double seconds) {
 
 int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *err,
                    size_t errlen) {
-    hb__ctl c = {.cfg = cfg, .offline_mid = -1};
+    hb__ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN};
+    snprintf(c.leader_topic, sizeof c.leader_topic, "%s/leader", cfg->status_topic);
     hb__stop = 0;
     hb__stats = 0;
     hb__reload_requested = 0;
@@ -675,17 +909,21 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         double now = hb_mono_now();
         c.week_s = hb__week_now(&c);
-        if (now >= next_sweep) {
+        hb__leadership(&c, now);
+        if (!c.active) {
+            next_sweep = next_evict = c.next_save = now; /* due as soon as it leads */
+        }
+        if (c.active && now >= next_sweep) {
             /* Timer poll: fail-safe and heartbeats happen even when no reading comes. */
             hb__sweep s = {.c = &c, .t = hb__now(&c)};
             hb_rooms_each(c.rooms, hb__poll_room, &s);
             next_sweep = now + 0.25;
         }
-        if (now >= next_evict) {
+        if (c.active && now >= next_evict) {
             hb_rooms_evict_idle(c.rooms, hb__now(&c));
             next_evict = now + 60.0;
         }
-        if (cfg->state_file && now >= c.next_save) {
+        if (c.active && cfg->state_file && now >= c.next_save) {
             hb__save(&c);
             c.next_save = now + cfg->state_interval_s;
         }
@@ -703,16 +941,22 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
     }
 
-    if (c.connected) {
-        /* Say goodbye ourselves: the will only fires on an unclean disconnect. */
+    bool leading = c.active;
+    if (c.connected && c.active) {
+        /* Resign (a standby takes over at once) and say goodbye ourselves: the will only fires
+         * on an unclean disconnect. */
+        hb__publish_retained(&c, c.leader_topic, NULL);
+        c.active = false; /* our own "offline" comes back: not a dead peer's to answer */
         mosquitto_publish(c.m, &c.offline_mid, cfg->status_topic, 7, "offline", 1, true);
         double until = hb_mono_now() + 2.0;
         while (!c.offline_sent && hb_mono_now() < until &&
                mosquitto_loop(c.m, 50, 1) == MOSQ_ERR_SUCCESS) {
         }
         mosquitto_disconnect(c.m);
+    } else if (c.connected) {
+        mosquitto_disconnect(c.m); /* a standby leaves quietly: the leader owns the status */
     }
-    if (cfg->state_file) {
+    if (cfg->state_file && leading) {
         hb__save(&c); /* the last word: a restart continues from here */
     }
     hb__count_rooms(&c);

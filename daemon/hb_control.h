@@ -2,6 +2,16 @@
  * `heatbench control`: the production backend. Subscribes to the readings of every room, keeps
  * one room controller per room (the very hb_room_ctl that `heatbench run` simulates) and
  * publishes {"level":N} commands, surviving whatever the network and the devices throw at it.
+ *
+ * Two instances make a pair: only the leader commands. The leader publishes a retained
+ * heartbeat {"id","term","at"} on <status_topic>/leader every second and each room's controller
+ * state, retained, on <prefix>/<room>/ctl. A --standby instance watches the heartbeat and
+ * leads when it has been silent for takeover_s, restoring every room from its retained state
+ * (the level last sent is the first one it sends: no jump). A leader that sees another leader
+ * with a higher term (or the same term and a smaller id) stands down, so two leaders after a
+ * network split settle on one within a heartbeat; terms only grow at take-overs, so they do
+ * not flap. An instance started without --standby listens half a second for a live leader
+ * first, so a restarted old leader rejoins as the standby.
  */
 #ifndef HB_CONTROL_H
 #define HB_CONTROL_H
@@ -31,6 +41,8 @@ typedef struct hb_control_config {
     double state_interval_s;      /* wall seconds between two writes of the state file */
     double week_start_s;          /* NaN: schedules follow the local calendar; else the seconds
                                      since Monday 00:00 at start, the clock running at speed */
+    bool standby;                 /* one of a pair: lead only when no other instance does */
+    double takeover_s; /* a standby leads after this long without the leader's heartbeat */
     size_t max_rooms;
     double room_idle_s;    /* controller seconds */
     double speed;          /* controller time runs this many times wall time */
@@ -54,6 +66,8 @@ typedef struct hb_control_stats {
     unsigned long publish_errors;
     unsigned long connects;
     unsigned long takeovers; /* the broker gave our session to another client with our id */
+    unsigned long leads;     /* times this instance became the one that commands */
+    unsigned long yields;    /* times it stood down for another leader */
     unsigned long reloads;   /* successful SIGHUP reloads */
     unsigned long rooms_evicted;
     size_t rooms;

@@ -30,12 +30,11 @@ int hb_ha_state(char *buf, size_t len, const hb_room_view *v) {
 }
 
 int hb_ha_topic(char *buf, size_t len, const char *prefix, const char *room, const char *kind) {
-    bool command = strcmp(kind, "state") != 0;
-    int n = snprintf(buf, len, "%s/%s/%s%s", prefix, room, kind, command ? "/set" : "");
+    int n = snprintf(buf, len, "%s/%s/%s", prefix, room, kind);
     return (n < 0 || (size_t)n >= len) ? -1 : n;
 }
 
-/* Adds KEY: <prefix>/<room>/<kind>[/set]. */
+/* Adds KEY: <prefix>/<room>/<kind>. */
 static bool hb__add_topic(cJSON *o, const char *key, const hb_ha_ctx *ctx, const char *room,
                           const char *kind) {
     char t[256];
@@ -80,14 +79,14 @@ static bool hb__climate(cJSON *o, const hb_ha_ctx *ctx, const char *room, const 
            hb__add_topic(o, "current_temperature_topic", ctx, room, "state") &&
            cJSON_AddStringToObject(o, "current_temperature_template",
                                    "{{ value_json.estimate_c }}") &&
-           hb__add_topic(o, "temperature_command_topic", ctx, room, "setpoint") &&
+           hb__add_topic(o, "temperature_command_topic", ctx, room, "setpoint/set") &&
            hb__add_topic(o, "temperature_state_topic", ctx, room, "state") &&
            cJSON_AddStringToObject(o, "temperature_state_template",
                                    "{{ value_json.setpoint_c }}") &&
-           hb__add_topic(o, "mode_command_topic", ctx, room, "mode") &&
+           hb__add_topic(o, "mode_command_topic", ctx, room, "mode/set") &&
            hb__add_topic(o, "mode_state_topic", ctx, room, "state") &&
            cJSON_AddStringToObject(o, "mode_state_template", "{{ value_json.mode }}") &&
-           hb__add_topic(o, "preset_mode_command_topic", ctx, room, "preset") &&
+           hb__add_topic(o, "preset_mode_command_topic", ctx, room, "preset/set") &&
            hb__add_topic(o, "preset_mode_state_topic", ctx, room, "state") &&
            cJSON_AddStringToObject(o, "preset_mode_value_template", "{{ value_json.preset }}") &&
            hb__add_topic(o, "action_topic", ctx, room, "state") &&

@@ -29,8 +29,8 @@ const char *hb_room_action(const hb_room_view *v);
 /* The state document into BUF; its length, or -1 when it does not fit. */
 int hb_ha_state(char *buf, size_t len, const hb_room_view *v);
 
-/* The room's topics under PREFIX: KIND is "state" or a command ("setpoint", "mode",
- * "preset"; with "/set" appended). The length, or -1 when it does not fit. */
+/* The room's topic <PREFIX>/<ROOM>/<KIND>: KIND "state", "ctl" or a command ("setpoint/set",
+ * "mode/set", "preset/set"). The length, or -1 when it does not fit. */
 int hb_ha_topic(char *buf, size_t len, const char *prefix, const char *room, const char *kind);
 
 /* What a discovery document refers to. */

@@ -8,35 +8,55 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static int hb__num(char *buf, size_t len, const char *key, double v) {
+    return isfinite(v) ? snprintf(buf, len, ",\"%s\":%.17g", key, v)
+                       : snprintf(buf, len, ",\"%s\":null", key);
+}
+
+int hb_statefile_format_room(char *buf, size_t len, const hb_room *room) {
+    hb_room_ctl_state s;
+    hb_room_ctl_save(room->ctl, &s);
+    size_t n = 0;
+    int k;
+#define HB__PUT(expr)                                                                              \
+    do {                                                                                           \
+        k = (expr);                                                                                \
+        if (k < 0 || (size_t)k >= len - n) {                                                       \
+            return -1;                                                                             \
+        }                                                                                          \
+        n += (size_t)k;                                                                            \
+    } while (0)
+    /* Room names are plain (letters, digits, '-', '_', '.'): no escaping needed. */
+    HB__PUT(snprintf(buf + n, len - n, "{\"room\":\"%s\"", room->name));
+    HB__PUT(hb__num(buf + n, len - n, "level", s.level));
+    HB__PUT(hb__num(buf + n, len - n, "integral", s.integral));
+    HB__PUT(hb__num(buf + n, len - n, "avg", s.avg));
+    HB__PUT(snprintf(buf + n, len - n, ",\"mode\":\"%s\",\"preset\":\"%s\"",
+                     hb_mode_name(room->th.mode), hb_preset_name(room->th.preset)));
+    HB__PUT(hb__num(buf + n, len - n, "manual_c", room->th.manual_c));
+    HB__PUT(snprintf(buf + n, len - n, ",\"period\":%d}", room->th.period));
+#undef HB__PUT
+    return (int)n;
+}
 
 typedef struct {
     FILE *f;
     size_t n;
+    bool failed;
 } hb__writer;
-
-static void hb__num(FILE *f, const char *key, double v) {
-    if (isfinite(v)) {
-        fprintf(f, ",\"%s\":%.17g", key, v);
-    } else {
-        fprintf(f, ",\"%s\":null", key);
-    }
-}
 
 static void hb__write_room(hb_room *room, void *ud) {
     hb__writer *w = ud;
-    hb_room_ctl_state s;
-    hb_room_ctl_save(room->ctl, &s);
-    /* Room names are plain (letters, digits, '-', '_', '.'): no escaping needed. */
-    fprintf(w->f, "%s\n  {\"room\":\"%s\"", w->n ? "," : "", room->name);
-    hb__num(w->f, "level", s.level);
-    hb__num(w->f, "integral", s.integral);
-    hb__num(w->f, "avg", s.avg);
-    fprintf(w->f, ",\"mode\":\"%s\",\"preset\":\"%s\"", hb_mode_name(room->th.mode),
-            hb_preset_name(room->th.preset));
-    hb__num(w->f, "manual_c", room->th.manual_c);
-    fprintf(w->f, ",\"period\":%d}", room->th.period);
+    char buf[HB_STATEFILE_ROOM_MAX];
+    if (hb_statefile_format_room(buf, sizeof buf, room) < 0) {
+        w->failed = true;
+        return;
+    }
+    fprintf(w->f, "%s\n  %s", w->n ? "," : "", buf);
     w->n++;
 }
 
@@ -52,7 +72,7 @@ int hb_statefile_write(const char *path, hb_rooms *rooms, char *err, size_t errl
     hb_rooms_each(rooms, hb__write_room, &w);
     fputs(w.n ? "\n]}\n" : "]}\n", w.f);
     int rc;
-    if (ferror(w.f)) {
+    if (ferror(w.f) || w.failed) {
         hb_ofile_abort(o);
         rc = HB_ERR_IO;
     } else {
@@ -97,6 +117,13 @@ static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
     r->th.preset = (unsigned char)(preset < 0 ? 0 : preset);
     r->th.period = ok ? (int)period : -1;
     return ok;
+}
+
+int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out) {
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    bool ok = cJSON_IsObject(o) && hb__read_room(o, out);
+    cJSON_Delete(o);
+    return ok ? HB_OK : HB_ERR_PARSE;
 }
 
 int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,

@@ -12,12 +12,20 @@
 #include <stddef.h>
 
 #define HB_STATEFILE_MAX_ROOMS (1u << 24)
+#define HB_STATEFILE_ROOM_MAX 512 /* bytes of one room's entry, NUL included */
 
 typedef struct hb_saved_room {
     char name[HB_ROOM_MAX];
     hb_room_ctl_state ctl;
     hb_thermostat th;
 } hb_saved_room;
+
+/* One room's entry (a JSON object, also the retained <prefix>/<room>/ctl a standby takes over
+ * from) into BUF; its length, or -1 when it does not fit. */
+int hb_statefile_format_room(char *buf, size_t len, const hb_room *room);
+
+/* Parses one entry. HB_ERR_PARSE when it is not one a room can take. */
+int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out);
 
 /* Writes every room of ROOMS to PATH. HB_OK, or HB_ERR_IO with a message in ERR (the previous
  * file stays). */
