@@ -57,7 +57,7 @@ echo "  latency at 1000 readings/s: p50 $(echo "$out" | python3 -c 'import json,
 stop_control
 
 # 3. Memory: resident set growth per room for 10,000 rooms of 5 sensors (the cap set to them).
-start_control --max-rooms 10000
+start_control --max-rooms 10000 ${HB_BENCH_CONTROL_ARGS:-}
 m0=$(rss)
 "$BC" --port "$port" --rooms 10000 --rate 0 --seconds 4 >/dev/null
 sleep 1

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <mqtt_protocol.h>
@@ -58,6 +59,7 @@ typedef struct hb__ctl {
     double week_s;    /* the schedule clock now */
     double next_save; /* monotonic time of the next state-file write */
     hb_ha_ctx ha;
+    int budget; /* announcements and states this sweep may still publish */
     /* leadership (see the header) */
     bool active;          /* this instance commands */
     bool decided;         /* the start-up look for a live leader is over */
@@ -70,6 +72,7 @@ typedef struct hb__ctl {
 } hb__ctl;
 
 #define HB__HEARTBEAT_S 1.0
+#define HB__SHOW_PER_SWEEP 200 /* per 0.25 s sweep: 800 announcements or states a second */
 #define HB__LOOK_S 0.5 /* how long an instance started without --standby looks for a leader */
 
 static double hb__now(const hb__ctl *c) {
@@ -107,7 +110,7 @@ static void hb__drop(hb__ctl *c, int reason, const char *topic) {
     }
 }
 
-static void hb__publish_ctl(hb__ctl *c, const hb_room *room);
+static void hb__publish_ctl(hb__ctl *c, hb_room *room);
 
 static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     const char *room = r->name;
@@ -124,7 +127,7 @@ static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     int rc = mosquitto_publish(c->m, NULL, topic, pn, payload, 1, false);
     if (rc == MOSQ_ERR_SUCCESS) {
         c->st.commands++;
-        hb__publish_ctl(c, r);
+        r->flags |= HB_ROOM_CTL_DIRTY; /* published by the next sweep, within its budget */
         if (c->cfg->verbose) {
             hb__log("%s <- %s", topic, payload);
         }
@@ -174,22 +177,31 @@ static void hb__publish_retained(hb__ctl *c, const char *topic, const char *payl
 }
 
 /* The room's controller state, retained on <prefix>/<room>/ctl: what a standby takes over from. */
-static void hb__publish_ctl(hb__ctl *c, const hb_room *room) {
+static void hb__publish_ctl(hb__ctl *c, hb_room *room) {
     char topic[256];
     char payload[HB_STATEFILE_ROOM_MAX];
     if (!c->connected || hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") < 0 ||
         hb_statefile_format_room(payload, sizeof payload, room) < 0) {
         return;
     }
-    hb__publish_retained(c, topic, payload);
+    room->flags &= (unsigned char)~HB_ROOM_CTL_DIRTY;
+    /* QoS 0 like the state (see hb__show): on a live connection it arrives all the same, and
+     * it is sent again with the room's next command. */
+    if (mosquitto_publish(c->m, NULL, topic, (int)strlen(payload), payload, 0, true) !=
+        MOSQ_ERR_SUCCESS) {
+        c->st.publish_errors++;
+    }
 }
 
 /* The room's retained state, when it changed enough (NOW: at once, after a command): a change
  * of level, setpoint, mode, preset, health or window at most once a second, the estimate alone
- * at most every 30 s, so a thousand noisy rooms do not flood the hub. */
-static void hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
+ * at most every 30 s, so a thousand noisy rooms do not flood the hub. QoS 0: the state is shown
+ * again at its next change, and a message is freed as soon as it is written, so a burst of
+ * thousands of states does not pile up in memory waiting for acknowledgements. Returns whether
+ * it published. */
+static bool hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
     if (!c->connected) {
-        return;
+        return false;
     }
     hb_room_view v = {.estimate_c = hb_room_ctl_estimate(room->ctl),
                       .setpoint_c = hb_thermostat_setpoint(&room->th, room->prefs, c->week_s),
@@ -199,32 +211,44 @@ static void hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
                       .failsafe = hb_room_ctl_failsafe(room->ctl),
                       .window_open = hb_room_ctl_window_open(room->ctl)};
     hb_room_ctl_sensors(room->ctl, t, &v.sensors_healthy, &v.sensors_total);
-    double est = round(v.estimate_c * 10.0) / 10.0;
-    unsigned bits = (unsigned)v.mode | (unsigned)v.preset << 2 | (unsigned)v.failsafe << 4 |
-                    (unsigned)v.window_open << 5 | (unsigned)v.sensors_healthy << 8 |
-                    (unsigned)v.sensors_total << 16;
-    bool major =
-        v.level != room->shown_level || bits != room->shown_bits || v.setpoint_c != room->shown_sp;
-    bool est_moved = !(est == room->shown_est || (isnan(est) && isnan(room->shown_est)));
-    double wall = hb_mono_now();
-    bool due = now || (major && wall - room->t_shown >= 1.0) ||
-               (est_moved && wall - room->t_shown_est >= 30.0);
+    short est = isfinite(v.estimate_c) && fabs(v.estimate_c) < 1000
+                    ? (short)lround(v.estimate_c * 10.0)
+                    : SHRT_MIN;
+    short sp = (short)lround(v.setpoint_c * 100.0); /* 5..35 °C */
+    /* Everything but the estimate, in one word (FNV-1a): a change is a major one. */
+    unsigned parts[] = {
+        (unsigned)v.level,           (unsigned)(unsigned short)sp, (unsigned)v.mode,
+        (unsigned)v.preset,          (unsigned)v.failsafe,         (unsigned)v.window_open,
+        (unsigned)v.sensors_healthy, (unsigned)v.sensors_total};
+    unsigned hash = 2166136261u;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        hash = (hash ^ parts[i]) * 16777619u;
+    }
+    bool major = !(room->flags & HB_ROOM_SHOWN) || hash != room->shown_hash;
+    bool est_moved = est != room->shown_est;
+    float wall = (float)(hb_mono_now() - c->t0);
+    bool due = now || (major && wall - room->t_shown >= 1.0f) ||
+               (est_moved && wall - room->t_shown >= 30.0f);
     if (!due) {
-        return;
+        return false;
     }
     char topic[256];
     char payload[512];
     if (hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") < 0 ||
         hb_ha_state(payload, sizeof payload, &v) < 0) {
         c->st.publish_errors++;
-        return;
+        return false;
     }
-    hb__publish_retained(c, topic, payload);
-    room->shown_level = v.level;
-    room->shown_bits = bits;
-    room->shown_sp = v.setpoint_c;
+    if (mosquitto_publish(c->m, NULL, topic, (int)strlen(payload), payload, 0, true) !=
+        MOSQ_ERR_SUCCESS) {
+        c->st.publish_errors++;
+        return false;
+    }
+    room->flags |= HB_ROOM_SHOWN;
+    room->shown_hash = hash;
     room->shown_est = est;
-    room->t_shown = room->t_shown_est = wall;
+    room->t_shown = wall;
+    return true;
 }
 
 /* Home Assistant discovery of ROOM: its documents, or (REMOVE) empty ones that withdraw it. */
@@ -237,19 +261,25 @@ static void hb__announce(hb__ctl *c, hb_room *room, bool remove) {
         char *doc = hb_ha_discovery(&c->ha, room->name, room->prefs, which, topic, sizeof topic);
         if (!doc) {
             c->st.publish_errors++;
-            continue;
+            return;
         }
-        hb__publish_retained(c, topic, remove ? NULL : doc);
+        /* QoS 0 like the state: a lost one is sent again at the next (re)connection. */
+        const char *payload = remove ? NULL : doc;
+        size_t n = payload ? strlen(payload) : 0;
+        if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, 0, true) != MOSQ_ERR_SUCCESS) {
+            c->st.publish_errors++;
+        }
         free(doc);
     }
+    room->flags = (unsigned char)(remove ? room->flags & ~HB_ROOM_ANNOUNCED
+                                         : room->flags | HB_ROOM_ANNOUNCED);
 }
 
 static void hb__room_created(hb_room *room, void *ud) {
     hb__ctl *c = ud;
     room->prefs = hb_home_room(&c->home, room->name);
     (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
-    hb__apply_wishes(c, room);
-    hb__announce(c, room, false);
+    hb__apply_wishes(c, room); /* its announcement and state go out with the next sweep */
 }
 
 static void hb__room_removing(hb_room *room, void *ud) {
@@ -265,9 +295,11 @@ static void hb__room_removing(hb_room *room, void *ud) {
     }
 }
 
-static void hb__announce_each(hb_room *room, void *ud) {
-    hb__announce(ud, room, false);
-    room->shown_level = -1; /* and show its state again */
+/* After a (re)connection or a reload: announce the room and show its state again, paced by
+ * the sweeps. */
+static void hb__reannounce(hb_room *room, void *ud) {
+    (void)ud;
+    room->flags &= (unsigned char)~(HB_ROOM_ANNOUNCED | HB_ROOM_SHOWN);
 }
 
 /* A household's command: <prefix>/<room>/{setpoint,mode,preset}/set. Returns a drop reason. */
@@ -369,7 +401,7 @@ static int hb__subscribe_leader(hb__ctl *c) {
     }
     int p = mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
     /* Announce every room again (a hub may have restarted with the broker) and show its state. */
-    hb_rooms_each(c->rooms, hb__announce_each, c);
+    hb_rooms_each(c->rooms, hb__reannounce, c);
     return s != MOSQ_ERR_SUCCESS ? s : p;
 }
 
@@ -666,12 +698,26 @@ typedef struct {
 
 static void hb__poll_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
-    hb__apply_wishes(s->c, room); /* the schedule moves on */
+    hb__ctl *c = s->c;
+    hb__apply_wishes(c, room); /* the schedule moves on */
     int level;
     if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
-        hb__publish_level(s->c, room, level);
+        hb__publish_level(c, room, level);
     }
-    hb__show(s->c, room, s->t, false);
+    /* Announcements and states within a budget per sweep: a thousand rooms after a reconnect
+     * go out over seconds instead of all queued at once. */
+    if (!(room->flags & HB_ROOM_ANNOUNCED) && c->cfg->discovery_prefix && c->connected &&
+        c->budget >= 2) {
+        hb__announce(c, room, false);
+        c->budget -= 2;
+    }
+    if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0) {
+        hb__publish_ctl(c, room);
+        c->budget--;
+    }
+    if (c->budget > 0 && hb__show(c, room, s->t, false)) {
+        c->budget--;
+    }
 }
 
 /* The room counters kept by the table, into the stats. */
@@ -686,7 +732,7 @@ static void hb__rebind(hb_room *room, void *ud) {
     room->prefs = hb_home_room(&c->home, room->name);
     (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
     hb__apply_wishes(c, room);
-    hb__announce(c, room, false);
+    hb__reannounce(room, c);
 }
 
 /* SIGHUP: new controller settings for every room, without a bump; a bad file changes nothing. */
@@ -916,6 +962,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         if (c.active && now >= next_sweep) {
             /* Timer poll: fail-safe and heartbeats happen even when no reading comes. */
             hb__sweep s = {.c = &c, .t = hb__now(&c)};
+            c.budget = HB__SHOW_PER_SWEEP;
             hb_rooms_each(c.rooms, hb__poll_room, &s);
             next_sweep = now + 0.25;
         }

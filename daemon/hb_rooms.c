@@ -1,9 +1,9 @@
-#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "hb_rooms.h"
 #include "../util/hb_hash.h"
 #include "../util/hb_error.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +78,6 @@ static void hb__append(hb_rooms *r, hb_room *room) {
 
 static void hb__free_room(hb_room *room) {
     hb_room_ctl_destroy(room->ctl);
-    free(room->name);
     free(room);
 }
 
@@ -165,16 +164,17 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
         hb__remove(r, hb__take_oldest(r));
         i = hb__find(r, name, &found);
     }
-    hb_room *room = calloc(1, sizeof *room);
+    size_t len = strlen(name);
+    hb_room *room = calloc(1, offsetof(hb_room, name) + len + 1);
     hb_room_ctl *ctl = hb_room_ctl_create(&r->cfg);
-    char *copy = strdup(name);
-    if (!room || !ctl || !copy) {
+    if (!room || !ctl) {
         free(room);
         hb_room_ctl_destroy(ctl);
-        free(copy);
         return NULL;
     }
-    *room = (hb_room){.name = copy, .ctl = ctl, .last_seen = t, .shown_level = -1};
+    room->ctl = ctl;
+    room->last_seen = t;
+    memcpy(room->name, name, len + 1);
     hb_thermostat_init(&room->th);
     r->slots[i] = room;
     r->n++;

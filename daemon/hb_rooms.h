@@ -18,18 +18,26 @@
 
 #include <stddef.h>
 
+/* hb_room.flags */
+enum {
+    HB_ROOM_SHOWN = 1,     /* a state was published since the last (re)connection */
+    HB_ROOM_ANNOUNCED = 2, /* its discovery documents are on the broker */
+    HB_ROOM_CTL_DIRTY = 4  /* its controller state changed since last published */
+};
+
 typedef struct hb_room {
-    char *name;
     hb_room_ctl *ctl;
     double last_seen;            /* controller time of the last accepted reading (read only) */
     const hb_room_prefs *prefs;  /* the room's settings (owned by the daemon's configuration) */
-    hb_thermostat th;            /* the household's mode, preset and setpoint */
-    double t_shown, t_shown_est; /* wall time of the last state published, and of its estimate */
-    double shown_est;            /* estimate (rounded to 0.1 K) and */
-    double shown_sp;             /* setpoint last published */
-    int shown_level;             /* level last published, -1: no state yet */
-    unsigned shown_bits;         /* mode, preset, fail-safe, window, sensors last published */
     struct hb_room *prev, *next; /* idle order, oldest first (private to hb_rooms) */
+    hb_thermostat th;            /* the household's mode, preset and setpoint */
+    /* What the daemon last showed of the room, kept small: a daemon keeps thousands, and the
+     * room with its name fits an 80-byte heap chunk for names up to 12 bytes. */
+    float t_shown;       /* wall seconds since the daemon started, of the last state shown */
+    unsigned shown_hash; /* of the level, setpoint, mode, preset, health and window shown */
+    short shown_est;     /* estimate shown, 0.1 K (SHRT_MIN: none) */
+    unsigned char flags; /* HB_ROOM_* */
+    char name[];         /* the room's name, in the same allocation */
 } hb_room;
 
 typedef struct hb_rooms hb_rooms;

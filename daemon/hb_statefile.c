@@ -108,14 +108,16 @@ static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
     int mode = hb_mode_parse(hb__str(o, "mode"));
     int preset = hb_preset_parse(hb__str(o, "preset"));
     double period = hb__get(o, "period");
-    r->th.manual_c = hb__get(o, "manual_c");
-    bool ok = mode >= 0 && preset >= 0 && isfinite(period) && period >= -1 && period < 1e6 &&
-              r->ctl.level >= 0 && r->ctl.level <= 100 && isfinite(r->ctl.integral) &&
+    double manual = hb__get(o, "manual_c");
+    r->th.manual_c = (float)manual;
+    bool ok = mode >= 0 && preset >= 0 && isfinite(period) && period >= -1 &&
+              period < HB_SCHEDULE_MAX_PERIODS && r->ctl.level >= 0 && r->ctl.level <= 100 &&
+              isfinite(r->ctl.integral) &&
               (isnan(r->ctl.avg) || (r->ctl.avg >= 0 && r->ctl.avg <= 100)) &&
-              (isnan(r->th.manual_c) || (r->th.manual_c >= -50 && r->th.manual_c <= 100));
+              (isnan(manual) || (manual >= -50 && manual <= 100));
     r->th.mode = (unsigned char)(mode < 0 ? 0 : mode);
     r->th.preset = (unsigned char)(preset < 0 ? 0 : preset);
-    r->th.period = ok ? (int)period : -1;
+    r->th.period = (short)(ok ? period : -1);
     return ok;
 }
 

@@ -70,9 +70,9 @@ int hb_thermostat_set_setpoint(hb_thermostat *th, const hb_room_prefs *p, double
     if (!isfinite(c) || c < p->min_c || c > p->max_c) {
         return HB_ERR_RANGE;
     }
-    th->manual_c = c;
+    th->manual_c = (float)c;
     th->preset = HB_PRESET_NONE;
-    th->period = hb__period(p, t);
+    th->period = (short)hb__period(p, t);
     return HB_OK;
 }
 
@@ -82,7 +82,7 @@ int hb_thermostat_set_preset(hb_thermostat *th, const hb_room_prefs *p, double t
     }
     th->preset = (unsigned char)preset;
     th->manual_c = NAN;
-    th->period = hb__period(p, t);
+    th->period = (short)hb__period(p, t);
     return HB_OK;
 }
 

@@ -47,8 +47,8 @@ typedef struct hb_room_prefs {
 
 /* The household's state of one room (small: a daemon keeps one per room). */
 typedef struct hb_thermostat {
-    double manual_c; /* set by hand, NaN when none */
-    int period;      /* schedule period in force when the override was made (-1: base) */
+    float manual_c; /* set by hand, NaN when none (a float: setpoints are steps of 0.1 K) */
+    short period;   /* schedule period in force when the override was made (-1: base) */
     unsigned char mode;
     unsigned char preset;
 } hb_thermostat;
