@@ -5,6 +5,7 @@
 #include "../scenario/hb_schema_def.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,37 @@ const hb_schema *hb_home_room_schema(void) {
     return &room_schema;
 }
 
+/* The room's "sensors": an array of distinct ids (NULL: the key is absent, P keeps its list). */
+static int hb__sensors(const cJSON *a, hb_room_prefs *p, const char *path, const char *name,
+                       char *err, size_t errlen) {
+    if (!a) {
+        return HB_OK;
+    }
+    int n = cJSON_GetArraySize(a);
+    if (!cJSON_IsArray(a) || n > HB_ROOM_MAX_SENSORS) {
+        snprintf(err, errlen, "%s: %s.sensors: expected an array of at most %d sensor ids", name,
+                 path, HB_ROOM_MAX_SENSORS);
+        return HB_ERR_PARSE;
+    }
+    p->n_sensors = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, a) {
+        size_t len = cJSON_IsString(s) ? strlen(s->valuestring) : 0;
+        bool ok = len > 0 && len < HB_SENSOR_ID_LEN;
+        for (size_t i = 0; ok && i < p->n_sensors; i++) {
+            ok = strcmp(p->sensors[i], s->valuestring) != 0;
+        }
+        if (!ok) {
+            snprintf(err, errlen,
+                     "%s: %s.sensors[%zu]: expected a distinct sensor id of 1 to %d bytes", name,
+                     path, p->n_sensors, HB_SENSOR_ID_LEN - 1);
+            return HB_ERR_RANGE;
+        }
+        memcpy(p->sensors[p->n_sensors++], s->valuestring, len + 1);
+    }
+    return HB_OK;
+}
+
 /* One room's (or the defaults') object onto P. */
 static int hb__apply(const cJSON *obj, hb_room_prefs *p, const char *path, bool named,
                      const char *name, char *err, size_t errlen) {
@@ -71,9 +103,22 @@ static int hb__apply(const cJSON *obj, hb_room_prefs *p, const char *path, bool 
                  name, path);
         return HB_ERR_PARSE;
     }
-    int rc = hb_schema_apply(hb_home_room_schema(), obj, p, path, msg, sizeof msg);
+    /* "sensors" is a list of strings, which the schema binder does not do: read it here and
+     * hand the rest over. */
+    cJSON *rest = cJSON_Duplicate(obj, 1);
+    cJSON *sensors = rest ? cJSON_DetachItemFromObjectCaseSensitive(rest, "sensors") : NULL;
+    int rc = rest ? hb__sensors(sensors, p, path, name, err, errlen) : HB_ERR_NOMEM;
+    if (rc == HB_OK) {
+        rc = hb_schema_apply(hb_home_room_schema(), rest, p, path, msg, sizeof msg);
+        if (rc != HB_OK) {
+            snprintf(err, errlen, "%s: %s", name, msg);
+        }
+    } else if (rc == HB_ERR_NOMEM) {
+        snprintf(err, errlen, "%s: out of memory", name);
+    }
+    cJSON_Delete(sensors);
+    cJSON_Delete(rest);
     if (rc != HB_OK) {
-        snprintf(err, errlen, "%s: %s", name, msg);
         return rc;
     }
     if (named && !hb_room_name_ok(p->name)) {

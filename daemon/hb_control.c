@@ -678,6 +678,10 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
         hb__drop(c, HB_DROP_ROOM_CAP, topic);
         return;
     }
+    if (!hb_room_prefs_sensor_ok(room->prefs, sensor)) {
+        hb__drop(c, HB_DROP_UNLISTED, topic);
+        return;
+    }
     int rc = hb_room_ctl_reading(room->ctl, t, sensor, value);
     if (rc != HB_OK) {
         hb__drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic);

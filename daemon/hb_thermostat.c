@@ -136,11 +136,29 @@ int hb_room_prefs_finish(hb_room_prefs *p, char *err, size_t errlen) {
         return HB_ERR_PARSE;
     }
     p->ctl.setpoint_c = p->setpoint_c;
+    if (p->n_sensors > 0) {
+        p->ctl.fusion.expected_sensors = p->n_sensors; /* a slot for each, and no more */
+        if (p->ctl.quorum > (int)p->n_sensors) {
+            p->ctl.quorum = (int)p->n_sensors;
+        }
+    }
     if (hb_room_ctl_check(&p->ctl) != HB_OK) {
         snprintf(err, errlen, "%s: the controller settings are invalid", where);
         return HB_ERR_RANGE;
     }
     return HB_OK;
+}
+
+bool hb_room_prefs_sensor_ok(const hb_room_prefs *p, const char *id) {
+    if (p->n_sensors == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < p->n_sensors; i++) {
+        if (strcmp(p->sensors[i], id) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 const hb_room_prefs *hb_home_room(const hb_home *h, const char *name) {

@@ -34,6 +34,8 @@ enum hb_preset {
     HB_PRESET__COUNT
 };
 
+#define HB_ROOM_MAX_SENSORS 16
+
 /* One room's settings from the daemon's configuration (or the defaults every room gets). */
 typedef struct hb_room_prefs {
     char name[HB_ROOM_MAX]; /* the room, "" for the defaults */
@@ -43,7 +45,14 @@ typedef struct hb_room_prefs {
     double comfort_c, eco_c, away_c;
     hb_schedule schedule; /* prepared (day masks set) */
     hb_room_ctl_config ctl;
+    /* The room's sensors, when listed: a reading from any other id is dropped (a sensor of the
+     * next room on a wrong topic, a forged id) instead of taking a voting slot. */
+    char sensors[HB_ROOM_MAX_SENSORS][HB_SENSOR_ID_LEN];
+    size_t n_sensors;
 } hb_room_prefs;
+
+/* Whether readings of sensor ID belong to the room (every id when none are listed). */
+bool hb_room_prefs_sensor_ok(const hb_room_prefs *p, const char *id);
 
 /* The household's state of one room (small: a daemon keeps one per room). */
 typedef struct hb_thermostat {

@@ -38,6 +38,7 @@ enum hb_drop {
     HB_DROP_SENSOR_CAP,  /* the room's expected sensors are all fresh: an extra id gets no vote */
     HB_DROP_RETAINED,    /* a retained message: of unknown age, never a fresh reading */
     HB_DROP_COMMAND,     /* a setpoint, mode or preset command not understood or out of limits */
+    HB_DROP_UNLISTED,    /* a sensor id the room's configuration does not list */
     HB_DROP__COUNT
 };
 

@@ -92,8 +92,8 @@ static const char home_doc[] =
     "  \"schedule\": {\"periods\": [{\"days\": \"mon-fri\", \"from_h\": 6.5, \"to_h\": 22,"
     " \"setpoint_c\": 21.5}]},\n"
     "  \"controller\": {\"pid\": {\"kp\": 25}}},\n"
-    " \"rooms\": [{\"name\": \"bath\", \"setpoint_c\": 20, \"controller\": {\"pid\": {\"ki\": "
-    "9}}},\n"
+    " \"rooms\": [{\"name\": \"bath\", \"setpoint_c\": 20,\n"
+    "            \"controller\": {\"pid\": {\"ki\": 9}}, \"sensors\": [\"bath-1\", \"bath-2\"]},\n"
     "           {\"name\": \"study\", \"schedule\": {\"periods\": []}}]}";
 
 static int load(const char *text, hb_home *h, char *err, size_t len) {
@@ -117,6 +117,10 @@ static void test_config_file(void) {
     HB_ASSERT_NEAR(bath->eco_c, 16, 0);
     CU_ASSERT_EQUAL(bath->schedule.n_periods, 1);
     CU_ASSERT_EQUAL(hb_home_room(&h, "study")->schedule.n_periods, 0); /* replaced, not merged */
+    CU_ASSERT_TRUE(hb_room_prefs_sensor_ok(bath, "bath-2"));
+    CU_ASSERT_FALSE(hb_room_prefs_sensor_ok(bath, "sensor-1"));
+    CU_ASSERT_TRUE(hb_room_prefs_sensor_ok(other, "sensor-1")); /* none listed: any */
+    CU_ASSERT_EQUAL(bath->ctl.fusion.expected_sensors, 2);      /* a slot for each listed */
     hb_thermostat th;
     hb_thermostat_init(&th);
     /* Saturday 08:00: the mon-fri period is not in force */
@@ -141,6 +145,8 @@ static void test_config_errors(void) {
         {"{\"rooms\": {\"name\": \"x\"}}", "rooms: expected an array"},
         {"{\"defaults\": {\"controller\": {\"pid\": {\"kp\": -1}}}}", "controller.pid.kp"},
         {"{\"defaults\": {\n \"min_c\": 5,,}}", "line 2"},
+        {"{\"rooms\": [{\"name\": \"x\", \"sensors\": [\"a\", \"a\"]}]}", "rooms[0].sensors[1]"},
+        {"{\"rooms\": [{\"name\": \"x\", \"sensors\": \"a\"}]}", "rooms[0].sensors: expected"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         hb_home h = {0};

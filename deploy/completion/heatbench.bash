@@ -20,7 +20,7 @@ _heatbench() {
     fi
     local cmd=${words[1]}
     case $prev in
-        -o | --output | --report | --convergence | --password-file | --cafile | --cert | --key | --scenario)
+        -o | --output | --report | --convergence | --password-file | --cafile | --cert | --key | --scenario | --config | --state-file)
             COMPREPLY=($(compgen -f -- "$cur"))
             return
             ;;

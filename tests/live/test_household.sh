@@ -142,13 +142,19 @@ check "schedule: 22 -> 17 -> 22 over the accelerated night" test "$seq" = "22 17
 kill -TERM "$CONTROL_PID"
 wait "$CONTROL_PID" 2>/dev/null
 
-# --- D: an evicted room withdraws its discovery documents -------------------------------------
-start_control --max-rooms 1 --room-idle 1 || exit 1
+# --- D: listed sensors; an evicted room withdraws its discovery documents ----------------------
+echo '{"rooms": [{"name": "room-1", "sensors": ["s1", "s2", "s3"]}]}' >"$DIR/sensors.json"
+start_control --max-rooms 1 --room-idle 1 --config "$DIR/sensors.json" || exit 1
 readings 20.0
+pub /readings/room-1/temperature '{"sensorID":"s9","value":20.0}' room-1
 check "discovery of room-1 announced" test -n "$(sub_one homeassistant/climate/heatbench_room-1/config 3 hub)"
 sleep 1.5
 pub /readings/room-2/temperature '{"sensorID":"s1","value":20.0}' room-2
 sleep 0.5
 check "eviction: room-1's discovery withdrawn" test -z "$(sub_one homeassistant/climate/heatbench_room-1/config 1 hub)"
 check "eviction: room-2 announced" test -n "$(sub_one homeassistant/climate/heatbench_room-2/config 3 hub)"
+kill -USR1 "$CONTROL_PID"
+sleep 0.5
+grep -o "\"unlisted-sensor\":[0-9]*" "$DIR/control.log" | tail -2
+check "config: a sensor the room does not list is dropped" grep -q "\"unlisted-sensor\":1" "$DIR/control.log"
 finish
