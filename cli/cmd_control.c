@@ -144,6 +144,9 @@ static int hb__settings(const hb__reload_src *src, hb_home *home, char *err, siz
 
 /* A topic prefix: non-empty levels, no wildcard. */
 static bool hb__prefix_ok(const char *p) {
+    if (!p) {
+        return false;
+    }
     size_t n = strlen(p);
     return n > 0 && n < 128 && p[0] != '/' && p[n - 1] != '/' && !strchr(p, '+') &&
            !strchr(p, '#') && !strstr(p, "//");
@@ -156,11 +159,17 @@ static int hb__reload_settings(void *ud, hb_home *home, char *err, size_t errlen
 /* "mon,05:30" into seconds since Monday 00:00. */
 static int hb__start_time(const char *s, double *out) {
     static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    unsigned h = 0;
-    unsigned m = 0;
-    char tail = 0;
-    if (strlen(s) < 5 || s[3] != ',' || sscanf(s + 4, "%2u:%2u%c", &h, &m, &tail) != 2 || h > 23 ||
-        m > 59) {
+    /* exactly DDD,HH:MM */
+    bool shape = strlen(s) == 9 && s[3] == ',' && s[6] == ':';
+    for (int i = 4; shape && i < 9; i++) {
+        shape = i == 6 || (s[i] >= '0' && s[i] <= '9');
+    }
+    if (!shape) {
+        return -1;
+    }
+    int h = (s[4] - '0') * 10 + (s[5] - '0');
+    int m = (s[7] - '0') * 10 + (s[8] - '0');
+    if (h > 23 || m > 59) {
         return -1;
     }
     for (int d = 0; d < 7; d++) {

@@ -26,7 +26,6 @@ static hb_field room_fields[] = {
     STR("name", hb_room_prefs, name, 1, "the room (rooms[] only): its readings topic's level"),
     NUM("setpoint_c", hb_room_prefs, setpoint_c, 5, 35, "°C",
         "setpoint outside every schedule period"),
-    NUM("band_k", hb_room_prefs, band_k, 0, 20, "K", "comfort band outside the periods, ±"),
     NUM("min_c", hb_room_prefs, min_c, 5, 35, "°C", "lowest setpoint a command may set"),
     NUM("max_c", hb_room_prefs, max_c, 5, 35, "°C", "highest setpoint a command may set"),
     OBJ0("presets", preset_schema, "preset temperatures"),
@@ -168,7 +167,8 @@ static int hb__load(const cJSON *doc, const char *name, const hb_room_prefs *bas
         }
     }
     size_t i = 0;
-    for (const cJSON *r = rooms ? rooms->child : NULL; rc == HB_OK && r; r = r->next, i++) {
+    for (const cJSON *r = rooms ? rooms->child : NULL; rc == HB_OK && r && h.rooms;
+         r = r->next, i++) {
         char path[32];
         snprintf(path, sizeof path, "rooms[%zu]", i);
         h.rooms[i] = h.defaults;

@@ -35,39 +35,41 @@ void hb_control_request_reload(void) {
     hb__reload_requested = 1;
 }
 
+/* One instance's state. Grouped by size (the analyzer asks for it); the comments say what goes
+ * together. */
 typedef struct hb__ctl {
     const hb_control_config *cfg;
     struct mosquitto *m;
     hb_rooms *rooms;
     hb_control_stats st;
-    double t0; /* monotonic start */
-    bool connected;
     hb_mqtt_retry retry;
-    int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
-    double t_connected;   /* monotonic time of the last CONNACK */
-    int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
-    char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
-    int fatal_connack; /* CONNACK code that retrying cannot fix, or 0 */
+    hb_home home; /* the settings in force */
+    hb_ha_ctx ha;
+    double t0;          /* monotonic start */
+    double t_connected; /* monotonic time of the last CONNACK */
+    double week0;       /* the schedule clock at start (seconds since Monday 00:00) */
+    double week_s;      /* the schedule clock now */
+    double next_save;   /* monotonic time of the next state-file write */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];
     unsigned long logged[HB_DROP__COUNT];
-    int offline_mid;
-    bool offline_sent;
-    hb_home home;     /* the settings in force */
-    bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
-    double week0;     /* the schedule clock at start (seconds since Monday 00:00) */
-    double week_s;    /* the schedule clock now */
-    double next_save; /* monotonic time of the next state-file write */
-    hb_ha_ctx ha;
-    int budget; /* announcements and states this sweep may still publish */
     /* leadership (see the header) */
-    bool active;          /* this instance commands */
-    bool decided;         /* the start-up look for a live leader is over */
-    bool leader_seen;     /* another live leader was heard */
     double t_decide;      /* monotonic: the start-up look ends then (NaN before connecting) */
     double t_leader_seen; /* monotonic time of the last heartbeat of another leader */
     double t_heartbeat;   /* monotonic time of our next heartbeat */
     unsigned long term, max_term;
+    int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
+    int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
+    int fatal_connack;    /* CONNACK code that retrying cannot fix, or 0 */
+    int offline_mid;
+    int budget; /* announcements and states this sweep may still publish */
+    bool connected;
+    bool offline_sent;
+    bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
+    bool active;      /* this instance commands */
+    bool decided;     /* the start-up look for a live leader is over */
+    bool leader_seen; /* another live leader was heard */
+    char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char leader_topic[300];
 } hb__ctl;
 

@@ -146,7 +146,7 @@ int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *
     free(text);
     const cJSON *rooms = doc ? cJSON_GetObjectItemCaseSensitive(doc, "rooms") : NULL;
     double version = doc ? hb__get(doc, "version") : NAN;
-    if (!cJSON_IsArray(rooms) || version != 1) {
+    if (!rooms || !cJSON_IsArray(rooms) || version != 1) {
         snprintf(err, errlen, "%s: not a heatbench state file (version 1 with \"rooms\")", path);
         cJSON_Delete(doc);
         return HB_ERR_PARSE;

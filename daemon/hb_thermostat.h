@@ -40,7 +40,7 @@ enum hb_preset {
 typedef struct hb_room_prefs {
     char name[HB_ROOM_MAX]; /* the room, "" for the defaults */
     double setpoint_c;      /* outside every schedule period */
-    double band_k;          /* comfort band outside the periods (for the state), K */
+    double band_k;          /* the schedule's base band, K (the daemon shows none: fixed) */
     double min_c, max_c;    /* a setpoint outside is refused */
     double comfort_c, eco_c, away_c;
     hb_schedule schedule; /* prepared (day masks set) */
