@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # valgrind --leak-check=full over a short `heatbench control` session that sees good readings,
-# every kind of bad one, a broker restart and a SIGTERM: zero errors, no definite leaks.
+# every kind of bad one, household commands (good and bad), a reload of its --config, a broker
+# restart and a SIGTERM with a state file: zero errors, no definite leaks.
 # usage: valgrind_control.sh HEATBENCH SOURCE_DIR   (a non-sanitizer build)
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 unset ASAN_OPTIONS
@@ -8,7 +9,8 @@ start_broker || exit 1
 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
     --log-file="$DIR/valgrind.log" \
     "$HB" control --host 127.0.0.1 --port "$PORT" --username controller \
-    --password-file "$DIR/controller.pw" --log-interval 0 >>"$DIR/control.log" 2>&1 &
+    --password-file "$DIR/controller.pw" --log-interval 0 --config "$SRC/deploy/home.json" \
+    --state-file "$DIR/state.json" --state-interval 1 >>"$DIR/control.log" 2>&1 &
 CONTROL_PID=$!
 PIDS+=("$CONTROL_PID")
 for _ in $(seq 200); do [ "$(sub_one heatbench/control/status 1)" = online ] && break; sleep 0.1; done
@@ -22,6 +24,12 @@ for bad in '{' '[1]' '{"value":1}' '{"sensorID":"x"}' '{"sensorID":"x","value":"
     pub /readings/room-a/temperature "$bad"
 done
 pub "/readings/no such room/temperature" '{"sensorID":"x","value":20}'
+for cmd in "setpoint/set 23" "setpoint/set 99" "mode/set off" "mode/set heat" "preset/set away" \
+           "preset/set nope" "setpoint/set x"; do
+    pub "heatbench/room-a/${cmd% *}" "${cmd#* }" admin
+done
+kill -HUP "$CONTROL_PID"
+sleep 2
 stop_broker
 sleep 1
 start_broker || exit 1
@@ -32,4 +40,5 @@ wait "$CONTROL_PID"
 rc=$?
 grep -E "ERROR SUMMARY|definitely lost" "$DIR/valgrind.log"
 check "valgrind: clean exit (no errors, no definite leaks)" test "$rc" -eq 0
+check "the session saved its rooms" grep -q '"room":"room-a"' "$DIR/state.json"
 finish
