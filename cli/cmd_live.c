@@ -24,6 +24,8 @@ static const char hb__live_help[] =
     "  --hours H              simulated hours (default: the scenario's)\n"
     "  --seed N               seed (default: the scenario's)\n"
     "  --rooms N              room-1 .. room-N, independent rooms for load tests (default 1)\n"
+    "  --max-queue N          readings waiting for the connection at most; beyond, simulated\n"
+    "                         time stands still until it drains (default 10000; 0: no bound)\n"
     "  -o, --output FILE      CSV trace of room-1 ('-' = stdout)\n"
     "  --json                 KPIs of room-1 as one JSON object\n"
     "  --connect-timeout S    give up when the broker is not there within S (default 30)\n"
@@ -44,6 +46,7 @@ enum {
     OPT_HOURS,
     OPT_SEED,
     OPT_ROOMS,
+    OPT_MAX_QUEUE,
     OPT_JSON,
     OPT_TIMEOUT,
     OPT_READINGS,
@@ -56,6 +59,7 @@ int hb_cmd_live(int argc, char **argv) {
                                          {"hours", required_argument, NULL, OPT_HOURS},
                                          {"seed", required_argument, NULL, OPT_SEED},
                                          {"rooms", required_argument, NULL, OPT_ROOMS},
+                                         {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
                                          {"output", required_argument, NULL, 'o'},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"connect-timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -71,6 +75,7 @@ int hb_cmd_live(int argc, char **argv) {
     cfg.readings_topic = "/readings/+/temperature";
     cfg.actuator_topic = "/actuators/+";
     cfg.rooms = 1;
+    cfg.max_queue = 10000;
     cfg.speed = 1.0;
     cfg.connect_timeout_s = 30.0;
     double hours = NAN;
@@ -113,6 +118,12 @@ int hb_cmd_live(int argc, char **argv) {
             break;
         case 'o':
             out_path = optarg;
+            break;
+        case OPT_MAX_QUEUE:
+            if (hb_cli_number(prog, "--max-queue", optarg, 0, 1e8, &v) != 0 || v != floor(v)) {
+                return HB_EXIT_USAGE;
+            }
+            cfg.max_queue = (unsigned long)v;
             break;
         case OPT_JSON:
             json = 1;
@@ -202,10 +213,12 @@ int hb_cmd_live(int argc, char **argv) {
             hb_kpi_print_table(kout, &sc, &k);
         }
         fprintf(stderr,
-                "%s: %d room%s, %.2f simulated h in %.1f s wall; %lu readings published, %lu "
+                "%s: %d room%s, %.2f simulated h in %.1f s wall; %lu readings published (%lu "
+                "written to the broker, %lu lost with a connection, %lu refused; queue at most "
+                "%lu, simulated time held %.1f s for back-pressure), %lu "
                 "commands received (%lu dropped); discomfort mean %.3f, worst %.3f K·h\n",
                 prog, cfg.rooms, cfg.rooms == 1 ? "" : "s", st.sim_h, st.wall_s, st.published,
-                st.commands,
+                st.written, st.lost, st.publish_errors, st.max_queued, st.stalled_s, st.commands,
                 st.dropped[HB_DROP_JSON] + st.dropped[HB_DROP_BAD_VALUE] +
                     st.dropped[HB_DROP_NO_VALUE] + st.dropped[HB_DROP_BAD_TOPIC] +
                     st.dropped[HB_DROP_BINARY] + st.dropped[HB_DROP_OVERSIZE] +

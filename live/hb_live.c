@@ -5,6 +5,7 @@
 #include "../util/hb_rng.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <time.h>
 
 static volatile sig_atomic_t hb__live_stop;
+
+#define HB__TURN_S 60.0 /* simulated seconds a room advances at most per turn of the loop */
 
 void hb_live_request_stop(void) {
     hb__live_stop = 1;
@@ -32,6 +35,7 @@ typedef struct hb__live {
     hb_energy_plan
         plan; /* the scenario's energy floor, one for every room (seeds do not move it) */
     hb_live_stats st;
+    unsigned long accounted; /* readings written or lost: published - accounted are queued */
     bool connected;
     bool subscribed;
     int fatal_connack;
@@ -112,7 +116,21 @@ static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, cons
 static void hb__live_on_disconnect(struct mosquitto *m, void *ud, int rc) {
     (void)m;
     (void)rc;
-    ((hb__live *)ud)->connected = false;
+    hb__live *l = ud;
+    l->connected = false;
+    /* QoS 0 readings still queued die with the connection: no callback will account for them. */
+    l->st.lost += l->st.published - l->accounted;
+    l->accounted = l->st.published;
+}
+
+/* Called by the client once a QoS 0 reading is written to the socket (QoS 1 commands are not
+ * ours to send). */
+static void hb__live_on_publish(struct mosquitto *m, void *ud, int mid) {
+    (void)m;
+    (void)mid;
+    hb__live *l = ud;
+    l->st.written++;
+    l->accounted++;
 }
 
 static void hb__free_rooms(hb__live *l) {
@@ -179,6 +197,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     mosquitto_disconnect_callback_set(l.m, hb__live_on_disconnect);
     mosquitto_subscribe_callback_set(l.m, hb__on_subscribe);
     mosquitto_message_callback_set(l.m, hb__live_on_message);
+    mosquitto_publish_callback_set(l.m, hb__live_on_publish);
 
     /* Wait for the broker and the subscription before the clock starts, so no command is lost.
      * mosquitto_connect is called until the socket connects, then the loop runs until the
@@ -240,13 +259,47 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     hb_mqtt_retry_init(&retry, 0.2, 5.0);
     socket_up = true;
     double t_end = hb_sim_end_time(l.rooms[0].sim);
+    double stall_from = NAN; /* wall time back-pressure began, NaN when flowing */
+    int next_room = 0;       /* rooms advance from a rotating start: none always lags */
+    bool behind = false;     /* the last turn left rooms short of its target */
+    double target = t0;
     while (!hb__live_stop) {
-        double target = t0 + (hb_mono_now() - w0) * cfg->speed;
+        unsigned long queued = l.st.published - l.accounted;
+        bool full = (cfg->max_queue > 0 && socket_up && queued > cfg->max_queue) || behind;
+        if (full && isnan(stall_from)) {
+            stall_from = hb_mono_now();
+        } else if (!full && !isnan(stall_from)) {
+            /* Simulated time stood still: the wall clock it follows moves on by the stall. */
+            double stalled = hb_mono_now() - stall_from;
+            w0 += stalled;
+            l.st.stalled_s += stalled;
+            stall_from = NAN;
+        }
+        if (!full || target <= t0) {
+            target = t0 + (hb_mono_now() - w0) * cfg->speed;
+        } /* else: the rooms left behind catch up with the last target first */
         if (target > t_end) {
             target = t_end;
         }
-        for (int i = 0; i < cfg->rooms; i++) {
-            rc = hb_sim_advance(l.rooms[i].sim, target);
+        /* Each room up to the target, unless the queue fills: then the rest wait for the next
+         * turn (they catch up once it drains), so the queue never grows by more than what one
+         * room produces in one turn. */
+        behind = false;
+        bool catching_up = false; /* a room is more than a turn's simulated time behind */
+        bool drained =
+            !(cfg->max_queue > 0 && socket_up && l.st.published - l.accounted > cfg->max_queue);
+        for (int k = 0; k < cfg->rooms && drained; k++) {
+            int i = (next_room + k) % cfg->rooms;
+            if (cfg->max_queue > 0 && socket_up && l.st.published - l.accounted > cfg->max_queue) {
+                behind = true;
+                next_room = i;
+                break;
+            }
+            /* At most a minute of simulated time per room and turn: the queue then grows by
+             * at most a minute of one room's readings past its bound. */
+            double to = fmin(target, hb_sim_now(l.rooms[i].sim) + HB__TURN_S);
+            catching_up = catching_up || to < target;
+            rc = hb_sim_advance(l.rooms[i].sim, to);
             if (rc != HB_OK) {
                 snprintf(err, errlen, "%s: simulation failed: %s", l.rooms[i].name,
                          hb_strerror(rc));
@@ -254,7 +307,12 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                 goto out;
             }
         }
-        if (target >= t_end) {
+        queued = l.st.published - l.accounted;
+        if (queued > l.st.max_queued) {
+            l.st.max_queued = queued;
+        }
+        behind = behind || !drained;
+        if (target >= t_end && !behind && !catching_up) {
             break;
         }
         if (!socket_up) {
@@ -283,13 +341,17 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
         }
     }
     /* Let queued readings out and late commands in before closing. */
-    for (int k = 0; k < 20 && mosquitto_want_write(l.m); k++) {
+    double drain_until = hb_mono_now() + 5.0;
+    while (l.connected && l.accounted < l.st.published && hb_mono_now() < drain_until) {
         mosquitto_loop(l.m, 10, 1);
     }
     mosquitto_disconnect(l.m);
+    l.st.lost += l.st.published - l.accounted; /* what could not be written in time */
+    l.accounted = l.st.published;
 
     double sum = 0;
     double worst = 0;
+    int counted = 0;
     for (int i = 0; i < cfg->rooms; i++) {
         rc = hb_sim_finish(l.rooms[i].sim);
         if (rc != HB_OK) {
@@ -297,12 +359,15 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
             status = 1;
         }
         double d = hb_sim_kpis(l.rooms[i].sim)->discomfort_kh;
-        sum += d;
-        worst = d > worst ? d : worst;
+        if (isfinite(d)) { /* NaN: a run shorter than the warm-up has no discomfort yet */
+            sum += d;
+            counted++;
+            worst = d > worst ? d : worst;
+        }
     }
-    l.st.mean_discomfort_kh = sum / cfg->rooms;
+    l.st.mean_discomfort_kh = counted ? sum / counted : NAN;
     l.st.worst_discomfort_kh = worst;
-    l.st.wall_s = hb_mono_now() - w0;
+    l.st.wall_s = hb_mono_now() - w0 + l.st.stalled_s;
     l.st.sim_h = (hb_sim_now(l.rooms[0].sim) - t0) / 3600.0;
     if (room1) {
         *room1 = *hb_sim_kpis(l.rooms[0].sim);

@@ -22,12 +22,20 @@ typedef struct hb_live_config {
     double connect_timeout_s;
     const hb_sim_config *scenario;
     FILE *trace; /* CSV trace of room-1, or NULL */
+    /* Back-pressure: readings handed to the client but not yet written to the broker's socket
+     * at most this many; beyond it simulated time stops until the connection drains, so memory
+     * is bounded by configuration however fast the rooms run (0: no bound). */
+    unsigned long max_queue;
     int verbose;
 } hb_live_config;
 
 typedef struct hb_live_stats {
-    unsigned long published;
-    unsigned long publish_errors;
+    unsigned long published;      /* readings handed to the client */
+    unsigned long written;        /* of those, written to the broker's socket */
+    unsigned long lost;           /* of those, lost with a broken connection */
+    unsigned long publish_errors; /* readings the client refused (no connection) */
+    unsigned long max_queued;     /* the longest the outgoing queue was */
+    double stalled_s;             /* wall seconds simulated time stood still for back-pressure */
     unsigned long commands;
     unsigned long dropped[HB_DROP__COUNT];
     double wall_s;
