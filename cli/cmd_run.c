@@ -334,7 +334,7 @@ int hb_cmd_run(int argc, char **argv) {
             ctl_s = optarg;
             break;
         case 'H':
-            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 8760, &hours) !=
+            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 876000, &hours) !=
                 0) {
                 return HB_EXIT_USAGE;
             }

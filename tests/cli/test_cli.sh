@@ -38,6 +38,14 @@ printf '{"room": {"ua_w_per_kk": 30}}' >"$TMP/typo.json"
 expect 2 "--port" -- "$HB" control --port 70000
 expect 2 "unknown option" -- "$HB" control --frob
 expect 2 "--controller" -- "$HB" control --controller fuzzy
+expect 2 "--start-time" -- "$HB" control --start-time monday,5:00
+expect 2 "--topic-prefix" -- "$HB" control --topic-prefix 'heat/#'
+echo '{"rooms": [{"setpoint_c": 20}]}' >"$TMP/home.json"
+expect 2 "rooms[0].name: missing" -- "$HB" control --config "$TMP/home.json"
+# runs up to 100 years (876,000 h), not one hour more
+expect 2 "876000" -- "$HB" run --hours 876001
+echo '{"duration_h": 876001}' >"$TMP/long.json"
+expect 2 "duration_h" -- "$HB" check "$TMP/long.json"
 expect 2 "at most one '+'" -- "$HB" control --readings-topic '/a/+/+'
 expect 2 "both have a '+'" -- "$HB" control --readings-topic /readings/temperature
 expect 2 "password needs a username" -- "$HB" control --password x
