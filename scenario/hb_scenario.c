@@ -328,7 +328,8 @@ static const hb_schema forecast_schema = SCHEMA(forecast_fields);
 static const hb_field top_fields[] = {
     STR("name", hb_sim_config, name, 0, "scenario name"),
     STR("description", hb_sim_config, description, 0, "free text"),
-    NUM_GT("duration_h", hb_sim_config, duration_h, 0, 876000, "h", "simulated time (up to 100 years)"),
+    NUM_GT("duration_h", hb_sim_config, duration_h, 0, 876000, "h",
+           "simulated time (up to 100 years)"),
     {.key = "seed",
      .type = HB_F_U64,
      .offset = offsetof(hb_sim_config, seed),
