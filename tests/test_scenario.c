@@ -49,7 +49,7 @@ static void test_unknown_key_did_you_mean(void) {
 
 static void test_wrong_type(void) {
     EXPECT("{\"duration_h\": \"24\"}", HB_ERR_PARSE,
-           "duration_h: expected a number in (0, 8760] h, got a string");
+           "duration_h: expected a number in (0, 876000] h, got a string");
     EXPECT("{\"room\": 5}", HB_ERR_PARSE, "room: expected an object, got a number");
     EXPECT("{\"sensors\": {}}", HB_ERR_PARSE, "sensors: expected an array of objects");
     EXPECT("{\"radiator\": {\"segments\": 2.5}}", HB_ERR_RANGE,
