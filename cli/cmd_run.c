@@ -30,6 +30,9 @@ static const char hb__run_help[] =
     "  --hours H              simulated hours (default: the scenario's, 24)\n"
     "  -o, --output FILE      write the CSV trace to FILE ('-' = stdout)\n"
     "  --trace-interval S     seconds between trace rows (a multiple of plant_step_s)\n"
+    "  --kpi-interval H       also the KPIs of every H simulated hours, one JSON line each\n"
+    "                         (for long runs: up to 876,000 h)\n"
+    "  --kpi-file FILE        where those lines go (default: stdout, stderr with -o -)\n"
     "  --json                 print the KPIs as one JSON object\n"
     "  --report DIR           also write a gnuplot/HTML report of the run into DIR (only its\n"
     "                         own files: a directory holding others is refused)\n"
@@ -182,7 +185,9 @@ static int hb__run_config(const char *path, const char *seed_s, const char *ctl_
 
 /* Where one run's results go. */
 typedef struct hb__run_out {
-    const char *path; /* the trace (-o), "-" for stdout, or NULL */
+    const char *path;      /* the trace (-o), "-" for stdout, or NULL */
+    double kpi_interval_h; /* NaN: no KPIs per interval */
+    const char *kpi_path;  /* where they go, NULL: stdout (stderr with the trace on stdout) */
     const char *report_dir;
     bool force;
     int json;
@@ -229,6 +234,37 @@ static int hb__run_results(const hb_sim_config *cfg, hb_sim *sim, const hb__run_
     return HB_EXIT_OK;
 }
 
+/* The KPIs of one interval as a JSON line (the run's energy references are not the
+ * interval's: left out). */
+typedef struct {
+    FILE *f;
+    double t0;
+} hb__iv_out;
+
+static void hb__on_interval(void *ud, double t_from, double t_to, const hb_kpis *k) {
+    const hb__iv_out *o = ud;
+    cJSON *line = cJSON_CreateObject();
+    cJSON *kp = hb_kpi_json(k);
+    if (!line || !kp) {
+        cJSON_Delete(line);
+        cJSON_Delete(kp);
+        return;
+    }
+    hb_json_num(line, "from_h", (t_from - o->t0) / 3600.0);
+    hb_json_num(line, "to_h", (t_to - o->t0) / 3600.0);
+    for (cJSON *item = kp->child; item;) {
+        cJSON *next = item->next;
+        if (strncmp(item->string, "energy_floor", 12) != 0 &&
+            strncmp(item->string, "energy_ideal", 12) != 0 &&
+            strcmp(item->string, "energy_ratio") != 0) {
+            cJSON_AddItemToObject(line, item->string, cJSON_DetachItemViaPointer(kp, item));
+        }
+        item = next;
+    }
+    cJSON_Delete(kp);
+    hb_json_print(o->f, line);
+}
+
 /* One run of CFG (NAME in messages): the trace written atomically, the KPIs, the report. Every
  * path out goes through the one cleanup at the end. */
 static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run_out *o) {
@@ -238,8 +274,11 @@ static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run
     bool tmp_used = false;
     hb_sim *sim = NULL;
     hb_ofile *of = NULL;
+    hb_ofile *kf = NULL; /* the interval KPIs, when they go to a file */
     int status = HB_EXIT_OK;
     int rc = HB_OK;
+    bool trace_stdout = o->path && strcmp(o->path, "-") == 0;
+    hb__iv_out iv = {.f = trace_stdout ? stderr : stdout, .t0 = cfg->plant.t_start_s};
     if (o->report_dir) {
         struct stat st;
         if (trace_path && (strcmp(trace_path, "-") == 0 ||
@@ -277,7 +316,30 @@ static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run
         }
         hb_sim_set_trace(sim, hb_ofile_stream(of));
     }
+    if (!isnan(o->kpi_interval_h)) {
+        if (o->kpi_path && strcmp(o->kpi_path, "-") != 0) {
+            kf = hb_ofile_open(o->kpi_path, &rc);
+            if (!kf) {
+                fprintf(stderr, "heatbench run: cannot write %s: %s\n", o->kpi_path,
+                        strerror(errno));
+                status = HB_EXIT_FAIL;
+                goto done;
+            }
+            iv.f = hb_ofile_stream(kf);
+        }
+        hb_sim_set_interval(sim, o->kpi_interval_h * 3600.0, hb__on_interval, &iv);
+    }
     rc = hb_sim_run(sim);
+    if (rc == HB_OK && kf) {
+        hb_ofile *f = kf;
+        kf = NULL;
+        if (ferror(hb_ofile_stream(f))) {
+            hb_ofile_abort(f);
+            rc = HB_ERR_IO;
+        } else if (hb_ofile_commit(f) != HB_OK) {
+            rc = HB_ERR_IO;
+        }
+    }
     if (rc == HB_OK && of) {
         hb_ofile *f = of;
         of = NULL; /* commit frees it, whatever the outcome */
@@ -294,6 +356,7 @@ static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run
     status = hb__run_results(cfg, sim, o, trace_path);
 done:
     hb_ofile_abort(of);
+    hb_ofile_abort(kf);
     if (tmp_used) {
         unlink(tmp_trace);
     }
@@ -311,6 +374,8 @@ int hb_cmd_run(int argc, char **argv) {
                                          {"help", no_argument, NULL, 'h'},
                                          {"report", required_argument, NULL, 'R'},
                                          {"force", no_argument, NULL, 'F'},
+                                         {"kpi-interval", required_argument, NULL, 'K'},
+                                         {"kpi-file", required_argument, NULL, 'k'},
                                          {NULL, 0, NULL, 0}};
     const char *seed_s = NULL;
     const char *ctl_s = NULL;
@@ -320,6 +385,8 @@ int hb_cmd_run(int argc, char **argv) {
     int json = 0;
     const char *report_dir = NULL;
     bool force = false;
+    double kpi_iv = NAN;
+    const char *kpi_path = NULL;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -354,6 +421,15 @@ int hb_cmd_run(int argc, char **argv) {
         case 'R':
             report_dir = optarg;
             break;
+        case 'K':
+            if (hb_cli_number("heatbench run", "--kpi-interval", optarg, 1.0 / 60.0, 876000,
+                              &kpi_iv) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case 'k':
+            kpi_path = optarg;
+            break;
         case 'h':
             fputs(hb__run_help, stdout);
             return HB_EXIT_OK;
@@ -377,9 +453,9 @@ int hb_cmd_run(int argc, char **argv) {
     hb_sim_config cfg;
     int status = hb__run_config(path, seed_s, ctl_s, hours, trace_iv, &cfg);
     if (status == HB_EXIT_OK && ctl_s && strchr(ctl_s, ',')) {
-        if (!report_dir || out_path) {
-            fprintf(stderr,
-                    "heatbench run: a list of controllers needs --report DIR (and no -o)\n");
+        if (!report_dir || out_path || !isnan(kpi_iv)) {
+            fprintf(stderr, "heatbench run: a list of controllers needs --report DIR (and no -o or "
+                            "--kpi-interval)\n");
             status = HB_EXIT_USAGE;
         } else {
             char list[128];
@@ -387,8 +463,12 @@ int hb_cmd_run(int argc, char **argv) {
             status = hb__compare(&cfg, list, report_dir, force, json);
         }
     } else if (status == HB_EXIT_OK) {
-        hb__run_out out = {
-            .path = out_path, .report_dir = report_dir, .force = force, .json = json};
+        hb__run_out out = {.path = out_path,
+                           .kpi_interval_h = kpi_iv,
+                           .kpi_path = kpi_path,
+                           .report_dir = report_dir,
+                           .force = force,
+                           .json = json};
         status = hb__run_one(&cfg, path ? path : "(built-in default)", &out);
     }
     hb_sim_config_free(&cfg);

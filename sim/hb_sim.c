@@ -5,6 +5,7 @@
 #include "hb_belief.h"
 #include "hb_energy.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -53,6 +54,14 @@ struct hb_sim {
     double e_stored0;
     hb_belief belief; /* the model-based controllers' environment */
     bool has_env;     /* the controller was given it */
+    /* KPIs per interval (hb_sim_set_interval): the interval's own comfort, and the run's
+     * counters at its start to subtract. */
+    hb_sim_interval_fn iv_fn;
+    void *iv_ud;
+    double iv_len, iv_t0, iv_peak_w;
+    hb_kpi_comfort iv_comfort;
+    hb_kpis iv_k0;
+    double iv_e0, iv_travel0, iv_failsafe0;
 };
 
 /* ---- messages ------------------------------------------------------------------------------ */
@@ -83,6 +92,43 @@ static void hb__msg_free(hb_sim *s, int i) {
 
 /* ---- KPIs on the plant grid ---------------------------------------------------------------- */
 
+/* Fail-safe time so far, the open span included. */
+static double hb__failsafe_s(const hb_sim *s, double t) {
+    bool fs = s->ctl && hb_room_ctl_failsafe(s->ctl);
+    return s->failsafe_s + (fs ? t - s->t_failsafe_since : 0.0);
+}
+
+/* Starts an interval at T: its own comfort accumulator and the counters to subtract. */
+static void hb__interval_open(hb_sim *s, double t) {
+    const hb_plant_state *st = hb_plant_cur(s->plant);
+    double warm = s->cfg.plant.t_start_s + s->cfg.warmup_h * 3600.0;
+    s->iv_t0 = t;
+    s->iv_peak_w = 0.0;
+    hb_kpi_comfort_init(&s->iv_comfort, t > warm ? t : warm);
+    s->iv_k0 = s->k;
+    s->iv_e0 = st->e_water_j;
+    s->iv_travel0 = hb_plant_travel(s->plant);
+    s->iv_failsafe0 = hb__failsafe_s(s, t);
+}
+
+/* Closes the interval at T and hands its KPIs over. */
+static void hb__interval_close(hb_sim *s, double t) {
+    const hb_plant_state *st = hb_plant_cur(s->plant);
+    hb_kpis k = {0};
+    hb_kpi_comfort_finish(&s->iv_comfort, &k);
+    k.energy_kwh = (st->e_water_j - s->iv_e0) / 3.6e6;
+    k.energy_floor_kwh = k.energy_ideal_kwh = k.energy_ratio = NAN;
+    k.peak_power_w = s->iv_peak_w;
+    k.valve_travel_pct = hb_plant_travel(s->plant) - s->iv_travel0;
+    k.actuator_msgs = s->k.actuator_msgs - s->iv_k0.actuator_msgs;
+    k.commands_lost = s->k.commands_lost - s->iv_k0.commands_lost;
+    k.readings_published = s->k.readings_published - s->iv_k0.readings_published;
+    k.readings_lost = s->k.readings_lost - s->iv_k0.readings_lost;
+    k.failsafe_h = (hb__failsafe_s(s, t) - s->iv_failsafe0) / 3600.0;
+    k.events = hb_engine_dispatched(s->eng) - s->iv_k0.events;
+    s->iv_fn(s->iv_ud, s->iv_t0, t, &k);
+}
+
 /* The setpoint and band in force at T. */
 static void hb__setpoint(const hb_sim *s, double t, hb_setpoint *sp) {
     hb_schedule_at(s->scheduled ? &s->cfg.schedule : NULL, s->cfg.setpoint_c, s->cfg.comfort_band_k,
@@ -98,6 +144,9 @@ static void hb__kpi_step(hb_sim *s) {
         if (pw > s->k.peak_power_w) {
             s->k.peak_power_w = pw;
         }
+        if (pw > s->iv_peak_w) {
+            s->iv_peak_w = pw;
+        }
         s->window_t0 = b->t;
         s->window_e0 = b->e_water_j;
     }
@@ -106,6 +155,15 @@ static void hb__kpi_step(hb_sim *s) {
     hb__setpoint(s, b->t, &sp);
     hb_kpi_comfort_step(&s->comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
                         sp.hi_c);
+    if (s->iv_fn) {
+        hb_kpi_comfort_step(&s->iv_comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
+                            sp.hi_c);
+        if (b->t >= s->iv_t0 + s->iv_len - 1e-6) {
+            s->k.events = hb_engine_dispatched(s->eng);
+            hb__interval_close(s, b->t);
+            hb__interval_open(s, b->t);
+        }
+    }
 }
 
 /* ---- trace ---------------------------------------------------------------------------------- */
@@ -371,6 +429,13 @@ void hb_sim_destroy(hb_sim *s) {
     free(s);
 }
 
+void hb_sim_set_interval(hb_sim *s, double interval_s, hb_sim_interval_fn fn, void *ud) {
+    assert(!s->started && (!fn || interval_s > 0));
+    s->iv_fn = fn;
+    s->iv_ud = ud;
+    s->iv_len = interval_s;
+}
+
 void hb_sim_set_trace(hb_sim *s, FILE *fp) {
     s->trace = fp;
 }
@@ -381,6 +446,9 @@ static void hb__start(hb_sim *s) {
     }
     s->started = true;
     double t0 = s->cfg.plant.t_start_s;
+    if (s->iv_fn) {
+        hb__interval_open(s, t0);
+    }
     if (s->trace) {
         s->trace_error = hb_trace_write_header(s->trace, s->cfg.n_sensors);
         hb__at(s, t0, hb__on_trace, 0);
@@ -440,6 +508,10 @@ int hb_sim_finish(hb_sim *s) {
     double resid = in - st->e_loss_j - (st->stored_j - s->e_stored0);
     k->balance_error = in > 0 ? fabs(resid) / in : 0.0;
     k->events = hb_engine_dispatched(s->eng);
+    if (s->iv_fn && t_end > s->iv_t0 + 1e-6) {
+        hb__interval_close(s, t_end); /* the last, shorter one */
+        hb__interval_open(s, t_end);  /* finishing twice reports it once */
+    }
     if (s->trace && s->trace_error == HB_OK && fflush(s->trace) != 0) {
         s->trace_error = HB_ERR_IO;
     }

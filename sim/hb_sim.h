@@ -113,6 +113,14 @@ void hb_sim_command(hb_sim *s, int level);
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s);
 
+/* KPIs per interval, for long runs: FN gets the KPIs of every INTERVAL_S of simulated time
+ * (from the start; the last one may be shorter) as they close, on the plant's grid: comfort
+ * (after the warm-up), energy, peak power, valve travel, commands, readings and fail-safe time
+ * of the interval alone. The energy references and the balance are the run's only (NaN and 0
+ * here). Memory stays constant however long the run. Call before the first advance. */
+typedef void (*hb_sim_interval_fn)(void *ud, double t_from, double t_to, const hb_kpis *k);
+void hb_sim_set_interval(hb_sim *s, double interval_s, hb_sim_interval_fn fn, void *ud);
+
 /* The intervals the controller spent in fail-safe so far, [start, end] in simulated seconds, into
  * SPANS (at most MAX; the first HB_SIM_MAX_SPANS are kept); returns how many. For the event
  * markers of reports. */

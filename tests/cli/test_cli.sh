@@ -42,6 +42,25 @@ expect 2 "--start-time" -- "$HB" control --start-time monday,5:00
 expect 2 "--topic-prefix" -- "$HB" control --topic-prefix 'heat/#'
 echo '{"rooms": [{"setpoint_c": 20}]}' >"$TMP/home.json"
 expect 2 "rooms[0].name: missing" -- "$HB" control --config "$TMP/home.json"
+# KPIs per interval: one line per 24 h (the last shorter), summing to the run's, which they do
+# not change
+"$HB" run night-setback --hours 60 --json >"$TMP/whole.json" 2>&1
+"$HB" run night-setback --hours 60 --json --kpi-interval 24 --kpi-file "$TMP/days.jsonl" >"$TMP/whole2.json" 2>&1
+if python3 - "$TMP/whole.json" "$TMP/whole2.json" "$TMP/days.jsonl" <<'PY'
+import json, sys
+whole = json.load(open(sys.argv[1]))
+assert json.load(open(sys.argv[2])) == whole, "the interval KPIs changed the run"
+days = [json.loads(l) for l in open(sys.argv[3])]
+assert [(d["from_h"], d["to_h"]) for d in days] == [(0, 24), (24, 48), (48, 60)], days
+for key in ("energy_kwh", "iae_kh", "discomfort_kh", "valve_travel_pct"):
+    assert abs(sum(d[key] for d in days) - whole[key]) < 1e-4 * max(1, abs(whole[key])), key
+for key in ("actuator_msgs", "readings_published"):
+    assert sum(d[key] for d in days) == whole[key], key
+assert max(d["peak_power_w"] for d in days) == whole["peak_power_w"]
+assert "energy_ratio" not in days[0]
+PY
+then ok; else bad "run --kpi-interval: lines per interval that sum to the run"; fi
+expect 2 "--kpi-interval" -- "$HB" run --controller pid,mpc --report "$TMP/cmp" --kpi-interval 24
 # runs up to 100 years (876,000 h), not one hour more
 expect 2 "876000" -- "$HB" run --hours 876001
 echo '{"duration_h": 876001}' >"$TMP/long.json"
