@@ -13,6 +13,7 @@
 typedef struct hb__entry {
     uint32_t hash; /* FNV-1a of id: most lookups are settled without a strcmp */
     char id[HB_FUSION_ID_MAX];
+    uint32_t gen; /* changes whenever the slot gets another id: a caller's hb_fusion_ref */
     double t;
     double value;
 } hb__entry;
@@ -26,6 +27,7 @@ struct hb_fusion {
     hb_fusion_config cfg;
     size_t n, cap;
     hb__entry *e;
+    uint32_t gen; /* the last generation handed out */
 };
 
 int hb_fusion_check(const hb_fusion_config *cfg) {
@@ -61,7 +63,8 @@ void hb_fusion_destroy(hb_fusion *f) {
     }
 }
 
-int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
+/* The slow path: finds (or makes) the slot of ID. */
+static int hb__add(hb_fusion *f, double t, const char *id, double value, size_t *at) {
     if (!id || !isfinite(value)) {
         return HB_ERR_RANGE;
     }
@@ -105,10 +108,37 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
         }
         memcpy(slot->id, id, len + 1);
         slot->hash = hash;
+        slot->gen = ++f->gen; /* references to its old id are stale now */
     }
     slot->t = t;
     slot->value = value;
+    *at = (size_t)(slot - f->e);
     return HB_OK;
+}
+
+int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
+    size_t at;
+    return hb__add(f, t, id, value, &at);
+}
+
+int hb_fusion_add_ref(hb_fusion *f, double t, const char *id, double value, hb_fusion_ref *ref) {
+    /* A caller that sends the same ids again and again (the simulation) skips the hashing:
+     * the slot it was given is still that id's while its generation is unchanged. */
+    if (ref->slot < f->n && f->e[ref->slot].gen == ref->gen && ref->gen != 0 &&
+        isfinite(value)) {
+        hb__entry *e = &f->e[ref->slot];
+        assert(strcmp(e->id, id) == 0);
+        e->t = t;
+        e->value = value;
+        return HB_OK;
+    }
+    size_t at;
+    int rc = hb__add(f, t, id, value, &at);
+    if (rc == HB_OK) {
+        ref->slot = at;
+        ref->gen = f->e[at].gen;
+    }
+    return rc;
 }
 
 int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,

@@ -48,6 +48,18 @@ void hb_fusion_destroy(hb_fusion *f);
  * empty or too long, HB_ERR_FULL when no slot can be had. */
 int hb_fusion_add(hb_fusion *f, double t, const char *id, double value);
 
+/* A caller's handle on the slot of one sensor id, for hb_fusion_add_ref: start it as
+ * HB_FUSION_REF_INIT. */
+typedef struct hb_fusion_ref {
+    size_t slot;
+    unsigned gen; /* 0: none yet */
+} hb_fusion_ref;
+#define HB_FUSION_REF_INIT ((hb_fusion_ref){0, 0})
+
+/* hb_fusion_add for a caller that keeps REF per sensor id: the same result, without hashing the
+ * id while the slot still holds it (the simulation's hot path). */
+int hb_fusion_add_ref(hb_fusion *f, double t, const char *id, double value, hb_fusion_ref *ref);
+
 /* The estimate at time T from fresh readings (always finite). HB_ERR_NOTFOUND when none is
  * fresh. N_USED (the readings that agree, 0 in a split) and N_REJECTED may be NULL. */
 int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_used,

@@ -180,6 +180,11 @@ int hb_room_ctl_reading(hb_room_ctl *c, double t, const char *sensor_id, double 
     return hb_fusion_add(c->fusion, t, sensor_id, value);
 }
 
+int hb_room_ctl_reading_ref(hb_room_ctl *c, double t, const char *sensor_id, double value,
+                            hb_fusion_ref *ref) {
+    return hb_fusion_add_ref(c->fusion, t, sensor_id, value, ref);
+}
+
 static int hb__clamp_level(double u) {
     long l = lround(u);
     return l < 0 ? 0 : (l > 100 ? 100 : (int)l);

@@ -85,6 +85,11 @@ void hb_room_ctl_destroy(hb_room_ctl *c);
  * cannot keep; the controller goes on either way. */
 int hb_room_ctl_reading(hb_room_ctl *c, double t, const char *sensor_id, double value);
 
+/* The same for a caller that keeps a hb_fusion_ref per sensor (the simulation): no hashing of
+ * the id per reading. */
+int hb_room_ctl_reading_ref(hb_room_ctl *c, double t, const char *sensor_id, double value,
+                            hb_fusion_ref *ref);
+
 /* Runs the algorithm when an update is due and applies the publish policy. Returns true and sets
  * *LEVEL (0..100) when a command should be sent now. Call it after readings and on a timer. */
 bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level);

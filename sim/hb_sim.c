@@ -29,6 +29,7 @@ struct hb_sim {
     hb_netlink links[HB_MAX_SENSORS]; /* one readings link per sensor: own loss/delay stream */
     hb_netlink cmd_link;
     double last_reading[HB_MAX_SENSORS]; /* latest published value, NaN before the first */
+    hb_fusion_ref fusion_refs[HB_MAX_SENSORS]; /* each sensor's slot in the controller's fusion */
     hb__msg *msgs;
     int n_msgs, free_msg;
     int level_cmd; /* latest command published by the controller, -1 before the first */
@@ -271,7 +272,8 @@ static void hb__poll(hb_sim *s, double t) {
 static void hb__sim_on_reading(void *ctx, double t, intptr_t msg) {
     hb_sim *s = ctx;
     const hb__msg *m = &s->msgs[msg];
-    hb_room_ctl_reading(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value);
+    hb_room_ctl_reading_ref(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value,
+                            &s->fusion_refs[m->sensor]);
     hb__msg_free(s, (int)msg);
     hb__poll(s, t);
 }

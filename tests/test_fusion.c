@@ -100,6 +100,46 @@ static void test_expected_slots(void) {
     hb_fusion_destroy(f);
 }
 
+/* The simulation's reference path gives what the id path gives, and a reference to a slot that
+ * went to another id (or away with a smaller expected count) is never used. */
+static void test_refs(void) {
+    hb_fusion *a = make(2);
+    hb_fusion *b = make(2);
+    hb_fusion_ref r1 = HB_FUSION_REF_INIT;
+    hb_fusion_ref r2 = HB_FUSION_REF_INIT;
+    hb_fusion_ref rf = HB_FUSION_REF_INIT;
+    const struct {
+        double t;
+        const char *id;
+        double v;
+        hb_fusion_ref *ref;
+    } seq[] = {{0, "s1", 20.0, &r1},   {0, "s2", 21.0, &r2},   {10, "s1", 20.5, &r1},
+               {200, "s1", 20.6, &r1}, {301, "x", 30.0, &rf},  {302, "s2", 21.2, &r2},
+               {303, "s1", NAN, &r1},  {400, "s1", 20.7, &r1}, {1500, "s2", 21.3, &r2}};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        int ra = hb_fusion_add(a, seq[i].t, seq[i].id, seq[i].v);
+        int rb = hb_fusion_add_ref(b, seq[i].t, seq[i].id, seq[i].v, seq[i].ref);
+        CU_ASSERT_EQUAL(ra, rb);
+        double ea = NAN;
+        double eb = NAN;
+        int na = -1;
+        int nb = -2;
+        CU_ASSERT_EQUAL(hb_fusion_estimate(a, seq[i].t, &ea, &na, NULL),
+                        hb_fusion_estimate(b, seq[i].t, &eb, &nb, NULL));
+        CU_ASSERT_EQUAL(na, nb);
+        CU_ASSERT(ea == eb || (isnan(ea) && isnan(eb)));
+    }
+    /* "x" took s2's slot at 301 (s2 stale): s2's old reference was refused, not written */
+    CU_ASSERT_EQUAL(hb_fusion_count(b), 2);
+    hb_fusion_config one = {.stale_s = 300, .outlier_k = 1.5, .expected_sensors = 1};
+    hb_fusion_set_config(b, &one);
+    hb_fusion_set_config(a, &one);
+    CU_ASSERT_EQUAL(hb_fusion_add_ref(b, 1600, "s2", 21.0, &r2),
+                    hb_fusion_add(a, 1600, "s2", 21.0));
+    hb_fusion_destroy(a);
+    hb_fusion_destroy(b);
+}
+
 int hb_test_fusion(void) {
     static const CU_TestInfo t[] = {
         {"a stuck sensor does not move the estimate", test_stuck_sensor_ignored},
@@ -107,6 +147,7 @@ int hb_test_fusion(void) {
         {"bounded memory, bad ids and values", test_bounded_memory},
         {"a split gives the median, never NaN", test_split_gives_median},
         {"ids beyond the expected count get no slot", test_expected_slots},
+        {"the reference path equals the id path", test_refs},
         CU_TEST_INFO_NULL};
     return hb_test_register("fusion", t);
 }
