@@ -20,6 +20,8 @@ cleanup() {
     if [ "$fail" -ne 0 ]; then
         for f in "$DIR"/*.log; do echo "--- $f"; tail -20 "$f"; done
     fi
+    # KEEP_DIR=PATH keeps a copy of the logs (broker, daemon, valgrind) for a look afterwards
+    [ -n "${KEEP_DIR:-}" ] && cp -r "$DIR" "$KEEP_DIR"
     rm -rf "$DIR"
 }
 trap cleanup EXIT

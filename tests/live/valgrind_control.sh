@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh" "$1" "$2"
 unset ASAN_OPTIONS
 start_broker || exit 1
 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+    --suppressions="$SRC/tests/live/valgrind.supp" \
     --log-file="$DIR/valgrind.log" \
     "$HB" control --host 127.0.0.1 --port "$PORT" --username controller \
     --password-file "$DIR/controller.pw" --log-interval 0 --config "$SRC/deploy/home.json" \
