@@ -114,7 +114,7 @@ static double time_bare(const hb_sim_config *c) {
 int main(int argc, char **argv) {
     long runs = argc > 1 ? strtol(argv[1], NULL, 10) : 21;
     if (runs < 1 || runs > 10000) {
-        fprintf(stderr, "usage: bench_sim [RUNS 1..10000]\n");
+        fputs("usage: bench_sim [RUNS 1..10000]\n", stderr);
         return 2;
     }
     hb_energy_plan plan = {0};
@@ -146,7 +146,7 @@ int main(int argc, char **argv) {
         plant[r] = time_plant(&c);
         bare[r] = time_bare(&c);
         if (day[r] < 0 || day_trace[r] < 0 || plant[r] < 0 || bare[r] < 0) {
-            fprintf(stderr, "bench_sim: the default scenario failed to run\n");
+            fputs("bench_sim: the default scenario failed to run\n", stderr);
             goto out;
         }
     }

@@ -124,8 +124,7 @@ int hb_fusion_add(hb_fusion *f, double t, const char *id, double value) {
 int hb_fusion_add_ref(hb_fusion *f, double t, const char *id, double value, hb_fusion_ref *ref) {
     /* A caller that sends the same ids again and again (the simulation) skips the hashing:
      * the slot it was given is still that id's while its generation is unchanged. */
-    if (ref->slot < f->n && f->e[ref->slot].gen == ref->gen && ref->gen != 0 &&
-        isfinite(value)) {
+    if (ref->slot < f->n && f->e[ref->slot].gen == ref->gen && ref->gen != 0 && isfinite(value)) {
         hb__entry *e = &f->e[ref->slot];
         assert(strcmp(e->id, id) == 0);
         e->t = t;

@@ -28,7 +28,7 @@ struct hb_sim {
     hb_sensor sensors[HB_MAX_SENSORS];
     hb_netlink links[HB_MAX_SENSORS]; /* one readings link per sensor: own loss/delay stream */
     hb_netlink cmd_link;
-    double last_reading[HB_MAX_SENSORS]; /* latest published value, NaN before the first */
+    double last_reading[HB_MAX_SENSORS];       /* latest published value, NaN before the first */
     hb_fusion_ref fusion_refs[HB_MAX_SENSORS]; /* each sensor's slot in the controller's fusion */
     hb__msg *msgs;
     int n_msgs, free_msg;
