@@ -228,9 +228,11 @@ static bool hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
     }
     bool major = !(room->flags & HB_ROOM_SHOWN) || hash != room->shown_hash;
     bool est_moved = est != room->shown_est;
-    float wall = (float)(hb_mono_now() - c->t0);
-    bool due = now || (major && wall - room->t_shown >= 1.0f) ||
-               (est_moved && wall - room->t_shown >= 30.0f);
+    /* Whole seconds since the start: exact for 136 years, where a float's step would grow to
+     * half a minute within ten. */
+    uint32_t wall = (uint32_t)(hb_mono_now() - c->t0);
+    bool due =
+        now || (major && wall - room->t_shown >= 1u) || (est_moved && wall - room->t_shown >= 30u);
     if (!due) {
         return false;
     }

@@ -17,6 +17,7 @@
 #include "hb_thermostat.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* hb_room.flags */
 enum {
@@ -33,7 +34,7 @@ typedef struct hb_room {
     hb_thermostat th;            /* the household's mode, preset and setpoint */
     /* What the daemon last showed of the room, kept small: a daemon keeps thousands, and the
      * room with its name fits an 80-byte heap chunk for names up to 12 bytes. */
-    float t_shown;       /* wall seconds since the daemon started, of the last state shown */
+    uint32_t t_shown;    /* wall seconds since the daemon started, of the last state shown */
     unsigned shown_hash; /* of the level, setpoint, mode, preset, health and window shown */
     short shown_est;     /* estimate shown, 0.1 K (SHRT_MIN: none) */
     unsigned char flags; /* HB_ROOM_* */
