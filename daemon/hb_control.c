@@ -304,6 +304,9 @@ static void hb__room_removing(hb_room *room, void *ud) {
 static void hb__reannounce(hb_room *room, void *ud) {
     (void)ud;
     room->flags &= (unsigned char)~(HB_ROOM_ANNOUNCED | HB_ROOM_SHOWN);
+    /* The retained controller state too: a broker restarted without persistence has lost it,
+     * and a standby taking over before the room's next command would start it afresh. */
+    room->flags |= HB_ROOM_CTL_DIRTY;
 }
 
 /* A household's command: <prefix>/<room>/{setpoint,mode,preset}/set. Returns a drop reason. */
