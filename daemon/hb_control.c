@@ -71,6 +71,8 @@ typedef struct hb__ctl {
     bool leader_seen; /* another live leader was heard */
     char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char leader_topic[300];
+    char ctl_sub[160]; /* <prefix>/+/ctl: the rooms' retained controller states */
+    char cmd_sub[160]; /* <prefix>/+/+/set: the household's commands */
 } hb__ctl;
 
 #define HB__HEARTBEAT_S 1.0
@@ -171,11 +173,15 @@ static void hb__apply_wishes(hb__ctl *c, hb_room *room) {
     hb_room_ctl_set_heating(room->ctl, room->th.mode == HB_MODE_HEAT);
 }
 
-static void hb__publish_retained(hb__ctl *c, const char *topic, const char *payload) {
+/* A retained message (PAYLOAD NULL: an empty one, which clears the topic); false, counted,
+ * when the client refuses it. */
+static bool hb__publish_retained(hb__ctl *c, const char *topic, const char *payload, int qos) {
     size_t n = payload ? strlen(payload) : 0;
-    if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, 1, true) != MOSQ_ERR_SUCCESS) {
+    if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, qos, true) != MOSQ_ERR_SUCCESS) {
         c->st.publish_errors++;
+        return false;
     }
+    return true;
 }
 
 /* The room's controller state, retained on <prefix>/<room>/ctl: what a standby takes over from. */
@@ -189,10 +195,7 @@ static void hb__publish_ctl(hb__ctl *c, hb_room *room) {
     room->flags &= (unsigned char)~HB_ROOM_CTL_DIRTY;
     /* QoS 0 like the state (see hb__show): on a live connection it arrives all the same, and
      * it is sent again with the room's next command. */
-    if (mosquitto_publish(c->m, NULL, topic, (int)strlen(payload), payload, 0, true) !=
-        MOSQ_ERR_SUCCESS) {
-        c->st.publish_errors++;
-    }
+    hb__publish_retained(c, topic, payload, 0);
 }
 
 /* The room's retained state, when it changed enough (NOW: at once, after a command): a change
@@ -243,9 +246,7 @@ static bool hb__show(hb__ctl *c, hb_room *room, double t, bool now) {
         c->st.publish_errors++;
         return false;
     }
-    if (mosquitto_publish(c->m, NULL, topic, (int)strlen(payload), payload, 0, true) !=
-        MOSQ_ERR_SUCCESS) {
-        c->st.publish_errors++;
+    if (!hb__publish_retained(c, topic, payload, 0)) {
         return false;
     }
     room->flags |= HB_ROOM_SHOWN;
@@ -268,11 +269,7 @@ static void hb__announce(hb__ctl *c, hb_room *room, bool remove) {
             return;
         }
         /* QoS 0 like the state: a lost one is sent again at the next (re)connection. */
-        const char *payload = remove ? NULL : doc;
-        size_t n = payload ? strlen(payload) : 0;
-        if (mosquitto_publish(c->m, NULL, topic, (int)n, payload, 0, true) != MOSQ_ERR_SUCCESS) {
-            c->st.publish_errors++;
-        }
+        hb__publish_retained(c, topic, remove ? NULL : doc, 0);
         free(doc);
     }
     room->flags = (unsigned char)(remove ? room->flags & ~HB_ROOM_ANNOUNCED
@@ -292,10 +289,10 @@ static void hb__room_removing(hb_room *room, void *ud) {
     char topic[256];
     if (c->connected &&
         hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") >= 0) {
-        hb__publish_retained(c, topic, NULL); /* no stale state for a room that is gone */
+        hb__publish_retained(c, topic, NULL, 1); /* no stale state for a room that is gone */
     }
     if (c->connected && hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") >= 0) {
-        hb__publish_retained(c, topic, NULL);
+        hb__publish_retained(c, topic, NULL, 1);
     }
 }
 
@@ -387,7 +384,7 @@ static void hb__heartbeat(hb__ctl *c) {
     int n = snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"term\":%lu,\"at\":%.3f}",
                      c->client_id, c->term, hb__epoch_now());
     if (n > 0 && (size_t)n < sizeof payload) {
-        hb__publish_retained(c, c->leader_topic, payload);
+        hb__publish_retained(c, c->leader_topic, payload, 1);
     }
 }
 
@@ -395,16 +392,12 @@ static void hb__heartbeat(hb__ctl *c) {
  * states (subscribed first, so a new leader restores each room before its first reading), the
  * status, every room's announcement. */
 static int hb__subscribe_leader(hb__ctl *c) {
-    char ctl[256];
-    char cmd[256];
-    snprintf(ctl, sizeof ctl, "%s/+/ctl", c->cfg->prefix);
-    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
-    int s = mosquitto_subscribe(c->m, NULL, ctl, 1);
+    int s = mosquitto_subscribe(c->m, NULL, c->ctl_sub, 1);
     if (s == MOSQ_ERR_SUCCESS) {
         s = mosquitto_subscribe(c->m, NULL, c->cfg->readings_topic, 0);
     }
     if (s == MOSQ_ERR_SUCCESS) {
-        s = mosquitto_subscribe(c->m, NULL, cmd, 1);
+        s = mosquitto_subscribe(c->m, NULL, c->cmd_sub, 1);
     }
     int p = mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
     /* Announce every room again (a hub may have restarted with the broker) and show its state. */
@@ -428,11 +421,7 @@ static void hb__lead(hb__ctl *c, const char *why) {
 /* Stands down: stops listening to what the leader handles and forgets the rooms (the leader
  * has them, and they come back from their retained state at the next take-over). */
 static void hb__stand_by(hb__ctl *c, const char *other) {
-    char ctl[256];
-    char cmd[256];
-    snprintf(ctl, sizeof ctl, "%s/+/ctl", c->cfg->prefix);
-    snprintf(cmd, sizeof cmd, "%s/+/+/set", c->cfg->prefix);
-    const char *const topics[] = {c->cfg->readings_topic, cmd, ctl};
+    const char *const topics[] = {c->cfg->readings_topic, c->cmd_sub, c->ctl_sub};
     for (int i = 0; i < 3; i++) {
         mosquitto_unsubscribe(c->m, NULL, topics[i]);
     }
@@ -737,13 +726,11 @@ static void hb__count_rooms(hb__ctl *c) {
     c->st.rooms_evicted = hb_rooms_evicted(c->rooms);
 }
 
-/* A room onto the reloaded settings: its prefs, its controller (bumplessly), its discovery. */
+/* A room onto the reloaded settings: its prefs and controller (bumplessly) as a new room gets
+ * them, then its discovery again. */
 static void hb__rebind(hb_room *room, void *ud) {
-    hb__ctl *c = ud;
-    room->prefs = hb_home_room(&c->home, room->name);
-    (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
-    hb__apply_wishes(c, room);
-    hb__reannounce(room, c);
+    hb__room_created(room, ud);
+    hb__reannounce(room, ud);
 }
 
 /* SIGHUP: new controller settings for every room, without a bump; a bad file changes nothing. */
@@ -869,6 +856,8 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
                    size_t errlen) {
     hb__ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN};
     snprintf(c.leader_topic, sizeof c.leader_topic, "%s/leader", cfg->status_topic);
+    snprintf(c.ctl_sub, sizeof c.ctl_sub, "%s/+/ctl", cfg->prefix);
+    snprintf(c.cmd_sub, sizeof c.cmd_sub, "%s/+/+/set", cfg->prefix);
     hb__stop = 0;
     hb__stats = 0;
     hb__reload_requested = 0;
@@ -1003,7 +992,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     if (c.connected && c.active) {
         /* Resign (a standby takes over at once) and say goodbye ourselves: the will only fires
          * on an unclean disconnect. */
-        hb__publish_retained(&c, c.leader_topic, NULL);
+        hb__publish_retained(&c, c.leader_topic, NULL, 1);
         c.active = false; /* our own "offline" comes back: not a dead peer's to answer */
         mosquitto_publish(c.m, &c.offline_mid, cfg->status_topic, 7, "offline", 1, true);
         double until = hb_mono_now() + 2.0;
