@@ -10,6 +10,7 @@ static void hb__usage(FILE *out) {
           "commands:\n"
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
           "  tune [SCENARIO...]  tune the PID: relay, step test + SIMC/AMIGO, optimisation\n"
+          "  identify TRACE      fit the room's model (a digital twin) to a trace of the room\n"
           "  report TRACE... -o DIR  gnuplot plots and an HTML report of traces\n"
           "  check SCENARIO...   validate scenario files without running them\n"
           "  keys                print the scenario key reference (Markdown)\n"
@@ -44,6 +45,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "tune") == 0) {
         return hb_cmd_tune(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "identify") == 0) {
+        return hb_cmd_identify(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "control") == 0) {
         return hb_cmd_control(argc - 1, argv + 1);

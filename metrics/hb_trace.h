@@ -40,6 +40,10 @@ typedef struct hb_trace {
 int hb_trace_read(const char *path, hb_trace *t, char *err, size_t errlen);
 void hb_trace_free(hb_trace *t);
 
+/* The same for any trace with a time_s column (one `heatbench record` wrote from a real room has
+ * sensors, level_cmd and perhaps t_out, nothing of the plant's). */
+int hb_trace_read_any(const char *path, hb_trace *t, char *err, size_t errlen);
+
 /* Index of column NAME, or -1. */
 int hb_trace_col(const hb_trace *t, const char *name);
 

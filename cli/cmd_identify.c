@@ -1,0 +1,361 @@
+/*
+ * `heatbench identify`: a room's digital twin from its own trace (tuning/hb_ident.h), printed
+ * as a table or JSON and written as a scenario the other commands accept.
+ */
+#define _GNU_SOURCE /* getopt_long */
+#include "../tuning/hb_ident.h"
+#include "../util/hb_error.h"
+#include "../util/hb_file.h"
+#include "../util/hb_ofile.h"
+#include "cli.h"
+#include "mqtt_opts.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char hb__identify_help[] =
+    "usage: heatbench identify TRACE.csv [options]\n"
+    "\n"
+    "Fits the simulator's room model to a trace of a room (from heatbench record, run or\n"
+    "live): UA and its direct share, air and mass capacities, the air-mass conductance, the\n"
+    "radiator's output, the solar aperture, base gains, the sensors' lag and offsets. The\n"
+    "trace needs time_s, sensor_1.. and level_cmd; t_out when it has one (else the base's\n"
+    "weather). What the fit cannot pin down is reported with advice.\n"
+    "\n"
+    "options:\n"
+    "  --scenario FILE        what is known of the room: weather (sun), supply temperature,\n"
+    "                         valve, gain schedule, and the starting guess (default: the\n"
+    "                         built-in default room)\n"
+    "  -o, --output FILE      write the identified scenario (the base with the estimates)\n"
+    "  --holdout-h H          the trace's last H hours are kept for validation (default: a\n"
+    "                         quarter of the trace, at most 24 h; 0: none)\n"
+    "  --fix NAME[,NAME..]    hold parameters at the base's value, e.g. q50_w from the\n"
+    "                         radiator's data sheet (names as in the table)\n"
+    "  --free NAME[,NAME..]   fit parameters held by default (sensor_lag_s: it trades off\n"
+    "                         with the air capacity, so it is the base's sensors' lag_s)\n"
+    "  --starts N             fits from N starts (default 8; the first is the base)\n"
+    "  --seed N               seed of the starts' stream (default 1)\n"
+    "  --json                 print the result as one JSON object\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 ok, 1 the fit failed or the output cannot be written, 2 bad usage, a bad\n"
+    "scenario or a trace that cannot be identified from.\n";
+
+enum { OPT_SCEN = 256, OPT_HOLDOUT, OPT_FIX, OPT_FREE, OPT_STARTS, OPT_SEED, OPT_JSON };
+
+/* The scale each parameter is shown in: capacities in kJ/K as the scenario has them. */
+static double hb__shown(int k, double v) {
+    return k == HB_IDENT_C_AIR || k == HB_IDENT_C_MASS ? v / 1e3 : v;
+}
+
+static const char *hb__advice(const hb_ident_estimate *e) {
+    if (e->fixed || e->identified) {
+        return "";
+    }
+    return e->correlated_with >= 0 && fabs(e->corr) > 0.98
+               ? "correlated: record longer, excite the valve (record --excite prbs) or --fix one"
+               : "wide: record longer or excite the valve (record --excite prbs)";
+}
+
+static void hb__print_table(FILE *out, const char *trace, const hb_ident_result *r) {
+    fprintf(out, "identified from %s: %.1f h fitted, %.1f h held out, %d of %d starts converged\n",
+            trace, (r->t_split_s - r->t_first_s) / 3600.0, (r->t_end_s - r->t_split_s) / 3600.0,
+            r->starts_ok, r->starts_run);
+    fprintf(out, "%-24s %12s %25s  %s\n", "parameter", "estimate", "95 % interval", "");
+    for (int k = 0; k < HB_IDENT_NPAR; k++) {
+        const hb_ident_estimate *e = &r->p[k];
+        char iv[64];
+        if (e->fixed) {
+            snprintf(iv, sizeof iv, "fixed");
+        } else {
+            snprintf(iv, sizeof iv, "%.4g .. %.4g", hb__shown(k, e->lo), hb__shown(k, e->hi));
+        }
+        char note[160] = "";
+        if (!e->fixed && !e->identified) {
+            snprintf(note, sizeof note, "not pinned down (%s%s%s)", hb__advice(e),
+                     e->correlated_with >= 0 ? "; most with " : "",
+                     e->correlated_with >= 0 ? hb_ident_param_name(e->correlated_with) : "");
+        }
+        fprintf(out, "%-24s %12.4g %25s  %s\n", hb_ident_param_name(k), hb__shown(k, e->value), iv,
+                note);
+    }
+    fprintf(out, "sensor offsets (K):");
+    for (int k = 0; k < r->n_sensors; k++) {
+        fprintf(out, " %+.2f", r->offset_k[k]);
+    }
+    fprintf(out, "\nfree-run RMSE: %.3f K fitted, %.3f K held out; 1 h ahead (held out): %.3f K\n",
+            r->rmse_fit_k, r->rmse_free_k, r->rmse_1h_k);
+    fprintf(out, "(intervals widened %.1f x for the residuals' autocorrelation)\n",
+            r->ci_inflation);
+}
+
+static cJSON *hb__json(const char *trace, const hb_ident_result *r) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "trace", trace);
+    hb_json_num(root, "fit_h", (r->t_split_s - r->t_first_s) / 3600.0);
+    hb_json_num(root, "holdout_h", (r->t_end_s - r->t_split_s) / 3600.0);
+    hb_json_num(root, "starts", r->starts_run);
+    hb_json_num(root, "starts_converged", r->starts_ok);
+    hb_json_num(root, "evaluations", r->evaluations);
+    cJSON *ps = cJSON_AddObjectToObject(root, "parameters");
+    for (int k = 0; k < HB_IDENT_NPAR; k++) {
+        const hb_ident_estimate *e = &r->p[k];
+        cJSON *o = cJSON_AddObjectToObject(ps, hb_ident_param_name(k));
+        hb_json_num(o, "value", hb__shown(k, e->value));
+        hb_json_num(o, "lo", hb__shown(k, e->lo));
+        hb_json_num(o, "hi", hb__shown(k, e->hi));
+        cJSON_AddBoolToObject(o, "fixed", e->fixed);
+        cJSON_AddBoolToObject(o, "identified", e->identified);
+        if (e->correlated_with >= 0) {
+            cJSON_AddStringToObject(o, "most_correlated_with",
+                                    hb_ident_param_name(e->correlated_with));
+            hb_json_num(o, "correlation", e->corr);
+        }
+    }
+    cJSON *off = cJSON_AddArrayToObject(root, "sensor_offsets_k");
+    cJSON *noise = cJSON_AddArrayToObject(root, "sensor_noise_k");
+    for (int k = 0; k < r->n_sensors; k++) {
+        cJSON_AddItemToArray(off, cJSON_CreateNumber(round(r->offset_k[k] * 1e4) / 1e4));
+        cJSON_AddItemToArray(noise, cJSON_CreateNumber(round(r->noise_k[k] * 1e4) / 1e4));
+    }
+    hb_json_num(root, "rmse_fit_k", r->rmse_fit_k);
+    hb_json_num(root, "rmse_holdout_k", r->rmse_free_k);
+    hb_json_num(root, "rmse_1h_ahead_k", r->rmse_1h_k);
+    hb_json_num(root, "ci_inflation", r->ci_inflation);
+    return root;
+}
+
+/* Sets KEY of object O (created under PARENT as NAME when missing) to V, rounded to 4 digits. */
+static void hb__set(cJSON *parent, const char *name, const char *key, double v) {
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, name);
+    if (!cJSON_IsObject(o)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(parent, name);
+        o = cJSON_AddObjectToObject(parent, name);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+    double mag = v != 0 ? pow(10.0, 4 - ceil(log10(fabs(v)))) : 1.0;
+    cJSON_AddNumberToObject(o, key, round(v * mag) / mag);
+}
+
+/* The base scenario BASE_PATH (NULL: an empty document over the built-in default) with the
+ * estimates, written atomically to OUT. */
+static int hb__write(const char *out, const char *base_path, const char *trace,
+                     const hb_ident_result *r, char *err, size_t errlen) {
+    cJSON *root = NULL;
+    if (base_path) {
+        size_t len;
+        char rerr[512];
+        char *buf = hb_file_read(base_path, "scenario", 16u << 20, rerr, sizeof rerr, &len);
+        root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
+        free(buf);
+    } else {
+        root = cJSON_CreateObject();
+    }
+    if (!root) {
+        snprintf(err, errlen, "cannot re-read %s", base_path);
+        return -1;
+    }
+    char text[512];
+    snprintf(text, sizeof text, "%s-identified", r->model.name);
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "name");
+    cJSON_AddStringToObject(root, "name", text);
+    snprintf(text, sizeof text,
+             "Identified by heatbench identify from %s: free-run RMSE %.3f K fitted, %.3f K "
+             "held out.",
+             trace, r->rmse_fit_k, r->rmse_free_k);
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "description");
+    cJSON_AddStringToObject(root, "description", text);
+    const hb_room_config *rm = &r->model.plant.room;
+    hb__set(root, "room", "ua_w_per_k", rm->ua_w_per_k);
+    hb__set(root, "room", "direct_share", rm->direct_share);
+    hb__set(root, "room", "air_capacity_kj_per_k", rm->air_capacity_j_per_k / 1e3);
+    hb__set(root, "room", "mass_capacity_kj_per_k", rm->mass_capacity_j_per_k / 1e3);
+    hb__set(root, "room", "air_mass_w_per_k", rm->air_mass_w_per_k);
+    hb__set(root, "room", "window_area_m2", rm->window_area_m2);
+    hb__set(root, "room", "base_gains_w", rm->base_gains_w);
+    hb__set(root, "radiator", "q50_w", r->model.plant.radiator.q50_w);
+    hb__set(root, "radiator", "capacity_kj_per_k", r->model.plant.radiator.capacity_j_per_k / 1e3);
+    /* The sensors: the base's entries keep what they say beyond offset, noise and lag. */
+    cJSON *sens = cJSON_GetObjectItemCaseSensitive(root, "sensors");
+    if (!cJSON_IsArray(sens)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "sensors");
+        sens = cJSON_AddArrayToObject(root, "sensors");
+    }
+    while (cJSON_GetArraySize(sens) > r->n_sensors) {
+        cJSON_DeleteItemFromArray(sens, cJSON_GetArraySize(sens) - 1);
+    }
+    for (int k = 0; k < r->n_sensors; k++) {
+        cJSON *s = cJSON_GetArrayItem(sens, k);
+        if (!cJSON_IsObject(s)) {
+            s = cJSON_CreateObject();
+            cJSON_AddItemToArray(sens, s);
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(s, "id")) {
+            cJSON_AddStringToObject(s, "id", r->model.sensors[k].id);
+        }
+        const char *keys[4] = {"offset_k", "bias_k", "noise_k", "lag_s"};
+        double vals[4] = {round(r->model.sensors[k].offset_k * 100) / 100, 0,
+                          round(r->model.sensors[k].noise_k * 1000) / 1000,
+                          round(r->model.sensors[k].lag_s)};
+        for (int j = 0; j < 4; j++) {
+            cJSON_DeleteItemFromObjectCaseSensitive(s, keys[j]);
+            cJSON_AddNumberToObject(s, keys[j], vals[j]);
+        }
+    }
+    char *doc = cJSON_Print(root);
+    cJSON_Delete(root);
+    int rc;
+    hb_ofile *f = doc ? hb_ofile_open(out, &rc) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", out, doc ? strerror(errno) : "no memory");
+        free(doc);
+        return -1;
+    }
+    fprintf(hb_ofile_stream(f), "%s\n", doc);
+    free(doc);
+    if (hb_ofile_commit(f) != HB_OK) {
+        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* --fix's (--free's when FREE) comma list into the mask *FIXED; -1 after a message on an
+ * unknown name. */
+static int hb__parse_fix(const char *prog, const char *arg, bool free, unsigned *fixed) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int k = hb_ident_param_find(t);
+        if (k < 0) {
+            fprintf(stderr, "%s: %s: unknown parameter '%s' (expected one of:", prog,
+                    free ? "--free" : "--fix", t);
+            for (int j = 0; j < HB_IDENT_NPAR; j++) {
+                fprintf(stderr, " %s", hb_ident_param_name(j));
+            }
+            fputs(")\n", stderr);
+            return -1;
+        }
+        if (free) {
+            *fixed &= ~(1u << k);
+        } else {
+            *fixed |= 1u << k;
+        }
+    }
+    return 0;
+}
+
+int hb_cmd_identify(int argc, char **argv) {
+    static const struct option opts[] = {{"scenario", required_argument, NULL, OPT_SCEN},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"holdout-h", required_argument, NULL, OPT_HOLDOUT},
+                                         {"fix", required_argument, NULL, OPT_FIX},
+                                         {"free", required_argument, NULL, OPT_FREE},
+                                         {"starts", required_argument, NULL, OPT_STARTS},
+                                         {"seed", required_argument, NULL, OPT_SEED},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *prog = "heatbench identify";
+    hb_ident_options o;
+    hb_ident_options_default(&o);
+    const char *scen = NULL;
+    const char *out = NULL;
+    bool json = false;
+    double v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_SCEN:
+            scen = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case OPT_HOLDOUT:
+            if (hb_cli_number(prog, "--holdout-h", optarg, 0, 876000, &o.holdout_h) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_FIX:
+        case OPT_FREE:
+            if (hb__parse_fix(prog, optarg, c == OPT_FREE, &o.fixed) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
+        case OPT_STARTS:
+            if (hb_cli_number(prog, "--starts", optarg, 1, 1000, &v) != 0 || v != floor(v)) {
+                return HB_EXIT_USAGE;
+            }
+            o.starts = (int)v;
+            break;
+        case OPT_SEED:
+            if (hb_cli_number(prog, "--seed", optarg, 0, 9e15, &v) != 0 || v != floor(v)) {
+                return HB_EXIT_USAGE;
+            }
+            o.seed = (uint64_t)v;
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case 'h':
+            fputs(hb__identify_help, stdout);
+            return HB_EXIT_OK;
+        default:
+            return hb_cli_bad_option(prog, "identify", c, argv);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "%s: expected one trace file (see heatbench identify --help)\n", prog);
+        return HB_EXIT_USAGE;
+    }
+    const char *trace_path = argv[optind];
+    char found[4200];
+    const char *spath = scen ? hb_cli_scenario_path(scen, found, sizeof found) : NULL;
+    hb_sim_config base;
+    int status = hb_cli_load_scenario(prog, spath, &base);
+    hb_trace tr = {0};
+    hb_ident_result r = {0};
+    char err[1024];
+    if (status != HB_EXIT_OK) {
+        goto out;
+    }
+    if (hb_trace_read_any(trace_path, &tr, err, sizeof err) != HB_OK) {
+        hb_cli_error(prog, err);
+        status = HB_EXIT_USAGE;
+        goto out;
+    }
+    int rc = hb_ident_fit(&base, &tr, &o, &r, err, sizeof err);
+    if (rc != HB_OK) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: %s", trace_path, err);
+        hb_cli_error(prog, msg);
+        status = rc == HB_ERR_PARSE ? HB_EXIT_USAGE : HB_EXIT_FAIL;
+        goto out;
+    }
+    if (out && hb__write(out, spath, trace_path, &r, err, sizeof err) != 0) {
+        hb_cli_error(prog, err);
+        status = HB_EXIT_FAIL;
+        goto out;
+    }
+    if (json) {
+        hb_json_print(stdout, hb__json(trace_path, &r));
+    } else {
+        hb__print_table(stdout, trace_path, &r);
+        if (out) {
+            printf("identified scenario written to %s\n", out);
+        }
+    }
+out:
+    hb_ident_result_free(&r);
+    hb_trace_free(&tr);
+    hb_sim_config_free(&base);
+    return status;
+}
