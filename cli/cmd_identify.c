@@ -57,7 +57,7 @@ static const char *hb__advice(const hb_ident_estimate *e) {
     if (e->fixed || e->identified) {
         return "";
     }
-    return e->correlated_with >= 0 && fabs(e->corr) > 0.98
+    return e->correlated_with >= 0 && fabs(e->corr) > 0.9
                ? "correlated: record longer, excite the valve (record --excite prbs) or --fix one"
                : "wide: record longer or excite the valve (record --excite prbs)";
 }

@@ -404,9 +404,6 @@ static int hb__statistics(hb__fit *f, const double *x, double ssr, hb_ident_resu
                 e->correlated_with = f->free_idx[b];
             }
         }
-        if (fabs(e->corr) > 0.98) {
-            e->identified = false;
-        }
     }
     rc = HB_OK;
 out:

@@ -59,7 +59,7 @@ typedef struct hb_ident_estimate {
     double value;        /* in the units above */
     double lo, hi;       /* 95 % confidence interval */
     bool fixed;          /* held at the base's value */
-    bool identified;     /* narrow enough interval and no near-total correlation */
+    bool identified;     /* its interval within a quarter of it (or a set width) either way */
     int correlated_with; /* the parameter it is most correlated with, or -1 */
     double corr;         /* that correlation */
 } hb_ident_estimate;
