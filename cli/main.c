@@ -10,6 +10,7 @@ static void hb__usage(FILE *out) {
           "commands:\n"
           "  run [SCENARIO]      simulate a day (the built-in default without a file), print KPIs\n"
           "  tune [SCENARIO...]  tune the PID: relay, step test + SIMC/AMIGO, optimisation\n"
+          "  record -o TRACE     record a room's readings and commands from MQTT as a trace\n"
           "  identify TRACE      fit the room's model (a digital twin) to a trace of the room\n"
           "  report TRACE... -o DIR  gnuplot plots and an HTML report of traces\n"
           "  check SCENARIO...   validate scenario files without running them\n"
@@ -45,6 +46,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "tune") == 0) {
         return hb_cmd_tune(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "record") == 0) {
+        return hb_cmd_record(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "identify") == 0) {
         return hb_cmd_identify(argc - 1, argv + 1);

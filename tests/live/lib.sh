@@ -44,11 +44,11 @@ free_port() {
 
 PORT=$(free_port)
 : >"$DIR/passwd"
-for u in controller simulator admin hub room-1 room-2; do mosquitto_passwd -b "$DIR/passwd" "$u" "$u-secret"; done
+for u in controller simulator admin hub recorder room-1 room-2; do mosquitto_passwd -b "$DIR/passwd" "$u" "$u-secret"; done
 chmod 0644 "$DIR/passwd"
 cp "$SRC/deploy/mosquitto/acl" "$DIR/acl"
 chmod 0644 "$DIR/acl"
-for u in controller simulator admin hub room-1 room-2; do printf '%s-secret\n' "$u" >"$DIR/$u.pw"; done
+for u in controller simulator admin hub recorder room-1 room-2; do printf '%s-secret\n' "$u" >"$DIR/$u.pw"; done
 
 # start_broker [EXTRA_CONFIG_LINES]: (re)starts mosquitto on $PORT and waits until it answers.
 start_broker() {

@@ -1,0 +1,257 @@
+/* The recording loop of hb_record.h: callbacks feed the recorder at the recording clock's time;
+ * the loop rewrites the file every flush_s and once more at the end. */
+#define _POSIX_C_SOURCE 200809L
+#include "hb_record.h"
+#include "../metrics/hb_recorder.h"
+#include "../util/hb_error.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t hb__record_stop;
+
+void hb_record_request_stop(void) {
+    hb__record_stop = 1;
+}
+
+typedef struct hb__rec {
+    const hb_record_config *cfg;
+    hb_recorder *rec;
+    hb_record_stats *st;
+    char readings[256], actuator[256];
+    double w0, t0; /* the first message's wall time and recording time; NaN before it */
+    bool subscribed;
+    int fatal_connack;
+    int failed; /* an error of the recorder (out of memory) */
+} hb__rec;
+
+/* The recording clock: starts at the first message. */
+static double hb__now(hb__rec *r) {
+    double w = hb_mono_now();
+    if (isnan(r->w0)) {
+        r->w0 = w;
+        r->t0 = r->cfg->start_s;
+        if (isnan(r->t0)) {
+            r->t0 = 0;
+            if (r->cfg->speed == 1.0) { /* a real room: the time of day, so the sun lines up */
+                time_t now = time(NULL);
+                struct tm tm;
+                localtime_r(&now, &tm);
+                r->t0 = tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
+            }
+        }
+    }
+    return r->t0 + (w - r->w0) * r->cfg->speed;
+}
+
+/* An outdoor temperature: a bare number or {"value": N}. */
+static bool hb__outdoor_value(const char *buf, int len, double *v) {
+    cJSON *j = len > 0 && len < 1024 ? cJSON_ParseWithLength(buf, (size_t)len) : NULL;
+    const cJSON *n = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "value") : j;
+    bool ok = cJSON_IsNumber(n) && isfinite(n->valuedouble) && fabs(n->valuedouble) < 100;
+    if (ok) {
+        *v = n->valuedouble;
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+    (void)m;
+    hb__rec *r = ud;
+    const char *topic = msg->topic ? msg->topic : "";
+    if (msg->retain) { /* of unknown age: never a sample of now */
+        r->st->dropped[HB_DROP_RETAINED]++;
+        return;
+    }
+    int rc = HB_OK;
+    if (strcmp(topic, r->readings) == 0) {
+        char id[HB_SENSOR_ID_LEN];
+        double v;
+        int reason = msg->payloadlen < 0
+                         ? HB_DROP_JSON
+                         : hb_payload_reading(msg->payload, (size_t)msg->payloadlen, id, &v);
+        if (reason != HB_DROP_NONE) {
+            r->st->dropped[reason]++;
+            return;
+        }
+        rc = hb_recorder_reading(r->rec, hb__now(r), id, v);
+        if (rc == HB_ERR_FULL) {
+            r->st->sensor_cap++;
+            return;
+        }
+        r->st->readings++;
+    } else if (strcmp(topic, r->actuator) == 0) {
+        int level;
+        int reason = msg->payloadlen < 0
+                         ? HB_DROP_JSON
+                         : hb_payload_level(msg->payload, (size_t)msg->payloadlen, &level);
+        if (reason != HB_DROP_NONE) {
+            r->st->dropped[reason]++;
+            return;
+        }
+        rc = hb_recorder_command(r->rec, hb__now(r), level);
+        r->st->commands++;
+    } else if (r->cfg->outdoor_topic && strcmp(topic, r->cfg->outdoor_topic) == 0) {
+        double v;
+        if (!hb__outdoor_value(msg->payload, msg->payloadlen, &v)) {
+            r->st->dropped[HB_DROP_BAD_VALUE]++;
+            return;
+        }
+        rc = hb_recorder_outdoor(r->rec, hb__now(r), v);
+        r->st->outdoor++;
+    } else {
+        r->st->dropped[HB_DROP_BAD_TOPIC]++;
+        return;
+    }
+    if (rc != HB_OK) {
+        r->failed = rc;
+    }
+}
+
+static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+    hb__rec *r = ud;
+    if (rc != 0) {
+        if (hb_mqtt_connack_fatal(rc)) {
+            r->fatal_connack = rc;
+        }
+        return;
+    }
+    /* QoS 1: a reading the broker has for us is not lost to a full socket buffer. */
+    mosquitto_subscribe(m, NULL, r->readings, 1);
+    mosquitto_subscribe(m, NULL, r->actuator, 1);
+    if (r->cfg->outdoor_topic) {
+        mosquitto_subscribe(m, NULL, r->cfg->outdoor_topic, 1);
+    }
+}
+
+static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos) {
+    (void)m;
+    (void)mid;
+    (void)n;
+    (void)qos;
+    ((hb__rec *)ud)->subscribed = true;
+}
+
+static void hb__sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, size_t errlen) {
+    memset(st, 0, sizeof *st);
+    hb__record_stop = 0;
+    hb__rec r = {.cfg = cfg, .st = st, .w0 = NAN, .t0 = NAN};
+    if (hb_topic_format(cfg->readings_topic, cfg->room, r.readings, sizeof r.readings) < 0 ||
+        hb_topic_format(cfg->actuator_topic, cfg->room, r.actuator, sizeof r.actuator) < 0) {
+        snprintf(err, errlen, "the topics are too long for room '%s'", cfg->room);
+        return 1;
+    }
+    int status = 1;
+    struct mosquitto *m = NULL;
+    if (hb_recorder_create(cfg->interval_s, NAN, cfg->ids, cfg->n_ids, cfg->outdoor_topic != NULL,
+                           &r.rec) != HB_OK) {
+        snprintf(err, errlen, "cannot set up the recorder (sensor ids too long or too many)");
+        return 1;
+    }
+    m = hb_mqtt_client(&cfg->mqtt, &r, NULL, NULL, err, errlen);
+    if (!m) {
+        goto out;
+    }
+    mosquitto_connect_callback_set(m, hb__on_connect);
+    mosquitto_subscribe_callback_set(m, hb__on_subscribe);
+    mosquitto_message_callback_set(m, hb__on_message);
+    hb_mqtt_retry retry;
+    hb_mqtt_retry_init(&retry, 0.2, 5.0);
+    double deadline = hb_mono_now() + cfg->connect_timeout_s;
+    bool socket_up = false;
+    double next_flush = hb_mono_now() + cfg->flush_s;
+    while (!hb__record_stop) {
+        if (!r.subscribed && hb_mono_now() > deadline) {
+            snprintf(err, errlen, "no connection to %s:%d within %.0f s", cfg->mqtt.host,
+                     cfg->mqtt.port, cfg->connect_timeout_s);
+            goto out;
+        }
+        if (!socket_up) {
+            if (hb_mqtt_retry_due(&retry, hb_mono_now())) {
+                int rc = hb_mqtt_connect(m, &cfg->mqtt);
+                if (rc != MOSQ_ERR_SUCCESS && hb_mqtt_fatal(rc)) {
+                    snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
+                             cfg->mqtt.port, mosquitto_strerror(rc));
+                    goto out;
+                }
+                socket_up = rc == MOSQ_ERR_SUCCESS;
+            }
+            if (!socket_up) {
+                hb__sleep_ms(20);
+                continue;
+            }
+        }
+        int rc = mosquitto_loop(m, 10, 1);
+        if (r.fatal_connack) {
+            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
+                     hb_mqtt_connack_text(r.fatal_connack));
+            goto out;
+        }
+        if (rc != MOSQ_ERR_SUCCESS) {
+            socket_up = false; /* the broker went away: keep what we have, reconnect */
+        } else {
+            hb_mqtt_retry_reset(&retry);
+        }
+        if (r.failed) {
+            snprintf(err, errlen, "recording failed: %s", hb_strerror(r.failed));
+            goto out;
+        }
+        if (!isnan(r.w0)) {
+            double t = hb__now(&r);
+            if (!isnan(cfg->hours) && t - r.t0 >= cfg->hours * 3600.0) {
+                break;
+            }
+            if (hb_recorder_advance(r.rec, t) != HB_OK) {
+                snprintf(err, errlen, "out of memory after %zu rows", hb_recorder_rows(r.rec));
+                goto out;
+            }
+        }
+        if (hb_mono_now() >= next_flush && hb_recorder_rows(r.rec) > 0) {
+            next_flush = hb_mono_now() + cfg->flush_s;
+            if (hb_recorder_write(r.rec, cfg->output) != HB_OK) {
+                snprintf(err, errlen, "cannot write %s: %s", cfg->output, strerror(errno));
+                goto out;
+            }
+            st->writes++;
+        }
+    }
+    status = 0;
+out:
+    if (m) {
+        mosquitto_disconnect(m);
+        mosquitto_destroy(m);
+    }
+    /* The file as it stands, whole, whatever ended the recording (unless nothing came). */
+    if (hb_recorder_rows(r.rec) > 0) {
+        if (hb_recorder_write(r.rec, cfg->output) != HB_OK) {
+            if (status == 0) {
+                snprintf(err, errlen, "cannot write %s: %s", cfg->output, strerror(errno));
+            }
+            status = 1;
+        } else {
+            st->writes++;
+        }
+    } else if (status == 0) {
+        snprintf(err, errlen, "nothing was recorded: no reading or command arrived on %s or %s",
+                 r.readings, r.actuator);
+        status = 1;
+    }
+    st->rows = hb_recorder_rows(r.rec);
+    st->sensors = hb_recorder_sensors(r.rec);
+    st->hours = isnan(r.w0) ? 0 : (double)st->rows * cfg->interval_s / 3600.0;
+    hb_recorder_destroy(r.rec);
+    return status;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# heatbench record against heatbench live driven by heatbench control: every reading published
+# is recorded, SIGINT and kill -9 leave a complete file, and identify recovers the room (which
+# is unlike the default it starts from) from the recorded trace.
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+start_broker || exit 1
+SPEED=1440 # 1,440 readings/s of five sensors; live keeps pace at this speed on a shared machine
+cat >"$DIR/room.json" <<'JSON'
+{"name": "other-room", "duration_h": 30,
+ "room": {"ua_w_per_k": 55, "direct_share": 0.3, "air_capacity_kj_per_k": 600,
+          "mass_capacity_kj_per_k": 7000, "air_mass_w_per_k": 700},
+ "radiator": {"q50_w": 2600}}
+JSON
+rec() { # rec NAME ARGS...: a recorder as user recorder writing NAME.csv; pid in NAME_PID
+    local name=$1
+    shift
+    "$HB" record --host 127.0.0.1 --port "$PORT" --username recorder \
+        --password-file "$DIR/recorder.pw" --speed "$SPEED" -o "$DIR/$name.csv" "$@" \
+        >"$DIR/$name.log" 2>&1 &
+    eval "${name}_PID=$!"
+    PIDS+=($!)
+}
+complete() { # every line of the CSV has the header's field count, and there are rows
+    awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 3 }' "$1"
+}
+start_control --speed "$SPEED" || exit 1
+rec full --flush-s 1
+rec interrupted --flush-s 0.5
+rec killed --flush-s 0.5
+sleep 0.3
+"$HB" live "$DIR/room.json" --host 127.0.0.1 --port "$PORT" --username simulator \
+    --password-file "$DIR/simulator.pw" --speed "$SPEED" >"$DIR/live.log" 2>&1 &
+LIVE_PID=$!
+PIDS+=($LIVE_PID)
+sleep 10
+kill -INT "$interrupted_PID"
+kill -9 "$killed_PID"
+wait "$killed_PID" 2>/dev/null
+wait "$interrupted_PID"
+check "SIGINT: record exits 0" test $? -eq 0
+check "SIGINT: the trace is complete" complete "$DIR/interrupted.csv"
+check "kill -9: the last flush is a complete trace" complete "$DIR/killed.csv"
+check "kill -9: no temporary file left beside it but its own" \
+    test "$(find "$DIR" -name 'killed.csv?*' | wc -l)" -le 1
+wait "$LIVE_PID"
+sleep 0.5
+kill -INT "$full_PID"
+wait "$full_PID"
+check "record exits 0 at SIGINT after the day" test $? -eq 0
+cat "$DIR/full.log"
+published=$(sed -n 's/.* \([0-9]*\) readings published.*/\1/p' "$DIR/live.log")
+recorded=$(sed -n 's/.* \([0-9]*\) readings, .*/\1/p' "$DIR/full.log")
+echo "published $published, recorded $recorded"
+check "no reading lost at $((SPEED / 2)) readings/s" test "${published:-0}" -gt 50000 -a "$recorded" -eq "$published"
+check "the trace is complete, with the trace's columns" complete "$DIR/full.csv"
+check "the header" grep -q '^time_s,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,level_cmd$' "$DIR/full.csv"
+"$HB" identify "$DIR/full.csv" --holdout-h 6 --starts 4 --json >"$DIR/ident.json" 2>"$DIR/ident.log"
+check "identify runs on the recording" test $? -eq 0
+cat "$DIR/ident.json"
+check "identify: UA and q50 within 10 %, held-out free-run RMSE <= 0.2 K" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["parameters"]
+ua, q50 = p["ua_w_per_k"]["value"], p["q50_w"]["value"]
+assert abs(ua / 55 - 1) <= 0.10 and abs(q50 / 2600 - 1) <= 0.10, (ua, q50)
+assert d["rmse_holdout_k"] <= 0.2, d["rmse_holdout_k"]' "$DIR/ident.json"
+finish
