@@ -25,7 +25,7 @@ expect() {
 expect 0 "" -- "$HB" --version
 grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
 expect 0 "" -- "$HB" --help
-for cmd in run check keys control live tune report; do
+for cmd in run check keys control live tune identify record report; do
     expect 0 "" -- "$HB" $cmd --help
     grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
 done
@@ -253,5 +253,22 @@ if cmp -s "$TMP/keys.md" "$TMP/doc_keys.md"; then ok; else
     bad "docs/scenarios.md key table is stale: run 'heatbench keys' and paste it"
     diff "$TMP/keys.md" "$TMP/doc_keys.md" | head -10
 fi
+
+# --- identify and record: bad input gets a clear error, a good trace a scenario that loads ---
+expect 2 "expected one trace file" -- "$HB" identify
+expect 2 "cannot open trace" -- "$HB" identify "$TMP/no-such.csv"
+printf 'time_s,sensor_1\n0,21\n60,21\n' >"$TMP/nolevel.csv"
+expect 2 "level_cmd" -- "$HB" identify "$TMP/nolevel.csv"
+expect 2 "unknown parameter 'ua'" -- "$HB" identify --fix ua "$TMP/nolevel.csv"
+"$HB" run --hours 12 -o "$TMP/day12.csv" >/dev/null 2>&1
+expect 2 "less than the 6 h" -- "$HB" identify "$TMP/day12.csv" --holdout-h 7
+expect 0 "" -- "$HB" identify "$TMP/day12.csv" --holdout-h 2 --starts 1 -o "$TMP/ident.json"
+grep -q "free-run RMSE" "$TMP/out" && ok || bad "identify prints its validation"
+expect 0 "" -- "$HB" check "$TMP/ident.json"
+grep -q '"name":[[:space:]]*"default-identified"' "$TMP/ident.json" && ok || bad "identified scenario named"
+expect 2 "-o FILE is required" -- "$HB" record
+expect 2 "not a plain room name" -- "$HB" record -o "$TMP/r.csv" --room 'a/b'
+expect 1 "no connection" -- "$HB" record -o "$TMP/r.csv" --port 1 --connect-timeout 0.5
+[ ! -e "$TMP/r.csv" ] && ok || bad "record without a broker writes no file"
 
 finish cli
