@@ -568,7 +568,7 @@ int hb_ident_fit(const hb_sim_config *base, const hb_trace *trace, const hb_iden
         }
     }
     f.pred = malloc(3 * d.n * sizeof *f.pred);
-    best = malloc(2 * HB_IDENT_NPAR * sizeof *best);
+    best = malloc(2 * (size_t)HB_IDENT_NPAR * sizeof *best);
     g = hb_rng_stream(o->seed, "identify/starts");
     if (!f.pred || !best || !g) {
         snprintf(err, errlen, "out of memory");

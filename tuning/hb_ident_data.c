@@ -154,11 +154,11 @@ int hb_ident_data_load(hb_ident_data *d, const hb_sim_config *base, const hb_tra
             first = i;
         }
     }
-    if (first + 2 >= tr->nrow) {
+    size_t n = first < tr->nrow ? tr->nrow - first : 0;
+    if (n < 3) {
         snprintf(err, errlen, "no rows with both a sensor reading and a valve command (level_cmd)");
         return HB_ERR_PARSE;
     }
-    size_t n = tr->nrow - first;
     d->t = malloc(4 * n * sizeof *d->t); /* t, z, level, t_out */
     if (!d->t) {
         snprintf(err, errlen, "out of memory");
