@@ -55,7 +55,8 @@ static double hb__now(hb__rec *r) {
 static bool hb__outdoor_value(const char *buf, int len, double *v) {
     cJSON *j = len > 0 && len < 1024 ? cJSON_ParseWithLength(buf, (size_t)len) : NULL;
     const cJSON *n = cJSON_IsObject(j) ? cJSON_GetObjectItemCaseSensitive(j, "value") : j;
-    bool ok = n != NULL && cJSON_IsNumber(n) && isfinite(n->valuedouble) && fabs(n->valuedouble) < 100;
+    bool ok =
+        n != NULL && cJSON_IsNumber(n) && isfinite(n->valuedouble) && fabs(n->valuedouble) < 100;
     if (ok) {
         *v = n->valuedouble;
     }
