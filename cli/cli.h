@@ -53,6 +53,8 @@ int hb_cli_write_tuned(const char *out, const char *in, const hb_sim_config *c, 
 int hb_cmd_tune(int argc, char **argv);
 int hb_cmd_identify(int argc, char **argv);
 int hb_cmd_record(int argc, char **argv);
+/* `heatbench tune --live` (hb_cmd_tune hands over when it sees --live). */
+int hb_cmd_tune_live(int argc, char **argv);
 int hb_cmd_report(int argc, char **argv);
 
 /* Remembers the command line (main does it once) for the provenance of reports. */

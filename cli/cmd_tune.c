@@ -589,6 +589,11 @@ int hb_cmd_tune(int argc, char **argv) {
                                          {"controller", required_argument, NULL, OPT_CONTROLLER},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
+    for (int i = 1; i < argc; i++) { /* the experiment on a real room has options of its own */
+        if (strcmp(argv[i], "--live") == 0) {
+            return hb_cmd_tune_live(argc, argv);
+        }
+    }
     const char *prog = "heatbench tune";
     hb_tune_options o;
     hb_tune_options_default(&o);

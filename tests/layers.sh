@@ -12,7 +12,7 @@ allowed() {
     scenario | tuning | report) echo "util engine models controllers metrics sim" ;;
     mqtt) echo "util" ;;
     daemon) echo "util controllers mqtt" ;;
-    live) echo "util engine models controllers metrics sim mqtt" ;;
+    live) echo "util engine models controllers metrics sim mqtt tuning" ;;
     cli) echo "util engine models controllers metrics sim scenario tuning report mqtt daemon live" ;;
     esac
 }

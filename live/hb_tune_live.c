@@ -1,0 +1,306 @@
+/* The live relay experiment of hb_tune_live.h. Readings arrive in the client's callback; the
+ * experiment steps every update_s of its clock in the loop, as the room controller would. */
+#define _POSIX_C_SOURCE 200809L
+#include "hb_tune_live.h"
+#include "../controllers/hb_fusion.h"
+#include "../controllers/hb_pid.h"
+#include "../mqtt/hb_payload.h"
+#include "../util/hb_error.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t hb__tl_stop;
+
+void hb_tune_live_request_stop(void) {
+    hb__tl_stop = 1;
+}
+
+enum { HB__WAIT, HB__WARMUP, HB__RELAY, HB__DONE };
+
+typedef struct hb__tl {
+    const hb_tune_live_config *cfg;
+    hb_tune_live_result *res;
+    struct mosquitto *m;
+    char readings[256], actuator[256];
+    hb_fusion *fusion;
+    hb_pid *pid;
+    hb_relay relay;
+    int phase;
+    double w0;            /* wall time of the experiment's start */
+    double t_update, est; /* the last update and its filtered estimate (NaN before one) */
+    double t_warm_end;
+    double lvl_sum, lvl_t; /* the warm-up's level over its second half */
+    double level;          /* the last level sent (NaN: none) */
+    bool subscribed, controller_online;
+    double subscribed_at;
+    int fatal_connack;
+} hb__tl;
+
+static double hb__clock(const hb__tl *s) {
+    return (hb_mono_now() - s->w0) * s->cfg->speed;
+}
+
+static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
+    (void)m;
+    hb__tl *s = ud;
+    const char *topic = msg->topic ? msg->topic : "";
+    if (s->cfg->status_topic && strcmp(topic, s->cfg->status_topic) == 0) {
+        s->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
+        return;
+    }
+    char id[HB_SENSOR_ID_LEN];
+    double v;
+    if (msg->retain || strcmp(topic, s->readings) != 0 || msg->payloadlen < 0 ||
+        hb_payload_reading(msg->payload, (size_t)msg->payloadlen, id, &v) != HB_DROP_NONE) {
+        return;
+    }
+    s->res->readings++;
+    if (!isnan(s->w0)) {
+        hb_fusion_add(s->fusion, hb__clock(s), id, v);
+    }
+}
+
+static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
+    hb__tl *s = ud;
+    if (rc != 0) {
+        s->fatal_connack = hb_mqtt_connack_fatal(rc) ? rc : 0;
+        return;
+    }
+    mosquitto_subscribe(m, NULL, s->readings, 0);
+    if (s->cfg->status_topic) {
+        mosquitto_subscribe(m, NULL, s->cfg->status_topic, 1);
+    }
+}
+
+static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *q) {
+    (void)m;
+    (void)mid;
+    (void)n;
+    (void)q;
+    hb__tl *s = ud;
+    if (!s->subscribed) {
+        s->subscribed = true;
+        s->subscribed_at = hb_mono_now();
+    }
+}
+
+static int hb__send(hb__tl *s, double level) {
+    int lv = (int)lround(fmin(fmax(level, 0.0), 100.0));
+    if (!isnan(s->level) && lv == (int)s->level) {
+        return 0;
+    }
+    char payload[32];
+    int n = hb_payload_format_level(payload, sizeof payload, lv);
+    if (n < 0 || mosquitto_publish(s->m, NULL, s->actuator, n, payload, 1, false) != 0) {
+        return -1;
+    }
+    s->level = lv;
+    s->res->commands++;
+    if (s->cfg->verbose) {
+        fprintf(stderr, "heatbench tune --live: %.0f s: %s <- %s\n", hb__clock(s), s->actuator,
+                payload);
+    }
+    return 0;
+}
+
+/* One update of the experiment at its clock T; false with RES->aborted set when it must end. */
+static bool hb__update(hb__tl *s, double t) {
+    const hb_tune_live_config *c = s->cfg;
+    hb_tune_live_result *r = s->res;
+    double raw;
+    if (hb_fusion_estimate(s->fusion, t, &raw, NULL, NULL) != HB_OK) {
+        if (t > 2.0 * c->ctl->fusion.stale_s) {
+            snprintf(r->aborted, sizeof r->aborted, "no fresh reading on %s for %.0f s",
+                     s->readings, c->ctl->fusion.stale_s);
+            return false;
+        }
+        return true; /* still waiting for the first readings */
+    }
+    double dt = isnan(s->est) ? 0.0 : t - s->t_update;
+    s->est = isnan(s->est) || c->ctl->filter_s <= 0
+                 ? raw
+                 : s->est + (1.0 - exp(-dt / c->ctl->filter_s)) * (raw - s->est);
+    s->t_update = t;
+    r->min_seen_c = fmin(r->min_seen_c, s->est);
+    r->max_seen_c = fmax(r->max_seen_c, s->est);
+    if (s->est < c->min_c || s->est > c->max_c) {
+        snprintf(r->aborted, sizeof r->aborted,
+                 "the room left its limits: %.2f °C outside %.1f .. %.1f °C", s->est, c->min_c,
+                 c->max_c);
+        return false;
+    }
+    if (s->phase == HB__WAIT) {
+        r->setpoint_c = isnan(c->setpoint_c) ? s->est : c->setpoint_c;
+        s->t_warm_end = t + c->warmup_h * 3600.0;
+        s->phase = HB__WARMUP;
+        hb_pid_reset(s->pid, isnan(c->bias) ? c->ctl->initial_level : c->bias);
+    }
+    if (s->phase == HB__WARMUP && t < s->t_warm_end) {
+        double u = hb_pid_update(s->pid, t, r->setpoint_c, s->est);
+        if (t > s->t_warm_end - 0.5 * c->warmup_h * 3600.0) {
+            s->lvl_sum += (isnan(s->level) ? u : s->level) * dt;
+            s->lvl_t += dt;
+        }
+        return hb__send(s, u) == 0;
+    }
+    if (s->phase == HB__WARMUP) {
+        double b = !isnan(c->bias) ? c->bias
+                   : s->lvl_t > 0  ? s->lvl_sum / s->lvl_t
+                                   : c->ctl->initial_level;
+        if (b >= 99.0) {
+            snprintf(r->aborted, sizeof r->aborted,
+                     "the radiator cannot hold %.1f °C: the valve stayed fully open",
+                     r->setpoint_c);
+            return false;
+        }
+        double d = isnan(c->amplitude) ? fmin(fmax(fmin(b, 100.0 - b), 5.0), 40.0) : c->amplitude;
+        hb_relay_config rc = {.setpoint = r->setpoint_c,
+                              .bias = b,
+                              .d = d,
+                              .hysteresis = c->hysteresis_k,
+                              .cycles = c->cycles,
+                              .timeout_s = c->max_h * 3600.0};
+        hb_relay_init(&s->relay, &rc);
+        r->bias = b;
+        r->d = d;
+        s->phase = HB__RELAY;
+    }
+    double u = hb_relay_update(&s->relay, t, s->est);
+    if (hb_relay_done(&s->relay)) {
+        s->phase = HB__DONE;
+        return true;
+    }
+    return hb__send(s, u) == 0;
+}
+
+/* Connects and subscribes within the timeout; 0, or 1 with ERR. */
+static int hb__connect(hb__tl *s, char *err, size_t errlen) {
+    const hb_tune_live_config *c = s->cfg;
+    double deadline = hb_mono_now() + c->connect_timeout_s;
+    bool up = false;
+    while (!hb__tl_stop && !(s->subscribed && hb_mono_now() > s->subscribed_at + 0.5)) {
+        if (hb_mono_now() > deadline) {
+            snprintf(err, errlen, "no connection to %s:%d within %.0f s", c->mqtt.host,
+                     c->mqtt.port, c->connect_timeout_s);
+            return 1;
+        }
+        if (!up) {
+            int rc = hb_mqtt_connect(s->m, &c->mqtt);
+            if (rc != MOSQ_ERR_SUCCESS && hb_mqtt_fatal(rc)) {
+                snprintf(err, errlen, "cannot connect to %s:%d: %s", c->mqtt.host, c->mqtt.port,
+                         mosquitto_strerror(rc));
+                return 1;
+            }
+            up = rc == MOSQ_ERR_SUCCESS;
+            if (!up) {
+                struct timespec ts = {0, 200000000L};
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
+        up = mosquitto_loop(s->m, 50, 1) == MOSQ_ERR_SUCCESS;
+        if (s->fatal_connack) {
+            snprintf(err, errlen, "broker %s:%d %s", c->mqtt.host, c->mqtt.port,
+                     hb_mqtt_connack_text(s->fatal_connack));
+            return 1;
+        }
+    }
+    if (!s->subscribed) {
+        snprintf(err, errlen, "interrupted before the broker answered");
+        return 1;
+    }
+    return 0;
+}
+
+int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, char *err,
+                     size_t errlen) {
+    memset(res, 0, sizeof *res);
+    res->min_seen_c = INFINITY;
+    res->max_seen_c = -INFINITY;
+    res->restored = NAN;
+    res->setpoint_c = NAN;
+    hb__tl_stop = 0;
+    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN};
+    int status = 1;
+    if (hb_topic_format(cfg->readings_topic, cfg->room, s.readings, sizeof s.readings) < 0 ||
+        hb_topic_format(cfg->actuator_topic, cfg->room, s.actuator, sizeof s.actuator) < 0) {
+        snprintf(err, errlen, "the topics are too long for room '%s'", cfg->room);
+        return 1;
+    }
+    s.fusion = hb_fusion_create(&cfg->ctl->fusion);
+    s.pid = hb_pid_create(&cfg->ctl->pid);
+    s.m = s.fusion && s.pid ? hb_mqtt_client(&cfg->mqtt, &s, NULL, NULL, err, errlen) : NULL;
+    if (!s.m) {
+        if (!s.fusion || !s.pid) {
+            snprintf(err, errlen, "out of memory");
+        }
+        goto out;
+    }
+    mosquitto_connect_callback_set(s.m, hb__on_connect);
+    mosquitto_subscribe_callback_set(s.m, hb__on_subscribe);
+    mosquitto_message_callback_set(s.m, hb__on_message);
+    if (hb__connect(&s, err, errlen) != 0) {
+        goto out;
+    }
+    if (s.controller_online && !cfg->force) {
+        snprintf(err, errlen,
+                 "a heatbench control is online (%s): it would fight the experiment for the "
+                 "valve; stop it first, or --force",
+                 cfg->status_topic);
+        goto out;
+    }
+    s.w0 = hb_mono_now();
+    double next = 0;
+    bool ok = true;
+    while (!hb__tl_stop && ok && s.phase != HB__DONE) {
+        if (mosquitto_loop(s.m, 5, 1) != MOSQ_ERR_SUCCESS) {
+            hb_mqtt_connect(s.m, &cfg->mqtt); /* a lost connection: once more, then on */
+        }
+        double t = hb__clock(&s);
+        if (t >= cfg->max_h * 3600.0) {
+            snprintf(res->aborted, sizeof res->aborted,
+                     "the time limit (%.1f h) passed before %d relay cycles", cfg->max_h,
+                     cfg->cycles);
+            ok = false;
+        } else if (t >= next) {
+            next = t + cfg->ctl->update_s;
+            ok = hb__update(&s, t);
+        }
+    }
+    if (hb__tl_stop && !res->aborted[0]) {
+        snprintf(res->aborted, sizeof res->aborted, "interrupted");
+    }
+    res->hours = hb__clock(&s) / 3600.0;
+    if (s.phase == HB__RELAY || s.phase == HB__DONE) {
+        res->relay = hb_relay_analyse(&s.relay);
+    }
+    /* Leave the valve where it holds the room, whatever ended the experiment. */
+    double restore = !isnan(cfg->restore) ? cfg->restore
+                     : res->bias > 0      ? res->bias
+                                          : cfg->ctl->initial_level;
+    s.level = NAN;
+    if (hb__send(&s, restore) == 0) {
+        res->restored = s.level;
+    }
+    double drain = hb_mono_now() + 2.0;
+    while (mosquitto_want_write(s.m) && hb_mono_now() < drain) {
+        mosquitto_loop(s.m, 10, 1);
+    }
+    mosquitto_loop(s.m, 10, 1); /* the PUBACK */
+    status = res->aborted[0] ? 1 : 0;
+    if (status) {
+        snprintf(err, errlen, "experiment ended early: %s", res->aborted);
+    }
+out:
+    if (s.m) {
+        mosquitto_disconnect(s.m);
+        mosquitto_destroy(s.m);
+    }
+    hb_fusion_destroy(s.fusion);
+    hb_pid_destroy(s.pid);
+    return status;
+}

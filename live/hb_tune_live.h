@@ -1,0 +1,58 @@
+/*
+ * `heatbench tune --live`: the relay experiment of `tune` (tuning/hb_relay.h) on a real room over
+ * MQTT. The room's readings are fused and filtered as the controller does; a warm-up under the
+ * scenario's PI finds the level that holds the setpoint, then the relay switches the valve
+ * between that level ± d until it has enough cycles. The valve is never left at a relay level:
+ * on success, abort, a time limit, SIGINT, or a room outside [min_c, max_c], the restore level is
+ * commanded before the connection closes.
+ */
+#ifndef HB_TUNE_LIVE_H
+#define HB_TUNE_LIVE_H
+
+#include "../controllers/hb_room_ctl.h"
+#include "../mqtt/hb_mqtt.h"
+#include "../tuning/hb_relay.h"
+
+#include <stdbool.h>
+
+typedef struct hb_tune_live_config {
+    hb_mqtt_opts mqtt;
+    const char *readings_topic; /* patterns; "+" becomes the room */
+    const char *actuator_topic;
+    const char *status_topic; /* the daemon's status: "online" there means a controller is live */
+    const char *room;
+    double speed;        /* the experiment's clock runs this many times the wall clock */
+    double setpoint_c;   /* NaN: the first estimate */
+    double warmup_h;     /* under the PI before the relay */
+    double bias;         /* NaN: the warm-up's mean level over its last half */
+    double amplitude;    /* the relay's half swing, %; NaN: min(bias, 100 − bias) in [5, 40] */
+    double hysteresis_k; /* the relay's ε */
+    int cycles;
+    double min_c, max_c; /* the room must stay inside: else abort and restore */
+    double max_h;        /* the whole experiment's limit, hours of its clock */
+    double restore;      /* the level left behind; NaN: the bias */
+    bool force;          /* run even when a controller is online */
+    double connect_timeout_s;
+    const hb_room_ctl_config *ctl; /* fusion, PID, update_s and filter_s */
+    int verbose;
+} hb_tune_live_config;
+
+typedef struct hb_tune_live_result {
+    hb_relay_result relay;
+    double setpoint_c, bias, d;
+    double hours;      /* of the experiment's clock */
+    double min_seen_c; /* the filtered estimate's range during the experiment */
+    double max_seen_c;
+    double restored; /* the level commanded at the end (NaN: none was sent) */
+    unsigned long readings, commands;
+    char aborted[200]; /* why the experiment ended early ("" when it ran to its end) */
+} hb_tune_live_result;
+
+/* Runs the experiment. 0 when it ran to its end (the relay result may still be not ok), 1 when
+ * it could not run or was aborted (ERR says why; RES holds what was seen). */
+int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, char *err,
+                     size_t errlen);
+
+void hb_tune_live_request_stop(void);
+
+#endif

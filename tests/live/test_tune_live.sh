@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# heatbench tune --live against heatbench live: refuses while a controller is online; tunes the
+# room (gains written, a scenario that loads, the room inside its limits); leaving the limits
+# or SIGINT ends the experiment with the valve restored.
+source "$(dirname "$0")/lib.sh" "$1" "$2"
+start_broker || exit 1
+SPEED=1440
+tl() { # tl NAME ARGS...: an experiment as user controller, output in NAME.out/NAME.log
+    local name=$1
+    shift
+    "$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
+        --password-file "$DIR/controller.pw" --speed "$SPEED" "$@" >"$DIR/$name.out" 2>"$DIR/$name.log"
+}
+last_level() { tail -1 "$DIR/wire.out" | sed 's/.*"level":\([0-9]*\).*/\1/'; }
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t '/actuators/room-1' \
+    >"$DIR/wire.out" 2>/dev/null &
+PIDS+=($!)
+
+# A controller online: the experiment would fight it for the valve.
+start_control || exit 1
+tl refused --max-h 1
+check "refuses while a controller is online (exit 1)" test $? -eq 1
+check "and says why" grep -q "heatbench control is online" "$DIR/refused.log"
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+sleep 0.3
+check "and sent no command" test "$(wc -l <"$DIR/wire.out")" -eq 0
+
+"$HB" live --host 127.0.0.1 --port "$PORT" --username simulator \
+    --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 60 >"$DIR/live.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+tl tuned -o "$DIR/tuned.json" --json
+check "tunes the room (exit 0)" test $? -eq 0
+cat "$DIR/tuned.out"
+check "relay ok, the room inside 20..24 °C, the valve left at the bias" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] and d["ku"] > 0 and d["pu_s"] > 0, d
+assert 20 <= d["min_c"] and d["max_c"] <= 24, d
+assert d["restored"] == round(d["bias"]), d' "$DIR/tuned.out"
+sleep 0.3
+check "the last command on the wire is the restore level" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+last = open(sys.argv[2]).read().split()[-1]
+assert json.loads(last)["level"] == d["restored"], (last, d["restored"])' "$DIR/tuned.out" "$DIR/wire.out"
+check "every command within 0..100" python3 -c '
+import json, sys
+assert all(0 <= json.loads(l)["level"] <= 100 for l in open(sys.argv[1]))' "$DIR/wire.out"
+check "the tuned scenario loads" "$HB" check "$DIR/tuned.json"
+
+tl tight --min-c 21.95 --max-c 22.05 --bias 14 --warmup-h 0 --amplitude 30 --restore 13
+check "leaving the limits aborts (exit 1)" test $? -eq 1
+check "and says so" grep -q "left its limits" "$DIR/tight.log"
+sleep 0.3
+check "the valve is restored after the abort" test "$(last_level)" -eq 13
+
+"$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
+    --password-file "$DIR/controller.pw" --speed "$SPEED" --restore 12 \
+    >"$DIR/interrupted.out" 2>"$DIR/interrupted.log" &
+TL_PID=$!
+sleep 3
+kill -INT "$TL_PID"
+wait "$TL_PID"
+check "SIGINT ends the experiment (exit 1)" test $? -eq 1
+check "and says so" grep -q "interrupted" "$DIR/interrupted.log"
+sleep 0.3
+check "the valve is restored after SIGINT" test "$(last_level)" -eq 12
+finish
