@@ -31,6 +31,15 @@ static const char hb__record_help[] =
     "  --sensors ID[,ID..]    the first sensor columns, in this order\n"
     "  --flush-s S            wall seconds between rewrites of the file (default 60)\n"
     "  --connect-timeout S    give up when the broker is not there within S (default 30)\n"
+    "  --excite prbs          drive the valve with a pseudo-random binary sequence while\n"
+    "                         recording (rooms whose normal operation does not excite their\n"
+    "                         dynamics); the level in force is restored at the end\n"
+    "  --prbs-amplitude A     +- A % around the centre (default 20)\n"
+    "  --prbs-period S        seconds of recording time per bit (default 1800)\n"
+    "  --prbs-min L, --prbs-max L  bounds of the levels (default 0, 100)\n"
+    "  --excite-center L      the centre (default: the last command seen, else 30)\n"
+    "  --force                excite even while a controller is online (its status topic)\n"
+    "  --status-topic T       default heatbench/control/status\n"
     "  --readings-topic T     default /readings/+/temperature\n"
     "  --actuator-topic T     default /actuators/+\n"
     "  -h, --help             this text\n"
@@ -54,6 +63,14 @@ enum {
     OPT_TIMEOUT,
     OPT_READINGS,
     OPT_ACTUATOR,
+    OPT_EXCITE,
+    OPT_PRBS_A,
+    OPT_PRBS_P,
+    OPT_PRBS_MIN,
+    OPT_PRBS_MAX,
+    OPT_CENTER,
+    OPT_FORCE,
+    OPT_STATUS,
 };
 
 /* Splits the comma list S (modified) into at most MAX ids; -1 when there are more. */
@@ -83,6 +100,14 @@ int hb_cmd_record(int argc, char **argv) {
                                          {"connect-timeout", required_argument, NULL, OPT_TIMEOUT},
                                          {"readings-topic", required_argument, NULL, OPT_READINGS},
                                          {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
+                                         {"excite", required_argument, NULL, OPT_EXCITE},
+                                         {"prbs-amplitude", required_argument, NULL, OPT_PRBS_A},
+                                         {"prbs-period", required_argument, NULL, OPT_PRBS_P},
+                                         {"prbs-min", required_argument, NULL, OPT_PRBS_MIN},
+                                         {"prbs-max", required_argument, NULL, OPT_PRBS_MAX},
+                                         {"excite-center", required_argument, NULL, OPT_CENTER},
+                                         {"force", no_argument, NULL, OPT_FORCE},
+                                         {"status-topic", required_argument, NULL, OPT_STATUS},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench record";
@@ -98,6 +123,12 @@ int hb_cmd_record(int argc, char **argv) {
     cfg.start_s = NAN;
     cfg.flush_s = 60;
     cfg.connect_timeout_s = 30;
+    cfg.prbs_amplitude = 20;
+    cfg.prbs_period_s = 1800;
+    cfg.prbs_min = 0;
+    cfg.prbs_max = 100;
+    cfg.center = NAN;
+    cfg.status_topic = "heatbench/control/status";
     char ids_buf[1024] = "";
     const char *ids[16];
     int c;
@@ -154,6 +185,34 @@ int hb_cmd_record(int argc, char **argv) {
         case OPT_ACTUATOR:
             cfg.actuator_topic = optarg;
             break;
+        case OPT_EXCITE:
+            if (strcmp(optarg, "prbs") != 0) {
+                fprintf(stderr, "%s: --excite: expected prbs, got '%s'\n", prog, optarg);
+                return HB_EXIT_USAGE;
+            }
+            cfg.excite = true;
+            break;
+        case OPT_PRBS_A:
+            bad = hb_cli_number(prog, "--prbs-amplitude", optarg, 1, 50, &cfg.prbs_amplitude);
+            break;
+        case OPT_PRBS_P:
+            bad = hb_cli_number(prog, "--prbs-period", optarg, 10, 86400, &cfg.prbs_period_s);
+            break;
+        case OPT_PRBS_MIN:
+            bad = hb_cli_number(prog, "--prbs-min", optarg, 0, 100, &cfg.prbs_min);
+            break;
+        case OPT_PRBS_MAX:
+            bad = hb_cli_number(prog, "--prbs-max", optarg, 0, 100, &cfg.prbs_max);
+            break;
+        case OPT_CENTER:
+            bad = hb_cli_number(prog, "--excite-center", optarg, 0, 100, &cfg.center);
+            break;
+        case OPT_FORCE:
+            cfg.force = true;
+            break;
+        case OPT_STATUS:
+            cfg.status_topic = optarg;
+            break;
         case 'h':
             fputs(hb__record_help, stdout);
             return HB_EXIT_OK;
@@ -170,6 +229,10 @@ int hb_cmd_record(int argc, char **argv) {
     }
     if (!cfg.output) {
         fprintf(stderr, "%s: -o FILE is required (where the trace goes)\n", prog);
+        return HB_EXIT_USAGE;
+    }
+    if (!(cfg.prbs_min < cfg.prbs_max)) {
+        fprintf(stderr, "%s: --prbs-min must be below --prbs-max\n", prog);
         return HB_EXIT_USAGE;
     }
     if (!hb_room_name_ok(cfg.room)) {
@@ -201,5 +264,9 @@ int hb_cmd_record(int argc, char **argv) {
             "temperatures received, %lu dropped\n",
             prog, st.rows, st.hours, st.sensors, cfg.output, st.readings, st.commands, st.outdoor,
             dropped);
+    if (cfg.excite) {
+        fprintf(stderr, "%s: %lu excitation levels commanded; the valve was left at %.0f %%\n",
+                prog, st.excitations, st.restored);
+    }
     return status ? HB_EXIT_FAIL : HB_EXIT_OK;
 }

@@ -28,6 +28,13 @@ typedef struct hb__rec {
     char readings[256], actuator[256];
     double w0, t0; /* the first message's wall time and recording time; NaN before it */
     bool subscribed;
+    double subscribed_at;
+    bool controller_online;
+    double last_level; /* the last command seen on the actuator topic (NaN: none) */
+    unsigned lfsr;     /* the PRBS-7 register */
+    double next_bit;   /* recording time of the next PRBS bit */
+    double sent;       /* the last level the excitation sent (NaN: none) */
+    struct mosquitto *m;
     int fatal_connack;
     int failed; /* an error of the recorder (out of memory) */
 } hb__rec;
@@ -68,8 +75,22 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     (void)m;
     hb__rec *r = ud;
     const char *topic = msg->topic ? msg->topic : "";
+    if (r->cfg->status_topic && strcmp(topic, r->cfg->status_topic) == 0) {
+        r->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
+        return;
+    }
     if (msg->retain) { /* of unknown age: never a sample of now */
         r->st->dropped[HB_DROP_RETAINED]++;
+        return;
+    }
+    if (r->cfg->excite && isnan(r->w0)) {
+        /* Before the excitation starts (and the check that no controller is online) nothing
+         * is recorded; the level in force is remembered, to centre on and to restore. */
+        int level;
+        if (strcmp(topic, r->actuator) == 0 && msg->payloadlen >= 0 &&
+            hb_payload_level(msg->payload, (size_t)msg->payloadlen, &level) == HB_DROP_NONE) {
+            r->last_level = level;
+        }
         return;
     }
     int rc = HB_OK;
@@ -100,6 +121,7 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
         }
         rc = hb_recorder_command(r->rec, hb__now(r), level);
         r->st->commands++;
+        r->last_level = level;
     } else if (r->cfg->outdoor_topic && strcmp(topic, r->cfg->outdoor_topic) == 0) {
         double v;
         if (!hb__outdoor_value(msg->payload, msg->payloadlen, &v)) {
@@ -131,6 +153,9 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
     if (r->cfg->outdoor_topic) {
         mosquitto_subscribe(m, NULL, r->cfg->outdoor_topic, 1);
     }
+    if (r->cfg->excite && r->cfg->status_topic) {
+        mosquitto_subscribe(m, NULL, r->cfg->status_topic, 1);
+    }
 }
 
 static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos) {
@@ -138,7 +163,43 @@ static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, cons
     (void)mid;
     (void)n;
     (void)qos;
-    ((hb__rec *)ud)->subscribed = true;
+    hb__rec *r = ud;
+    if (!r->subscribed) {
+        r->subscribed = true;
+        r->subscribed_at = hb_mono_now();
+    }
+}
+
+/* Commands LEVEL (clamped to 0..100) on the room's actuator topic, QoS 1; 0 or -1. */
+static int hb__command(hb__rec *r, double level) {
+    int lv = (int)lround(fmin(fmax(level, 0.0), 100.0));
+    char payload[32];
+    int n = hb_payload_format_level(payload, sizeof payload, lv);
+    if (n < 0 || mosquitto_publish(r->m, NULL, r->actuator, n, payload, 1, false) != 0) {
+        return -1;
+    }
+    r->sent = lv;
+    return 0;
+}
+
+/* The excitation at recording time T: a new PRBS-7 bit every period (x^7 + x^6 + 1, maximal
+ * length 127, from a fixed seed: the same sequence every time). */
+static int hb__excite(hb__rec *r, double t) {
+    const hb_record_config *c = r->cfg;
+    if (t < r->next_bit) {
+        return 0;
+    }
+    r->next_bit = t + c->prbs_period_s;
+    unsigned bit = ((r->lfsr >> 6) ^ (r->lfsr >> 5)) & 1u;
+    r->lfsr = ((r->lfsr << 1) | bit) & 0x7fu;
+    double center = !isnan(c->center) ? c->center : (!isnan(r->last_level) ? r->last_level : 30);
+    double lv = center + (bit ? c->prbs_amplitude : -c->prbs_amplitude);
+    lv = fmin(fmax(lv, c->prbs_min), c->prbs_max);
+    if (!isnan(r->sent) && lround(lv) == (long)r->sent) {
+        return 0;
+    }
+    r->st->excitations++;
+    return hb__command(r, lv);
 }
 
 static void hb__sleep_ms(long ms) {
@@ -149,7 +210,16 @@ static void hb__sleep_ms(long ms) {
 int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, size_t errlen) {
     memset(st, 0, sizeof *st);
     hb__record_stop = 0;
-    hb__rec r = {.cfg = cfg, .st = st, .w0 = NAN, .t0 = NAN};
+    hb__rec r = {.cfg = cfg,
+                 .st = st,
+                 .w0 = NAN,
+                 .t0 = NAN,
+                 .last_level = NAN,
+                 .sent = NAN,
+                 .lfsr = 0x5bu,
+                 .next_bit = -INFINITY};
+    st->restored = NAN;
+    double restore = NAN;
     if (hb_topic_format(cfg->readings_topic, cfg->room, r.readings, sizeof r.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, r.actuator, sizeof r.actuator) < 0) {
         snprintf(err, errlen, "the topics are too long for room '%s'", cfg->room);
@@ -162,7 +232,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
         snprintf(err, errlen, "cannot set up the recorder (sensor ids too long or too many)");
         return 1;
     }
-    m = hb_mqtt_client(&cfg->mqtt, &r, NULL, NULL, err, errlen);
+    m = r.m = hb_mqtt_client(&cfg->mqtt, &r, NULL, NULL, err, errlen);
     if (!m) {
         goto out;
     }
@@ -210,6 +280,22 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
             snprintf(err, errlen, "recording failed: %s", hb_strerror(r.failed));
             goto out;
         }
+        if (cfg->excite && isnan(r.w0) && r.subscribed && hb_mono_now() > r.subscribed_at + 0.5) {
+            /* Retained status has arrived by now: a controller online would fight the PRBS. */
+            if (r.controller_online && !cfg->force) {
+                snprintf(err, errlen,
+                         "a heatbench control is online (%s): it would fight the excitation for "
+                         "the valve; stop it first, or --force",
+                         cfg->status_topic);
+                goto out;
+            }
+            restore = !isnan(r.last_level) ? r.last_level : cfg->center;
+            (void)hb__now(&r); /* the recording clock starts with the excitation */
+        }
+        if (cfg->excite && !isnan(r.w0) && hb__excite(&r, hb__now(&r)) != 0) {
+            snprintf(err, errlen, "cannot command %s", r.actuator);
+            goto out;
+        }
         if (!isnan(r.w0)) {
             double t = hb__now(&r);
             if (!isnan(cfg->hours) && t - r.t0 >= cfg->hours * 3600.0) {
@@ -231,6 +317,18 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
     }
     status = 0;
 out:
+    if (m && !isnan(r.sent)) {
+        /* Leave the valve as the excitation found it. */
+        double lv = !isnan(restore) ? restore : 30;
+        if (hb__command(&r, lv) == 0) {
+            st->restored = r.sent;
+            double drain = hb_mono_now() + 2.0;
+            while (mosquitto_want_write(m) && hb_mono_now() < drain) {
+                mosquitto_loop(m, 10, 1);
+            }
+            mosquitto_loop(m, 10, 1);
+        }
+    }
     if (m) {
         mosquitto_disconnect(m);
         mosquitto_destroy(m);

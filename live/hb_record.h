@@ -27,6 +27,15 @@ typedef struct hb_record_config {
     double connect_timeout_s;
     const char *const *ids; /* the first sensor columns, in order (may be NULL) */
     size_t n_ids;
+    /* --excite prbs: the valve driven by a pseudo-random binary sequence (PRBS-7, one bit every
+     * prbs_period_s of recording time) between center ± amplitude within [min, max], the level
+     * in force before restored at the end. Refused while status_topic says "online" (a
+     * controller would fight it), unless force. */
+    bool excite;
+    double prbs_amplitude, prbs_period_s, prbs_min, prbs_max;
+    double center; /* NaN: the last command seen before, else 30 % */
+    const char *status_topic;
+    bool force;
     int verbose;
 } hb_record_config;
 
@@ -37,6 +46,8 @@ typedef struct hb_record_stats {
     size_t rows, sensors;
     double hours; /* recorded */
     unsigned writes;
+    unsigned long excitations; /* PRBS levels commanded */
+    double restored;           /* the level commanded at the end of an excitation (NaN: none) */
 } hb_record_stats;
 
 /* Records until the configured hours or a stop request; the file is complete either way.

@@ -24,6 +24,11 @@ complete() { # every line of the CSV has the header's field count, and there are
     awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 3 }' "$1"
 }
 start_control --speed "$SPEED" || exit 1
+"$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
+    --excite prbs --hours 1 -o "$DIR/refused.csv" >"$DIR/refused.log" 2>&1
+check "--excite refuses while a controller is online (exit 1)" test $? -eq 1
+check "and says why" grep -q "heatbench control is online" "$DIR/refused.log"
+check "and writes no file" test ! -e "$DIR/refused.csv"
 rec full --flush-s 1
 rec interrupted --flush-s 0.5
 rec killed --flush-s 0.5

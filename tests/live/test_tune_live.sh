@@ -67,4 +67,17 @@ check "SIGINT ends the experiment (exit 1)" test $? -eq 1
 check "and says so" grep -q "interrupted" "$DIR/interrupted.log"
 sleep 0.3
 check "the valve is restored after SIGINT" test "$(last_level)" -eq 12
+
+# record --excite prbs: the valve driven by the PRBS while recording, then restored.
+"$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
+    --speed "$SPEED" --excite prbs --prbs-period 600 --excite-center 20 --hours 3 \
+    -o "$DIR/excited.csv" >"$DIR/excite.log" 2>&1
+check "record --excite prbs runs (exit 0)" test $? -eq 0
+cat "$DIR/excite.log"
+check "the recorded commands are the PRBS levels (0 and 40)" python3 -c '
+import csv, sys
+levels = {r["level_cmd"] for r in csv.DictReader(open(sys.argv[1])) if r["level_cmd"]}
+assert levels == {"0", "40"}, levels' "$DIR/excited.csv"
+sleep 0.3
+check "the valve is restored after the excitation" test "$(last_level)" -eq 20
 finish
