@@ -60,11 +60,12 @@ void hb_recorder_destroy(hb_recorder *r) {
     }
 }
 
-int hb_recorder_advance(hb_recorder *r, double t) {
+/* Emits the rows up to T (before T when STRICT: an event at a row's time is in that row). */
+static int hb__emit(hb_recorder *r, double t, bool strict) {
     if (isnan(r->next)) {
         r->next = t; /* the first row at the first event */
     }
-    while (r->next <= t) {
+    while (strict ? r->next < t : r->next <= t) {
         if (r->n_rows == r->cap) {
             size_t cap = r->cap ? 2 * r->cap : 1024;
             double *rows = realloc(r->rows, cap * HB__W * sizeof *rows);
@@ -84,8 +85,12 @@ int hb_recorder_advance(hb_recorder *r, double t) {
     return HB_OK;
 }
 
+int hb_recorder_advance(hb_recorder *r, double t) {
+    return hb__emit(r, t, false);
+}
+
 int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) {
-    int rc = hb_recorder_advance(r, t);
+    int rc = hb__emit(r, t, true);
     if (rc != HB_OK) {
         return rc;
     }
@@ -105,13 +110,13 @@ int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) 
 }
 
 int hb_recorder_command(hb_recorder *r, double t, double level) {
-    int rc = hb_recorder_advance(r, t);
+    int rc = hb__emit(r, t, true);
     r->latest[HB__W - 1] = level;
     return rc;
 }
 
 int hb_recorder_outdoor(hb_recorder *r, double t, double t_out_c) {
-    int rc = hb_recorder_advance(r, t);
+    int rc = hb__emit(r, t, true);
     r->latest[1] = t_out_c;
     return rc;
 }

@@ -28,7 +28,8 @@ int hb_recorder_create(double interval_s, double t0_s, const char *const *ids, s
 void hb_recorder_destroy(hb_recorder *r);
 
 /* A reading of sensor ID at time T (seconds). HB_OK, or HB_ERR_FULL when ID would be a column
- * beyond HB_RECORDER_MAX_SENSORS (the reading is dropped). Rows up to T are emitted first. */
+ * beyond HB_RECORDER_MAX_SENSORS (the reading is dropped). Rows before T are emitted first; a
+ * row at T will hold it. */
 int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value);
 
 /* A valve command (0..100 %) / an outdoor temperature at time T. */

@@ -4,6 +4,7 @@
  * the same KPIs recomputed from its own trace. */
 #include "../metrics/hb_cost.h"
 #include "../metrics/hb_kpi.h"
+#include "../metrics/hb_recorder.h"
 #include "../metrics/hb_trace.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
@@ -209,6 +210,59 @@ static void test_sim_and_trace_agree(void) {
     hb_sim_config_free(&c);
 }
 
+/* The recorder: rows at whole intervals from the first event, the latest value of each sensor
+ * (none before its first), columns in natural id order, a 17th id refused, and a file the trace
+ * reader takes. */
+static void test_recorder(void) {
+    hb_recorder *r;
+    CU_ASSERT_EQUAL(hb_recorder_create(0, NAN, NULL, 0, false, &r), HB_ERR_INVAL);
+    CU_ASSERT_EQUAL_FATAL(hb_recorder_create(60, NAN, NULL, 0, true, &r), HB_OK);
+    CU_ASSERT_EQUAL(hb_recorder_reading(r, 5, "sensor-10", 21.0), HB_OK); /* row at 5 s */
+    CU_ASSERT_EQUAL(hb_recorder_reading(r, 30, "sensor-2", 22.0), HB_OK);
+    CU_ASSERT_EQUAL(hb_recorder_command(r, 40, 35), HB_OK);
+    CU_ASSERT_EQUAL(hb_recorder_outdoor(r, 50, -3.5), HB_OK);
+    CU_ASSERT_EQUAL(hb_recorder_advance(r, 185), HB_OK); /* rows at 5, 65, 125, 185 */
+    CU_ASSERT_EQUAL(hb_recorder_rows(r), 4);
+    char id[8];
+    for (int k = 0; k < 14; k++) {
+        snprintf(id, sizeof id, "x%d", k);
+        CU_ASSERT_EQUAL(hb_recorder_reading(r, 190, id, 20.0), HB_OK);
+    }
+    CU_ASSERT_EQUAL(hb_recorder_sensors(r), 16);
+    CU_ASSERT_EQUAL(hb_recorder_reading(r, 190, "one-too-many", 20.0), HB_ERR_FULL);
+    size_t col[HB_RECORDER_MAX_SENSORS];
+    hb_recorder_order(r, col);
+    CU_ASSERT_STRING_EQUAL(hb_recorder_sensor_id(r, col[0]), "sensor-2"); /* before sensor-10 */
+    CU_ASSERT_STRING_EQUAL(hb_recorder_sensor_id(r, col[1]), "sensor-10");
+    char path[] = "/tmp/hb-recorder-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    CU_ASSERT_EQUAL(hb_recorder_write(r, path), HB_OK);
+    hb_trace t;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(hb_trace_read_any(path, &t, err, sizeof err), HB_OK);
+    CU_ASSERT_EQUAL(t.nrow, 4);
+    int c1 = hb_trace_col(&t, "sensor_1");
+    int c2 = hb_trace_col(&t, "sensor_2");
+    int cl = hb_trace_col(&t, "level_cmd");
+    int co = hb_trace_col(&t, "t_out");
+    CU_ASSERT(c1 > 0 && c2 > 0 && cl > 0 && co > 0);
+    const double *row0 = t.data;
+    const double *row1 = t.data + t.ncol;
+    HB_ASSERT_NEAR(row0[0], 5, 1e-9);
+    HB_ASSERT_NEAR(row0[c2], 21.0, 1e-9); /* sensor-10, the second column */
+    CU_ASSERT(isnan(row0[c1]) && isnan(row0[cl]) && isnan(row0[co]));
+    HB_ASSERT_NEAR(row1[0], 65, 1e-9);
+    HB_ASSERT_NEAR(row1[c1], 22.0, 1e-9);
+    HB_ASSERT_NEAR(row1[cl], 35, 1e-9);
+    HB_ASSERT_NEAR(row1[co], -3.5, 1e-9);
+    HB_ASSERT_NEAR(t.data[3 * t.ncol], 185, 1e-9);
+    hb_trace_free(&t);
+    unlink(path);
+    hb_recorder_destroy(r);
+}
+
 int hb_test_metrics(void) {
     static const CU_TestInfo t[] = {{"comfort KPIs by hand", test_comfort_by_hand},
                                     {"trace fields are printf's", test_trace_format},
@@ -216,6 +270,7 @@ int hb_test_metrics(void) {
                                     {"cost", test_cost},
                                     {"trace write/read round trip", test_trace_round_trip},
                                     {"simulator and trace KPIs agree", test_sim_and_trace_agree},
+                                    {"recorder rows, columns and file", test_recorder},
                                     CU_TEST_INFO_NULL};
     return hb_test_register("metrics", t);
 }
