@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
 SPEED=1440 # 1,440 readings/s of five sensors; live keeps pace at this speed on a shared machine
 cat >"$DIR/room.json" <<'JSON'
-{"name": "other-room", "duration_h": 30,
+{"name": "other-room", "duration_h": 24,
  "room": {"ua_w_per_k": 55, "direct_share": 0.3, "air_capacity_kj_per_k": 600,
           "mass_capacity_kj_per_k": 7000, "air_mass_w_per_k": 700},
  "radiator": {"q50_w": 2600}}
@@ -56,10 +56,10 @@ cat "$DIR/full.log"
 published=$(sed -n 's/.* \([0-9]*\) readings published.*/\1/p' "$DIR/live.log")
 recorded=$(sed -n 's/.* \([0-9]*\) readings, .*/\1/p' "$DIR/full.log")
 echo "published $published, recorded $recorded"
-check "no reading lost at $((SPEED / 2)) readings/s" test "${published:-0}" -gt 50000 -a "$recorded" -eq "$published"
+check "no reading lost at $((SPEED / 2)) readings/s" test "${published:-0}" -gt 40000 -a "$recorded" -eq "$published"
 check "the trace is complete, with the trace's columns" complete "$DIR/full.csv"
 check "the header" grep -q '^time_s,sensor_1,sensor_2,sensor_3,sensor_4,sensor_5,level_cmd$' "$DIR/full.csv"
-"$HB" identify "$DIR/full.csv" --holdout-h 6 --starts 4 --json >"$DIR/ident.json" 2>"$DIR/ident.log"
+"$HB" identify "$DIR/full.csv" --holdout-h 5 --starts 2 --json >"$DIR/ident.json" 2>"$DIR/ident.log"
 check "identify runs on the recording" test $? -eq 0
 cat "$DIR/ident.json"
 check "identify: UA and q50 within 10 %, held-out free-run RMSE <= 0.2 K" python3 -c '
