@@ -5,19 +5,22 @@
 # whole trace through the broker. `identify` (from the default room) fits the first 36 h and is
 # validated on the last 24; then gains tuned on the twin and gains tuned on the true room are both
 # scored on the true room (the tuning cost of `heatbench tune`, held-out seeds 1001..1003).
-# usage: bench/ident_table.sh [BUILD_DIR]   (about 3 minutes per room)
+# usage: bench/ident_table.sh [BUILD_DIR] [ROOM...]   (about 90 s per room; KEEP=DIR keeps
+# each room's scenario, trace and twin there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
+shift $(($# > 0 ? 1 : 0))
+ONLY=${*:-}
 HB=$PWD/$B/heatbench
-SPEED=1440
+SPEED=2880
 dir=$(mktemp -d)
 chmod 0755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$port" >"$dir/m.conf"
 mosquitto -c "$dir/m.conf" >"$dir/m.log" 2>&1 &
 broker=$!
-trap 'kill $broker 2>/dev/null; pkill -P $$ 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $broker 2>/dev/null; pkill -P $$ 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; true' EXIT
 sleep 0.5
 net=(--host 127.0.0.1 --port "$port")
 # name UA direct C_air C_mass H_am q50 (kJ/K, W/K, W)
@@ -29,20 +32,25 @@ echo "ident_table: $(date -u +%Y-%m-%d), $(nproc) cores; true / identified, erro
 printf '%-12s %16s %18s %16s %9s %9s %9s %9s\n' room "UA W/K" "C total MJ/K" "q50 W" \
     "rmse K" "1h K" "cost" "(true)"
 echo "$rooms" | while read -r name ua f ca cm ham q50; do
+    if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then
+        continue
+    fi
     cat >"$dir/$name.json" <<EOF
 {"name": "$name", "duration_h": 60,
  "room": {"ua_w_per_k": $ua, "direct_share": $f, "air_capacity_kj_per_k": $ca,
           "mass_capacity_kj_per_k": $cm, "air_mass_w_per_k": $ham},
  "radiator": {"q50_w": $q50}}
 EOF
-    "$HB" record "${net[@]}" --speed $SPEED -o "$dir/$name.csv" --flush-s 5 >"$dir/rec.log" 2>&1 &
+    "$HB" record "${net[@]}" --speed $SPEED -o "$dir/$name.csv" --flush-s 5 \
+        --clock-topic hb/clock >"$dir/rec.log" 2>&1 &
     rec=$!
     "$HB" control "${net[@]}" --speed $SPEED --no-discovery >"$dir/ctl.log" 2>&1 &
     ctl=$!
     sleep 0.5
-    "$HB" live "$dir/$name.json" "${net[@]}" --speed $SPEED >"$dir/live.log" 2>&1 &
+    "$HB" live "$dir/$name.json" "${net[@]}" --speed $SPEED --clock-topic hb/clock \
+        >"$dir/live.log" 2>&1 &
     live=$!
-    sleep 60 # 24 h
+    sleep 30 # 24 h
     kill -TERM $ctl
     wait $ctl || true
     "$HB" record "${net[@]}" --speed $SPEED --excite prbs --hours 12 --prbs-period 1800 \
@@ -88,5 +96,9 @@ print("%-12s %4.0f/%5.1f %+5.1f%% %5.2f/%5.2f %+5.1f%% %4.0f/%5.0f %+5.1f%% %9.3
       % (name, ua, p["ua_w_per_k"], e(ua, p["ua_w_per_k"]), ct, ci, e(ct, ci), q50, p["q50_w"],
          e(q50, p["q50_w"]), r["rmse_holdout_k"], r["rmse_1h_ahead_k"], c_twin, c_true))
 PY
+    if [ -n "${KEEP:-}" ]; then
+        mkdir -p "$KEEP"
+        cp "$dir/$name.json" "$dir/$name.csv" "$dir/twin.json" "$dir/id.json" "$KEEP/"
+    fi
 done
 echo "(cost: the gains tuned on the twin, then those tuned on the true room, both on the true room)"

@@ -33,7 +33,10 @@ static const char hb__live_help[] =
     "  --readings-topic T     where readings go; '+' becomes the room\n"
     "                         (default /readings/+/temperature)\n"
     "  --actuator-topic T     commands to subscribe to; '+' is the room (default "
-    "/actuators/+)\n" HB_MQTT_HELP "\n"
+    "/actuators/+)\n"
+    "  --clock-topic T        publish room-1's simulated time there every simulated minute\n"
+    "                         ({\"t\": s}), for `heatbench record --clock-topic`\n" HB_MQTT_HELP
+    "\n"
     "exit status: 0 ok, 1 connection or run-time failure, 2 bad usage or a bad scenario.\n";
 
 static void hb__live_on_stop(int sig) {
@@ -51,6 +54,7 @@ enum {
     OPT_TIMEOUT,
     OPT_READINGS,
     OPT_ACTUATOR,
+    OPT_CLOCK,
 };
 
 int hb_cmd_live(int argc, char **argv) {
@@ -65,6 +69,7 @@ int hb_cmd_live(int argc, char **argv) {
                                          {"connect-timeout", required_argument, NULL, OPT_TIMEOUT},
                                          {"readings-topic", required_argument, NULL, OPT_READINGS},
                                          {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
+                                         {"clock-topic", required_argument, NULL, OPT_CLOCK},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -139,6 +144,9 @@ int hb_cmd_live(int argc, char **argv) {
             break;
         case OPT_ACTUATOR:
             cfg.actuator_topic = optarg;
+            break;
+        case OPT_CLOCK:
+            cfg.clock_topic = optarg;
             break;
         case 'v':
             cfg.verbose = 1;

@@ -28,6 +28,8 @@ static const char hb__record_help[] =
     "  --start-s S            time_s of the first message (default: at speed 1 the local\n"
     "                         time of day, so the sun lines up; else 0, as `live` starts)\n"
     "  --outdoor-topic T      outdoor temperature: a number or {\"value\": N}\n"
+    "  --clock-topic T        the room's time ({\"t\": s}, `live --clock-topic`): rows keep\n"
+    "                         to a simulated room even when it falls behind the wall clock\n"
     "  --sensors ID[,ID..]    the first sensor columns, in this order\n"
     "  --flush-s S            wall seconds between rewrites of the file (default 60)\n"
     "  --connect-timeout S    give up when the broker is not there within S (default 30)\n"
@@ -71,6 +73,7 @@ enum {
     OPT_CENTER,
     OPT_FORCE,
     OPT_STATUS,
+    OPT_CLOCK,
 };
 
 /* Splits the comma list S (modified) into at most MAX ids; -1 when there are more. */
@@ -108,6 +111,7 @@ int hb_cmd_record(int argc, char **argv) {
                                          {"excite-center", required_argument, NULL, OPT_CENTER},
                                          {"force", no_argument, NULL, OPT_FORCE},
                                          {"status-topic", required_argument, NULL, OPT_STATUS},
+                                         {"clock-topic", required_argument, NULL, OPT_CLOCK},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench record";
@@ -212,6 +216,9 @@ int hb_cmd_record(int argc, char **argv) {
             break;
         case OPT_STATUS:
             cfg.status_topic = optarg;
+            break;
+        case OPT_CLOCK:
+            cfg.clock_topic = optarg;
             break;
         case 'h':
             fputs(hb__record_help, stdout);

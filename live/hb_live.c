@@ -36,6 +36,7 @@ typedef struct hb__live {
         plan; /* the scenario's energy floor, one for every room (seeds do not move it) */
     hb_live_stats st;
     unsigned long accounted; /* readings written or lost: published - accounted are queued */
+    int clock_mid;           /* the clock tick not yet written (0: none) */
     bool connected;
     bool subscribed;
     int fatal_connack;
@@ -121,14 +122,18 @@ static void hb__live_on_disconnect(struct mosquitto *m, void *ud, int rc) {
     /* QoS 0 readings still queued die with the connection: no callback will account for them. */
     l->st.lost += l->st.published - l->accounted;
     l->accounted = l->st.published;
+    l->clock_mid = 0;
 }
 
 /* Called by the client once a QoS 0 reading is written to the socket (QoS 1 commands are not
  * ours to send). */
 static void hb__live_on_publish(struct mosquitto *m, void *ud, int mid) {
     (void)m;
-    (void)mid;
     hb__live *l = ud;
+    if (mid == l->clock_mid) { /* the clock's tick, not a reading */
+        l->clock_mid = 0;
+        return;
+    }
     l->st.written++;
     l->accounted++;
 }
@@ -263,6 +268,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     int next_room = 0;       /* rooms advance from a rotating start: none always lags */
     bool behind = false;     /* the last turn left rooms short of its target */
     double target = t0;
+    double next_clock = t0; /* the next publication of the simulated clock */
     while (!hb__live_stop) {
         unsigned long queued = l.st.published - l.accounted;
         bool full = (cfg->max_queue > 0 && socket_up && queued > cfg->max_queue) || behind;
@@ -312,6 +318,18 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
             l.st.max_queued = queued;
         }
         behind = behind || !drained;
+        double now_sim = hb_sim_now(l.rooms[0].sim);
+        if (cfg->clock_topic && socket_up && now_sim >= next_clock && l.clock_mid == 0) {
+            /* One tick in flight at most: its mid tells the write callback it is no reading.
+             * The client sets the mid before it writes (and may call back within the call). */
+            char payload[64];
+            int n = snprintf(payload, sizeof payload, "{\"t\":%.3f}", now_sim);
+            if (mosquitto_publish(l.m, &l.clock_mid, cfg->clock_topic, n, payload, 0, false) !=
+                MOSQ_ERR_SUCCESS) {
+                l.clock_mid = 0;
+            }
+            next_clock = now_sim + 60.0;
+        }
         if (target >= t_end && !behind && !catching_up) {
             break;
         }

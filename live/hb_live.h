@@ -26,6 +26,10 @@ typedef struct hb_live_config {
      * at most this many; beyond it simulated time stops until the connection drains, so memory
      * is bounded by configuration however fast the rooms run (0: no bound). */
     unsigned long max_queue;
+    /* Where room-1's simulated time is published ({"t": seconds}, QoS 0, every simulated
+     * minute), so `heatbench record --clock-topic` stamps rows with the room's own time even
+     * when the room falls behind the wall clock; NULL: not published. */
+    const char *clock_topic;
     int verbose;
 } hb_live_config;
 

@@ -79,6 +79,29 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
         r->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
         return;
     }
+    if (r->cfg->clock_topic && strcmp(topic, r->cfg->clock_topic) == 0) {
+        /* The room's own time: the recording clock is set to it at each tick and runs at the
+         * speed in between, so it keeps to a room that falls behind the wall clock (a row may
+         * then be stamped up to a tick early; the recorder never goes back). */
+        double t;
+        cJSON *j = msg->payloadlen > 0 && msg->payloadlen < 256
+                       ? cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen)
+                       : NULL;
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "t");
+        bool ok = n != NULL && cJSON_IsNumber(n) && isfinite(n->valuedouble);
+        t = ok ? n->valuedouble : 0;
+        cJSON_Delete(j);
+        if (!ok) {
+            r->st->dropped[HB_DROP_BAD_VALUE]++;
+            return;
+        }
+        r->w0 = hb_mono_now();
+        r->t0 = t;
+        return;
+    }
+    if (r->cfg->clock_topic && isnan(r->w0)) {
+        return; /* nothing before the room's first tick: its time is not known yet */
+    }
     if (msg->retain) { /* of unknown age: never a sample of now */
         r->st->dropped[HB_DROP_RETAINED]++;
         return;
@@ -155,6 +178,9 @@ static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
     }
     if (r->cfg->excite && r->cfg->status_topic) {
         mosquitto_subscribe(m, NULL, r->cfg->status_topic, 1);
+    }
+    if (r->cfg->clock_topic) {
+        mosquitto_subscribe(m, NULL, r->cfg->clock_topic, 0);
     }
 }
 

@@ -18,6 +18,7 @@ typedef struct hb_record_config {
     const char *actuator_topic; /* pattern */
     const char *room;
     const char *outdoor_topic; /* a number or {"value": N}; NULL: no t_out column */
+    const char *clock_topic;   /* {"t": s} from `live --clock-topic`: the room's own time */
     const char *output;        /* the trace file, rewritten whole every flush_s */
     double interval_s;         /* between rows, recording time */
     double speed;
