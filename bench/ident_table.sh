@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # From a room's own data to its gains, for rooms unlike every shipped scenario: each room runs in
-# `heatbench live` (60 h at 1440x); `heatbench control` drives it for 24 h, then `record --excite
+# `heatbench live` (60 h at 2880x, its clock published for the recorder); `heatbench control`
+# drives it for 24 h, then `record --excite
 # prbs` for 12 h, then control again for the held-out day, while one `heatbench record` writes the
 # whole trace through the broker. `identify` (from the default room) fits the first 36 h and is
 # validated on the last 24; then gains tuned on the twin and gains tuned on the true room are both

@@ -31,6 +31,7 @@ typedef struct hb__rec {
     double subscribed_at;
     bool controller_online;
     double last_level; /* the last command seen on the actuator topic (NaN: none) */
+    double center;     /* the excitation's centre, fixed when it starts */
     unsigned lfsr;     /* the PRBS-7 register */
     double next_bit;   /* recording time of the next PRBS bit */
     double sent;       /* the last level the excitation sent (NaN: none) */
@@ -218,8 +219,7 @@ static int hb__excite(hb__rec *r, double t) {
     r->next_bit = t + c->prbs_period_s;
     unsigned bit = ((r->lfsr >> 6) ^ (r->lfsr >> 5)) & 1u;
     r->lfsr = ((r->lfsr << 1) | bit) & 0x7fu;
-    double center = !isnan(c->center) ? c->center : (!isnan(r->last_level) ? r->last_level : 30);
-    double lv = center + (bit ? c->prbs_amplitude : -c->prbs_amplitude);
+    double lv = r->center + (bit ? c->prbs_amplitude : -c->prbs_amplitude);
     lv = fmin(fmax(lv, c->prbs_min), c->prbs_max);
     if (!isnan(r->sent) && lround(lv) == (long)r->sent) {
         return 0;
@@ -315,7 +315,10 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
                          cfg->status_topic);
                 goto out;
             }
-            restore = !isnan(r.last_level) ? r.last_level : cfg->center;
+            /* The centre and the level to restore are fixed now: the excitation's own
+             * commands come back on the actuator topic and must not move them. */
+            r.center = !isnan(cfg->center) ? cfg->center : !isnan(r.last_level) ? r.last_level : 30;
+            restore = !isnan(r.last_level) ? r.last_level : r.center;
             (void)hb__now(&r); /* the recording clock starts with the excitation */
         }
         if (cfg->excite && !isnan(r.w0) && hb__excite(&r, hb__now(&r)) != 0) {
@@ -345,7 +348,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
 out:
     if (m && !isnan(r.sent)) {
         /* Leave the valve as the excitation found it. */
-        double lv = !isnan(restore) ? restore : 30;
+        double lv = !isnan(restore) ? restore : r.center;
         if (hb__command(&r, lv) == 0) {
             st->restored = r.sent;
             double drain = hb_mono_now() + 2.0;

@@ -70,14 +70,16 @@ check "the valve is restored after SIGINT" test "$(last_level)" -eq 12
 
 # record --excite prbs: the valve driven by the PRBS while recording, then restored.
 "$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
-    --speed "$SPEED" --excite prbs --prbs-period 600 --excite-center 20 --hours 3 \
+    --speed "$SPEED" --excite prbs --prbs-period 600 --hours 3 \
     -o "$DIR/excited.csv" >"$DIR/excite.log" 2>&1
 check "record --excite prbs runs (exit 0)" test $? -eq 0
 cat "$DIR/excite.log"
-check "the recorded commands are the PRBS levels (0 and 40)" python3 -c '
+# No command seen before it started: centred on 30 %, so 10 and 50 (its own commands, which come
+# back on the actuator topic, must not move the centre).
+check "the recorded commands are the two PRBS levels, 30 -+ 20" python3 -c '
 import csv, sys
 levels = {r["level_cmd"] for r in csv.DictReader(open(sys.argv[1])) if r["level_cmd"]}
-assert levels == {"0", "40"}, levels' "$DIR/excited.csv"
+assert levels == {"10", "50"}, levels' "$DIR/excited.csv"
 sleep 0.3
-check "the valve is restored after the excitation" test "$(last_level)" -eq 20
+check "the valve is left at the centre after the excitation" test "$(last_level)" -eq 30
 finish
