@@ -18,6 +18,14 @@
 
 #define HB__SHARE_MAX 0.95 /* the scenario's upper bound on direct_share */
 
+/* The first hour is simulated but not scored: the trace does not say what the radiator held
+ * before its first command (a 3 kW radiator at 50 K above the room stores about 1 kWh, half an
+ * hour of a big room's loss), and an hour lets the emitter forget its start while the room's
+ * nodes, whose start is fitted, keep what it gave them. Measured: a room whose controller
+ * started from 2 % where the valve had stood at 20 % came out 20 % small in every heat flow
+ * when scored from the first row; within 2 % with the hour skipped. */
+#define HB__BURN_IN_S 3600.0
+
 static const char *const hb__names[HB_IDENT_NPAR] = {
     "ua_w_per_k",       "direct_share", "air_capacity_kj_per_k", "mass_capacity_kj_per_k",
     "air_mass_w_per_k", "q50_w",        "window_area_m2",        "base_gains_w",
@@ -238,7 +246,7 @@ static int hb__residuals(const gsl_vector *x, void *params, gsl_vector *res) {
         return GSL_SUCCESS;
     }
     for (size_t i = 0; i < f->split; i++) {
-        double z = f->d->z[i];
+        double z = f->d->t[i] < f->d->t[0] + HB__BURN_IN_S ? NAN : f->d->z[i];
         gsl_vector_set(res, i, isfinite(z) ? f->pred[i] - z : 0.0);
     }
     return GSL_SUCCESS;
@@ -326,7 +334,7 @@ static int hb__statistics(hb__fit *f, const double *x, double ssr, hb_ident_resu
     for (size_t i = 0; i < n; i++) {
         double e = gsl_vector_get(res, i);
         den += e * e;
-        used += isfinite(f->d->z[i]) ? 1 : 0;
+        used += isfinite(f->d->z[i]) && f->d->t[i] >= f->d->t[0] + HB__BURN_IN_S ? 1 : 0;
         if (i > 0) {
             num += e * gsl_vector_get(res, i - 1);
         }
@@ -435,7 +443,7 @@ static int hb__validate(hb__fit *f, const double *th, hb_ident_result *r) {
         r->series[3 * i] = d->t[i];
         r->series[3 * i + 1] = d->z[i];
         r->series[3 * i + 2] = f->pred[i];
-        if (i > 0 && isfinite(d->z[i])) {
+        if (isfinite(d->z[i]) && d->t[i] >= d->t[0] + HB__BURN_IN_S) {
             int part = i >= f->split ? 1 : 0;
             double e = f->pred[i] - d->z[i];
             sse[part] += e * e;

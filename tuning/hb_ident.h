@@ -72,7 +72,7 @@ typedef struct hb_ident_result {
     double noise_k[HB_IDENT_MAX_SENSORS];  /* its scatter about the model, K */
     double t_first_s, t_split_s, t_end_s;  /* fit from first to split, validate to end */
     size_t rows_fit, rows_holdout;
-    double rmse_fit_k;   /* free run over the fitted part */
+    double rmse_fit_k;   /* free run over the fitted part, after its first hour */
     double rmse_free_k;  /* free run over the held-out part (NaN without one) */
     double rmse_1h_k;    /* one hour ahead from the measured temperature, held-out part */
     double ci_inflation; /* the factor the residuals' autocorrelation widened intervals by */
