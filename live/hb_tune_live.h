@@ -45,7 +45,7 @@ typedef struct hb_tune_live_result {
     double max_seen_c;
     double restored; /* the level commanded at the end (NaN: none was sent) */
     unsigned long readings, commands;
-    char aborted[200]; /* why the experiment ended early ("" when it ran to its end) */
+    char aborted[400]; /* why the experiment ended early ("" when it ran to its end) */
 } hb_tune_live_result;
 
 /* Runs the experiment. 0 when it ran to its end (the relay result may still be not ok), 1 when
