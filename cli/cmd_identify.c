@@ -2,7 +2,8 @@
  * `heatbench identify`: a room's digital twin from its own trace (tuning/hb_ident.h), printed
  * as a table or JSON and written as a scenario the other commands accept.
  */
-#define _GNU_SOURCE /* getopt_long */
+#define _GNU_SOURCE /* getopt_long, open_memstream */
+#include "../report/hb_report.h"
 #include "../tuning/hb_ident.h"
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char hb__identify_help[] =
     "usage: heatbench identify TRACE.csv [options]\n"
@@ -41,12 +43,26 @@ static const char hb__identify_help[] =
     "  --starts N             fits from N starts (default 8; the first is the base)\n"
     "  --seed N               seed of the starts' stream (default 1)\n"
     "  --json                 print the result as one JSON object\n"
+    "  --report DIR           also a report: measured against the model's free run, the\n"
+    "                         held-out part marked, and the table (only its own files: a\n"
+    "                         directory holding others is refused)\n"
+    "  --force                write the report beside files heatbench did not write\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 the fit failed or the output cannot be written, 2 bad usage, a bad\n"
     "scenario or a trace that cannot be identified from.\n";
 
-enum { OPT_SCEN = 256, OPT_HOLDOUT, OPT_FIX, OPT_FREE, OPT_STARTS, OPT_SEED, OPT_JSON };
+enum {
+    OPT_SCEN = 256,
+    OPT_HOLDOUT,
+    OPT_FIX,
+    OPT_FREE,
+    OPT_STARTS,
+    OPT_SEED,
+    OPT_JSON,
+    OPT_REPORT,
+    OPT_FORCE
+};
 
 /* The scale each parameter is shown in: capacities in kJ/K as the scenario has them. */
 static double hb__shown(int k, double v) {
@@ -225,6 +241,56 @@ static int hb__write(const char *out, const char *base_path, const char *trace,
     return 0;
 }
 
+/* The report of R into DIR: the series as CSV in a temporary file, the table as text. 0, or -1
+ * with the message printed and *STATUS set. */
+static int hb__report(const char *prog, const char *dir, bool force, const char *trace,
+                      const hb_ident_result *r, int *status) {
+    char csv[] = "/tmp/heatbench-identify-XXXXXX";
+    int fd = mkstemp(csv);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char *table = NULL;
+    size_t tlen = 0;
+    FILE *t = open_memstream(&table, &tlen);
+    int rc = HB_ERR_IO;
+    char err[1024] = "cannot write temporary files";
+    if (f && t) {
+        fputs("time_s,measured,model\n", f);
+        for (size_t i = 0; i < r->n_series; i++) {
+            const double *row = r->series + 3 * i;
+            fprintf(f, "%.0f,", row[0]);
+            if (isfinite(row[1])) {
+                fprintf(f, "%.4f", row[1]);
+            }
+            fprintf(f, ",%.4f\n", row[2]);
+        }
+        hb__print_table(t, trace, r);
+    }
+    bool ok = f && t && !ferror(f) && !ferror(t);
+    ok = (f && fclose(f) == 0) && ok;
+    ok = (t && fclose(t) == 0) && ok;
+    if (!f && fd >= 0) {
+        close(fd);
+    }
+    if (ok) {
+        char prov[1024];
+        hb_cli_provenance(prov, sizeof prov, NULL);
+        char title[512];
+        snprintf(title, sizeof title, "heatbench identify: %s", trace);
+        rc = hb_report_fit(dir, csv, r->t_split_s / 3600.0, title, table, prov, force, err,
+                           sizeof err);
+    }
+    free(table);
+    if (fd >= 0) {
+        unlink(csv);
+    }
+    if (rc != HB_OK) {
+        hb_cli_error(prog, err);
+        *status = hb_cli_report_status(rc);
+        return -1;
+    }
+    return 0;
+}
+
 /* --fix's (--free's when FREE) comma list into the mask *FIXED; -1 after a message on an
  * unknown name. */
 static int hb__parse_fix(const char *prog, const char *arg, bool free, unsigned *fixed) {
@@ -260,6 +326,8 @@ int hb_cmd_identify(int argc, char **argv) {
                                          {"starts", required_argument, NULL, OPT_STARTS},
                                          {"seed", required_argument, NULL, OPT_SEED},
                                          {"json", no_argument, NULL, OPT_JSON},
+                                         {"report", required_argument, NULL, OPT_REPORT},
+                                         {"force", no_argument, NULL, OPT_FORCE},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench identify";
@@ -268,6 +336,8 @@ int hb_cmd_identify(int argc, char **argv) {
     const char *scen = NULL;
     const char *out = NULL;
     bool json = false;
+    const char *report_dir = NULL;
+    bool force = false;
     double v;
     int c;
     opterr = 0;
@@ -305,6 +375,12 @@ int hb_cmd_identify(int argc, char **argv) {
         case OPT_JSON:
             json = true;
             break;
+        case OPT_REPORT:
+            report_dir = optarg;
+            break;
+        case OPT_FORCE:
+            force = true;
+            break;
         case 'h':
             fputs(hb__identify_help, stdout);
             return HB_EXIT_OK;
@@ -317,6 +393,12 @@ int hb_cmd_identify(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     const char *trace_path = argv[optind];
+    if (report_dir) { /* refuse a directory the report may not write before fitting */
+        int st = hb_cli_report_dir(prog, report_dir, force);
+        if (st != 0) {
+            return st;
+        }
+    }
     char found[4200];
     const char *spath = scen ? hb_cli_scenario_path(scen, found, sizeof found) : NULL;
     hb_sim_config base;
@@ -343,6 +425,9 @@ int hb_cmd_identify(int argc, char **argv) {
     if (out && hb__write(out, spath, trace_path, &r, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         status = HB_EXIT_FAIL;
+        goto out;
+    }
+    if (report_dir && hb__report(prog, report_dir, force, trace_path, &r, &status) != 0) {
         goto out;
     }
     if (json) {

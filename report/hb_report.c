@@ -659,3 +659,71 @@ out:
     free(rows);
     return rc;
 }
+
+int hb_report_fit(const char *dir, const char *csv, double split_h, const char *title,
+                  const char *table, const char *provenance, bool force, char *err, size_t errlen) {
+    int rc = hb_outdir_check(dir, force, err, errlen);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    if (!hb__have_gnuplot()) {
+        snprintf(err, errlen,
+                 "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
+        return HB_ERR_NOTFOUND;
+    }
+    char plots[4096];
+    hb_datadir("plots", plots, sizeof plots);
+    char pdir[4200];
+    hb__gpstr(pdir, sizeof pdir, plots);
+    char tmp[4096] = "";
+    rc = hb_outdir_stage(dir, tmp, sizeof tmp, err, errlen);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    rc = HB_ERR_IO;
+    char tail[4400];
+    char qtitle[600];
+    hb__gpstr(qtitle, sizeof qtitle, title);
+    snprintf(tail, sizeof tail, "outbase='identify'; title_text=%s; split_h=%g; plotdir=%s", qtitle,
+             split_h, pdir);
+    if (hb__plot_copy(tmp, csv, "identify.csv", plots, "identify", tail, err, errlen) != 0) {
+        goto out;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/index.html", tmp);
+    FILE *h = fopen(path, "w");
+    snprintf(path, sizeof path, "%s/report.md", tmp);
+    FILE *m = fopen(path, "w");
+    if (h && m) {
+        fputs("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>", h);
+        hb__html_escape(h, title);
+        fputs("</title></head><body style=\"font-family: sans-serif\"><h1>", h);
+        hb__html_escape(h, title);
+        fputs("</h1><p>", h);
+        hb__html_escape(h, provenance ? provenance : "");
+        fputs("</p><pre>", h);
+        hb__html_escape(h, table);
+        fputs("</pre>\n", h);
+        snprintf(path, sizeof path, "%s/identify.svg", tmp);
+        hb__inline_svg(h, path);
+        fputs("</body></html>\n", h);
+        fprintf(m, "# %s\n\n%s\n\n```\n%s```\n\n![measured and model](identify.png)\n", title,
+                provenance ? provenance : "", table);
+    }
+    int bad = !h || !m || ferror(h) || ferror(m);
+    bad |= h && fclose(h) != 0;
+    bad |= m && fclose(m) != 0;
+    if (bad) {
+        snprintf(err, errlen, "cannot write the report pages: %s", strerror(errno));
+        goto out;
+    }
+    rc = hb_outdir_commit(tmp, dir, force, err, errlen);
+    if (rc == HB_OK) {
+        tmp[0] = '\0';
+    }
+out:
+    if (tmp[0]) {
+        hb__rm_rf(tmp);
+    }
+    return rc;
+}

@@ -48,4 +48,11 @@ typedef struct hb_report_opts {
 int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
                     const hb_report_opts *o, char *err, size_t errlen);
 
+/* The report of an identification (heatbench identify --report) into DIR: CSV (time_s,
+ * measured, model: the fused reading and the model's free run), the held-out part from SPLIT_H
+ * hours, the parameter TABLE as text, TITLE and PROVENANCE. Same ownership rules and codes as
+ * hb_report_write. */
+int hb_report_fit(const char *dir, const char *csv, double split_h, const char *title,
+                  const char *table, const char *provenance, bool force, char *err, size_t errlen);
+
 #endif

@@ -266,6 +266,13 @@ expect 0 "" -- "$HB" identify "$TMP/day12.csv" --holdout-h 2 --starts 1 -o "$TMP
 grep -q "free-run RMSE" "$TMP/out" && ok || bad "identify prints its validation"
 expect 0 "" -- "$HB" check "$TMP/ident.json"
 grep -q '"name":[[:space:]]*"default-identified"' "$TMP/ident.json" && ok || bad "identified scenario named"
+expect 0 "" -- "$HB" identify "$TMP/day12.csv" --holdout-h 2 --starts 1 --report "$TMP/idrep"
+[ -s "$TMP/idrep/identify.svg" ] && grep -q "free-run RMSE" "$TMP/idrep/index.html" && ok ||
+    bad "identify --report writes the plot and the table"
+mkdir -p "$TMP/notmine" && touch "$TMP/notmine/keep.txt"
+expect 2 "not a heatbench report" -- "$HB" identify "$TMP/day12.csv" --report "$TMP/notmine"
+[ -f "$TMP/notmine/keep.txt" ] && [ ! -e "$TMP/notmine/index.html" ] && ok ||
+    bad "identify --report leaves a foreign directory alone"
 expect 2 "-o FILE is required" -- "$HB" record
 expect 2 "not a plain room name" -- "$HB" record -o "$TMP/r.csv" --room 'a/b'
 expect 1 "no connection" -- "$HB" record -o "$TMP/r.csv" --port 1 --connect-timeout 0.5
