@@ -681,8 +681,8 @@ int hb_report_fit(const char *dir, const char *csv, double split_h, const char *
         return rc;
     }
     rc = HB_ERR_IO;
-    char tail[4400];
     char qtitle[600];
+    char tail[sizeof qtitle + 4200 + 128]; /* the title and the plots' directory, quoted */
     hb__gpstr(qtitle, sizeof qtitle, title);
     snprintf(tail, sizeof tail, "outbase='identify'; title_text=%s; split_h=%g; plotdir=%s", qtitle,
              split_h, pdir);
