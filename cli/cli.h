@@ -43,6 +43,14 @@ void hb_json_num(struct cJSON *o, const char *key, double v);
 /* ROOT on one line to OUT ("{}" when it cannot be printed), then freed. */
 void hb_json_print(FILE *out, struct cJSON *root);
 
+/* The scenario file IN as a JSON document (NULL: an empty one, for the built-in default), or
+ * NULL when it cannot be read again. */
+struct cJSON *hb_cli_scenario_doc(const char *in);
+
+/* ROOT printed and written atomically to OUT (util/hb_ofile.h), then freed. 0, or -1 with a
+ * message in ERR. */
+int hb_cli_write_doc(const char *out, struct cJSON *root, char *err, size_t errlen);
+
 /* The input scenario IN (NULL: an empty one, for the built-in default) named "<name>-tuned",
  * with controller.type TYPE and the N KEYS of controller.SECTION set to VALS, written atomically
  * to OUT. 0, or -1 with a message in ERR. */

@@ -6,13 +6,10 @@
 #include "../report/hb_report.h"
 #include "../tuning/hb_ident.h"
 #include "../util/hb_error.h"
-#include "../util/hb_file.h"
-#include "../util/hb_ofile.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -162,16 +159,7 @@ static void hb__set(cJSON *parent, const char *name, const char *key, double v) 
  * estimates, written atomically to OUT. */
 static int hb__write(const char *out, const char *base_path, const char *trace,
                      const hb_ident_result *r, char *err, size_t errlen) {
-    cJSON *root = NULL;
-    if (base_path) {
-        size_t len;
-        char rerr[512];
-        char *buf = hb_file_read(base_path, "scenario", 16u << 20, rerr, sizeof rerr, &len);
-        root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
-        free(buf);
-    } else {
-        root = cJSON_CreateObject();
-    }
+    cJSON *root = hb_cli_scenario_doc(base_path);
     if (!root) {
         snprintf(err, errlen, "cannot re-read %s", base_path);
         return -1;
@@ -223,22 +211,7 @@ static int hb__write(const char *out, const char *base_path, const char *trace,
             cJSON_AddNumberToObject(s, keys[j], vals[j]);
         }
     }
-    char *doc = cJSON_Print(root);
-    cJSON_Delete(root);
-    int rc;
-    hb_ofile *f = doc ? hb_ofile_open(out, &rc) : NULL;
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", out, doc ? strerror(errno) : "no memory");
-        free(doc);
-        return -1;
-    }
-    fprintf(hb_ofile_stream(f), "%s\n", doc);
-    free(doc);
-    if (hb_ofile_commit(f) != HB_OK) {
-        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return hb_cli_write_doc(out, root, err, errlen);
 }
 
 /* The report of R into DIR: the series as CSV in a temporary file, the table as text. 0, or -1

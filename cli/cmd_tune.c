@@ -169,20 +169,43 @@ static void hb__print_table(FILE *out, const hb_sim_config *c, const char *names
     hb__explain_choice(out, r);
 }
 
+/* Shared by `tune` and `identify` (cli.h). */
+cJSON *hb_cli_scenario_doc(const char *in) {
+    if (!in) {
+        return cJSON_CreateObject();
+    }
+    size_t len;
+    char rerr[512];
+    char *buf = hb_file_read(in, "scenario", 16u << 20, rerr, sizeof rerr, &len);
+    cJSON *root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
+    free(buf);
+    return root;
+}
+
+int hb_cli_write_doc(const char *out, cJSON *root, char *err, size_t errlen) {
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    int rc;
+    hb_ofile *f = text ? hb_ofile_open(out, &rc) : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", out, text ? strerror(errno) : "no memory");
+        free(text);
+        return -1;
+    }
+    fprintf(hb_ofile_stream(f), "%s\n", text);
+    free(text);
+    if (hb_ofile_commit(f) != HB_OK) {
+        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Shared by the PID's gains and the MPC's weights (cli.h). */
 int hb_cli_write_tuned(const char *out, const char *in, const hb_sim_config *c, const char *type,
                        const char *section, const char *const *keys, const double *vals, int n,
                        char *err, size_t errlen) {
-    cJSON *root = NULL;
-    if (in) {
-        size_t len;
-        char rerr[512];
-        char *buf = hb_file_read(in, "scenario", 16u << 20, rerr, sizeof rerr, &len);
-        root = buf ? cJSON_ParseWithOpts(buf, NULL, 1) : NULL;
-        free(buf);
-    } else {
-        root = cJSON_CreateObject();
-    }
+    cJSON *root = hb_cli_scenario_doc(in);
     if (!root) {
         snprintf(err, errlen, "cannot re-read %s", in ? in : "the scenario");
         return -1;
@@ -205,22 +228,7 @@ int hb_cli_write_tuned(const char *out, const char *in, const hb_sim_config *c, 
         cJSON_DeleteItemFromObjectCaseSensitive(sec, keys[i]);
         cJSON_AddNumberToObject(sec, keys[i], vals[i]);
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    int rc;
-    hb_ofile *f = text ? hb_ofile_open(out, &rc) : NULL;
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", out, text ? strerror(errno) : "no memory");
-        free(text);
-        return -1;
-    }
-    fprintf(hb_ofile_stream(f), "%s\n", text);
-    free(text);
-    if (hb_ofile_commit(f) != HB_OK) {
-        snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return hb_cli_write_doc(out, root, err, errlen);
 }
 
 /* A day of the default and of the chosen gains on the held-out seed, plus the convergence plot

@@ -488,13 +488,11 @@ static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
     return bad ? -1 : 0;
 }
 
-int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const hb_report_opts *o,
-                    char *err, size_t errlen) {
-    if (n < 1 || n > 16) {
-        snprintf(err, errlen, "a report takes 1 to 16 traces, got %zu", n);
-        return HB_ERR_INVAL;
-    }
-    int rc = hb_outdir_check(dir, o->force, err, errlen);
+/* What every report checks before any work: DIR may be written, gnuplot is there, and the
+ * templates directory (into PLOTS) holds TEMPLATE.gp. HB_OK, or the error with a message. */
+static int hb__ready(const char *dir, bool force, const char *template_name, char *plots,
+                     size_t len, char *err, size_t errlen) {
+    int rc = hb_outdir_check(dir, force, err, errlen);
     if (rc != HB_OK) {
         return rc;
     }
@@ -503,16 +501,30 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
                  "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
         return HB_ERR_NOTFOUND;
     }
-    char plots[4096];
-    hb_datadir("plots", plots, sizeof plots);
+    hb_datadir("plots", plots, len);
     char tmpl[4200];
-    snprintf(tmpl, sizeof tmpl, "%s/temperatures.gp", plots);
+    snprintf(tmpl, sizeof tmpl, "%s/%s.gp", plots, template_name);
     if (access(tmpl, R_OK) != 0) {
         snprintf(err, errlen,
                  "plot templates not found in %s (set HEATBENCH_PLOTS or HEATBENCH_DATADIR)",
                  plots);
         return HB_ERR_NOTFOUND;
     }
+    return HB_OK;
+}
+
+int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const hb_report_opts *o,
+                    char *err, size_t errlen) {
+    if (n < 1 || n > 16) {
+        snprintf(err, errlen, "a report takes 1 to 16 traces, got %zu", n);
+        return HB_ERR_INVAL;
+    }
+    char plots[4096];
+    int rc = hb__ready(dir, o->force, "temperatures", plots, sizeof plots, err, errlen);
+    if (rc != HB_OK) {
+        return rc;
+    }
+    char tmpl[4200]; /* the template each plot runs */
     hb__run_row *rows = calloc(n, sizeof *rows);
     hb_trace *traces = calloc(n, sizeof *traces);
     if (!rows || !traces) {
@@ -662,17 +674,11 @@ out:
 
 int hb_report_fit(const char *dir, const char *csv, double split_h, const char *title,
                   const char *table, const char *provenance, bool force, char *err, size_t errlen) {
-    int rc = hb_outdir_check(dir, force, err, errlen);
+    char plots[4096];
+    int rc = hb__ready(dir, force, "identify", plots, sizeof plots, err, errlen);
     if (rc != HB_OK) {
         return rc;
     }
-    if (!hb__have_gnuplot()) {
-        snprintf(err, errlen,
-                 "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)");
-        return HB_ERR_NOTFOUND;
-    }
-    char plots[4096];
-    hb_datadir("plots", plots, sizeof plots);
     char pdir[4200];
     hb__gpstr(pdir, sizeof pdir, plots);
     char tmp[4096] = "";
