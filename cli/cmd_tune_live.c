@@ -17,11 +17,14 @@ static const char hb__tl_help[] =
     "\n"
     "Tunes the PID on the real room over MQTT: a warm-up under the scenario's PI at the\n"
     "setpoint, then a relay experiment around the level that held it (the valve switched\n"
-    "between bias +- d until the room oscillates for --cycles cycles), then the ultimate\n"
-    "gain and period to gains (Ziegler-Nichols, Tyreus-Luyben, no overshoot). The valve is\n"
-    "left at --restore (default: the bias) however the experiment ends, and the experiment\n"
-    "is aborted the moment the room leaves --min-c..--max-c. Refuses to run while a\n"
-    "heatbench control is online (its status topic), unless --force.\n"
+    "between bias +- d until the room oscillates for --cycles cycles): the ultimate gain\n"
+    "and period give Ziegler-Nichols, Tyreus-Luyben and no-overshoot gains. Then a step\n"
+    "test: the PI settles the room again, the valve is held where it settled (the drift\n"
+    "is measured), then stepped by --step-du; a first-order-plus-dead-time fit of the\n"
+    "response gives SIMC and AMIGO gains. The valve is left at --restore (default: the\n"
+    "bias) however it ends; the experiment is aborted the moment the room leaves\n"
+    "--min-c..--max-c, and the step is cut short at 3/4 of the way to the limit. Refuses\n"
+    "while a heatbench control is online (its status topic), unless --force.\n"
     "\n"
     "options:\n"
     "  --room NAME            the room (default room-1)\n"
@@ -34,7 +37,13 @@ static const char hb__tl_help[] =
     "  --cycles N             relay cycles to record (default 6, the first is dropped)\n"
     "  --max-h H              give up after H hours in all (default 24)\n"
     "  --restore L            the level left behind (default: the bias)\n"
-    "  --rule NAME            tl | zn | no-overshoot: the gains written (default tl)\n"
+    "  --step-du D            the step, % (default 10; the other way when it would pass\n"
+    "                         100; 0: no step test)\n"
+    "  --settle-h H, --step-base-h H, --step-h H   PI settle, valve held before the\n"
+    "                         step, response recorded (defaults 1, 1, 2)\n"
+    "  --tau-c S              SIMC closed-loop time constant, s (default: the dead time)\n"
+    "  --rule NAME            tl | zn | no-overshoot | simc | amigo: the gains written\n"
+    "                         (default tl)\n"
     "  --speed X              the experiment's clock runs X times the wall clock, to tune\n"
     "                         an accelerated `heatbench live` (default 1)\n"
     "  --force                run even while a controller is online\n"
@@ -65,6 +74,11 @@ enum {
     OPT_MAXH,
     OPT_RESTORE,
     OPT_RULE,
+    OPT_STEP_DU,
+    OPT_SETTLE,
+    OPT_STEP_BASE,
+    OPT_STEP_H,
+    OPT_TAU_C,
     OPT_SPEED,
     OPT_FORCE,
     OPT_JSON,
@@ -73,15 +87,40 @@ enum {
     OPT_STATUS,
 };
 
-static const struct {
-    const char *name;
-    hb_gains (*rule)(double ku, double pu_s);
-} hb__rules[] = {{"tl", hb_rule_tyreus_luyben_pi},
-                 {"zn", hb_rule_ziegler_nichols_pid},
-                 {"no-overshoot", hb_rule_no_overshoot_pid}};
-#define HB__NRULES 3
+static const char *const hb__rules[] = {"tl", "zn", "no-overshoot", "simc", "amigo"};
+#define HB__NRULES 5
 
-static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, bool json) {
+/* Rule I's gains from the experiment; false (G untouched) when its experiment failed. */
+static bool hb__gains(const hb_tune_live_result *r, int i, double tau_c_s, hb_gains *g) {
+    if (i < 3 && !r->relay.ok) {
+        return false;
+    }
+    if (i >= 3 && !r->fopdt_ok) {
+        return false;
+    }
+    switch (i) {
+    case 0:
+        *g = hb_rule_tyreus_luyben_pi(r->relay.ku, r->relay.pu_s);
+        break;
+    case 1:
+        *g = hb_rule_ziegler_nichols_pid(r->relay.ku, r->relay.pu_s);
+        break;
+    case 2:
+        *g = hb_rule_no_overshoot_pid(r->relay.ku, r->relay.pu_s);
+        break;
+    case 3:
+        *g = hb_rule_simc_pi(&r->fopdt, tau_c_s);
+        break;
+    default:
+        *g = hb_rule_amigo_pi(&r->fopdt);
+        break;
+    }
+    return isfinite(g->kp) && isfinite(g->ki) && isfinite(g->kd) && g->kp > 0 && g->ki >= 0;
+}
+
+static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, double tau_c_s,
+                      bool json) {
+    hb_gains g;
     if (json) {
         cJSON *o = cJSON_CreateObject();
         hb_json_num(o, "setpoint_c", r->setpoint_c);
@@ -95,15 +134,28 @@ static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, bool 
         hb_json_num(o, "ku", r->relay.ku);
         hb_json_num(o, "pu_s", r->relay.pu_s);
         hb_json_num(o, "cycles", r->relay.cycles);
-        cJSON *g = cJSON_AddObjectToObject(o, "gains");
-        for (int i = 0; r->relay.ok && i < HB__NRULES; i++) {
-            hb_gains x = hb__rules[i].rule(r->relay.ku, r->relay.pu_s);
-            cJSON *e = cJSON_AddObjectToObject(g, hb__rules[i].name);
-            hb_json_num(e, "kp", x.kp);
-            hb_json_num(e, "ki", x.ki);
-            hb_json_num(e, "kd", x.kd);
+        cJSON *st = cJSON_AddObjectToObject(o, "step");
+        cJSON_AddBoolToObject(st, "ok", r->fopdt_ok);
+        cJSON_AddStringToObject(st, "reason", r->fopdt_reason ? r->fopdt_reason : "");
+        hb_json_num(st, "u0", r->step_ran ? r->step_u0 : NAN);
+        hb_json_num(st, "du", r->step_ran ? r->step_du : NAN);
+        hb_json_num(st, "hours", r->step_ran ? r->step_h : NAN);
+        cJSON_AddBoolToObject(st, "cut", r->step_cut);
+        hb_json_num(st, "drift_k_per_h", r->step_ran ? r->step_drift_kph : NAN);
+        hb_json_num(st, "k", r->fopdt_ok ? r->fopdt.k : NAN);
+        hb_json_num(st, "tau_s", r->fopdt_ok ? r->fopdt.tau_s : NAN);
+        hb_json_num(st, "theta_s", r->fopdt_ok ? r->fopdt.theta_s : NAN);
+        hb_json_num(st, "rms", r->fopdt_ok ? r->fopdt.rms : NAN);
+        cJSON *gs = cJSON_AddObjectToObject(o, "gains");
+        for (int i = 0; i < HB__NRULES; i++) {
+            if (hb__gains(r, i, tau_c_s, &g)) {
+                cJSON *e = cJSON_AddObjectToObject(gs, hb__rules[i]);
+                hb_json_num(e, "kp", g.kp);
+                hb_json_num(e, "ki", g.ki);
+                hb_json_num(e, "kd", g.kd);
+            }
         }
-        cJSON_AddStringToObject(o, "chosen", hb__rules[chosen].name);
+        cJSON_AddStringToObject(o, "chosen", hb__rules[chosen]);
         hb_json_print(out, o);
         return;
     }
@@ -112,10 +164,21 @@ static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, bool 
             "cycles (%.1f h, room %.2f .. %.2f °C; valve left at %.0f %%)\n",
             r->setpoint_c, r->bias, r->d, r->relay.ok ? "ok" : r->relay.reason, r->relay.ku,
             r->relay.pu_s, r->relay.cycles, r->hours, r->min_seen_c, r->max_seen_c, r->restored);
-    for (int i = 0; r->relay.ok && i < HB__NRULES; i++) {
-        hb_gains x = hb__rules[i].rule(r->relay.ku, r->relay.pu_s);
-        fprintf(out, "%-13s kp %7.2f  ki %7.2f  kd %6.3f%s\n", hb__rules[i].name, x.kp, x.ki, x.kd,
-                i == chosen ? "  <- chosen" : "");
+    if (r->fopdt_ok) {
+        fprintf(out,
+                "step %.0f -> %.0f %% (%.1f h%s, drift before %+.3f K/h): k %.4f +- %.4f K/%%, "
+                "tau %.0f +- %.0f s, dead time %.0f +- %.0f s\n",
+                r->step_u0, r->step_u0 + r->step_du, r->step_h, r->step_cut ? ", cut" : "",
+                r->step_drift_kph, r->fopdt.k, r->fopdt.k_ci, r->fopdt.tau_s, r->fopdt.tau_ci,
+                r->fopdt.theta_s, r->fopdt.theta_ci);
+    } else {
+        fprintf(out, "step: %s\n", r->fopdt_reason ? r->fopdt_reason : "not run");
+    }
+    for (int i = 0; i < HB__NRULES; i++) {
+        if (hb__gains(r, i, tau_c_s, &g)) {
+            fprintf(out, "%-13s kp %7.2f  ki %7.2f  kd %6.3f%s\n", hb__rules[i], g.kp, g.ki, g.kd,
+                    i == chosen ? "  <- chosen" : "");
+        }
     }
 }
 
@@ -134,6 +197,11 @@ int hb_cmd_tune_live(int argc, char **argv) {
                                          {"max-h", required_argument, NULL, OPT_MAXH},
                                          {"restore", required_argument, NULL, OPT_RESTORE},
                                          {"rule", required_argument, NULL, OPT_RULE},
+                                         {"step-du", required_argument, NULL, OPT_STEP_DU},
+                                         {"settle-h", required_argument, NULL, OPT_SETTLE},
+                                         {"step-base-h", required_argument, NULL, OPT_STEP_BASE},
+                                         {"step-h", required_argument, NULL, OPT_STEP_H},
+                                         {"tau-c", required_argument, NULL, OPT_TAU_C},
                                          {"speed", required_argument, NULL, OPT_SPEED},
                                          {"force", no_argument, NULL, OPT_FORCE},
                                          {"output", required_argument, NULL, 'o'},
@@ -160,6 +228,11 @@ int hb_cmd_tune_live(int argc, char **argv) {
     cfg.hysteresis_k = 0.1;
     cfg.cycles = 6;
     cfg.max_h = 24;
+    cfg.step_du = 10;
+    cfg.settle_h = 1;
+    cfg.step_base_h = 1;
+    cfg.step_h = 2;
+    double tau_c_s = -1;
     cfg.connect_timeout_s = 30;
     const char *out = NULL;
     bool json = false;
@@ -217,13 +290,29 @@ int hb_cmd_tune_live(int argc, char **argv) {
         case OPT_RULE:
             chosen = -1;
             for (int i = 0; i < HB__NRULES; i++) {
-                chosen = strcmp(optarg, hb__rules[i].name) == 0 ? i : chosen;
+                chosen = strcmp(optarg, hb__rules[i]) == 0 ? i : chosen;
             }
             if (chosen < 0) {
-                fprintf(stderr, "%s: --rule: expected tl, zn or no-overshoot, got '%s'\n", prog,
-                        optarg);
+                fprintf(stderr,
+                        "%s: --rule: expected tl, zn, no-overshoot, simc or amigo, got '%s'\n",
+                        prog, optarg);
                 return HB_EXIT_USAGE;
             }
+            break;
+        case OPT_STEP_DU:
+            bad = hb_cli_number(prog, "--step-du", optarg, -50, 50, &cfg.step_du);
+            break;
+        case OPT_SETTLE:
+            bad = hb_cli_number(prog, "--settle-h", optarg, 0, 24, &cfg.settle_h);
+            break;
+        case OPT_STEP_BASE:
+            bad = hb_cli_number(prog, "--step-base-h", optarg, 0.1, 24, &cfg.step_base_h);
+            break;
+        case OPT_STEP_H:
+            bad = hb_cli_number(prog, "--step-h", optarg, 0.25, 48, &cfg.step_h);
+            break;
+        case OPT_TAU_C:
+            bad = hb_cli_number(prog, "--tau-c", optarg, 0, 86400, &tau_c_s);
             break;
         case OPT_SPEED:
             bad = hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed);
@@ -312,13 +401,16 @@ int hb_cmd_tune_live(int argc, char **argv) {
         status = HB_EXIT_FAIL;
         goto out;
     }
-    hb__print(stdout, &r, chosen, json);
-    if (!r.relay.ok) {
+    hb__print(stdout, &r, chosen, tau_c_s, json);
+    hb_gains g;
+    if (!hb__gains(&r, chosen, tau_c_s, &g)) {
+        fprintf(stderr, "%s: no %s gains: %s\n", prog, hb__rules[chosen],
+                chosen < 3 ? (r.relay.ok ? "the rule gave unusable gains" : r.relay.reason)
+                           : (r.fopdt_ok ? "the rule gave unusable gains" : r.fopdt_reason));
         status = HB_EXIT_FAIL;
         goto out;
     }
     if (out) {
-        hb_gains g = hb__rules[chosen].rule(r.relay.ku, r.relay.pu_s);
         static const char *const keys[3] = {"kp", "ki", "kd"};
         double vals[3] = {round(g.kp * 100) / 100, round(g.ki * 100) / 100,
                           round(g.kd * 1000) / 1000};
@@ -329,7 +421,7 @@ int hb_cmd_tune_live(int argc, char **argv) {
             goto out;
         }
         if (!json) {
-            printf("tuned scenario (%s gains) written to %s\n", hb__rules[chosen].name, out);
+            printf("tuned scenario (%s gains) written to %s\n", hb__rules[chosen], out);
         }
     }
 out:

@@ -7,9 +7,11 @@
 #include "../mqtt/hb_payload.h"
 #include "../util/hb_error.h"
 
+#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,7 +21,7 @@ void hb_tune_live_request_stop(void) {
     hb__tl_stop = 1;
 }
 
-enum { HB__WAIT, HB__WARMUP, HB__RELAY, HB__DONE };
+enum { HB__WAIT, HB__WARMUP, HB__RELAY, HB__SETTLE, HB__BASE, HB__STEP, HB__DONE };
 
 typedef struct hb__tl {
     const hb_tune_live_config *cfg;
@@ -33,8 +35,12 @@ typedef struct hb__tl {
     double w0;            /* wall time of the experiment's start */
     double t_update, est; /* the last update and its filtered estimate (NaN before one) */
     double t_warm_end;
-    double lvl_sum, lvl_t; /* the warm-up's level over its second half */
-    double level;          /* the last level sent (NaN: none) */
+    double lvl_sum, lvl_t; /* the PI's level over the second half of a warm-up or settle */
+    double t_phase_end;    /* the end of the settle, base or step phase */
+    double t_step;         /* when the step was applied */
+    double *st, *sy;       /* the step test's samples: clock and filtered estimate */
+    size_t sn, scap;
+    double level; /* the last level sent (NaN: none) */
     bool subscribed, controller_online;
     double subscribed_at;
     int fatal_connack;
@@ -107,6 +113,118 @@ static int hb__send(hb__tl *s, double level) {
     return 0;
 }
 
+/* The step test's phases after the relay: SETTLE under the PI, BASE at the level it settled on,
+ * STEP at that level + du. False with RES->aborted set when it must end. */
+static bool hb__step_test(hb__tl *s, double t, double dt) {
+    const hb_tune_live_config *c = s->cfg;
+    hb_tune_live_result *r = s->res;
+    if (s->phase == HB__SETTLE && t < s->t_phase_end) {
+        double u = hb_pid_update(s->pid, t, r->setpoint_c, s->est);
+        if (t > s->t_phase_end - 0.5 * c->settle_h * 3600.0) {
+            s->lvl_sum += (isnan(s->level) ? u : s->level) * dt;
+            s->lvl_t += dt;
+        }
+        return hb__send(s, u) == 0;
+    }
+    if (s->phase == HB__SETTLE) {
+        double u0 = round(s->lvl_t > 0 ? s->lvl_sum / s->lvl_t : r->bias);
+        double du = c->step_du;
+        if (u0 + du > 100.0 || u0 + du < 0.0) {
+            du = -du; /* the other way, where the valve has room */
+        }
+        if (u0 + du > 100.0 || u0 + du < 0.0) {
+            r->fopdt_reason = "no room for the step between 0 and 100 %";
+            s->phase = HB__DONE;
+            return true;
+        }
+        r->step_u0 = u0;
+        r->step_du = du;
+        s->phase = HB__BASE;
+        s->t_step = t + c->step_base_h * 3600.0;
+    }
+    if (s->sn < s->scap) {
+        s->st[s->sn] = t;
+        s->sy[s->sn] = s->est;
+        s->sn++;
+    }
+    if (s->phase == HB__BASE && t < s->t_step) {
+        return hb__send(s, r->step_u0) == 0;
+    }
+    if (s->phase == HB__BASE) {
+        s->phase = HB__STEP;
+        s->t_step = t;
+        s->t_phase_end = t + c->step_h * 3600.0;
+        r->step_ran = true;
+    }
+    /* Cut the step before the room gets near the limit it is heading for: the abort at the
+     * limit itself is the last resort, not the plan. */
+    double room = r->step_du > 0 ? c->max_c - r->setpoint_c : r->setpoint_c - c->min_c;
+    double moved = r->step_du > 0 ? s->est - r->setpoint_c : r->setpoint_c - s->est;
+    r->step_h = (t - s->t_step) / 3600.0;
+    if (moved > 0.75 * room) {
+        r->step_cut = true;
+        s->phase = HB__DONE;
+        return true;
+    }
+    if (t >= s->t_phase_end) {
+        s->phase = HB__DONE;
+        return true;
+    }
+    return hb__send(s, r->step_u0 + r->step_du) == 0;
+}
+
+/* The step's response against the drift before it: a straight line fitted to the BASE samples,
+ * extrapolated; then the FOPDT fit of what is left. */
+static void hb__step_analyse(const hb__tl *s, hb_tune_live_result *r) {
+    if (!r->step_ran) {
+        if (!r->fopdt_reason) {
+            r->fopdt_reason = "the step test did not run";
+        }
+        return;
+    }
+    size_t nb = 0;
+    while (nb < s->sn && s->st[nb] < s->t_step) {
+        nb++;
+    }
+    size_t n = s->sn - nb;
+    double c0 = 0;
+    double c1 = 0;
+    double cov00;
+    double cov01;
+    double cov11;
+    double sumsq;
+    double *x = malloc((nb + n + 1) * sizeof *x);
+    if (!x || nb < 3 || n < 8) {
+        r->fopdt_reason = "too short a step test (a longer --step-h or --step-base-h)";
+        free(x);
+        return;
+    }
+    for (size_t i = 0; i < nb + n; i++) {
+        x[i] = s->st[i] - s->t_step;
+    }
+    gsl_fit_linear(x, 1, s->sy, 1, nb, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+    r->step_drift_kph = c1 * 3600.0;
+    double *dy = malloc(n * sizeof *dy);
+    if (!dy) {
+        r->fopdt_reason = "out of memory";
+        free(x);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        dy[i] = s->sy[nb + i] - (c0 + c1 * x[nb + i]);
+    }
+    if (hb_fopdt_fit(x + nb, dy, n, r->step_du, &r->fopdt) != HB_OK) {
+        r->fopdt_reason = "the step response could not be fitted (no response to the valve?)";
+    } else if (!(r->fopdt.k > 0)) {
+        r->fopdt_reason = "the room does not warm up when the valve opens";
+    } else {
+        r->fopdt_ok = true;
+        r->fopdt_reason = "ok";
+    }
+    free(dy);
+    free(x);
+}
+
 /* One update of the experiment at its clock T; false with RES->aborted set when it must end. */
 static bool hb__update(hb__tl *s, double t) {
     const hb_tune_live_config *c = s->cfg;
@@ -169,12 +287,22 @@ static bool hb__update(hb__tl *s, double t) {
         r->d = d;
         s->phase = HB__RELAY;
     }
-    double u = hb_relay_update(&s->relay, t, s->est);
-    if (hb_relay_done(&s->relay)) {
-        s->phase = HB__DONE;
-        return true;
+    if (s->phase == HB__RELAY) {
+        double u = hb_relay_update(&s->relay, t, s->est);
+        if (!hb_relay_done(&s->relay)) {
+            return hb__send(s, u) == 0;
+        }
+        if (c->step_du == 0) {
+            s->phase = HB__DONE;
+            return true;
+        }
+        /* The relay leaves the room swinging: the PI settles it again from the bias. */
+        s->phase = HB__SETTLE;
+        s->t_phase_end = t + c->settle_h * 3600.0;
+        s->lvl_sum = s->lvl_t = 0;
+        hb_pid_reset(s->pid, r->bias);
     }
-    return hb__send(s, u) == 0;
+    return hb__step_test(s, t, dt);
 }
 
 /* Connects and subscribes within the timeout; 0, or 1 with ERR. */
@@ -231,6 +359,13 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         snprintf(err, errlen, "the topics are too long for room '%s'", cfg->room);
         return 1;
     }
+    /* One sample per update over the base and the step, and a few for the clock's jitter. */
+    s.scap = (size_t)((cfg->step_base_h + cfg->step_h) * 3600.0 / cfg->ctl->update_s) + 16;
+    s.st = cfg->step_du != 0 ? malloc(s.scap * sizeof *s.st) : NULL;
+    s.sy = cfg->step_du != 0 ? malloc(s.scap * sizeof *s.sy) : NULL;
+    if (!s.st || !s.sy) {
+        s.scap = 0;
+    }
     s.fusion = hb_fusion_create(&cfg->ctl->fusion);
     s.pid = hb_pid_create(&cfg->ctl->pid);
     s.m = s.fusion && s.pid ? hb_mqtt_client(&cfg->mqtt, &s, NULL, NULL, err, errlen) : NULL;
@@ -262,9 +397,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         }
         double t = hb__clock(&s);
         if (t >= cfg->max_h * 3600.0) {
-            snprintf(res->aborted, sizeof res->aborted,
-                     "the time limit (%.1f h) passed before %d relay cycles", cfg->max_h,
-                     cfg->cycles);
+            snprintf(res->aborted, sizeof res->aborted, "the time limit (%.1f h) passed %s",
+                     cfg->max_h,
+                     s.phase <= HB__RELAY ? "before the relay's cycles" : "during the step test");
             ok = false;
         } else if (t >= next) {
             next = t + cfg->ctl->update_s;
@@ -275,9 +410,10 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         snprintf(res->aborted, sizeof res->aborted, "interrupted");
     }
     res->hours = hb__clock(&s) / 3600.0;
-    if (s.phase == HB__RELAY || s.phase == HB__DONE) {
+    if (s.phase >= HB__RELAY) {
         res->relay = hb_relay_analyse(&s.relay);
     }
+    hb__step_analyse(&s, res);
     /* Leave the valve where it holds the room, whatever ended the experiment. */
     double restore = !isnan(cfg->restore) ? cfg->restore
                      : res->bias > 0      ? res->bias
@@ -302,5 +438,7 @@ out:
     }
     hb_fusion_destroy(s.fusion);
     hb_pid_destroy(s.pid);
+    free(s.st);
+    free(s.sy);
     return status;
 }

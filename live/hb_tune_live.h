@@ -2,15 +2,19 @@
  * `heatbench tune --live`: the relay experiment of `tune` (tuning/hb_relay.h) on a real room over
  * MQTT. The room's readings are fused and filtered as the controller does; a warm-up under the
  * scenario's PI finds the level that holds the setpoint, then the relay switches the valve
- * between that level ± d until it has enough cycles. The valve is never left at a relay level:
- * on success, abort, a time limit, SIGINT, or a room outside [min_c, max_c], the restore level is
- * commanded before the connection closes.
+ * between that level ± d until it has enough cycles. Then, unless step_du is 0, a step test for
+ * the FOPDT rules (SIMC, AMIGO): the PI settles the room again, the valve is held at the level it
+ * settled on for step_base_h (the drift the step is measured against), then stepped by step_du
+ * for step_h. The valve is never left at an experiment's level: on success, abort, a time limit,
+ * SIGINT, or a room outside [min_c, max_c], the restore level is commanded before the connection
+ * closes; a step is cut short before the room gets near a limit.
  */
 #ifndef HB_TUNE_LIVE_H
 #define HB_TUNE_LIVE_H
 
 #include "../controllers/hb_room_ctl.h"
 #include "../mqtt/hb_mqtt.h"
+#include "../tuning/hb_fopdt.h"
 #include "../tuning/hb_relay.h"
 
 #include <stdbool.h>
@@ -31,7 +35,11 @@ typedef struct hb_tune_live_config {
     double min_c, max_c; /* the room must stay inside: else abort and restore */
     double max_h;        /* the whole experiment's limit, hours of its clock */
     double restore;      /* the level left behind; NaN: the bias */
-    bool force;          /* run even when a controller is online */
+    double step_du;     /* the step test's size, % (sign flipped when it would pass 100); 0: none */
+    double settle_h;    /* under the PI again after the relay */
+    double step_base_h; /* the valve held before the step: the drift's window */
+    double step_h;      /* the response recorded after the step */
+    bool force;         /* run even when a controller is online */
     double connect_timeout_s;
     const hb_room_ctl_config *ctl; /* fusion, PID, update_s and filter_s */
     int verbose;
@@ -43,7 +51,15 @@ typedef struct hb_tune_live_result {
     double hours;      /* of the experiment's clock */
     double min_seen_c; /* the filtered estimate's range during the experiment */
     double max_seen_c;
-    double restored; /* the level commanded at the end (NaN: none was sent) */
+    double restored;         /* the level commanded at the end (NaN: none was sent) */
+    bool step_ran;           /* the step was applied */
+    double step_u0, step_du; /* the held level and the step actually applied, % */
+    double step_drift_kph;   /* the drift measured before the step, K/h */
+    double step_h;           /* of response recorded (less than asked when cut) */
+    bool step_cut;           /* cut short to keep the room inside its limits */
+    bool fopdt_ok;
+    hb_fopdt fopdt;
+    const char *fopdt_reason; /* why not ok (static text) */
     unsigned long readings, commands;
     char aborted[400]; /* why the experiment ended early ("" when it ran to its end) */
 } hb_tune_live_result;

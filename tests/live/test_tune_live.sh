@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # heatbench tune --live against heatbench live: refuses while a controller is online; tunes the
-# room (gains written, a scenario that loads, the room inside its limits); leaving the limits
-# or SIGINT ends the experiment with the valve restored.
+# room with the relay and the step test (gains written, a scenario that loads, the room inside its
+# limits); a step heading for a limit is cut; leaving the limits or SIGINT ends the experiment
+# with the valve restored.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
 SPEED=1440
@@ -30,7 +31,17 @@ check "and sent no command" test "$(wc -l <"$DIR/wire.out")" -eq 0
     --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 60 >"$DIR/live.log" 2>&1 &
 PIDS+=($!)
 sleep 0.3
-tl tuned -o "$DIR/tuned.json" --json
+# First, while the room is at its start: a step that would take the room past --max-c is cut
+# at 3/4 of the way to it; the room stays inside.
+tl cut --json --cycles 3 --max-c 23.2 --step-du 40 --rule tl
+check "a step heading for the limit is cut, not aborted (exit 0)" test $? -eq 0
+check "the step was cut and the room stayed below 23.2 °C" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["step"]["cut"] and d["step"]["du"] == 40 and d["step"]["hours"] < 2, d["step"]
+assert d["max_c"] < 23.2, d' "$DIR/cut.out"
+
+tl tuned -o "$DIR/tuned.json" --rule simc --json
 check "tunes the room (exit 0)" test $? -eq 0
 cat "$DIR/tuned.out"
 check "relay ok, the room inside 20..24 °C, the valve left at the bias" python3 -c '
@@ -39,6 +50,19 @@ d = json.load(open(sys.argv[1]))
 assert d["ok"] and d["ku"] > 0 and d["pu_s"] > 0, d
 assert 20 <= d["min_c"] and d["max_c"] <= 24, d
 assert d["restored"] == round(d["bias"]), d' "$DIR/tuned.out"
+check "the step test fitted a FOPDT model: +10 % for 2 h, k, tau, dead time plausible" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["step"]
+assert s["ok"] and s["du"] == 10 and not s["cut"] and abs(s["hours"] - 2) < 0.05, s
+assert 0.02 < s["k"] < 0.3 and 600 < s["tau_s"] < 4 * 3600 and 0 <= s["theta_s"] < 1800, s' "$DIR/tuned.out"
+check "all five rules gave gains; the SIMC ones are in the tuned scenario" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d["gains"]) == {"tl", "zn", "no-overshoot", "simc", "amigo"}, d["gains"]
+pid = json.load(open(sys.argv[2]))["controller"]["pid"]
+g = d["gains"]["simc"]
+assert abs(pid["kp"] - g["kp"]) < 0.01 and abs(pid["ki"] - g["ki"]) < 0.01, (pid, g)' \
+    "$DIR/tuned.out" "$DIR/tuned.json"
 sleep 0.3
 check "the last command on the wire is the restore level" python3 -c '
 import json, sys
