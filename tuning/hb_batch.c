@@ -68,28 +68,42 @@ void hb_batch_run(hb_batch_job *jobs, int n, int threads) {
     pthread_mutex_destroy(&p.lock);
 }
 
-double hb_batch_score(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
-                      const void *candidate, const hb_cost_weights *w, bool worst, hb_kpis *kpis) {
-    int n = (int)b->n_scen * seeds;
-    for (size_t s = 0; s < b->n_scen; s++) {
-        for (int k = 0; k < seeds; k++) {
-            hb_batch_job *j = &b->jobs[s * (size_t)seeds + (size_t)k];
-            j->cfg = b->scen[s];
-            j->cfg.plan = &b->plans[s];
-            j->cfg.seed = b->scen[s].seed + first + (uint64_t)k;
-            apply(&j->cfg, candidate);
+void hb_batch_score_many(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
+                         const void *candidates, size_t size, int n, const hb_cost_weights *w,
+                         bool worst, double *costs, hb_kpis *kpis) {
+    int per = (int)b->n_scen * seeds;
+    for (int c = 0; c < n; c++) {
+        const void *cand = (const char *)candidates + (size_t)c * size;
+        for (size_t s = 0; s < b->n_scen; s++) {
+            for (int k = 0; k < seeds; k++) {
+                hb_batch_job *j = &b->jobs[(size_t)c * (size_t)per + s * (size_t)seeds + (size_t)k];
+                j->cfg = b->scen[s];
+                j->cfg.plan = &b->plans[s];
+                j->cfg.seed = b->scen[s].seed + first + (uint64_t)k;
+                apply(&j->cfg, cand);
+            }
         }
     }
-    hb_batch_run(b->jobs, n, b->threads);
-    double sum = 0;
-    double max = 0;
-    for (int i = 0; i < n; i++) {
-        double c = b->jobs[i].rc == HB_OK ? hb_cost(&b->jobs[i].k, w) : HB_COST_FAILED;
-        sum += c;
-        max = c > max ? c : max;
+    hb_batch_run(b->jobs, n * per, b->threads);
+    for (int c = 0; c < n; c++) {
+        const hb_batch_job *jobs = &b->jobs[(size_t)c * (size_t)per];
+        double sum = 0;
+        double max = 0;
+        for (int i = 0; i < per; i++) {
+            double v = jobs[i].rc == HB_OK ? hb_cost(&jobs[i].k, w) : HB_COST_FAILED;
+            sum += v;
+            max = v > max ? v : max;
+        }
+        costs[c] = worst ? max : sum / per;
+        if (kpis) {
+            kpis[c] = jobs[0].k;
+        }
     }
-    if (kpis) {
-        *kpis = b->jobs[0].k;
-    }
-    return worst ? max : sum / n;
+}
+
+double hb_batch_score(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
+                      const void *candidate, const hb_cost_weights *w, bool worst, hb_kpis *kpis) {
+    double cost;
+    hb_batch_score_many(b, seeds, first, apply, candidate, 0, 1, w, worst, &cost, kpis);
+    return cost;
 }

@@ -36,4 +36,11 @@ typedef void (*hb_batch_apply_fn)(hb_sim_config *cfg, const void *candidate);
 double hb_batch_score(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
                       const void *candidate, const hb_cost_weights *w, bool worst, hb_kpis *kpis);
 
+/* hb_batch_score of N candidates (CANDIDATES, SIZE bytes apart) in one batch, so the threads stay
+ * busy across candidates instead of waiting for the slowest run of each: B's jobs must hold
+ * N × n_scen × seeds. COSTS[i] and KPIS[i] (KPIS may be NULL) per candidate. */
+void hb_batch_score_many(const hb_batch_set *b, int seeds, uint64_t first, hb_batch_apply_fn apply,
+                         const void *candidates, size_t size, int n, const hb_cost_weights *w,
+                         bool worst, double *costs, hb_kpis *kpis);
+
 #endif

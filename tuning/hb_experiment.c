@@ -1,6 +1,7 @@
 #include "hb_experiment.h"
 #include "../controllers/hb_fusion.h"
 #include "../controllers/hb_pid.h"
+#include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 
 #include <math.h>
@@ -45,6 +46,7 @@ typedef struct hb__exp {
     double *t, *y;
     size_t n, cap;
     double t_rec0;
+    hb_energy_plan no_plan; /* experiments score nothing: no energy floor to solve */
 } hb__exp;
 
 static void hb__send(hb__exp *e, double u) {
@@ -109,7 +111,10 @@ static int hb__setup(hb__exp *e, const hb_sim_config *c, double warmup_h) {
     e->level = -1;
     e->fusion = hb_fusion_create(&c->controller.fusion);
     e->pid = hb_pid_create(&c->controller.pid);
-    if (!e->fusion || !e->pid || hb_sim_create(c, &e->sim) != HB_OK) {
+    e->no_plan.floor_kwh = e->no_plan.ideal_kwh = e->no_plan.violation_kh = NAN;
+    hb_sim_config cc = *c;
+    cc.plan = &e->no_plan;
+    if (!e->fusion || !e->pid || hb_sim_create(&cc, &e->sim) != HB_OK) {
         return -1;
     }
     hb_pid_reset(e->pid, c->controller.initial_level);

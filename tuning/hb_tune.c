@@ -6,9 +6,11 @@
 #include "hb_experiment.h"
 #include "../sim/hb_energy.h"
 
+#include <glpk.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +56,58 @@ static void hb__set_gains(hb_sim_config *c, hb_gains g) {
 
 static void hb__apply_gains(hb_sim_config *c, const void *candidate) {
     hb__set_gains(c, *(const hb_gains *)candidate);
+}
+
+/* Costs of the methods' gains that are ok over the training runs (or the held-out one), in one
+ * batch; each method's KPIS (or KPIS_HELDOUT) gets its first run's. */
+static void hb__evaluate_methods(hb__ctx *x, hb_tune_result *res, bool heldout) {
+    hb_gains g[HB_TUNE_MAX_METHODS];
+    double cost[HB_TUNE_MAX_METHODS];
+    hb_kpis k[HB_TUNE_MAX_METHODS];
+    int idx[HB_TUNE_MAX_METHODS];
+    int n = 0;
+    for (int i = 0; i < res->n_methods; i++) {
+        if (res->methods[i].ok) {
+            idx[n] = i;
+            g[n++] = res->methods[i].g;
+        }
+    }
+    hb_batch_set b = {x->scen, x->plans, x->n_scen, x->jobs, x->threads};
+    hb_batch_score_many(&b, heldout ? 1 : x->o->seeds, heldout ? HB_TUNE_HELDOUT_OFFSET : 0,
+                        hb__apply_gains, g, sizeof g[0], n, &x->o->w, x->o->robust_worst, cost, k);
+    for (int j = 0; j < n; j++) {
+        hb_tune_method *m = &res->methods[idx[j]];
+        if (heldout) {
+            m->cost_heldout = cost[j];
+            m->kpis_heldout = k[j];
+        } else {
+            m->cost = cost[j];
+            m->kpis = k[j];
+        }
+    }
+}
+
+/* The energy plans of the scenarios, solved on a thread of their own while the experiments run
+ * (they need neither the other). GLPK's environment is per thread: freed before it ends. */
+typedef struct hb__plans_job {
+    const hb_sim_config *scen;
+    hb_energy_plan *plans;
+    size_t n;
+} hb__plans_job;
+
+static void *hb__solve_plans(void *arg) {
+    hb__plans_job *j = arg;
+    for (size_t i = 0; i < j->n; i++) {
+        /* A run too long for it scores without (its energy ratio is NaN and costs nothing). */
+        (void)hb_energy_plan_solve(&j->scen[i], &j->plans[i]);
+    }
+    return NULL;
+}
+
+static void *hb__solve_plans_thread(void *arg) {
+    hb__solve_plans(arg);
+    glp_free_env();
+    return NULL;
 }
 
 /* Cost of gains G over the training runs (or the held-out one); KPIS gets the first run's. */
@@ -152,17 +206,21 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
                  .n_scen = n,
                  .o = o,
                  .threads = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1)};
-    x.jobs = calloc(n * (size_t)o->seeds, sizeof *x.jobs);
+    x.jobs = calloc(n * (size_t)o->seeds * HB_TUNE_MAX_METHODS, sizeof *x.jobs);
     x.plans = calloc(n, sizeof *x.plans);
     if (!x.jobs || !x.plans) {
         hb__ctx_free(&x);
         snprintf(err, errlen, "out of memory");
         return HB_ERR_NOMEM;
     }
-    /* The energy floor depends on the scenario only: solved once, not in every run. A run too
-     * long for it scores without (its energy ratio is NaN and costs nothing). */
-    for (size_t i = 0; i < n; i++) {
-        (void)hb_energy_plan_solve(&scen[i], &x.plans[i]);
+    /* The energy floor depends on the scenario only: solved once, not in every run, and beside
+     * the experiments, which do not score (on the calling thread if no thread starts). */
+    hb__plans_job pj = {.scen = scen, .plans = x.plans, .n = n};
+    pthread_t plans_tid;
+    bool plans_thread =
+        x.threads > 1 && pthread_create(&plans_tid, NULL, hb__solve_plans_thread, &pj) == 0;
+    if (!plans_thread) {
+        hb__solve_plans(&pj);
     }
     res->heldout_seed = scen[0].seed + HB_TUNE_HELDOUT_OFFSET;
     x.progress_total = o->max_evals + 2 + 2 * HB_TUNE_MAX_METHODS;
@@ -179,6 +237,9 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
          * returning whatever the optimiser drifts to on a flat cost. */
         snprintf(err, errlen, "untunable: %s (setpoint %.1f °C at a mean outdoor %.1f °C)",
                  res->relay.reason, scen[0].setpoint_c, calm.weather.constant_c);
+        if (plans_thread) {
+            pthread_join(plans_tid, NULL);
+        }
         hb__ctx_free(&x);
         return HB_ERR_RANGE;
     }
@@ -217,6 +278,10 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     free(dy);
     hb__progress_step(&x);
 
+    if (plans_thread) {
+        pthread_join(plans_tid, NULL);
+    }
+
     /* 2. Candidate gains from the rules. */
     hb_tune_method *d = hb__method_add(res, "default");
     d->ok = true;
@@ -252,11 +317,8 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     }
 
     /* 3. Score every candidate, then optimise from the best model-based one. */
+    hb__evaluate_methods(&x, res, false);
     for (int i = 0; i < res->n_methods; i++) {
-        hb_tune_method *mm = &res->methods[i];
-        if (mm->ok) {
-            mm->cost = hb__evaluate(&x, mm->g, false, &mm->kpis);
-        }
         hb__progress_step(&x);
     }
     hb_gains start = d->g;
@@ -283,11 +345,8 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     /* 4. Held-out seed for everyone; choose by it, among candidates that do not move the valve
      * more than the default does (wear is the price of comfort). */
     res->chosen = 0;
+    hb__evaluate_methods(&x, res, true);
     for (int i = 0; i < res->n_methods; i++) {
-        hb_tune_method *mm = &res->methods[i];
-        if (mm->ok) {
-            mm->cost_heldout = hb__evaluate(&x, mm->g, true, &mm->kpis_heldout);
-        }
         hb__progress_step(&x);
     }
     double best = res->methods[0].cost_heldout;
