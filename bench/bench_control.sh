@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `heatbench control` through a local mosquitto: sustained readings/s with 1000
-# rooms, reading -> command latency at 1000 readings/s, and resident memory per room.
+# rooms and their share of what the broker accepted from the publisher, the daemon's CPU (user +
+# system) and read system calls per reading at full load and at 20,000 readings/s, reading ->
+# command latency at 1000 readings/s, and resident memory per room.
 # usage: bench/bench_control.sh [BUILD_DIR]   (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,14 +40,37 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$ctl/status"; }
 
 echo "bench_control: $(date -u +%Y-%m-%d), $(nproc) cores, mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}')"
 
-# 1. Throughput: 1000 rooms, readings as fast as the broker takes them, for 10 s.
+jfield() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$ctl/stat"; }
+reads() { awk '/^syscr/ {print $2}' "/proc/$ctl/io"; }
+tick_us=$(python3 -c "print(1e6 / $(getconf CLK_TCK))")
+
+# 1. Throughput: 1000 rooms, readings as fast as the broker takes them, for 10 s; the daemon's
+# CPU (user + system, /proc/PID/stat) and read system calls (/proc/PID/io) per reading.
+load() { # load RATE SECONDS LABEL: readings through the daemon, its rate, CPU and reads per reading
+    local r0 r1 c0 c1 s0 s1 out secs
+    r0=$(counter readings)
+    c0=$(cpu_ticks)
+    s0=$(reads)
+    out=$("$BC" --port "$port" --rooms 1000 --rate "$1" --seconds "$2")
+    sleep 1
+    c1=$(cpu_ticks)
+    s1=$(reads)
+    r1=$(counter readings)
+    secs=$(echo "$out" | jfield seconds)
+    python3 - "$3" "$(echo "$out" | jfield sent)" "$r0" "$r1" "$secs" "$c0" "$c1" "$s0" "$s1" "$tick_us" <<'PY'
+import sys
+label, sent, r0, r1, secs, c0, c1, s0, s1, tick_us = sys.argv[1:]
+n = max(int(r1) - int(r0), 1)
+print(f"  {label}: offered {int(sent) / float(secs):.0f} readings/s, processed {n / float(secs):.0f} "
+      f"readings/s ({100 * n / max(int(sent), 1):.1f} % of what the broker accepted), "
+      f"CPU {(int(c1) - int(c0)) * float(tick_us) / n:.2f} us per reading, "
+      f"{(int(s1) - int(s0)) / n:.2f} reads per reading")
+PY
+}
 start_control
-r0=$(counter readings)
-out=$("$BC" --port "$port" --rooms 1000 --rate 0 --seconds 10)
-sleep 1
-r1=$(counter readings)
-secs=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')
-echo "  throughput, 1000 rooms: offered $(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sent_per_s"])') readings/s, processed $(python3 -c "print(round(($r1 - $r0) / $secs))") readings/s (target >= 20000)"
+load 0 10 "throughput, 1000 rooms"
+load 20000 5 "paced, 1000 rooms"
 stop_control
 
 # 2. Latency: a controller that answers every reading, 1000 readings/s over 1000 rooms.
