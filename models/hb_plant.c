@@ -226,6 +226,16 @@ double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_ro
     return hb__steady_profile(p, t_supply, t_room, flow, NULL);
 }
 
+double hb_radiator_steady_mean(const hb_plant *p, double t_supply, double t_room, double flow) {
+    double t[HB_MAX_RAD_SEGMENTS];
+    hb__steady_profile(p, t_supply, t_room, flow, t);
+    double sum = 0.0;
+    for (int i = 0; i < p->k; i++) {
+        sum += t[i];
+    }
+    return sum / p->k;
+}
+
 double hb_radiator_dt_ref(const hb_plant *p) {
     return p->dt_ref;
 }

@@ -137,6 +137,10 @@ double hb_plant_travel(const hb_plant *p);
  * (used by tests and docs: the nominal point must give q50). */
 double hb_radiator_steady_output(const hb_plant *p, double t_supply, double t_room, double flow);
 
+/* The mean segment temperature at that steady state, °C. At full flow and the hottest supply
+ * and room a run sees, no segment can be hotter: it bounds the radiator's store (hb_energy). */
+double hb_radiator_steady_mean(const hb_plant *p, double t_supply, double t_room, double flow);
+
 /* dT_ref found by the calibration, K. */
 double hb_radiator_dt_ref(const hb_plant *p);
 

@@ -26,6 +26,8 @@
  * far below the air, and allows this much error for taking an interval's mean excess from its
  * ends. */
 #define HB__COLD_K 5.0
+/* How far above the band's highest upper edge the air may go for the store's ceiling to hold. */
+#define HB__HOT_K 2.0
 #define HB__TRAPEZOID_K 0.5
 
 /* The exact zero-order-hold discretisation of the room over one interval: x' = A x + d gives
@@ -110,6 +112,8 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         return HB_ERR_NOMEM;
     }
     double t_warm = t0 + cfg->warmup_h * 3600.0;
+    double hi_max = ta0;
+    double supply_max = -INFINITY;
     for (size_t k = 0; k <= n; k++) {
         double t = t0 + (double)k * dt;
         hb_setpoint sp;
@@ -117,9 +121,22 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         g->lo[k] = sp.lo_c;
         g->sp[k] = sp.setpoint_c;
         g->banded[k] = k > 0 && t >= t_warm - 1e-9;
+        hi_max = fmax(hi_max, sp.hi_c);
         hb_plant_inputs in;
         hb_plant_inputs_at(p, t, &in);
         g->smax[k] = m.c_rad * in.t_supply;
+        supply_max = fmax(supply_max, in.t_supply);
+    }
+    /* The store's ceiling: water cools as it passes the segments, so even at full flow they
+     * stay below the supply. Each segment's temperature rises with its inlet's, the flow and
+     * the air's, so none exceeds its full-flow steady state at the hottest supply and the
+     * hottest air (comparison principle; the run starts below it). The hottest air: HB__HOT_K
+     * above the band's highest upper edge; a run that goes hotter is out of the band, which the
+     * floor does not speak for. */
+    double full = hb_valve_flow(&cfg->plant.valve, 100.0);
+    double ceiling = m.c_rad * hb_radiator_steady_mean(p, supply_max, hi_max + HB__HOT_K, full);
+    for (size_t k = 0; k <= n && isfinite(ceiling); k++) {
+        g->smax[k] = fmin(g->smax[k], fmax(ceiling, m.c_rad * hb_plant_cur(p)->t_rad_mean));
     }
     double y_max = 0;
     for (size_t k = 0; k < n; k++) {
