@@ -35,6 +35,8 @@ typedef struct hb__rec {
     unsigned lfsr;     /* the PRBS-7 register */
     double next_bit;   /* recording time of the next PRBS bit */
     double sent;       /* the last level the excitation sent (NaN: none) */
+    int last_mid;      /* its message id, and the last one the broker acknowledged */
+    int acked_mid;
     struct mosquitto *m;
     int fatal_connack;
     int failed; /* an error of the recorder (out of memory) */
@@ -197,12 +199,17 @@ static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, cons
     }
 }
 
+static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
+    (void)m;
+    ((hb__rec *)ud)->acked_mid = mid;
+}
+
 /* Commands LEVEL (clamped to 0..100) on the room's actuator topic, QoS 1; 0 or -1. */
 static int hb__command(hb__rec *r, double level) {
     int lv = (int)lround(fmin(fmax(level, 0.0), 100.0));
     char payload[32];
     int n = hb_payload_format_level(payload, sizeof payload, lv);
-    if (n < 0 || mosquitto_publish(r->m, NULL, r->actuator, n, payload, 1, false) != 0) {
+    if (n < 0 || mosquitto_publish(r->m, &r->last_mid, r->actuator, n, payload, 1, false) != 0) {
         return -1;
     }
     r->sent = lv;
@@ -242,6 +249,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
                  .t0 = NAN,
                  .last_level = NAN,
                  .sent = NAN,
+                 .acked_mid = -1,
                  .lfsr = 0x5bu,
                  .next_bit = -INFINITY};
     st->restored = NAN;
@@ -265,6 +273,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
     mosquitto_connect_callback_set(m, hb__on_connect);
     mosquitto_subscribe_callback_set(m, hb__on_subscribe);
     mosquitto_message_callback_set(m, hb__on_message);
+    mosquitto_publish_callback_set(m, hb__on_publish);
     hb_mqtt_retry retry;
     hb_mqtt_retry_init(&retry, 0.2, 5.0);
     double deadline = hb_mono_now() + cfg->connect_timeout_s;
@@ -351,11 +360,12 @@ out:
         double lv = !isnan(restore) ? restore : r.center;
         if (hb__command(&r, lv) == 0) {
             st->restored = r.sent;
-            double drain = hb_mono_now() + 2.0;
-            while (mosquitto_want_write(m) && hb_mono_now() < drain) {
-                mosquitto_loop(m, 10, 1);
+            /* Not gone before the broker has it: the restore is the one command that must
+             * land. */
+            if (hb_mqtt_wait_ack(m, &r.acked_mid, r.last_mid, 2.0) != 0) {
+                fprintf(stderr, "heatbench record: the broker did not acknowledge the restore "
+                                "command within 2 s\n");
             }
-            mosquitto_loop(m, 10, 1);
         }
     }
     if (m) {

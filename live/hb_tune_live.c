@@ -42,6 +42,8 @@ typedef struct hb__tl {
     size_t sn, scap;
     double level; /* the last level sent (NaN: none) */
     bool subscribed, controller_online;
+    int last_mid;  /* the last command's message id */
+    int acked_mid; /* the last one the broker acknowledged */
     double subscribed_at;
     int fatal_connack;
 } hb__tl;
@@ -94,6 +96,11 @@ static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, cons
     }
 }
 
+static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
+    (void)m;
+    ((hb__tl *)ud)->acked_mid = mid;
+}
+
 static int hb__send(hb__tl *s, double level) {
     int lv = (int)lround(fmin(fmax(level, 0.0), 100.0));
     if (!isnan(s->level) && lv == (int)s->level) {
@@ -101,7 +108,7 @@ static int hb__send(hb__tl *s, double level) {
     }
     char payload[32];
     int n = hb_payload_format_level(payload, sizeof payload, lv);
-    if (n < 0 || mosquitto_publish(s->m, NULL, s->actuator, n, payload, 1, false) != 0) {
+    if (n < 0 || mosquitto_publish(s->m, &s->last_mid, s->actuator, n, payload, 1, false) != 0) {
         return -1;
     }
     s->level = lv;
@@ -352,7 +359,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     res->restored = NAN;
     res->setpoint_c = NAN;
     hb__tl_stop = 0;
-    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN};
+    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN, .acked_mid = -1};
     int status = 1;
     if (hb_topic_format(cfg->readings_topic, cfg->room, s.readings, sizeof s.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, s.actuator, sizeof s.actuator) < 0) {
@@ -378,6 +385,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     mosquitto_connect_callback_set(s.m, hb__on_connect);
     mosquitto_subscribe_callback_set(s.m, hb__on_subscribe);
     mosquitto_message_callback_set(s.m, hb__on_message);
+    mosquitto_publish_callback_set(s.m, hb__on_publish);
     if (hb__connect(&s, err, errlen) != 0) {
         goto out;
     }
@@ -421,12 +429,12 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     s.level = NAN;
     if (hb__send(&s, restore) == 0) {
         res->restored = s.level;
+        /* Not gone before the broker has it: the restore is the one command that must land. */
+        if (hb_mqtt_wait_ack(s.m, &s.acked_mid, s.last_mid, 2.0) != 0) {
+            fprintf(stderr, "heatbench tune --live: the broker did not acknowledge the restore "
+                            "command within 2 s\n");
+        }
     }
-    double drain = hb_mono_now() + 2.0;
-    while (mosquitto_want_write(s.m) && hb_mono_now() < drain) {
-        mosquitto_loop(s.m, 10, 1);
-    }
-    mosquitto_loop(s.m, 10, 1); /* the PUBACK */
     status = res->aborted[0] ? 1 : 0;
     if (status) {
         snprintf(err, errlen, "experiment ended early: %s", res->aborted);

@@ -153,6 +153,16 @@ int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o) {
     return rc;
 }
 
+int hb_mqtt_wait_ack(struct mosquitto *m, const int *acked_mid, int mid, double timeout_s) {
+    double until = hb_mono_now() + timeout_s;
+    while (*acked_mid != mid) {
+        if (hb_mono_now() >= until || mosquitto_loop(m, 10, 1) != MOSQ_ERR_SUCCESS) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void hb_mqtt_retry_init(hb_mqtt_retry *r, double first_s, double max_s) {
     r->first_s = first_s;
     r->max_s = max_s;

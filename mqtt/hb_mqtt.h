@@ -56,6 +56,12 @@ struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const ch
  * Size (mosquitto_reconnect would drop the CONNECT properties). A mosquitto error code. */
 int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o);
 
+/* Runs the client's loop until the QoS 1 publication MID is acknowledged (*ACKED_MID, which the
+ * caller's publish callback sets, equals it) or TIMEOUT_S passes: for a last command before the
+ * client leaves (a valve restored), which closing the connection at once could leave unconfirmed
+ * (and which mosquitto 2.0 then logs as "out of memory"). 0 when acknowledged, -1 otherwise. */
+int hb_mqtt_wait_ack(struct mosquitto *m, const int *acked_mid, int mid, double timeout_s);
+
 /* Reconnect pacing with exponential back-off, shared by the daemon and the live room: the next
  * attempt is due `delay` after the last one, and each failure doubles the delay up to max_s. */
 typedef struct hb_mqtt_retry {
