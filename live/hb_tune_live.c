@@ -404,11 +404,19 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
             hb_mqtt_connect(s.m, &cfg->mqtt); /* a lost connection: once more, then on */
         }
         double t = hb__clock(&s);
-        if (t >= cfg->max_h * 3600.0) {
-            snprintf(res->aborted, sizeof res->aborted, "the time limit (%.1f h) passed %s",
-                     cfg->max_h,
-                     s.phase <= HB__RELAY ? "before the relay's cycles" : "during the step test");
+        if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
+            snprintf(res->aborted, sizeof res->aborted,
+                     "the time limit (%.1f h) passed before the relay's cycles", cfg->max_h);
             ok = false;
+        } else if (t >= cfg->max_h * 3600.0) {
+            /* The relay is done: the time limit ends the step test, not the experiment. A
+             * step under way is fitted on what it has. */
+            if (s.phase == HB__STEP) {
+                res->step_cut = true;
+            } else {
+                res->fopdt_reason = "the time limit passed before the step";
+            }
+            s.phase = HB__DONE;
         } else if (t >= next) {
             next = t + cfg->ctl->update_s;
             ok = hb__update(&s, t);

@@ -56,7 +56,7 @@ typedef struct hb_tune_live_result {
     double step_u0, step_du; /* the held level and the step actually applied, % */
     double step_drift_kph;   /* the drift measured before the step, K/h */
     double step_h;           /* of response recorded (less than asked when cut) */
-    bool step_cut;           /* cut short to keep the room inside its limits */
+    bool step_cut;           /* cut short: the room near a limit, or the time limit */
     bool fopdt_ok;
     hb_fopdt fopdt;
     const char *fopdt_reason; /* why not ok (static text) */

@@ -41,6 +41,15 @@ d = json.load(open(sys.argv[1]))
 assert d["step"]["cut"] and d["step"]["du"] == 40 and d["step"]["hours"] < 2, d["step"]
 assert d["max_c"] < 23.2, d' "$DIR/cut.out"
 
+# The time limit after the relay ends the step test, not the experiment: relay gains, exit 0.
+tl late --json --warmup-h 0 --bias 14 --cycles 3 --settle-h 24 --max-h 6
+check "the time limit during the step test keeps the relay's result (exit 0)" test $? -eq 0
+check "and says why there is no step" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] and "tl" in d["gains"] and "simc" not in d["gains"], d
+assert not d["step"]["ok"] and "time limit" in d["step"]["reason"], d["step"]' "$DIR/late.out"
+
 tl tuned -o "$DIR/tuned.json" --rule simc --json
 check "tunes the room (exit 0)" test $? -eq 0
 cat "$DIR/tuned.out"
