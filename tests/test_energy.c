@@ -154,10 +154,10 @@ static void test_floor_never_beaten(void) {
             c.plan = &plan;
             /* The MPC, which plans heat with a model of the room, is the controller most likely
              * to find a way under a floor that is not one: it runs too (one seed, for time), as
-             * shipped and economic (no tracking, a small margin, no early arrival: it rides
-             * the band's lower edge and warms up at the last moment). */
+             * shipped and, on the middle band, economic (no tracking, a small margin, no early
+             * arrival: it rides the band's lower edge and warms up at the last moment). */
             hb_mpc_config shipped = c.controller.mpc;
-            for (int algo = 0; algo < 4; algo++) {
+            for (int algo = 0; algo < (bw == 1 ? 4 : 3); algo++) { /* economy on one band */
                 for (uint64_t seed = 1; seed <= (algo >= 2 ? 1u : 2u); seed++) {
                     c.controller.algo = (const enum hb_algo[]){HB_ALGO_PID, HB_ALGO_BANGBANG,
                                                                HB_ALGO_MPC, HB_ALGO_MPC}[algo];
