@@ -224,6 +224,12 @@ static void hb__step_analyse(const hb__tl *s, hb_tune_live_result *r) {
         r->fopdt_reason = "the step response could not be fitted (no response to the valve?)";
     } else if (!(r->fopdt.k > 0)) {
         r->fopdt_reason = "the room does not warm up when the valve opens";
+    } else if (r->fopdt.theta_s < 0.5 * s->cfg->ctl->update_s) {
+        /* A room seen through its sensors' lag and the estimate's filter answers a step late;
+         * no dead time at all means the drift or the noise hid the response's start, and
+         * SIMC and AMIGO, built on the dead time, would give gains without bound. */
+        r->fopdt_reason = "the fit found no dead time (the drift or the noise hid the start of "
+                          "the response): step again on a steadier day, or use the relay's rules";
     } else {
         r->fopdt_ok = true;
         r->fopdt_reason = "ok";

@@ -27,10 +27,15 @@ wait "$CONTROL_PID" 2>/dev/null
 sleep 0.3
 check "and sent no command" test "$(wc -l <"$DIR/wire.out")" -eq 0
 
-"$HB" live --host 127.0.0.1 --port "$PORT" --username simulator \
-    --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 60 >"$DIR/live.log" 2>&1 &
-PIDS+=($!)
-sleep 0.3
+start_room() { # a fresh simulated room at midnight: each experiment below meets the same day
+    [ -n "${ROOM_PID:-}" ] && kill "$ROOM_PID" 2>/dev/null && wait "$ROOM_PID" 2>/dev/null
+    "$HB" live --host 127.0.0.1 --port "$PORT" --username simulator \
+        --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 60 >>"$DIR/live.log" 2>&1 &
+    ROOM_PID=$!
+    PIDS+=("$ROOM_PID")
+    sleep 0.3
+}
+start_room
 # First, while the room is at its start: a step that would take the room past --max-c is cut
 # at 3/4 of the way to it; the room stays inside.
 tl cut --json --cycles 3 --max-c 23.2 --step-du 40 --rule tl
@@ -50,6 +55,7 @@ d = json.load(open(sys.argv[1]))
 assert d["ok"] and "tl" in d["gains"] and "simc" not in d["gains"], d
 assert not d["step"]["ok"] and "time limit" in d["step"]["reason"], d["step"]' "$DIR/late.out"
 
+start_room
 tl tuned -o "$DIR/tuned.json" --rule simc --json
 check "tunes the room (exit 0)" test $? -eq 0
 cat "$DIR/tuned.out"
