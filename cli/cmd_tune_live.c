@@ -115,9 +115,7 @@ static bool hb__gains(const hb_tune_live_result *r, int i, double tau_c_s, hb_ga
         *g = hb_rule_amigo_pi(&r->fopdt);
         break;
     }
-    /* The bounds `tune` applies and the scenario schema accepts: never a file `check` rejects. */
-    return isfinite(g->kp) && isfinite(g->ki) && isfinite(g->kd) && g->kp > 0 && g->ki >= 0 &&
-           g->kd >= 0 && g->kp < 1e4 && g->ki < 1e5 && g->kd < 1e4;
+    return hb_gains_usable(*g); /* the bounds `tune` applies: never a file `check` rejects */
 }
 
 static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, double tau_c_s,

@@ -32,11 +32,10 @@ typedef struct hb__tl {
     hb_pid *pid;
     hb_relay relay;
     int phase;
-    double w0;            /* wall time of the experiment's start */
-    double t_update, est; /* the last update and its filtered estimate (NaN before one) */
-    double t_warm_end;
+    double w0;             /* wall time of the experiment's start */
+    double t_update, est;  /* the last update and its filtered estimate (NaN before one) */
     double lvl_sum, lvl_t; /* the PI's level over the second half of a warm-up or settle */
-    double t_phase_end;    /* the end of the settle, base or step phase */
+    double t_phase_end;    /* the end of the warm-up, settle, base or step phase */
     double t_step;         /* when the step was applied */
     double *st, *sy;       /* the step test's samples: clock and filtered estimate */
     size_t sn, scap;
@@ -120,18 +119,24 @@ static int hb__send(hb__tl *s, double level) {
     return 0;
 }
 
+/* One update under the PI in a phase of LEN_H hours (warm-up, settle): the level it holds is
+ * averaged over the phase's second half, where the room has settled. */
+static bool hb__pi_phase(hb__tl *s, double t, double dt, double len_h) {
+    double u = hb_pid_update(s->pid, t, s->res->setpoint_c, s->est);
+    if (t > s->t_phase_end - 0.5 * len_h * 3600.0) {
+        s->lvl_sum += (isnan(s->level) ? u : s->level) * dt;
+        s->lvl_t += dt;
+    }
+    return hb__send(s, u) == 0;
+}
+
 /* The step test's phases after the relay: SETTLE under the PI, BASE at the level it settled on,
  * STEP at that level + du. False with RES->aborted set when it must end. */
 static bool hb__step_test(hb__tl *s, double t, double dt) {
     const hb_tune_live_config *c = s->cfg;
     hb_tune_live_result *r = s->res;
     if (s->phase == HB__SETTLE && t < s->t_phase_end) {
-        double u = hb_pid_update(s->pid, t, r->setpoint_c, s->est);
-        if (t > s->t_phase_end - 0.5 * c->settle_h * 3600.0) {
-            s->lvl_sum += (isnan(s->level) ? u : s->level) * dt;
-            s->lvl_t += dt;
-        }
-        return hb__send(s, u) == 0;
+        return hb__pi_phase(s, t, dt, c->settle_h);
     }
     if (s->phase == HB__SETTLE) {
         double u0 = round(s->lvl_t > 0 ? s->lvl_sum / s->lvl_t : r->bias);
@@ -266,17 +271,12 @@ static bool hb__update(hb__tl *s, double t) {
     }
     if (s->phase == HB__WAIT) {
         r->setpoint_c = isnan(c->setpoint_c) ? s->est : c->setpoint_c;
-        s->t_warm_end = t + c->warmup_h * 3600.0;
+        s->t_phase_end = t + c->warmup_h * 3600.0;
         s->phase = HB__WARMUP;
         hb_pid_reset(s->pid, isnan(c->bias) ? c->ctl->initial_level : c->bias);
     }
-    if (s->phase == HB__WARMUP && t < s->t_warm_end) {
-        double u = hb_pid_update(s->pid, t, r->setpoint_c, s->est);
-        if (t > s->t_warm_end - 0.5 * c->warmup_h * 3600.0) {
-            s->lvl_sum += (isnan(s->level) ? u : s->level) * dt;
-            s->lvl_t += dt;
-        }
-        return hb__send(s, u) == 0;
+    if (s->phase == HB__WARMUP && t < s->t_phase_end) {
+        return hb__pi_phase(s, t, dt, c->warmup_h);
     }
     if (s->phase == HB__WARMUP) {
         double b = !isnan(c->bias) ? c->bias

@@ -170,3 +170,8 @@ hb_gains hb_rule_tyreus_luyben_pi(double ku, double pu_s) {
 hb_gains hb_rule_no_overshoot_pid(double ku, double pu_s) {
     return hb__gains(0.2 * ku, pu_s / 2.0, pu_s / 3.0);
 }
+
+bool hb_gains_usable(hb_gains g) {
+    return isfinite(g.kp) && isfinite(g.ki) && isfinite(g.kd) && g.kp > 0 && g.ki >= 0 &&
+           g.kd >= 0 && g.kp < 1e4 && g.ki < 1e5 && g.kd < 1e4;
+}

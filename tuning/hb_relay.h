@@ -73,4 +73,9 @@ hb_gains hb_rule_ziegler_nichols_pid(double ku, double pu_s);
 hb_gains hb_rule_tyreus_luyben_pi(double ku, double pu_s);
 hb_gains hb_rule_no_overshoot_pid(double ku, double pu_s);
 
+/* True when a rule's gains are finite, kp > 0, ki and kd >= 0, and within what a scenario
+ * accepts (kp < 10^4, ki < 10^5, kd < 10^4): a rule fed a degenerate experiment can give
+ * gains no room should run, nor `check` accept. */
+bool hb_gains_usable(hb_gains g);
+
 #endif

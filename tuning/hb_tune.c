@@ -188,11 +188,6 @@ static hb_tune_method *hb__method_add(hb_tune_result *r, const char *name) {
     return m;
 }
 
-static bool hb__gains_ok(hb_gains g) {
-    return isfinite(g.kp) && isfinite(g.ki) && isfinite(g.kd) && g.kp > 0 && g.ki >= 0 &&
-           g.kd >= 0 && g.kp < 1e4 && g.ki < 1e5;
-}
-
 int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, hb_tune_result *res,
                 char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
@@ -297,7 +292,7 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
         hb_tune_method *mm = hb__method_add(res, relay_rules[i].name);
         if (res->relay.ok) {
             mm->g = relay_rules[i].rule(res->relay.ku, res->relay.pu_s);
-            mm->ok = hb__gains_ok(mm->g);
+            mm->ok = hb_gains_usable(mm->g);
             mm->reason = mm->ok ? "ok" : "the rule gave unusable gains";
         } else {
             mm->reason = res->relay.reason;
@@ -308,8 +303,8 @@ int hb_tune_run(const hb_sim_config *scen, size_t n, const hb_tune_options *o, h
     if (res->fopdt_ok) {
         simc->g = hb_rule_simc_pi(&res->fopdt, o->tau_c_s);
         amigo->g = hb_rule_amigo_pi(&res->fopdt);
-        simc->ok = hb__gains_ok(simc->g);
-        amigo->ok = hb__gains_ok(amigo->g);
+        simc->ok = hb_gains_usable(simc->g);
+        amigo->ok = hb_gains_usable(amigo->g);
         simc->reason = simc->ok ? "ok" : "the rule gave unusable gains";
         amigo->reason = amigo->ok ? "ok" : "the rule gave unusable gains";
     } else {
