@@ -44,6 +44,10 @@ double hb_engine_now(const hb_engine *e) {
     return e->now;
 }
 
+double hb_engine_next_time(const hb_engine *e) {
+    return hb_evq_peek_time(e->q);
+}
+
 int hb_engine_at(hb_engine *e, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id) {
     if (!(t >= e->now)) { /* also rejects NaN */
         return HB_ERR_INVAL;

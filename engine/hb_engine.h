@@ -25,6 +25,9 @@ void hb_engine_destroy(hb_engine *e);
 void hb_engine_set_advance(hb_engine *e, hb_advance_fn fn, void *ctx);
 
 double hb_engine_now(const hb_engine *e);
+/* Time of the earliest queued event (+INFINITY when none): a handler that can prove nothing
+ * comes between may act at a later instant without queueing (see hb_sim's readings). */
+double hb_engine_next_time(const hb_engine *e);
 
 /* Schedules at absolute time T >= now (HB_ERR_INVAL otherwise). */
 int hb_engine_at(hb_engine *e, double t, hb_event_fn fn, void *ctx, intptr_t arg, hb_event_id *id);

@@ -57,6 +57,10 @@ struct hb_sim {
     bool has_env;     /* the controller was given it */
     /* KPIs per interval (hb_sim_set_interval): the interval's own comfort, and the run's
      * counters at its start to subtract. */
+    /* Readings handled at their arrival without a trip through the queue (hb__deliver): still
+     * events of the run, counted with the engine's. */
+    uint64_t direct;
+    double run_end; /* the time the engine runs to now (hb_sim_advance) */
     hb_sim_interval_fn iv_fn;
     void *iv_ud;
     double iv_len, iv_t0, iv_peak_w;
@@ -93,6 +97,11 @@ static void hb__msg_free(hb_sim *s, int i) {
 
 /* ---- KPIs on the plant grid ---------------------------------------------------------------- */
 
+/* Events of the run so far: those the engine dispatched and the readings delivered directly. */
+static uint64_t hb__events(const hb_sim *s) {
+    return hb_engine_dispatched(s->eng) + s->direct;
+}
+
 /* Fail-safe time so far, the open span included. */
 static double hb__failsafe_s(const hb_sim *s, double t) {
     bool fs = s->ctl && hb_room_ctl_failsafe(s->ctl);
@@ -126,7 +135,7 @@ static void hb__interval_close(hb_sim *s, double t) {
     k.readings_published = s->k.readings_published - s->iv_k0.readings_published;
     k.readings_lost = s->k.readings_lost - s->iv_k0.readings_lost;
     k.failsafe_h = (hb__failsafe_s(s, t) - s->iv_failsafe0) / 3600.0;
-    k.events = hb_engine_dispatched(s->eng) - s->iv_k0.events;
+    k.events = hb__events(s) - s->iv_k0.events;
     s->iv_fn(s->iv_ud, s->iv_t0, t, &k);
 }
 
@@ -160,7 +169,7 @@ static void hb__kpi_step(hb_sim *s) {
         hb_kpi_comfort_step(&s->iv_comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
                             sp.hi_c);
         if (b->t >= s->iv_t0 + s->iv_len - 1e-6) {
-            s->k.events = hb_engine_dispatched(s->eng);
+            s->k.events = hb__events(s);
             hb__interval_close(s, b->t);
             hb__interval_open(s, b->t);
         }
@@ -221,22 +230,18 @@ static void hb__at(hb_sim *s, double t, hb_event_fn fn, intptr_t arg) {
     }
 }
 
-static void hb__after(hb_sim *s, double dt, hb_event_fn fn, intptr_t arg) {
-    hb__at(s, hb_engine_now(s->eng) + dt, fn, arg);
-}
-
 static void hb__on_command(void *ctx, double t, intptr_t level) {
     (void)t;
     hb_sim *s = ctx;
     hb_plant_command(s->plant, (double)level);
 }
 
-static void hb__send_command(hb_sim *s, int level) {
+static void hb__send_command(hb_sim *s, double t, int level) {
     s->level_cmd = level;
     s->k.actuator_msgs++;
     double delay;
     if (hb_netlink_send(&s->cmd_link, &delay)) {
-        hb__after(s, delay, hb__on_command, level);
+        hb__at(s, t + delay, hb__on_command, level);
     } else {
         s->k.commands_lost++;
     }
@@ -254,7 +259,7 @@ static void hb__poll(hb_sim *s, double t) {
     int level;
     bool was_fs = hb_room_ctl_failsafe(s->ctl);
     if (hb_room_ctl_poll(s->ctl, t, &level)) {
-        hb__send_command(s, level);
+        hb__send_command(s, t, level);
     }
     bool fs = hb_room_ctl_failsafe(s->ctl);
     if (fs && !was_fs) {
@@ -269,13 +274,17 @@ static void hb__poll(hb_sim *s, double t) {
     }
 }
 
+/* The controller receives a reading of sensor I at T. */
+static void hb__reading(hb_sim *s, double t, int i, double v) {
+    hb_room_ctl_reading_ref(s->ctl, t, s->cfg.sensors[i].id, v, &s->fusion_refs[i]);
+    hb__poll(s, t);
+}
+
 static void hb__sim_on_reading(void *ctx, double t, intptr_t msg) {
     hb_sim *s = ctx;
-    const hb__msg *m = &s->msgs[msg];
-    hb_room_ctl_reading_ref(s->ctl, t, s->cfg.sensors[m->sensor].id, m->value,
-                            &s->fusion_refs[m->sensor]);
+    hb__msg m = s->msgs[msg];
     hb__msg_free(s, (int)msg);
-    hb__poll(s, t);
+    hb__reading(s, t, m.sensor, m.value);
 }
 
 static void hb__on_tick(void *ctx, double t, intptr_t arg) {
@@ -286,8 +295,18 @@ static void hb__on_tick(void *ctx, double t, intptr_t arg) {
 }
 
 /* Sends a published reading on: to the external controller (the real network carries it from
- * there), or across the sensor's simulated link to the internal one. */
-static void hb__deliver(hb_sim *s, double t, intptr_t i, double v) {
+ * there), or across the sensor's simulated link to the internal one. NEXT is when this sensor
+ * samples again.
+ *
+ * Most readings arrive before anything else can happen: no event is queued before the arrival,
+ * the sensor's next sample is later, the plant grid point already computed covers it (so no
+ * plant step, KPI step or interval lies between) and so does the current run. Such a reading is
+ * handed to the controller at its arrival time straight away: what the controller sees, and
+ * when, is what the queue would have given it, one push and one pop cheaper (issue 16). Only a
+ * tie the queue would have broken differently can tell the two apart: a command sent on such a
+ * reading taking its sequence before the sensor's next sample, which matters only when both fall
+ * on the very same instant. */
+static void hb__deliver(hb_sim *s, double t, intptr_t i, double v, double next) {
     if (s->ext_reading) {
         s->ext_reading(s->ext_ud, t, s->cfg.sensors[i].id, v);
         return;
@@ -297,25 +316,35 @@ static void hb__deliver(hb_sim *s, double t, intptr_t i, double v) {
         s->k.readings_lost++;
         return;
     }
+    double ta = t + delay;
+    if (ta < next && ta < hb_engine_next_time(s->eng) && ta <= hb_plant_time(s->plant) &&
+        ta <= s->run_end) {
+        s->direct++;
+        hb__reading(s, ta, (int)i, v);
+        return;
+    }
     int m = hb__msg_alloc(s);
     if (m < 0) {
         hb_engine_fail(s->eng, HB_ERR_NOMEM);
         return;
     }
     s->msgs[m] = (hb__msg){.sensor = (int)i, .value = v, .next_free = -1};
-    hb__after(s, delay, hb__sim_on_reading, m);
+    hb__at(s, ta, hb__sim_on_reading, m);
 }
 
 static void hb__on_sample(void *ctx, double t, intptr_t i) {
     hb_sim *s = ctx;
     hb_sensor *sn = &s->sensors[i];
     double v;
+    /* The next sample's time is drawn first (from the sensor's own jitter stream, so no other
+     * draw moves) and scheduled after the reading, in the order it always had. */
+    double next = t + hb_sensor_next_delay(sn);
     if (hb_sensor_sample(sn, t, hb_plant_air_at(s->plant, t), &v)) {
         s->last_reading[i] = v;
         s->k.readings_published++;
-        hb__deliver(s, t, i, v);
+        hb__deliver(s, t, i, v, next);
     }
-    hb__after(s, hb_sensor_next_delay(sn), hb__on_sample, i);
+    hb__at(s, next, hb__on_sample, i);
 }
 
 static void hb__on_trace(void *ctx, double t, intptr_t arg) {
@@ -477,6 +506,7 @@ int hb_sim_advance(hb_sim *s, double t) {
     if (t <= hb_engine_now(s->eng)) {
         return HB_OK;
     }
+    s->run_end = t;
     return hb_engine_run(s->eng, t);
 }
 
@@ -509,7 +539,7 @@ int hb_sim_finish(hb_sim *s) {
     double in = st->e_water_j + st->e_gain_j;
     double resid = in - st->e_loss_j - (st->stored_j - s->e_stored0);
     k->balance_error = in > 0 ? fabs(resid) / in : 0.0;
-    k->events = hb_engine_dispatched(s->eng);
+    k->events = hb__events(s);
     if (s->iv_fn && t_end > s->iv_t0 + 1e-6) {
         hb__interval_close(s, t_end); /* the last, shorter one */
         hb__interval_open(s, t_end);  /* finishing twice reports it once */

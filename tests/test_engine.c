@@ -2,6 +2,8 @@
 #include "../util/hb_error.h"
 #include "hb_test.h"
 
+#include <math.h>
+
 typedef struct {
     hb_engine *e;
     double seen[16];
@@ -45,6 +47,7 @@ static void test_run_loop(void) {
     CU_ASSERT_EQUAL(hb_engine_now(c.e), 10.0);
     CU_ASSERT_EQUAL(c.last_advance, 10.0);
     CU_ASSERT_TRUE(c.monotone);
+    CU_ASSERT_EQUAL(hb_engine_next_time(c.e), 100.0); /* what waits */
     /* Scheduling in the past is refused. */
     CU_ASSERT_EQUAL(hb_engine_at(c.e, 9.0, on_event, &c, 0, NULL), HB_ERR_INVAL);
     CU_ASSERT_EQUAL(hb_engine_after(c.e, -1.0, on_event, &c, 0, NULL), HB_ERR_INVAL);
@@ -52,6 +55,7 @@ static void test_run_loop(void) {
     CU_ASSERT_EQUAL(hb_engine_run(c.e, 200.0), HB_OK);
     CU_ASSERT_EQUAL(c.n, 5);
     CU_ASSERT_EQUAL(hb_engine_dispatched(c.e), 5);
+    CU_ASSERT_TRUE(isinf(hb_engine_next_time(c.e))); /* nothing queued */
     hb_engine_destroy(c.e);
 }
 
