@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-/* Sorts V[0..N-1] ascending. */
+/* Sorts V[0..N-1] ascending, stably; V holds no NaN. */
 void hb_sort_doubles(double *v, size_t n);
 
 /* Median of V[0..N-1] (N >= 1); sorts V in place. */
