@@ -1,6 +1,7 @@
 #include "hb_plant.h"
 #include "../util/hb_error.h"
 #include "../util/hb_gsl.h"
+#include "../util/hb_numeric.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
@@ -76,7 +77,7 @@ static double hb__window_ua(const hb_room_config *r, double t_s) {
 }
 
 static double hb__internal_gains(const hb_room_config *r, double t_s) {
-    double h = fmod(t_s / 3600.0, 24.0);
+    double h = hb_fmod24(t_s / 3600.0);
     double q = r->base_gains_w;
     for (size_t i = 0; i < r->n_gains; i++) {
         const hb_gain_period *g = &r->gains[i];

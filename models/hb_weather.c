@@ -1,4 +1,5 @@
 #include "hb_weather.h"
+#include "../util/hb_numeric.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@ static const double hb__ashrae_m[24] = {0.87, 0.92, 0.96, 0.99, 1.00, 0.98, 0.93
                                         0.10, 0.21, 0.34, 0.47, 0.58, 0.68, 0.76, 0.82};
 
 static double hb__hour_of_day(double t_s) {
-    double h = fmod(t_s / 3600.0, 24.0);
+    double h = hb_fmod24(t_s / 3600.0);
     return h < 0 ? h + 24.0 : h;
 }
 
