@@ -7,7 +7,6 @@
 #include "../mqtt/hb_payload.h"
 #include "../util/hb_error.h"
 
-#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -194,53 +193,30 @@ static void hb__step_analyse(const hb__tl *s, hb_tune_live_result *r) {
         }
         return;
     }
-    size_t nb = 0;
-    while (nb < s->sn && s->st[nb] < s->t_step) {
-        nb++;
-    }
-    size_t n = s->sn - nb;
-    double c0 = 0;
-    double c1 = 0;
-    double cov00;
-    double cov01;
-    double cov11;
-    double sumsq;
-    double *x = malloc((nb + n + 1) * sizeof *x);
-    if (!x || nb < 3 || n < 8) {
-        r->fopdt_reason = "too short a step test (a longer --step-h or --step-base-h)";
-        free(x);
-        return;
-    }
-    for (size_t i = 0; i < nb + n; i++) {
-        x[i] = s->st[i] - s->t_step;
-    }
-    gsl_fit_linear(x, 1, s->sy, 1, nb, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
-    r->step_drift_kph = c1 * 3600.0;
-    double *dy = malloc(n * sizeof *dy);
-    if (!dy) {
-        r->fopdt_reason = "out of memory";
-        free(x);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        dy[i] = s->sy[nb + i] - (c0 + c1 * x[nb + i]);
-    }
-    if (hb_fopdt_fit(x + nb, dy, n, r->step_du, &r->fopdt) != HB_OK) {
-        r->fopdt_reason = "the step response could not be fitted (no response to the valve?)";
-    } else if (!(r->fopdt.k > 0)) {
-        r->fopdt_reason = "the room does not warm up when the valve opens";
-    } else if (r->fopdt.theta_s < 0.5 * s->cfg->ctl->update_s) {
-        /* A room seen through its sensors' lag and the estimate's filter answers a step late;
-         * no dead time at all means the drift or the noise hid the response's start, and
-         * SIMC and AMIGO, built on the dead time, would give gains without bound. */
-        r->fopdt_reason = "the fit found no dead time (the drift or the noise hid the start of "
-                          "the response): step again on a steadier day, or use the relay's rules";
-    } else {
+    /* Half an update: the estimate's filter and the sensors' lag alone make more than that. */
+    switch (hb_fopdt_fit_drifting(s->st, s->sy, s->sn, s->t_step, r->step_du,
+                                  0.5 * s->cfg->ctl->update_s, &r->fopdt, &r->step_drift_kph)) {
+    case HB_STEP_FIT_OK:
         r->fopdt_ok = true;
         r->fopdt_reason = "ok";
+        break;
+    case HB_STEP_FIT_SHORT:
+        r->fopdt_reason = "too short a step test (a longer --step-h or --step-base-h)";
+        break;
+    case HB_STEP_FIT_NOMEM:
+        r->fopdt_reason = "out of memory";
+        break;
+    case HB_STEP_FIT_NONE:
+        r->fopdt_reason = "the step response could not be fitted (no response to the valve?)";
+        break;
+    case HB_STEP_FIT_NO_GAIN:
+        r->fopdt_reason = "the room does not warm up when the valve opens";
+        break;
+    case HB_STEP_FIT_NO_DEADTIME:
+        r->fopdt_reason = "the fit found no dead time (the drift or the noise hid the start of "
+                          "the response): step again on a steadier day, or use the relay's rules";
+        break;
     }
-    free(dy);
-    free(x);
 }
 
 /* One update of the experiment at its clock T; false with RES->aborted set when it must end. */

@@ -7,6 +7,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +86,58 @@ static void test_fopdt_fit(void) {
     CU_ASSERT(m.k_ci > 0 && m.k_ci < 0.05 * k); /* the interval is informative */
     double flat[20] = {0};
     CU_ASSERT_EQUAL(hb_fopdt_fit(t, flat, 20, du, &m), HB_ERR_NUMERIC); /* no response: no model */
+}
+
+/* A live step test's series: an hour held (drifting at DRIFT K/h), then the step's answer
+ * (FOPDT k, tau, theta) on top of the same drift, one sample a minute, noise 5 mK. */
+static size_t drifting_step(double *t, double *y, double drift, double k, double tau,
+                            double theta) {
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(rng, 5);
+    size_t n = 0;
+    for (int i = -60; i <= 120; i++, n++) {
+        t[n] = 7200.0 + i * 60.0; /* the step at 7200 s: any origin */
+        double s = i * 60.0 - theta;
+        y[n] = 21.0 + drift * i / 60.0 + (s > 0 ? k * 10.0 * (1 - exp(-s / tau)) : 0) +
+               gsl_ran_gaussian(rng, 0.005);
+    }
+    gsl_rng_free(rng);
+    return n;
+}
+
+/* tune --live's step analysis, on series made to order: the drift is measured and taken out,
+ * and a fit without dead time (the evening step CI once met gave theta 0.4 s and SIMC gains of
+ * 27,000) is refused, as are a room that cools when the valve opens and too short a test. And
+ * the bounds that keep rule gains out of a scenario `check` rejects. */
+static void test_step_fit_drifting(void) {
+    double t[200];
+    double y[200];
+    hb_fopdt m;
+    double drift;
+    size_t n = drifting_step(t, y, -0.6, 0.08, 2700.0, 300.0);
+    CU_ASSERT_EQUAL(hb_fopdt_fit_drifting(t, y, n, 7200.0, 10.0, 30.0, &m, &drift), HB_STEP_FIT_OK);
+    HB_ASSERT_NEAR(drift, -0.6, 0.05);
+    CU_ASSERT(fabs(m.k - 0.08) / 0.08 < 0.1);
+    CU_ASSERT(fabs(m.tau_s - 2700.0) / 2700.0 < 0.15);
+    CU_ASSERT(fabs(m.theta_s - 300.0) < 90.0);
+    /* A response with no dead time in it: refused, however well it fits. */
+    n = drifting_step(t, y, -0.6, 0.08, 2700.0, 0.0);
+    CU_ASSERT_EQUAL(hb_fopdt_fit_drifting(t, y, n, 7200.0, 10.0, 30.0, &m, &drift),
+                    HB_STEP_FIT_NO_DEADTIME);
+    CU_ASSERT(m.theta_s < 30.0);
+    n = drifting_step(t, y, 0.0, -0.05, 2700.0, 300.0);
+    CU_ASSERT_EQUAL(hb_fopdt_fit_drifting(t, y, n, 7200.0, 10.0, 30.0, &m, &drift),
+                    HB_STEP_FIT_NO_GAIN);
+    CU_ASSERT_EQUAL(hb_fopdt_fit_drifting(t, y, 64, 7200.0, 10.0, 30.0, &m, &drift),
+                    HB_STEP_FIT_SHORT); /* three samples after the step */
+    CU_ASSERT_EQUAL(hb_fopdt_fit_drifting(t + 59, y + 59, 60, 7200.0, 10.0, 30.0, &m, &drift),
+                    HB_STEP_FIT_SHORT); /* one sample before it */
+    CU_ASSERT_TRUE(hb_gains_usable((hb_gains){.kp = 51.7, .ki = 77.7, .kd = 0}));
+    CU_ASSERT_FALSE(hb_gains_usable((hb_gains){.kp = 27000, .ki = 77.7, .kd = 0}));
+    CU_ASSERT_FALSE(hb_gains_usable((hb_gains){.kp = 50, .ki = 1e5, .kd = 0}));
+    CU_ASSERT_FALSE(hb_gains_usable((hb_gains){.kp = 50, .ki = 1, .kd = 1e4}));
+    CU_ASSERT_FALSE(hb_gains_usable((hb_gains){.kp = 0, .ki = 1, .kd = 0}));
+    CU_ASSERT_FALSE(hb_gains_usable((hb_gains){.kp = NAN, .ki = 1, .kd = 0}));
 }
 
 static void test_rules_hand_computed(void) {
@@ -185,6 +238,8 @@ int hb_test_tuning(void) {
         {"relay recovers Ku and Pu of a known plant (5 %)", test_relay_recovers_ultimate_point},
         {"Ku uses the half swing", test_ku_half_swing},
         {"FOPDT fit recovers k, tau, theta (5 %)", test_fopdt_fit},
+        {"a live step: drift taken out, no dead time refused, gains bounded",
+         test_step_fit_drifting},
         {"SIMC, AMIGO, ZN, TL against hand-computed values", test_rules_hand_computed},
         {"tuned gains beat default and ZN, held-out seed, 1 vs 2 threads",
          test_tune_default_scenario},

@@ -4,8 +4,10 @@
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_fit.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <math.h>
+#include <stdlib.h>
 
 typedef struct {
     const double *t, *dy;
@@ -134,4 +136,50 @@ hb_gains hb_rule_amigo_pid(const hb_fopdt *m) {
     double ti = (0.4 * l + 0.8 * t) / (l + 0.1 * t) * l;
     double td = 0.5 * l * t / (0.3 * l + t);
     return hb__pi(kc, ti, td);
+}
+
+hb_step_fit hb_fopdt_fit_drifting(const double *t, const double *y, size_t n, double t_step,
+                                  double du, double min_theta_s, hb_fopdt *out, double *drift_kph) {
+    *drift_kph = NAN;
+    size_t nb = 0;
+    while (nb < n && t[nb] < t_step) {
+        nb++;
+    }
+    size_t na = n - nb;
+    if (nb < 3 || na < 8) {
+        return HB_STEP_FIT_SHORT;
+    }
+    double *x = malloc(n * sizeof *x);
+    double *dy = malloc(na * sizeof *dy);
+    hb_step_fit rc = HB_STEP_FIT_NOMEM;
+    if (!x || !dy) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x[i] = t[i] - t_step;
+    }
+    double c0 = 0;
+    double c1 = 0;
+    double cov00;
+    double cov01;
+    double cov11;
+    double sumsq;
+    gsl_fit_linear(x, 1, y, 1, nb, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+    *drift_kph = c1 * 3600.0;
+    for (size_t i = 0; i < na; i++) {
+        dy[i] = y[nb + i] - (c0 + c1 * x[nb + i]);
+    }
+    if (hb_fopdt_fit(x + nb, dy, na, du, out) != HB_OK) {
+        rc = HB_STEP_FIT_NONE;
+    } else if (!(out->k > 0)) {
+        rc = HB_STEP_FIT_NO_GAIN;
+    } else if (out->theta_s < min_theta_s) {
+        rc = HB_STEP_FIT_NO_DEADTIME;
+    } else {
+        rc = HB_STEP_FIT_OK;
+    }
+out:
+    free(dy);
+    free(x);
+    return rc;
 }
