@@ -242,7 +242,8 @@ static void test_direct_readings_as_queued(void) {
         CU_ASSERT_EQUAL(run_chunked(&c, 0.0, &once), HB_OK);
         CU_ASSERT_EQUAL(run_chunked(&c, 0.05, &chunked), HB_OK);
         CU_ASSERT(once.len > 10000);
-        CU_ASSERT(once.len == chunked.len && memcmp(once.csv, chunked.csv, once.len) == 0);
+        CU_ASSERT(once.csv && chunked.csv && once.len == chunked.len &&
+                  memcmp(once.csv, chunked.csv, once.len) == 0);
         CU_ASSERT_EQUAL(once.k.events, chunked.k.events);
         CU_ASSERT_EQUAL(once.k.actuator_msgs, chunked.k.actuator_msgs);
         CU_ASSERT_EQUAL(once.k.readings_lost, chunked.k.readings_lost);
