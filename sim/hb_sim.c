@@ -55,12 +55,12 @@ struct hb_sim {
     double e_stored0;
     hb_belief belief; /* the model-based controllers' environment */
     bool has_env;     /* the controller was given it */
-    /* KPIs per interval (hb_sim_set_interval): the interval's own comfort, and the run's
-     * counters at its start to subtract. */
     /* Readings handled at their arrival without a trip through the queue (hb__deliver): still
      * events of the run, counted with the engine's. */
     uint64_t direct;
     double run_end; /* the time the engine runs to now (hb_sim_advance) */
+    /* KPIs per interval (hb_sim_set_interval): the interval's own comfort, and the run's
+     * counters at its start to subtract. */
     hb_sim_interval_fn iv_fn;
     void *iv_ud;
     double iv_len, iv_t0, iv_peak_w;
