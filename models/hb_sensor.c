@@ -79,7 +79,8 @@ bool hb_sensor_sample(hb_sensor *s, double t, double t_air, double *value) {
         }
     }
     if (c->quant_k > 0) {
-        /* nearbyint (ties to even) compiles to one instruction where round() is a libm call. */
+        /* nearbyint (ties to even): one instruction with SSE4.1, a short libm call on the
+         * x86-64 baseline; round() is a longer call either way. */
         v = nearbyint(v / c->quant_k) * c->quant_k;
     }
     if (dropout) {
