@@ -14,7 +14,8 @@ typedef struct {
     hb_kpis k;
 } run_out;
 
-static int run(const hb_sim_config *c, run_out *o) {
+/* Runs C in advances of STEP seconds (0: one run) and keeps the trace and KPIs. */
+static int run_chunked(const hb_sim_config *c, double step, run_out *o) {
     hb_sim *s;
     int rc = hb_sim_create(c, &s);
     if (rc != HB_OK) {
@@ -26,15 +27,21 @@ static int run(const hb_sim_config *c, run_out *o) {
         return HB_ERR_NOMEM;
     }
     hb_sim_set_trace(s, f);
-    rc = hb_sim_run(s);
-    fclose(f);
-    if (!o->csv) {
-        hb_sim_destroy(s);
-        return HB_ERR_NOMEM;
+    double end = hb_sim_end_time(s);
+    for (double t = c->plant.t_start_s + step; step > 0 && rc == HB_OK && t < end; t += step) {
+        rc = hb_sim_advance(s, t);
     }
+    if (rc == HB_OK) {
+        rc = hb_sim_run(s);
+    }
+    fclose(f);
     o->k = *hb_sim_kpis(s);
     hb_sim_destroy(s);
-    return rc;
+    return o->csv ? rc : HB_ERR_NOMEM;
+}
+
+static int run(const hb_sim_config *c, run_out *o) {
+    return run_chunked(c, 0.0, o);
 }
 
 static void test_determinism(void) {
@@ -198,32 +205,6 @@ static void test_finish_twice(void) {
     hb_sim_config_free(&c);
 }
 
-/* Runs C in advances of STEP seconds (0: one run) and keeps the trace and KPIs. */
-static int run_chunked(const hb_sim_config *c, double step, run_out *o) {
-    hb_sim *s;
-    int rc = hb_sim_create(c, &s);
-    if (rc != HB_OK) {
-        return rc;
-    }
-    FILE *f = open_memstream(&o->csv, &o->len);
-    if (!f) {
-        hb_sim_destroy(s);
-        return HB_ERR_NOMEM;
-    }
-    hb_sim_set_trace(s, f);
-    double end = hb_sim_end_time(s);
-    for (double t = c->plant.t_start_s + step; step > 0 && rc == HB_OK && t < end; t += step) {
-        rc = hb_sim_advance(s, t);
-    }
-    if (rc == HB_OK) {
-        rc = hb_sim_run(s);
-    }
-    fclose(f);
-    o->k = *hb_sim_kpis(s);
-    hb_sim_destroy(s);
-    return o->csv ? rc : HB_ERR_NOMEM;
-}
-
 /* A reading that arrives before anything else can happen goes to the controller without the
  * queue (issue 16). Advancing in 50 ms steps sends most of them through the queue instead (their
  * arrival lies beyond the step's end), and nothing may tell the two apart: same trace, same KPIs,
@@ -239,7 +220,7 @@ static void test_direct_readings_as_queued(void) {
         c.duration_h = 4.0;
         run_out once = {0};
         run_out chunked = {0};
-        CU_ASSERT_EQUAL(run_chunked(&c, 0.0, &once), HB_OK);
+        CU_ASSERT_EQUAL(run(&c, &once), HB_OK);
         CU_ASSERT_EQUAL(run_chunked(&c, 0.05, &chunked), HB_OK);
         CU_ASSERT(once.len > 10000);
         CU_ASSERT(once.csv && chunked.csv && once.len == chunked.len &&
