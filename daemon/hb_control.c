@@ -335,9 +335,19 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
         return HB_DROP_COMMAND;
     }
     double t = hb__now(c);
-    hb_room *room = hb_rooms_get(c->rooms, room_name, t);
+    hb_room *room = hb_rooms_find(c->rooms, room_name);
     if (!room) {
-        return HB_DROP_ROOM_CAP;
+        /* A wish for a room the daemon has not heard of (a typo in an automation, a room
+         * silent for a day) would make a phantom: a new thermostat announced to the hub and
+         * commands to a valve that may not exist. A command makes only a room the
+         * configuration names; any other room is made by its first reading. */
+        if (!hb_home_lists(&c->home, room_name)) {
+            return HB_DROP_UNKNOWN_ROOM;
+        }
+        room = hb_rooms_get(c->rooms, room_name, t);
+        if (!room) {
+            return HB_DROP_ROOM_CAP;
+        }
     }
     int rc;
     double v;
@@ -498,6 +508,7 @@ static void hb__on_ctl(hb__ctl *c, const struct mosquitto_message *msg) {
     }
     if (room && hb_room_ctl_restore(room->ctl, &s.ctl) == HB_OK) {
         room->th = s.th;
+        hb_thermostat_fit(&room->th, room->prefs);
         hb__apply_wishes(c, room);
         c->st.restored++;
     } else if (room && fresh) {
@@ -726,9 +737,19 @@ static void hb__count_rooms(hb__ctl *c) {
     c->st.rooms_evicted = hb_rooms_evicted(c->rooms);
 }
 
+/* Before a reload: an override whose period the old schedule has ended is gone (the sweep
+ * would have ended it within a quarter second). */
+static void hb__expire(hb_room *room, void *ud) {
+    const hb__ctl *c = ud;
+    (void)hb_thermostat_setpoint(&room->th, room->prefs, c->week_s);
+}
+
 /* A room onto the reloaded settings: its prefs and controller (bumplessly) as a new room gets
- * them, then its discovery again. */
+ * them, an override held until the new schedule's next period, then its discovery again. */
 static void hb__rebind(hb_room *room, void *ud) {
+    hb__ctl *c = ud;
+    room->prefs = hb_home_room(&c->home, room->name);
+    hb_thermostat_rebind(&room->th, room->prefs, c->week_s);
     hb__room_created(room, ud);
     hb__reannounce(room, ud);
 }
@@ -747,6 +768,7 @@ static void hb__do_reload(hb__ctl *c) {
         hb__log("SIGHUP: reload failed, the running settings stay: %s", safe);
         return;
     }
+    hb_rooms_each(c->rooms, hb__expire, c);
     if (c->home_owned) {
         /* Every room points into the old settings until it is moved over below. */
         hb_home old = c->home;
@@ -835,6 +857,7 @@ static void hb__restore(hb__ctl *c) {
             continue;
         }
         room->th = saved[i].th;
+        hb_thermostat_fit(&room->th, room->prefs);
         hb__apply_wishes(c, room);
         c->st.restored++;
     }

@@ -45,12 +45,15 @@ static int hb__period(const hb_room_prefs *p, double t) {
     return now.period;
 }
 
+/* An override that the next schedule period ends: a setpoint by hand, comfort or eco. */
+static bool hb__held(const hb_thermostat *th) {
+    return !isnan(th->manual_c) || th->preset == HB_PRESET_COMFORT || th->preset == HB_PRESET_ECO;
+}
+
 double hb_thermostat_setpoint(hb_thermostat *th, const hb_room_prefs *p, double t) {
     hb_setpoint now;
     hb_schedule_at(&p->schedule, p->setpoint_c, p->band_k, t, &now);
-    bool held =
-        !isnan(th->manual_c) || th->preset == HB_PRESET_COMFORT || th->preset == HB_PRESET_ECO;
-    if (held && p->schedule.n_periods > 0 && now.period != th->period) {
+    if (hb__held(th) && p->schedule.n_periods > 0 && now.period != th->period) {
         th->manual_c = NAN; /* the next period has begun: the schedule is back */
         th->preset = HB_PRESET_NONE;
     }
@@ -84,6 +87,19 @@ int hb_thermostat_set_preset(hb_thermostat *th, const hb_room_prefs *p, double t
     th->manual_c = NAN;
     th->period = (short)hb__period(p, t);
     return HB_OK;
+}
+
+void hb_thermostat_fit(hb_thermostat *th, const hb_room_prefs *p) {
+    if (!isnan(th->manual_c)) {
+        th->manual_c = (float)fmin(fmax(th->manual_c, p->min_c), p->max_c);
+    }
+}
+
+void hb_thermostat_rebind(hb_thermostat *th, const hb_room_prefs *p, double t) {
+    hb_thermostat_fit(th, p);
+    if (hb__held(th)) {
+        th->period = (short)hb__period(p, t);
+    }
 }
 
 int hb_thermostat_set_mode(hb_thermostat *th, int mode) {
@@ -168,6 +184,10 @@ const hb_room_prefs *hb_home_room(const hb_home *h, const char *name) {
         }
     }
     return &h->defaults;
+}
+
+bool hb_home_lists(const hb_home *h, const char *name) {
+    return hb_home_room(h, name) != &h->defaults;
 }
 
 void hb_home_free(hb_home *h) {

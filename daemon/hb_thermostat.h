@@ -82,6 +82,18 @@ int hb_thermostat_set_setpoint(hb_thermostat *th, const hb_room_prefs *p, double
 /* A preset (HB_PRESET_NONE: back to the schedule). HB_ERR_INVAL for an unknown one. */
 int hb_thermostat_set_preset(hb_thermostat *th, const hb_room_prefs *p, double t, int preset);
 
+/* After the room's settings were replaced by P (a reload): an override still held under the old
+ * schedule holds until the next period of the new one. Period numbers of two schedules name
+ * different times, so the one kept would otherwise end an override at once or hold it over a
+ * period change. Call hb_thermostat_setpoint with the old settings first, so an override whose
+ * period has ended under them is gone. */
+void hb_thermostat_rebind(hb_thermostat *th, const hb_room_prefs *p, double t);
+
+/* A setpoint by hand brought within P's min_c..max_c: the limits may have been lowered since it
+ * was set (a reload, a state restored under a changed configuration). hb_thermostat_rebind
+ * does this too. */
+void hb_thermostat_fit(hb_thermostat *th, const hb_room_prefs *p);
+
 /* HB_ERR_INVAL for an unknown mode. */
 int hb_thermostat_set_mode(hb_thermostat *th, int mode);
 
@@ -102,6 +114,9 @@ typedef struct hb_home {
 
 /* The prefs of room NAME: its own, or the defaults. */
 const hb_room_prefs *hb_home_room(const hb_home *h, const char *name);
+
+/* Whether the configuration has an entry of its own for room NAME (rooms[]). */
+bool hb_home_lists(const hb_home *h, const char *name);
 
 void hb_home_free(hb_home *h);
 

@@ -22,23 +22,24 @@
 /* Why an incoming message was dropped. HB_DROP_NONE means it was accepted. */
 enum hb_drop {
     HB_DROP_NONE = 0,
-    HB_DROP_OVERSIZE,    /* payload larger than HB_PAYLOAD_MAX */
-    HB_DROP_BINARY,      /* contains NUL or control bytes */
-    HB_DROP_JSON,        /* not valid JSON */
-    HB_DROP_NOT_OBJECT,  /* valid JSON but not an object */
-    HB_DROP_NO_SENSOR,   /* "sensorID" missing */
-    HB_DROP_BAD_SENSOR,  /* "sensorID" empty, too long or of a wrong type */
-    HB_DROP_WRONG_TYPE,  /* "type" present and not "temperature" */
-    HB_DROP_NO_VALUE,    /* "value" (or "level") missing */
-    HB_DROP_BAD_VALUE,   /* value not a number or a numeric string */
-    HB_DROP_NON_FINITE,  /* NaN or infinite */
-    HB_DROP_IMPLAUSIBLE, /* outside -40..80 °C (or a level outside -1e6..1e6) */
-    HB_DROP_BAD_TOPIC,   /* topic does not match, or its room level is not a plain name */
-    HB_DROP_ROOM_CAP,    /* too many rooms and none idle to evict */
-    HB_DROP_SENSOR_CAP,  /* the room's expected sensors are all fresh: an extra id gets no vote */
-    HB_DROP_RETAINED,    /* a retained message: of unknown age, never a fresh reading */
-    HB_DROP_COMMAND,     /* a setpoint, mode or preset command not understood or out of limits */
-    HB_DROP_UNLISTED,    /* a sensor id the room's configuration does not list */
+    HB_DROP_OVERSIZE,     /* payload larger than HB_PAYLOAD_MAX */
+    HB_DROP_BINARY,       /* contains NUL or control bytes */
+    HB_DROP_JSON,         /* not valid JSON */
+    HB_DROP_NOT_OBJECT,   /* valid JSON but not an object */
+    HB_DROP_NO_SENSOR,    /* "sensorID" missing */
+    HB_DROP_BAD_SENSOR,   /* "sensorID" empty, too long or of a wrong type */
+    HB_DROP_WRONG_TYPE,   /* "type" present and not "temperature" */
+    HB_DROP_NO_VALUE,     /* "value" (or "level") missing */
+    HB_DROP_BAD_VALUE,    /* value not a number or a numeric string */
+    HB_DROP_NON_FINITE,   /* NaN or infinite */
+    HB_DROP_IMPLAUSIBLE,  /* outside -40..80 °C (or a level outside -1e6..1e6) */
+    HB_DROP_BAD_TOPIC,    /* topic does not match, or its room level is not a plain name */
+    HB_DROP_ROOM_CAP,     /* too many rooms and none idle to evict */
+    HB_DROP_SENSOR_CAP,   /* the room's expected sensors are all fresh: an extra id gets no vote */
+    HB_DROP_RETAINED,     /* a retained message: of unknown age, never a fresh reading */
+    HB_DROP_COMMAND,      /* a setpoint, mode or preset command not understood or out of limits */
+    HB_DROP_UNLISTED,     /* a sensor id the room's configuration does not list */
+    HB_DROP_UNKNOWN_ROOM, /* a household command for a room with no readings and no config entry */
     HB_DROP__COUNT
 };
 

@@ -66,6 +66,49 @@ static void test_schedule_and_overrides(void) {
     HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &p, 3 * DAY + H(8)), 21.0, 0);
 }
 
+static void period(hb_room_prefs *p, int i, double from_h, double to_h, double c) {
+    hb_schedule_period *q = &p->schedule.periods[i];
+    snprintf(q->days, sizeof q->days, "all");
+    q->from_h = from_h;
+    q->to_h = to_h;
+    q->setpoint_c = c;
+    q->below_k = q->above_k = NAN;
+}
+
+/* A reload that changes the schedule: a setpoint by hand made under the old one holds until the
+ * next period of the new one (the new schedule's period numbers name other times). */
+static void test_override_across_reload(void) {
+    hb_room_prefs old, neu;
+    scheduled(&old); /* period 0: 06:30-22:00 */
+    prefs(&neu);
+    neu.setpoint_c = 17.0;
+    neu.schedule.n_periods = 2;
+    period(&neu, 0, 5.0, 7.0, 20.0);
+    period(&neu, 1, 7.0, 22.0, 22.5);
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(hb_room_prefs_finish(&neu, err, sizeof err), HB_OK);
+    hb_thermostat th;
+    hb_thermostat_init(&th);
+    CU_ASSERT_EQUAL(hb_thermostat_set_setpoint(&th, &old, H(8), 20.5), HB_OK);
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &old, H(9)), 20.5, 0);
+    hb_thermostat_rebind(&th, &neu, H(9));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, H(9)), 20.5, 0);    /* held */
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, H(21.9)), 20.5, 0); /* to the period's end */
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, H(22.1)), 17.0, 0);
+    /* no override: rebinding changes nothing, the new schedule rules */
+    hb_thermostat_rebind(&th, &old, H(23));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, DAY + H(6)), 20.0, 0);
+    /* limits lowered under a setpoint by hand: it comes down to the new max_c */
+    CU_ASSERT_EQUAL(hb_thermostat_set_setpoint(&th, &old, DAY + H(8), 27.0), HB_OK);
+    neu.max_c = 24.0;
+    hb_thermostat_rebind(&th, &neu, DAY + H(8));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, DAY + H(9)), 24.0, 0);
+    /* away is no period's: held across a reload as across periods */
+    CU_ASSERT_EQUAL(hb_thermostat_set_preset(&th, &old, H(8), HB_PRESET_AWAY), HB_OK);
+    hb_thermostat_rebind(&th, &neu, H(9));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, 2 * DAY + H(8)), neu.away_c, 0);
+}
+
 static void test_limits_and_names(void) {
     hb_room_prefs p;
     prefs(&p);
@@ -110,6 +153,8 @@ static void test_config_file(void) {
     const hb_room_prefs *bath = hb_home_room(&h, "bath");
     const hb_room_prefs *other = hb_home_room(&h, "kitchen");
     CU_ASSERT_PTR_EQUAL(other, &h.defaults);
+    CU_ASSERT_TRUE(hb_home_lists(&h, "bath")); /* a command may make it */
+    CU_ASSERT_FALSE(hb_home_lists(&h, "kitchen"));
     HB_ASSERT_NEAR(bath->setpoint_c, 20, 0);
     HB_ASSERT_NEAR(bath->ctl.pid.kp, 25, 0); /* inherited */
     HB_ASSERT_NEAR(bath->ctl.pid.ki, 9, 0);  /* its own */
@@ -495,6 +540,7 @@ static void test_state_file(void) {
 int hb_test_household(void) {
     static const CU_TestInfo t[] = {
         {"schedule, setpoint by hand, presets", test_schedule_and_overrides},
+        {"a setpoint by hand across a reload", test_override_across_reload},
         {"limits and names", test_limits_and_names},
         {"configuration file", test_config_file},
         {"configuration errors name file and key", test_config_errors},
