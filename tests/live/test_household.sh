@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The daemon as a home's thermostat, through the broker with the shipped ACL: Home Assistant's
 # discovery document announces the topics, and a hub account drives the room through exactly
-# those; the state is retained; bad commands are counted and dropped; a restart with
-# --state-file is bumpless; a schedule switches 22 -> 17 -> 22 °C over an accelerated day
-# against `heatbench live`.
+# those; the state is retained; bad commands (and commands for rooms nobody knows) are counted
+# and dropped; a restart with --state-file is bumpless; a schedule switches 22 -> 17 -> 22 °C
+# over an accelerated day against `heatbench live`; SIGHUP reloads --config without a bump.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
 
@@ -81,14 +81,21 @@ pub /actuators/room-1 '{"level":100}' hub 2>/dev/null
 pub /readings/room-1/temperature '{"sensorID":"s9","value":30}' hub 2>/dev/null
 wait "$sub"
 check "ACL: the hub cannot command a valve or forge a reading" bash -c "! grep -q '100\|s9' '$DIR/forged.out'"
+# a typo in the room: no phantom thermostat in the hub, no command to a valve that is not there
+pub heatbench/livng-room/setpoint/set 21 hub
+sleep 0.5
+check "unknown room: not announced" test -z "$(sub_one homeassistant/climate/heatbench_livng-room/config 1 hub)"
+check "unknown room: no state, no command" test -z "$(sub_one heatbench/livng-room/state 1 hub)"
 kill -USR1 "$CONTROL_PID"
 sleep 0.5
 stats=$(grep -o '{"messages".*' "$DIR/control.log" | tail -1)
 echo "$stats"
-check "bad commands counted: 4 refused (abc, 99, cool, empty), 7 accepted" python3 -c '
+check "bad commands counted: 4 refused (abc, 99, cool, empty), 1 unknown room, 7 accepted" python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])
-assert s["dropped"]["command"] == 4 and s["requests"] == 7, s' "$stats"
+assert s["dropped"]["command"] == 4 and s["dropped"]["unknown-room"] == 1 and s["requests"] == 7, s
+assert s["rooms"] == 1, s' "$stats"
+check "unknown room: no command sent" bash -c "! grep -q '/actuators/livng-room' '$DIR/control.log'"
 
 # --- B: kill -TERM and restart: bumpless ------------------------------------------------------
 readings 21.0
@@ -157,4 +164,37 @@ kill -USR1 "$CONTROL_PID"
 sleep 0.5
 grep -o "\"unlisted-sensor\":[0-9]*" "$DIR/control.log" | tail -2
 check "config: a sensor the room does not list is dropped" grep -q "\"unlisted-sensor\":1" "$DIR/control.log"
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+
+# --- E: SIGHUP reads --config again: new limits announced, a setpoint by hand kept, no bump;
+# a broken file changes nothing
+echo '{"defaults": {"setpoint_c": 21, "max_c": 28}}' >"$DIR/reload.json"
+start_control --config "$DIR/reload.json" -v || exit 1
+readings 20.0
+pub "$t_set" 23 hub
+check "reload: the setpoint by hand before" state_where 's["setpoint_c"] == 23' 3
+disc=$(sub_one homeassistant/climate/heatbench_room-1/config 3 hub)
+check "reload: discovery's limit before" test "$(json_get "$disc" max_temp)" = 28
+lvl0=$(state_where 's["setpoint_c"] == 23' 3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["level"])')
+echo '{"defaults": {"setpoint_c": 21, "max_c": 25, "controller": {"pid": {"kp": 40}}}}' >"$DIR/reload.json"
+kill -HUP "$CONTROL_PID"
+sleep 0.5
+check "reload: logged" grep -q "SIGHUP: settings reloaded" "$DIR/control.log"
+disc=$(sub_one homeassistant/climate/heatbench_room-1/config 3 hub)
+check "reload: discovery announces the new limit" test "$(json_get "$disc" max_temp)" = 25
+readings 20.0
+after=$(state_where 's["setpoint_c"] == 23' 3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["level"])')
+echo "level before the reload $lvl0, after (new gain, same reading) $after"
+check "reload: the setpoint by hand held, the level without a bump (within 2 %)" \
+    python3 -c "assert abs(${after:-999} - ${lvl0:-0}) <= 2"
+echo '{"defaults": {"setpoint_c": 21, "max_c": 22}}' >"$DIR/reload.json"
+kill -HUP "$CONTROL_PID"
+check "reload: limits lowered under the setpoint by hand bring it down" state_where 's["setpoint_c"] == 22' 3
+echo '{"defaults": {"setpoint_c": ' >"$DIR/reload.json"
+kill -HUP "$CONTROL_PID"
+sleep 0.5
+check "reload: a broken file is logged with its name" grep -q "reload failed.*reload.json" "$DIR/control.log"
+check "reload: and the running settings stay" state_where 's["setpoint_c"] == 22' 2
+check "reload: alive" kill -0 "$CONTROL_PID"
 finish
