@@ -699,6 +699,12 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
     int level;
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
         hb__publish_level(c, room, level);
+        /* The controller state goes with the command, not a sweep later: a leader killed in
+         * between would leave a standby the level before this one (a deadband's jump). Commands
+         * on readings are spread out; the bursts (re-sends after a reconnect) stay paced. */
+        if (room->flags & HB_ROOM_CTL_DIRTY) {
+            hb__publish_ctl(c, room);
+        }
     }
 }
 
