@@ -700,10 +700,12 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
         hb__publish_level(c, room, level);
         /* The controller state goes with the command, not a sweep later: a leader killed in
-         * between would leave a standby the level before this one (a deadband's jump). Commands
-         * on readings are spread out; the bursts (re-sends after a reconnect) stay paced. */
-        if (room->flags & HB_ROOM_CTL_DIRTY) {
+         * between would leave a standby the level before this one (a deadband's jump). Out of
+         * the sweep's budget, so a burst (ten thousand rooms' first readings) stays paced
+         * instead of queueing ten thousand messages at once. */
+        if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0) {
             hb__publish_ctl(c, room);
+            c->budget--;
         }
     }
 }
