@@ -1,6 +1,8 @@
 #include "hb_ha.h"
+#include "../util/hb_hash.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,13 +112,20 @@ static bool hb__valve(cJSON *o, const hb_ha_ctx *ctx, const char *room) {
 
 char *hb_ha_discovery(const hb_ha_ctx *ctx, const char *room, const hb_room_prefs *p, int which,
                       char *topic, size_t topic_len) {
-    char uid[128];
-    snprintf(uid, sizeof uid, "heatbench_%s%s", room, which ? "_valve" : "");
-    for (char *c = uid; *c; c++) {
-        if (*c == '.') {
-            *c = '_'; /* discovery ids allow letters, digits, '_' and '-'; room names also '.' */
+    /* Discovery ids allow letters, digits, '_' and '-'; room names also '.'. A name with a '.'
+     * gets it as '_' and a hash of the whole name, so "bed.1" and "bed_1" stay two thermostats
+     * (one id for both would let the eviction of one withdraw the other). Names without a '.'
+     * keep the plain id. */
+    char base[HB_ROOM_MAX + 16];
+    int bn = snprintf(base, sizeof base, "%s", room);
+    if (strchr(room, '.') && bn >= 0 && (size_t)bn < sizeof base) {
+        snprintf(base + bn, sizeof base - (size_t)bn, "_%08" PRIx32, hb_fnv1a32(room));
+        for (char *c = base; *c; c++) {
+            *c = *c == '.' ? '_' : *c;
         }
     }
+    char uid[HB_ROOM_MAX + 48];
+    snprintf(uid, sizeof uid, "heatbench_%s%s", base, which ? "_valve" : "");
     int n = snprintf(topic, topic_len, "%s/%s/%s/config", ctx->discovery_prefix,
                      which ? "sensor" : "climate", uid);
     if (n < 0 || (size_t)n >= topic_len) {

@@ -9,6 +9,7 @@
 #include "hb_test.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,22 @@ static const char *str(const cJSON *o, const char *k) {
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* Whether TOPIC is KIND<id>/config with an id of [a-zA-Z0-9_-] only. */
+static bool id_ok(const char *topic, const char *kind) {
+    size_t k = strlen(kind);
+    size_t n = strlen(topic);
+    if (strncmp(topic, kind, k) != 0 || n < k + 8 || strcmp(topic + n - 7, "/config") != 0) {
+        return false;
+    }
+    for (size_t i = k; i < n - 7; i++) {
+        char c = topic[i];
+        if (!isalnum((unsigned char)c) && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void test_discovery_documents(void) {
     hb_room_prefs p;
     prefs(&p);
@@ -367,8 +384,15 @@ static void test_discovery_documents(void) {
     char topic[320];
     char *doc = hb_ha_discovery(&ctx, "living.room", &p, 0, topic, sizeof topic);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    /* node ids allow [a-zA-Z0-9_-] only */
-    CU_ASSERT_STRING_EQUAL(topic, "homeassistant/climate/heatbench_living_room/config");
+    /* node ids allow [a-zA-Z0-9_-] only: the '.' becomes '_', and a hash of the name keeps
+     * "living.room" apart from "living_room" */
+    CU_ASSERT(id_ok(topic, "homeassistant/climate/"));
+    CU_ASSERT_EQUAL(strncmp(topic, "homeassistant/climate/heatbench_living_room_", 44), 0);
+    char plain[320];
+    char *other = hb_ha_discovery(&ctx, "living_room", &p, 0, plain, sizeof plain);
+    CU_ASSERT_STRING_EQUAL(plain, "homeassistant/climate/heatbench_living_room/config");
+    CU_ASSERT_STRING_NOT_EQUAL(plain, topic);
+    free(other);
     cJSON *o = cJSON_Parse(doc);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     CU_ASSERT(keys_ok(o, climate_keys));
@@ -393,7 +417,9 @@ static void test_discovery_documents(void) {
     free(doc);
     doc = hb_ha_discovery(&ctx, "living.room", &p, 1, topic, sizeof topic);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    CU_ASSERT_STRING_EQUAL(topic, "homeassistant/sensor/heatbench_living_room_valve/config");
+    CU_ASSERT(id_ok(topic, "homeassistant/sensor/"));
+    CU_ASSERT_EQUAL(strncmp(topic, "homeassistant/sensor/heatbench_living_room_", 43), 0);
+    CU_ASSERT_EQUAL(strcmp(topic + strlen(topic) - 13, "_valve/config"), 0);
     o = cJSON_Parse(doc);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     CU_ASSERT(keys_ok(o, sensor_keys));
