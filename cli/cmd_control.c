@@ -2,10 +2,12 @@
 #include "../daemon/hb_control.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
+#include "../util/hb_ofile.h"
 #include "cli.h"
 #include "home_load.h"
 #include "mqtt_opts.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -205,6 +207,25 @@ enum {
     OPT_TAKEOVER,
 };
 
+/* A state file the daemon could not write would be found out a minute later, in the log, and
+ * a restart would then lose every room's state: a temporary file made and removed beside it
+ * now says at start whether it can be written there. */
+static bool hb__state_file_ok(const char *prog, const char *path) {
+    if (strcmp(path, "-") == 0 || path[0] == '\0') {
+        fprintf(stderr, "%s: --state-file: expected a file path, got '%s'\n", prog, path);
+        return false;
+    }
+    int rc = 0;
+    hb_ofile *f = hb_ofile_open(path, &rc);
+    if (!f) {
+        fprintf(stderr, "%s: --state-file %s: cannot write there: %s\n", prog, path,
+                strerror(errno));
+        return false;
+    }
+    hb_ofile_abort(f);
+    return true;
+}
+
 int hb_cmd_control(int argc, char **argv) {
     static const struct option opts[] = {
         HB_MQTT_LONG_OPTIONS,
@@ -357,6 +378,9 @@ int hb_cmd_control(int argc, char **argv) {
     if (!hb_room_name_ok(cfg.default_room)) {
         fprintf(stderr, "%s: --room: expected 1 to %d letters, digits, '-', '_' or '.'\n", prog,
                 HB_ROOM_MAX - 1);
+        return HB_EXIT_USAGE;
+    }
+    if (cfg.state_file && !hb__state_file_ok(prog, cfg.state_file)) {
         return HB_EXIT_USAGE;
     }
     char found[4200];

@@ -40,6 +40,10 @@ expect 2 "unknown option" -- "$HB" control --frob
 expect 2 "--controller" -- "$HB" control --controller fuzzy
 expect 2 "--start-time" -- "$HB" control --start-time monday,5:00
 expect 2 "--topic-prefix" -- "$HB" control --topic-prefix 'heat/#'
+# a state file that cannot be written is found out at start, not a minute later in the log
+expect 2 "cannot write there: No such file" -- "$HB" control --state-file "$TMP/none/state.json"
+expect 2 "cannot write there: Is a directory" -- "$HB" control --state-file "$TMP"
+expect 2 "expected a file path" -- "$HB" control --state-file -
 echo '{"rooms": [{"setpoint_c": 20}]}' >"$TMP/home.json"
 expect 2 "rooms[0].name: missing" -- "$HB" control --config "$TMP/home.json"
 # KPIs per interval: one line per 24 h (the last shorter), summing to the run's, which they do
