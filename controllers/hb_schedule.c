@@ -111,3 +111,35 @@ void hb_schedule_at(const hb_schedule *s, double base_c, double base_band_k, dou
         }
     }
 }
+
+/* Whether B, repeated every week, falls in (T0, T1] (T1 - T0 under a week). */
+static bool hb__weekly_in(double b, double t0, double t1) {
+    const double week = 7 * 86400.0;
+    double next = b + (floor((t0 - b) / week) + 1.0) * week; /* first repeat after T0 */
+    return next <= t1;
+}
+
+bool hb_schedule_changes(const hb_schedule *s, double t0_s, double t1_s) {
+    if (!s || s->n_periods == 0 || !(t1_s > t0_s)) {
+        return false;
+    }
+    if (t1_s - t0_s >= 7 * 86400.0) {
+        return true;
+    }
+    for (size_t i = 0; i < s->n_periods; i++) {
+        const hb_schedule_period *p = &s->periods[i];
+        for (int wd = 0; wd < 7; wd++) {
+            if (!(p->day_mask >> wd & 1u)) {
+                continue;
+            }
+            /* The schedule's day 0 is weekday start_wday: weekday WD is day (WD - start) mod 7. */
+            double day = (double)((wd - s->start_wday + 7) % 7) * 86400.0;
+            double from = day + p->from_h * 3600.0;
+            double to = day + p->to_h * 3600.0 + (p->to_h < p->from_h ? 86400.0 : 0.0);
+            if (hb__weekly_in(from, t0_s, t1_s) || hb__weekly_in(to, t0_s, t1_s)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}

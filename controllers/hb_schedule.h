@@ -47,4 +47,11 @@ int hb_schedule_prepare(hb_schedule *s, char *err, size_t errlen);
 void hb_schedule_at(const hb_schedule *s, double base_c, double base_band_k, double t_s,
                     hb_setpoint *out);
 
+/* Whether a period begins or ends in (T0_S, T1_S] (a span of a week or more always has one;
+ * an empty schedule never). For an override that holds "until the next period begins" when
+ * the time between is not watched: a daemon down overnight, restarted in the same period
+ * number the next morning. Boundaries of a period another one hides count too, so an override
+ * may end early there, never late. */
+bool hb_schedule_changes(const hb_schedule *s, double t0_s, double t1_s);
+
 #endif

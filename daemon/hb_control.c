@@ -159,11 +159,13 @@ static double hb__calendar_week_s(void) {
     return ((tm.tm_wday + 6) % 7) * 86400.0 + tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
 }
 
+/* Whether the schedule clock is the calendar's (else it runs from its start at speed). */
+static bool hb__on_calendar(const hb__ctl *c) {
+    return isnan(c->cfg->week_start_s) && c->cfg->speed == 1.0;
+}
+
 static double hb__week_now(const hb__ctl *c) {
-    if (!isnan(c->cfg->week_start_s) || c->cfg->speed != 1.0) {
-        return c->week0 + hb__now(c);
-    }
-    return hb__calendar_week_s();
+    return hb__on_calendar(c) ? hb__calendar_week_s() : c->week0 + hb__now(c);
 }
 
 /* What the household asks of ROOM now, into its controller. */
@@ -171,6 +173,20 @@ static void hb__apply_wishes(hb__ctl *c, hb_room *room) {
     double sp = hb_thermostat_setpoint(&room->th, room->prefs, c->week_s);
     hb_room_ctl_set_setpoint(room->ctl, sp);
     hb_room_ctl_set_heating(room->ctl, room->th.mode == HB_MODE_HEAT);
+}
+
+/* A restored room's household wishes (a restart, a take-over): an override whose schedule
+ * period ended while nobody watched is gone, and a setpoint by hand comes within the limits in
+ * force. The time away is judged on the calendar's clock only: an accelerated clock starts
+ * afresh at each start, so the time between two runs is not on it. */
+static void hb__resume_wishes(hb__ctl *c, hb_room *room, const hb_saved_room *s) {
+    room->th = s->th;
+    hb_thermostat_fit(&room->th, room->prefs);
+    if (isfinite(s->at) && hb__on_calendar(c)) {
+        double away = fmax(0.0, hb__epoch_now() - s->at);
+        hb_thermostat_resume(&room->th, room->prefs, c->week_s - away, c->week_s);
+    }
+    hb__apply_wishes(c, room);
 }
 
 /* A retained message (PAYLOAD NULL: an empty one, which clears the topic); false, counted,
@@ -189,7 +205,7 @@ static void hb__publish_ctl(hb__ctl *c, hb_room *room) {
     char topic[256];
     char payload[HB_STATEFILE_ROOM_MAX];
     if (!c->connected || hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") < 0 ||
-        hb_statefile_format_room(payload, sizeof payload, room) < 0) {
+        hb_statefile_format_room(payload, sizeof payload, room, hb__epoch_now()) < 0) {
         return;
     }
     room->flags &= (unsigned char)~HB_ROOM_CTL_DIRTY;
@@ -507,9 +523,7 @@ static void hb__on_ctl(hb__ctl *c, const struct mosquitto_message *msg) {
         room = hb_rooms_get(c->rooms, s.name, hb__now(c));
     }
     if (room && hb_room_ctl_restore(room->ctl, &s.ctl) == HB_OK) {
-        room->th = s.th;
-        hb_thermostat_fit(&room->th, room->prefs);
-        hb__apply_wishes(c, room);
+        hb__resume_wishes(c, room, &s);
         c->st.restored++;
     } else if (room && fresh) {
         hb__apply_wishes(c, room);
@@ -830,7 +844,8 @@ void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
 
 static void hb__save(hb__ctl *c) {
     char msg[512];
-    if (hb_statefile_write(c->cfg->state_file, c->rooms, msg, sizeof msg) != HB_OK) {
+    if (hb_statefile_write(c->cfg->state_file, c->rooms, hb__epoch_now(), msg, sizeof msg) !=
+        HB_OK) {
         hb__log("state file not saved (the previous one stays): %s", msg);
     }
 }
@@ -864,9 +879,7 @@ static void hb__restore(hb__ctl *c) {
             skipped++;
             continue;
         }
-        room->th = saved[i].th;
-        hb_thermostat_fit(&room->th, room->prefs);
-        hb__apply_wishes(c, room);
+        hb__resume_wishes(c, room, &saved[i]);
         c->st.restored++;
     }
     free(saved);

@@ -17,7 +17,7 @@ static int hb__num(char *buf, size_t len, const char *key, double v) {
                        : snprintf(buf, len, ",\"%s\":null", key);
 }
 
-int hb_statefile_format_room(char *buf, size_t len, const hb_room *room) {
+int hb_statefile_format_room(char *buf, size_t len, const hb_room *room, double at) {
     hb_room_ctl_state s;
     hb_room_ctl_save(room->ctl, &s);
     size_t n = 0;
@@ -38,7 +38,9 @@ int hb_statefile_format_room(char *buf, size_t len, const hb_room *room) {
     HB__PUT(snprintf(buf + n, len - n, ",\"mode\":\"%s\",\"preset\":\"%s\"",
                      hb_mode_name(room->th.mode), hb_preset_name(room->th.preset)));
     HB__PUT(hb__num(buf + n, len - n, "manual_c", room->th.manual_c));
-    HB__PUT(snprintf(buf + n, len - n, ",\"period\":%d}", room->th.period));
+    HB__PUT(snprintf(buf + n, len - n, ",\"period\":%d", room->th.period));
+    HB__PUT(isfinite(at) ? snprintf(buf + n, len - n, ",\"at\":%.3f}", at)
+                         : snprintf(buf + n, len - n, "}"));
 #undef HB__PUT
     return (int)n;
 }
@@ -46,13 +48,14 @@ int hb_statefile_format_room(char *buf, size_t len, const hb_room *room) {
 typedef struct {
     FILE *f;
     size_t n;
+    double at;
     bool failed;
 } hb__writer;
 
 static void hb__write_room(hb_room *room, void *ud) {
     hb__writer *w = ud;
     char buf[HB_STATEFILE_ROOM_MAX];
-    if (hb_statefile_format_room(buf, sizeof buf, room) < 0) {
+    if (hb_statefile_format_room(buf, sizeof buf, room, w->at) < 0) {
         w->failed = true;
         return;
     }
@@ -60,14 +63,14 @@ static void hb__write_room(hb_room *room, void *ud) {
     w->n++;
 }
 
-int hb_statefile_write(const char *path, hb_rooms *rooms, char *err, size_t errlen) {
+int hb_statefile_write(const char *path, hb_rooms *rooms, double at, char *err, size_t errlen) {
     int e = HB_OK;
     hb_ofile *o = hb_ofile_open(path, &e);
     if (!o) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         return HB_ERR_IO;
     }
-    hb__writer w = {.f = hb_ofile_stream(o)};
+    hb__writer w = {.f = hb_ofile_stream(o), .at = at};
     fputs("{\"version\":1,\"rooms\":[", w.f);
     hb_rooms_each(rooms, hb__write_room, &w);
     fputs(w.n ? "\n]}\n" : "]}\n", w.f);
@@ -118,6 +121,7 @@ static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
     r->th.mode = (unsigned char)(mode < 0 ? 0 : mode);
     r->th.preset = (unsigned char)(preset < 0 ? 0 : preset);
     r->th.period = (short)(ok ? period : -1);
+    r->at = hb__get(o, "at"); /* absent in files of earlier versions: not judged */
     return ok;
 }
 

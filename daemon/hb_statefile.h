@@ -18,18 +18,20 @@ typedef struct hb_saved_room {
     char name[HB_ROOM_MAX];
     hb_room_ctl_state ctl;
     hb_thermostat th;
+    double at; /* when it was written, seconds since the epoch (NaN: not said) */
 } hb_saved_room;
 
 /* One room's entry (a JSON object, also the retained <prefix>/<room>/ctl a standby takes over
- * from) into BUF; its length, or -1 when it does not fit. */
-int hb_statefile_format_room(char *buf, size_t len, const hb_room *room);
+ * from) into BUF, written at AT (seconds since the epoch: how old an override is when it comes
+ * back); its length, or -1 when it does not fit. */
+int hb_statefile_format_room(char *buf, size_t len, const hb_room *room, double at);
 
 /* Parses one entry. HB_ERR_PARSE when it is not one a room can take. */
 int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out);
 
-/* Writes every room of ROOMS to PATH. HB_OK, or HB_ERR_IO with a message in ERR (the previous
- * file stays). */
-int hb_statefile_write(const char *path, hb_rooms *rooms, char *err, size_t errlen);
+/* Writes every room of ROOMS to PATH, at AT (as hb_statefile_format_room). HB_OK, or HB_ERR_IO with
+ * a message in ERR (the previous file stays). */
+int hb_statefile_write(const char *path, hb_rooms *rooms, double at, char *err, size_t errlen);
 
 /* Reads PATH into a malloc'd array *OUT of *N rooms (the caller frees). HB_ERR_NOTFOUND when
  * the file does not exist (a first start), HB_ERR_IO or HB_ERR_PARSE with a message in ERR.

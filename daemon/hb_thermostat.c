@@ -89,6 +89,13 @@ int hb_thermostat_set_preset(hb_thermostat *th, const hb_room_prefs *p, double t
     return HB_OK;
 }
 
+void hb_thermostat_resume(hb_thermostat *th, const hb_room_prefs *p, double t_then, double t_now) {
+    if (hb__held(th) && hb_schedule_changes(&p->schedule, t_then, t_now)) {
+        th->manual_c = NAN;
+        th->preset = HB_PRESET_NONE;
+    }
+}
+
 void hb_thermostat_fit(hb_thermostat *th, const hb_room_prefs *p) {
     if (!isnan(th->manual_c)) {
         th->manual_c = (float)fmin(fmax(th->manual_c, p->min_c), p->max_c);

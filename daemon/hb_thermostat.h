@@ -89,6 +89,11 @@ int hb_thermostat_set_preset(hb_thermostat *th, const hb_room_prefs *p, double t
  * period has ended under them is gone. */
 void hb_thermostat_rebind(hb_thermostat *th, const hb_room_prefs *p, double t);
 
+/* A restored state (a restart, a take-over) saved at T_THEN, on the clock of T_NOW: an override
+ * whose schedule period ended meanwhile is gone, even when the period in force now has the
+ * number it was made in (a daemon down overnight, back the next morning). */
+void hb_thermostat_resume(hb_thermostat *th, const hb_room_prefs *p, double t_then, double t_now);
+
 /* A setpoint by hand brought within P's min_c..max_c: the limits may have been lowered since it
  * was set (a reload, a state restored under a changed configuration). hb_thermostat_rebind
  * does this too. */

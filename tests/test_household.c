@@ -110,6 +110,54 @@ static void test_override_across_reload(void) {
     HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &neu, 2 * DAY + H(8)), neu.away_c, 0);
 }
 
+/* A period boundary between two times, and an override restored after a time away. */
+static void test_override_after_time_away(void) {
+    hb_room_prefs p;
+    scheduled(&p); /* 06:30-22:00 every day (period 0), else the base 17 °C (-1) */
+    CU_ASSERT_FALSE(hb_schedule_changes(&p.schedule, H(8), H(21.9)));
+    CU_ASSERT_TRUE(hb_schedule_changes(&p.schedule, H(8), H(22)));       /* (t0, t1]: its end */
+    CU_ASSERT_FALSE(hb_schedule_changes(&p.schedule, H(22), H(23)));     /* not again */
+    CU_ASSERT_TRUE(hb_schedule_changes(&p.schedule, H(23), DAY + H(7))); /* next morning */
+    CU_ASSERT_TRUE(hb_schedule_changes(&p.schedule, H(8), DAY + H(9)));  /* same number later */
+    CU_ASSERT_TRUE(hb_schedule_changes(&p.schedule, 6 * DAY + H(21), 7 * DAY + H(7))); /* wrap */
+    CU_ASSERT_FALSE(hb_schedule_changes(&p.schedule, -H(1), H(6)));         /* Sunday 23:00 on */
+    CU_ASSERT_TRUE(hb_schedule_changes(&p.schedule, H(8), H(8) + 7 * DAY)); /* a week */
+    CU_ASSERT_FALSE(hb_schedule_changes(&p.schedule, H(9), H(8)));          /* backwards: none */
+    hb_room_prefs plain;
+    prefs(&plain);
+    CU_ASSERT_FALSE(hb_schedule_changes(&plain.schedule, 0, 30 * DAY)); /* no schedule */
+    /* a period wrapping over midnight, Fridays only: 23:00 Fri - 02:00 Sat */
+    hb_room_prefs w;
+    prefs(&w);
+    w.schedule.n_periods = 1;
+    period(&w, 0, 23.0, 2.0, 20.0);
+    snprintf(w.schedule.periods[0].days, sizeof w.schedule.periods[0].days, "fri");
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(hb_room_prefs_finish(&w, err, sizeof err), HB_OK);
+    CU_ASSERT_TRUE(hb_schedule_changes(&w.schedule, 4 * DAY + H(22), 4 * DAY + H(23.5)));
+    CU_ASSERT_TRUE(hb_schedule_changes(&w.schedule, 5 * DAY + H(1), 5 * DAY + H(3)));
+    CU_ASSERT_FALSE(hb_schedule_changes(&w.schedule, 5 * DAY + H(3), 6 * DAY + H(22)));
+
+    /* a setpoint by hand at 08:00, the daemon down until 09:00 the next day: gone */
+    hb_thermostat th;
+    hb_thermostat_init(&th);
+    CU_ASSERT_EQUAL(hb_thermostat_set_setpoint(&th, &p, H(8), 20.5), HB_OK);
+    hb_thermostat_resume(&th, &p, H(8.5), DAY + H(9));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &p, DAY + H(9)), 22.0, 0);
+    /* down for ten minutes within the period: held */
+    CU_ASSERT_EQUAL(hb_thermostat_set_setpoint(&th, &p, H(8), 20.5), HB_OK);
+    hb_thermostat_resume(&th, &p, H(8.5), H(8.7));
+    HB_ASSERT_NEAR(hb_thermostat_setpoint(&th, &p, H(8.7)), 20.5, 0);
+    /* away is held whatever the time away */
+    CU_ASSERT_EQUAL(hb_thermostat_set_preset(&th, &p, H(8), HB_PRESET_AWAY), HB_OK);
+    hb_thermostat_resume(&th, &p, H(8.5), 9 * DAY);
+    CU_ASSERT_EQUAL(th.preset, HB_PRESET_AWAY);
+    /* eco ends like a setpoint by hand */
+    CU_ASSERT_EQUAL(hb_thermostat_set_preset(&th, &p, H(8), HB_PRESET_ECO), HB_OK);
+    hb_thermostat_resume(&th, &p, H(8.5), DAY + H(9));
+    CU_ASSERT_EQUAL(th.preset, HB_PRESET_NONE);
+}
+
 static void test_limits_and_names(void) {
     hb_room_prefs p;
     prefs(&p);
@@ -530,7 +578,7 @@ static void test_state_file(void) {
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
     char err[512];
-    CU_ASSERT_EQUAL(hb_statefile_write(path, rooms, err, sizeof err), HB_OK);
+    CU_ASSERT_EQUAL(hb_statefile_write(path, rooms, 1.8e9, err, sizeof err), HB_OK);
     hb_saved_room *s = NULL;
     size_t n = 0;
     size_t skipped = 0;
@@ -541,6 +589,7 @@ static void test_state_file(void) {
         bool is_b = strcmp(s[i].name, "room-b") == 0;
         CU_ASSERT_EQUAL(s[i].th.mode, is_b ? HB_MODE_HEAT : HB_MODE_OFF);
         CU_ASSERT(is_b ? s[i].th.manual_c == 23.5 : isnan(s[i].th.manual_c));
+        HB_ASSERT_NEAR(s[i].at, 1.8e9, 1e-3);
     }
     free(s);
     /* an entry that lies is skipped; a file that is not a state file is an error */
@@ -567,6 +616,7 @@ int hb_test_household(void) {
     static const CU_TestInfo t[] = {
         {"schedule, setpoint by hand, presets", test_schedule_and_overrides},
         {"a setpoint by hand across a reload", test_override_across_reload},
+        {"an override after a time away", test_override_after_time_away},
         {"limits and names", test_limits_and_names},
         {"configuration file", test_config_file},
         {"configuration errors name file and key", test_config_errors},

@@ -126,6 +126,28 @@ check "bad state file: moved aside, not overwritten" test -f "$DIR/state.json.ba
 kill -TERM "$CONTROL_PID"
 wait "$CONTROL_PID" 2>/dev/null
 
+# --- B2: an override restored after a time away: if its schedule period ended meanwhile (the
+# daemon down for two days, back in a period of the same number), it is gone; after seconds, held
+echo '{"defaults": {"setpoint_c": 17, "schedule": {"periods": [{"days": "all", "from_h": 0, "to_h": 24, "setpoint_c": 21}]}}}' >"$DIR/allday.json"
+now=$(date +%s)
+entry() { # entry ROOM AT: a room with a setpoint of 25 by hand, made in period 0, saved at AT
+    echo "{\"room\":\"$1\",\"level\":20,\"integral\":20,\"avg\":null,\"mode\":\"heat\",\"preset\":\"none\",\"manual_c\":25,\"period\":0,\"at\":$2}"
+}
+echo "{\"version\":1,\"rooms\":[$(entry room-7 $((now - 172800))),$(entry room-8 $((now - 5)))]}" >"$DIR/away.json"
+start_control --config "$DIR/allday.json" --state-file "$DIR/away.json" || exit 1
+s7=$(sub_one heatbench/room-7/state 3 hub)
+s8=$(sub_one heatbench/room-8/state 3 hub)
+echo "after two days away: $s7"
+check "time away: an override whose period ended while the daemon was down is gone" \
+    python3 -c 'import json, sys; assert json.loads(sys.argv[1])["setpoint_c"] == 21' "$s7"
+check "time away: an override of seconds ago is held" \
+    python3 -c 'import json, sys; assert json.loads(sys.argv[1])["setpoint_c"] == 25' "$s8"
+kill -TERM "$CONTROL_PID"
+wait "$CONTROL_PID" 2>/dev/null
+for r in room-7 room-8; do # their retained controller states would bring them back below
+    mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t "heatbench/$r/ctl" -n
+done
+
 # --- C: a schedule over an accelerated day, against heatbench live ---------------------------
 cat >"$DIR/home.json" <<'JSON'
 {"defaults": {"setpoint_c": 17,
