@@ -63,6 +63,8 @@ static const char hb__control_help2[] =
     "  --room-idle S          a room silent this long may be evicted (default 86400 s)\n"
     "  --log-interval S       at most one log line per kind of dropped message per S (default 10)\n"
     "  --run-for S            stop after S wall seconds (default: run until a signal)\n"
+    "  --check                check every setting (files, topics, credentials) as a start\n"
+    "                         would, say what would run, and exit without connecting\n"
     "  -v, --verbose          log every command\n" HB_MQTT_HELP "\n"
     "exit status: 0 stopped by a signal (or --run-for), 1 fatal connection error (bad\n"
     "credentials, TLS), 2 bad usage.\n";
@@ -205,6 +207,7 @@ enum {
     OPT_NO_DISCOVERY,
     OPT_STANDBY,
     OPT_TAKEOVER,
+    OPT_CHECK,
 };
 
 /* A state file the daemon could not write would be found out a minute later, in the log, and
@@ -250,6 +253,7 @@ int hb_cmd_control(int argc, char **argv) {
         {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
         {"standby", no_argument, NULL, OPT_STANDBY},
         {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
+        {"check", no_argument, NULL, OPT_CHECK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -258,6 +262,7 @@ int hb_cmd_control(int argc, char **argv) {
     hb_control_config_default(&cfg);
     const char *scenario = NULL;
     const char *config = NULL;
+    bool check_only = false;
     const char *algo = NULL;
     double setpoint = NAN;
     double v;
@@ -357,6 +362,9 @@ int hb_cmd_control(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             break;
+        case OPT_CHECK:
+            check_only = true;
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
@@ -418,6 +426,21 @@ int hb_cmd_control(int argc, char **argv) {
         hb_cli_error(prog, err);
         hb_home_free(&home);
         return HB_EXIT_USAGE;
+    }
+    if (check_only) {
+        /* What SIGHUP would load, checked before it is sent: a broken file would only be
+         * logged by the running daemon. */
+        char what[9000];
+        snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "",
+                 scenario ? scenario : "", scenario && config ? ", " : "", config ? "config " : "",
+                 config ? config : "");
+        printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
+               "would %s\n",
+               scenario || config ? what : "built-in settings", home.n_rooms,
+               home.n_rooms == 1 ? "" : "s", home.n_rooms == 1 ? "its" : "their",
+               cfg.standby ? "stand by" : "lead");
+        hb_home_free(&home);
+        return HB_EXIT_OK;
     }
     hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
     mosquitto_lib_init();

@@ -3,10 +3,12 @@
 #include "../scenario/hb_scenario.h"
 #include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
+#include "../util/hb_file.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -475,6 +477,22 @@ int hb_cmd_run(int argc, char **argv) {
     return status;
 }
 
+/* Whether PATH holds a `control --config` document (an object with "defaults" or "rooms" and no
+ * scenario key), for a hint when it is given to `check`. */
+static bool hb__looks_like_home(const char *path) {
+    char err[256];
+    size_t len = 0;
+    char *text = hb_file_read(path, "file", 4u << 20, err, sizeof err, &len);
+    cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
+    free(text);
+    bool home = cJSON_IsObject(o) && o->child;
+    for (const cJSON *k = home ? o->child : NULL; k; k = k->next) {
+        home = home && (strcmp(k->string, "defaults") == 0 || strcmp(k->string, "rooms") == 0);
+    }
+    cJSON_Delete(o);
+    return home;
+}
+
 int hb_cmd_check(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs("usage: heatbench check SCENARIO...\n"
@@ -494,6 +512,12 @@ int hb_cmd_check(int argc, char **argv) {
             printf("ok %s\n", argv[i]);
         } else {
             hb_cli_error("heatbench check", err);
+            if (hb__looks_like_home(argv[i])) {
+                fprintf(stderr,
+                        "heatbench check: %s is a `heatbench control --config` file, not a "
+                        "scenario: check it with `heatbench control --check --config %s`\n",
+                        argv[i], argv[i]);
+            }
             status = HB_EXIT_USAGE;
         }
         hb_sim_config_free(&cfg);

@@ -46,6 +46,15 @@ expect 2 "cannot write there: Is a directory" -- "$HB" control --state-file "$TM
 expect 2 "expected a file path" -- "$HB" control --state-file -
 echo '{"rooms": [{"setpoint_c": 20}]}' >"$TMP/home.json"
 expect 2 "rooms[0].name: missing" -- "$HB" control --config "$TMP/home.json"
+# --check: what a start (or a SIGHUP) would load, checked without a broker
+expect 2 "rooms[0].name: missing" -- "$HB" control --check --config "$TMP/home.json"
+expect 0 "" -- "$HB" control --check --config "$SRC/deploy/home.json" --scenario default
+grep -q "^ok: scenario .*config .*home.json: 2 rooms with settings of their own.*would lead" "$TMP/out" &&
+    ok || bad "control --check: $(cat "$TMP/out")"
+expect 2 "cannot read password file" -- "$HB" control --check --username u --password-file "$TMP/none"
+expect 2 "controller mpc needs a room model" -- "$HB" control --check --controller mpc
+# a household's configuration given to `check` says what it is and how to check it
+expect 2 "control --check --config" -- "$HB" check "$SRC/deploy/home.json"
 # KPIs per interval: one line per 24 h (the last shorter), summing to the run's, which they do
 # not change
 "$HB" run night-setback --hours 60 --json >"$TMP/whole.json" 2>&1
