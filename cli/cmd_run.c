@@ -485,7 +485,8 @@ static bool hb__looks_like_home(const char *path) {
     char *text = hb_file_read(path, "file", 4u << 20, err, sizeof err, &len);
     cJSON *o = text ? cJSON_ParseWithLength(text, len) : NULL;
     free(text);
-    bool home = cJSON_IsObject(o) && o->child;
+    /* "o &&" for the analyzer, which does not see that cJSON_IsObject(NULL) is false */
+    bool home = o && cJSON_IsObject(o) && o->child;
     for (const cJSON *k = home ? o->child : NULL; k; k = k->next) {
         home = home && (strcmp(k->string, "defaults") == 0 || strcmp(k->string, "rooms") == 0);
     }
