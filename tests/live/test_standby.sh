@@ -86,4 +86,26 @@ sleep 0.5
 wire=$(wc -l <"$DIR/wire.out")
 echo "on the wire $wire commands, the two logs $(($(cmds a) + $(cmds b)))"
 check "no double commands: the wire carries exactly the logged ones" test "$wire" -eq "$(($(cmds a) + $(cmds b)))"
+
+# Two instances started at once, neither with --standby (a careless restart of both): whichever
+# way their looks cross, one leads within seconds and stays the leader (no flapping).
+ctl c
+ctl d
+sleep 4
+leading() { # leading NAME: 1 when the instance leads now (its leads outnumber its yields)
+    kill -USR1 "$(eval echo "\$${1}_PID")"
+    sleep 0.5
+    python3 -c '
+import json, sys
+s = [json.loads(l[l.index("{"):]) for l in open(sys.argv[1]) if "\"messages\"" in l][-1]
+print(s["leads"] - s["yields"])' "$DIR/$1.log"
+}
+l1="$(leading c)$(leading d)"
+sleep 8
+l2="$(leading c)$(leading d)"
+echo "started at once: leading after 4 s (c, d) $l1, after 12 s $l2; changes of mind: $(cat "$DIR/c.log" "$DIR/d.log" | grep -c 'leading (term\|standing by')"
+check "started at once: exactly one leads" bash -c "[ '$l1' = 10 ] || [ '$l1' = 01 ]"
+check "started at once: and keeps leading (no flapping)" test "$l1" = "$l2"
+kill -TERM "$c_PID" "$d_PID"
+wait "$c_PID" "$d_PID" 2>/dev/null
 finish
