@@ -2,7 +2,8 @@
 # A pair of daemons: the second with --standby. While both are alive only the leader commands
 # (over an accelerated day, every command seen on the broker is the leader's); after kill -9 of
 # the leader the standby commands every room within 15 s, each first command within 5 % of the
-# dead leader's last; the old leader, restarted, rejoins as the standby.
+# dead leader's last; the old leader, restarted, rejoins as the standby. Two instances started
+# at once without --standby settle on one leader and keep it.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
 SPEED=2880
