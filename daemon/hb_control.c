@@ -62,7 +62,7 @@ typedef struct hb__ctl {
     int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
     int fatal_connack;    /* CONNACK code that retrying cannot fix, or 0 */
     int offline_mid;
-    int budget; /* announcements and states this sweep may still publish */
+    int budget; /* announcements, states and controller states this sweep may still publish */
     bool connected;
     bool offline_sent;
     bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
@@ -131,9 +131,17 @@ static void hb__publish_level(hb__ctl *c, hb_room *r, int level) {
     int rc = mosquitto_publish(c->m, NULL, topic, pn, payload, 1, false);
     if (rc == MOSQ_ERR_SUCCESS) {
         c->st.commands++;
-        r->flags |= HB_ROOM_CTL_DIRTY; /* published by the next sweep, within its budget */
         if (c->cfg->verbose) {
             hb__log("%s <- %s", topic, payload);
+        }
+        /* The controller state goes with the command, not a sweep later: a leader killed in
+         * between would leave a standby the level before this one (a deadband's jump). Out of
+         * the sweep's budget, so a burst (ten thousand rooms' first readings, the re-sends
+         * after a reconnect) stays paced: what the budget leaves goes with the next sweeps. */
+        r->flags |= HB_ROOM_CTL_DIRTY;
+        if (c->budget > 0) {
+            hb__publish_ctl(c, r);
+            c->budget--;
         }
     } else {
         c->st.publish_errors++;
@@ -292,10 +300,15 @@ static void hb__announce(hb__ctl *c, hb_room *room, bool remove) {
                                          : room->flags | HB_ROOM_ANNOUNCED);
 }
 
-static void hb__room_created(hb_room *room, void *ud) {
-    hb__ctl *c = ud;
+/* The room's settings from the configuration in force, into its controller (bumplessly). */
+static void hb__bind(hb__ctl *c, hb_room *room) {
     room->prefs = hb_home_room(&c->home, room->name);
     (void)hb_room_ctl_reconfigure(room->ctl, &room->prefs->ctl); /* checked when loaded */
+}
+
+static void hb__room_created(hb_room *room, void *ud) {
+    hb__ctl *c = ud;
+    hb__bind(c, room);
     hb__apply_wishes(c, room); /* its announcement and state go out with the next sweep */
 }
 
@@ -380,6 +393,7 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
         return HB_DROP_COMMAND;
     }
     c->st.requests++;
+    room->flags |= HB_ROOM_CTL_DIRTY; /* the wish is part of the state a standby takes over */
     hb__apply_wishes(c, room);
     /* The wish acts now, not at the next update, and its command goes out now: the radio
      * budget (deadband, min interval) is for the control loop's small moves, not for a person
@@ -391,7 +405,9 @@ static int hb__command(hb__ctl *c, const char *topic, const struct mosquitto_mes
         hb__publish_level(c, room, level);
     }
     hb__show(c, room, t, true);
-    hb__publish_ctl(c, room);
+    if (room->flags & HB_ROOM_CTL_DIRTY) {
+        hb__publish_ctl(c, room); /* not gone with a command: now, whatever the budget */
+    }
     if (c->cfg->verbose) {
         hb__log("%s <- %s", topic, word);
     }
@@ -713,14 +729,6 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
     int level;
     if (hb_room_ctl_poll(room->ctl, t, &level)) {
         hb__publish_level(c, room, level);
-        /* The controller state goes with the command, not a sweep later: a leader killed in
-         * between would leave a standby the level before this one (a deadband's jump). Out of
-         * the sweep's budget, so a burst (ten thousand rooms' first readings) stays paced
-         * instead of queueing ten thousand messages at once. */
-        if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0) {
-            hb__publish_ctl(c, room);
-            c->budget--;
-        }
     }
 }
 
@@ -770,9 +778,9 @@ static void hb__expire(hb_room *room, void *ud) {
  * them, an override held until the new schedule's next period, then its discovery again. */
 static void hb__rebind(hb_room *room, void *ud) {
     hb__ctl *c = ud;
-    room->prefs = hb_home_room(&c->home, room->name);
+    hb__bind(c, room);
     hb_thermostat_rebind(&room->th, room->prefs, c->week_s);
-    hb__room_created(room, ud);
+    hb__apply_wishes(c, room);
     hb__reannounce(room, ud);
 }
 
