@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char hb__control_help[] =
     "usage: heatbench control [options]\n"
@@ -216,6 +217,14 @@ enum {
 static bool hb__state_file_ok(const char *prog, const char *path) {
     if (strcmp(path, "-") == 0 || path[0] == '\0') {
         fprintf(stderr, "%s: --state-file: expected a file path, got '%s'\n", prog, path);
+        return false;
+    }
+    /* A device or a FIFO would be written in place (hb_ofile) and never read back; opening a
+     * FIFO with no reader would block the start for ever. (A directory fails the open below.) */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: --state-file %s: expected a regular file (or a new one)\n", prog,
+                path);
         return false;
     }
     int rc = 0;

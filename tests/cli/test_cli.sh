@@ -44,6 +44,8 @@ expect 2 "--topic-prefix" -- "$HB" control --topic-prefix 'heat/#'
 expect 2 "cannot write there: No such file" -- "$HB" control --state-file "$TMP/none/state.json"
 expect 2 "cannot write there: Is a directory" -- "$HB" control --state-file "$TMP"
 expect 2 "expected a file path" -- "$HB" control --state-file -
+mkfifo "$TMP/fifo" # opened for writing, it would block the start for ever
+expect 2 "expected a regular file" -- timeout 10 "$HB" control --state-file "$TMP/fifo"
 echo '{"rooms": [{"setpoint_c": 20}]}' >"$TMP/home.json"
 expect 2 "rooms[0].name: missing" -- "$HB" control --config "$TMP/home.json"
 # --check: what a start (or a SIGHUP) would load, checked without a broker
