@@ -548,7 +548,9 @@ static void hb__on_ctl(hb__ctl *c, const struct mosquitto_message *msg) {
 
 /* Once per loop: the leader's heartbeat, or a standby's decision to lead. */
 static void hb__leadership(hb__ctl *c, double now) {
-    if (!c->connected) {
+    /* An instance that is stopping never takes the lead: both of a pair stopped together (a
+     * shutdown) would otherwise see the leader resign and command for a moment on its way out. */
+    if (!c->connected || hb__stop) {
         return;
     }
     if (c->active) {
