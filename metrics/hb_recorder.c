@@ -61,7 +61,7 @@ void hb_recorder_destroy(hb_recorder *r) {
 }
 
 /* Emits the rows up to T (before T when STRICT: an event at a row's time is in that row). */
-static int hb__emit(hb_recorder *r, double t, bool strict) {
+static int hb__rec_emit(hb_recorder *r, double t, bool strict) {
     if (isnan(r->next)) {
         r->next = t; /* the first row at the first event */
     }
@@ -86,11 +86,11 @@ static int hb__emit(hb_recorder *r, double t, bool strict) {
 }
 
 int hb_recorder_advance(hb_recorder *r, double t) {
-    return hb__emit(r, t, false);
+    return hb__rec_emit(r, t, false);
 }
 
 int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     if (rc != HB_OK) {
         return rc;
     }
@@ -110,13 +110,13 @@ int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) 
 }
 
 int hb_recorder_command(hb_recorder *r, double t, double level) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     r->latest[HB__W - 1] = level;
     return rc;
 }
 
 int hb_recorder_outdoor(hb_recorder *r, double t, double t_out_c) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     r->latest[1] = t_out_c;
     return rc;
 }
@@ -134,7 +134,7 @@ const char *hb_recorder_sensor_id(const hb_recorder *r, size_t i) {
 }
 
 /* ",V" with DECIMALS, or "," for no value. */
-static void hb__field(FILE *f, double v, int decimals) {
+static void hb__rec_field(FILE *f, double v, int decimals) {
     if (isnan(v)) {
         fputc(',', f);
     } else {
@@ -143,7 +143,7 @@ static void hb__field(FILE *f, double v, int decimals) {
 }
 
 /* Whether id A comes before B in natural order ("sensor-2" before "sensor-10"). */
-static bool hb__before(const char *a, const char *b) {
+static bool hb__rec_before(const char *a, const char *b) {
     while (*a && *b) {
         if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
             char *ea;
@@ -173,7 +173,7 @@ void hb_recorder_order(const hb_recorder *r, size_t *col) {
     for (size_t k = r->n_fixed + 1; k < r->n_ids; k++) {
         size_t c = col[k];
         size_t j = k;
-        while (j > r->n_fixed && hb__before(r->ids[c], r->ids[col[j - 1]])) {
+        while (j > r->n_fixed && hb__rec_before(r->ids[c], r->ids[col[j - 1]])) {
             col[j] = col[j - 1];
             j--;
         }
@@ -202,12 +202,12 @@ int hb_recorder_write(const hb_recorder *r, const char *path) {
         const double *row = r->rows + i * HB__W;
         fprintf(f, "%.3f", row[0]);
         if (r->with_t_out) {
-            hb__field(f, row[1], 2);
+            hb__rec_field(f, row[1], 2);
         }
         for (size_t k = 0; k < r->n_ids; k++) {
-            hb__field(f, row[2 + col[k]], 3);
+            hb__rec_field(f, row[2 + col[k]], 3);
         }
-        hb__field(f, row[HB__W - 1], 0);
+        hb__rec_field(f, row[HB__W - 1], 0);
         fputc('\n', f);
     }
     if (ferror(f)) {

@@ -89,7 +89,7 @@ static size_t hb__fixed(char *out, double v, int decimals) {
 }
 
 /* Appends ",V" (or "," for NaN: no value yet) to the row being built in B at *N. */
-static void hb__field(char *b, size_t *n, double v, int decimals) {
+static void hb__trace_field(char *b, size_t *n, double v, int decimals) {
     b[(*n)++] = ',';
     if (!isnan(v)) {
         *n += hb__fixed(b + *n, v, decimals);
@@ -108,13 +108,13 @@ int hb_trace_write_row(FILE *f, const hb_trace_row *r) {
     /* The first column (time) is never empty and has no leading comma. */
     size_t n = hb__fixed(b, r->time_s, hb__before[0].decimals);
     for (size_t i = 1; i < HB__NCOL(hb__before); i++) {
-        hb__field(b, &n, hb__value(r, &hb__before[i]), hb__before[i].decimals);
+        hb__trace_field(b, &n, hb__value(r, &hb__before[i]), hb__before[i].decimals);
     }
     for (size_t i = 0; i < r->n_sensors && i < HB_TRACE_MAX_SENSORS; i++) {
-        hb__field(b, &n, r->sensors[i], 2);
+        hb__trace_field(b, &n, r->sensors[i], 2);
     }
     for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
-        hb__field(b, &n, hb__value(r, &hb__after[i]), hb__after[i].decimals);
+        hb__trace_field(b, &n, hb__value(r, &hb__after[i]), hb__after[i].decimals);
     }
     b[n++] = '\n';
     return fwrite(b, 1, n, f) == n && !ferror(f) ? HB_OK : HB_ERR_IO;
