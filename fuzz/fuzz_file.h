@@ -19,8 +19,14 @@ static void hb__fuzz_unlink(void) {
 /* The input as a file; its path, or NULL when no temporary file can be made. */
 static const char *hb__fuzz_file(const uint8_t *data, size_t size) {
     if (!hb__fuzz_path[0]) {
-        snprintf(hb__fuzz_path, sizeof hb__fuzz_path, "/tmp/hb-fuzz-XXXXXX");
-        int fd = mkstemp(hb__fuzz_path);
+        /* Memory first: truncating a file on a disk costs milliseconds, a hundredfold slower
+         * fuzzing (measured: 270 rewrites/s in /tmp on the CI disk, 30,000/s in /dev/shm). */
+        int fd = -1;
+        const char *dirs[] = {"/dev/shm", "/tmp"};
+        for (size_t i = 0; i < 2 && fd < 0; i++) {
+            snprintf(hb__fuzz_path, sizeof hb__fuzz_path, "%s/hb-fuzz-XXXXXX", dirs[i]);
+            fd = mkstemp(hb__fuzz_path);
+        }
         if (fd < 0) {
             hb__fuzz_path[0] = '\0';
             return NULL;
