@@ -2,9 +2,10 @@
 # Installs the Debian 12 packages heatbench needs to build, test and run. Idempotent: does
 # nothing when they are all present. Needs root (uses sudo when run as a user). `time` is
 # GNU time (/usr/bin/time): live.backpressure and bench/bench_live.sh read peak memory with it.
+# universal-ctags: scripts/lint_conventions.py (and its ctest, lint_checks) reads definitions with it.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmosquitto-dev libcunit1-dev
-      gnuplot-nox mosquitto mosquitto-clients python3 openssl time)
+      gnuplot-nox mosquitto mosquitto-clients python3 openssl time universal-ctags)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
