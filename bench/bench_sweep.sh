@@ -6,7 +6,8 @@
 #     per-run overhead against the simulation alone: --jobs 1 wall per run over bench_sim's
 #     median day, measured back to back;
 #  3. a merge of a million result lines (four parts of 250,000 realistic lines, ~630 MB) with
-#     --plan-less dedupe and sort: wall time and peak memory (GNU time).
+#     dedupe and sort (no --plan): wall and CPU time and peak memory (GNU time); the CPU time
+#     is the figure a loaded machine does not move.
 # usage: bench/bench_sweep.sh [BUILD_DIR] [REPEATS]   (default build, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,9 +55,10 @@ for p in 1 2 3 4; do
     }' >"$W/part$p.jsonl"
 done
 for i in $(seq "$R"); do
-    /usr/bin/time -f "%e %M" -o "$W/t" "$HB" sweep merge "$W"/part*.jsonl -o "$W/merged.jsonl" 2>/dev/null
+    /usr/bin/time -f "%e %M %U %S" -o "$W/t" "$HB" sweep merge "$W"/part*.jsonl -o "$W/merged.jsonl" 2>/dev/null
     awk '{print $1}' "$W/t" >>"$W/m"
     awk '{print $2}' "$W/t" >>"$W/mem"
+    awk '{print $3 + $4}' "$W/t" >>"$W/cpu"
 done
 [ "$(wc -l <"$W/merged.jsonl")" -eq 1000000 ] || echo "merge: wrong line count" >&2
-echo "merge of 1,000,000 lines, 4 parts, $(du -sh "$W/merged.jsonl" | cut -f1) (median of $R): $(median <"$W/m") s, peak RSS $(median <"$W/mem") KB"
+echo "merge of 1,000,000 lines, 4 parts, $(du -sh "$W/merged.jsonl" | cut -f1) (median of $R): $(median <"$W/m") s wall, $(median <"$W/cpu") s CPU, peak RSS $(median <"$W/mem") KB (each wall: $(tr '\n' ' ' <"$W/m"))"

@@ -115,6 +115,23 @@ st=$?
     ok || bad "merge of shards"
 same_results sorted.jsonl merged.jsonl "shards merged"
 
+# ---- the sweep report ---------------------------------------------------------------------------
+"$HB" report local.jsonl -o rep --plan sweep.json >rep.out 2>rep.err && ok || bad "report: $(cat rep.err)"
+for f in index.html box.png pareto.png param_1.png; do
+    [ -s rep/$f ] && ok || bad "report: rep/$f missing"
+done
+# The worst run's command reproduces its KPIs.
+cmd=$(sed -nE 's|.*<code>(heatbench sweep sweep.json --only [0-9a-f]{16})</code>.*|\1|p' rep/index.html | head -1)
+wid=${cmd##* }
+[ -n "$wid" ] && "$HB" ${cmd#heatbench } -q >worst.jsonl && [ "$(strip_wall worst.jsonl)" = "$(grep "^{\"id\":\"$wid\"" local.jsonl | strip_wall /dev/stdin)" ] &&
+    ok || bad "the worst run's command ($cmd) does not reproduce its line"
+# Its discomfort is the largest of the sweep.
+max=$(sed -E 's/.*"discomfort_kh":([0-9.e+-]+).*/\1/' local.jsonl | sort -g | tail -1)
+grep -q "\"discomfort_kh\":$max," worst.jsonl && ok || bad "the worst run is not the one with discomfort $max"
+mkdir foreign && touch foreign/mine.txt
+"$HB" report local.jsonl -o foreign 2>/dev/null
+[ $? -eq 2 ] && [ -e foreign/mine.txt ] && [ ! -e foreign/index.html ] && ok || bad "report into a foreign directory"
+
 # ---- GNU parallel -------------------------------------------------------------------------------
 if command -v parallel >/dev/null; then
     echo ":" >logins
