@@ -939,9 +939,27 @@ int hb_sweep_validate(const hb_sweep *s, size_t limit, char *err, size_t errlen)
         rc = hb_sweep_run_config(s, &r, &cfg, msg, sizeof msg);
         hb_sim_config_free(&cfg);
         if (rc != HB_OK) {
+            /* Point at the override the message names, when it names one. */
+            const char *sec = NULL;
+            const char *key = NULL;
+            for (size_t a = 0; a < s->n_axes && !key; a++) {
+                if (strstr(msg, s->axes[a].key)) {
+                    sec = "grid";
+                    key = s->axes[a].key;
+                }
+            }
+            for (size_t a = 0; a < s->n_params && !key; a++) {
+                if (strstr(msg, s->params[a].key)) {
+                    sec = "samples";
+                    key = s->params[a].key;
+                }
+            }
+            int line;
+            int col;
+            hb__locate(s, key ? sec : "scenarios", key, &line, &col);
             char *ov = cJSON_PrintUnformatted(r.overrides);
-            snprintf(err, errlen, "%s: run %zu (%s, overrides %s): %s", s->path, p * per_point,
-                     r.scenario, ov ? ov : "?", msg);
+            snprintf(err, errlen, "%s:%d:%d: run %zu (%s, overrides %s): %s", s->path, line, col,
+                     p * per_point, r.scenario, ov ? ov : "?", msg);
             free(ov);
             hb_sweep_run_free(&r);
             return rc;

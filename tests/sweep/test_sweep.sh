@@ -33,7 +33,7 @@ expect_usage badkey 's/room.ua_w_per_k/room.ua_per_k/' \
     'badkey.json:7:12: grid."room.ua_per_k": unknown scenario key (did you mean "room.ua_w_per_k"?)'
 expect_usage emptyrange 's/"to": 2/"to": 0/' 'emptyrange.json:5:24: seeds: the range 1..0 has no values'
 expect_usage emptygrid 's/\[25, 45\]/[]/' 'emptygrid.json:7:12: grid."room.ua_w_per_k": expected 1 to'
-expect_usage badvalue 's/\[25, 45\]/[25, -1]/' 'room.ua_w_per_k: expected a number in (0, 2000] W/K, got -1'
+expect_usage badvalue 's/\[25, 45\]/[25, -1]/' 'badvalue.json:7:12: run 6 (default, overrides {"room.ua_w_per_k":-1}): default: room.ua_w_per_k: expected a number in (0, 2000] W/K, got -1'
 expect_usage badctl 's/"bangbang"/"bang-bang"/' 'unknown controller "bang-bang" (did you mean "bangbang"?)'
 expect_usage missing 's/"cold-snap"/"cold-snip"/' 'no scenario "cold-snip"'
 "$HB" sweep sweep.json -o x.jsonl --shard 3/2 2>/dev/null
