@@ -97,8 +97,8 @@ static int hb__slurm_shard(size_t *i, size_t *n) {
         return 0;
     }
     const char *min = getenv("SLURM_ARRAY_TASK_MIN");
-    long long a = atoll(id) - (min ? atoll(min) : 0) + 1;
-    long long b = atoll(count);
+    long long a = strtoll(id, NULL, 10) - (min ? strtoll(min, NULL, 10) : 0) + 1;
+    long long b = strtoll(count, NULL, 10);
     if (a < 1 || b < 1 || a > b) {
         fprintf(stderr,
                 "heatbench sweep: SLURM_ARRAY_TASK_ID=%s (MIN %s) of COUNT %s is not a shard: "
@@ -113,10 +113,11 @@ static int hb__slurm_shard(size_t *i, size_t *n) {
 
 static int hb__default_jobs(void) {
     const char *c = getenv("SLURM_CPUS_PER_TASK");
-    if (c && atoi(c) > 0) {
-        return atoi(c);
+    long n = c ? strtol(c, NULL, 10) : 0;
+    if (n > 0 && n <= 1024) {
+        return (int)n;
     }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }
 

@@ -164,14 +164,17 @@ static double hb__sr_q(const double *v, size_t n, double q) {
     return i + 1 < n ? v[i] + (pos - (double)i) * (v[i + 1] - v[i]) : v[i];
 }
 
-static const hb__sr *hb__sr_sort_ctx;
-static int hb__sr_sort_key; /* -1: discomfort then energy; else a parameter */
+typedef struct hb__sr_order {
+    const hb__sr *r;
+    int key; /* -1: discomfort then energy ratio; else a parameter */
+} hb__sr_order;
 
-static int hb__sr_cmp_run(const void *a, const void *b) {
-    const hb__sr_run *x = &hb__sr_sort_ctx->runs[*(const size_t *)a];
-    const hb__sr_run *y = &hb__sr_sort_ctx->runs[*(const size_t *)b];
-    if (hb__sr_sort_key >= 0) {
-        return hb__sr_cmp_d(&x->param[hb__sr_sort_key], &y->param[hb__sr_sort_key]);
+static int hb__sr_cmp_run(const void *a, const void *b, void *ud) {
+    const hb__sr_order *o = ud;
+    const hb__sr_run *x = &o->r->runs[*(const size_t *)a];
+    const hb__sr_run *y = &o->r->runs[*(const size_t *)b];
+    if (o->key >= 0) {
+        return hb__sr_cmp_d(&x->param[o->key], &y->param[o->key]);
     }
     int c = hb__sr_cmp_d(&x->kpi[0], &y->kpi[0]);
     return c ? c : hb__sr_cmp_d(&x->kpi[1], &y->kpi[1]);
@@ -187,9 +190,8 @@ static size_t hb__sr_select(const hb__sr *r, int c, int key, size_t *idx) {
             idx[m++] = i;
         }
     }
-    hb__sr_sort_ctx = r; /* the report is written by one thread */
-    hb__sr_sort_key = key;
-    qsort(idx, m, sizeof *idx, hb__sr_cmp_run);
+    hb__sr_order o = {.r = r, .key = key};
+    qsort_r(idx, m, sizeof *idx, hb__sr_cmp_run, &o);
     return m;
 }
 
@@ -292,8 +294,8 @@ static void hb__sr_html_text(FILE *f, const char *s) {
     }
 }
 
-static int hb__sr_cmp_worst(const void *a, const void *b) {
-    return -hb__sr_cmp_run(a, b); /* the most discomfort first */
+static int hb__sr_cmp_worst(const void *a, const void *b, void *ud) {
+    return -hb__sr_cmp_run(a, b, ud); /* the most discomfort first */
 }
 
 static int hb__sr_html(const hb__sr *r, const char *tmp, const hb_sweep_report_opts *o,
@@ -328,9 +330,8 @@ static int hb__sr_html(const hb__sr *r, const char *tmp, const hb_sweep_report_o
             idx[m++] = i;
         }
     }
-    hb__sr_sort_ctx = r;
-    hb__sr_sort_key = -1;
-    qsort(idx, m, sizeof *idx, hb__sr_cmp_worst);
+    hb__sr_order ord = {.r = r, .key = -1};
+    qsort_r(idx, m, sizeof *idx, hb__sr_cmp_worst, &ord);
     const char *sweep = o->sweep_path ? o->sweep_path : "SWEEP.json";
     fputs("<h2>Worst runs (most discomfort)</h2>\n<table><tr><th>run</th><th>discomfort K·h</th>"
           "<th>energy ratio</th><th>reproduce</th></tr>\n",

@@ -89,7 +89,7 @@ const hb_energy_plan *hb_floor_cache_get(hb_floor_cache *c, const char *key,
     }
     if (c->n == c->cap_alloc) {
         size_t na = c->cap_alloc ? 2 * c->cap_alloc : 16;
-        hb__floor_entry **ne = realloc(c->e, na * sizeof *ne);
+        hb__floor_entry **ne = realloc(c->e, na * sizeof(hb__floor_entry *));
         if (!ne) {
             pthread_mutex_unlock(&c->mu);
             return NULL;

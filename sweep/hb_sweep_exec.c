@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glpk.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -232,6 +233,9 @@ static void *hb__sw_worker(void *arg) {
     for (;;) {
         size_t k = atomic_fetch_add(&x->next, 1);
         if (k >= x->n_todo || x->io_error) {
+            /* GLPK (the floor, the MPC) keeps an environment per thread: freed before the
+             * thread ends, or it leaks with every thread. */
+            glp_free_env();
             return NULL;
         }
         bool failed = hb__one(x, x->todo[k]);

@@ -80,7 +80,7 @@ static int hb__spill(hb__sorter *s, char *err, size_t errlen) {
         return HB_ERR_IO;
     }
     unlink(path); /* gone when closed, whatever happens to this process */
-    FILE **nr = realloc(s->runs, (s->nruns + 1) * sizeof *nr);
+    FILE **nr = realloc(s->runs, (s->nruns + 1) * sizeof(FILE *));
     if (!nr) {
         fclose(f);
         return HB_ERR_NOMEM;
@@ -274,8 +274,8 @@ static int hb__write_merged(hb__sorter *s, hb__sorter *p, FILE *out, FILE *missi
         if (!line) {
             break;
         }
-        if (len > keep_cap) {
-            char *nk = realloc(keep, len);
+        if (len > keep_cap || !keep) {
+            char *nk = realloc(keep, len + 1); /* + 1: never a request of 0 bytes */
             if (!nk) {
                 free(keep);
                 return HB_ERR_NOMEM;
