@@ -62,6 +62,13 @@ static void hb__gpstr(char *out, size_t len, const char *in) {
 
 /* Runs gnuplot on TEMPLATE in directory CWD with the variable assignments VARS. */
 static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                       size_t errlen);
+int hb_report_gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                      size_t errlen) {
+    return hb__gnuplot(cwd, vars, tmpl, err, errlen);
+}
+
+static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
                        size_t errlen) {
     char logpath[4096];
     snprintf(logpath, sizeof logpath, "%s/gnuplot.log", cwd);

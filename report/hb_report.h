@@ -55,4 +55,10 @@ int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
 int hb_report_fit(const char *dir, const char *csv, double split_h, const char *title,
                   const char *table, const char *provenance, bool force, char *err, size_t errlen);
 
+/* Runs gnuplot on the template TMPL in directory CWD with the assignments VARS (gnuplot -e),
+ * its messages checked as for every report; 0, or -1 with a message in ERR. For the other
+ * report writers of this folder (hb_sweep_report.c). */
+int hb_report_gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                      size_t errlen);
+
 #endif

@@ -117,7 +117,7 @@ def run_line(cmd, work, env, timeout, daemon):
 def scratch():
     work = tempfile.mkdtemp(prefix="heatbench-readme-")
     os.symlink(BUILD, os.path.join(work, "build"))
-    for name in ("scenarios", "scripts", "plots", "bench", "deploy", "docs", "fuzz"):
+    for name in ("scenarios", "scripts", "plots", "bench", "deploy", "docs", "fuzz", "sweeps"):
         os.symlink(os.path.join(SRC, name), os.path.join(work, name))
     with open(os.path.join(work, "pw.txt"), "w") as f:
         f.write("controller-secret\n")
