@@ -4,7 +4,8 @@
 # GNU time (/usr/bin/time): live.backpressure and bench/bench_live.sh read peak memory with it.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmosquitto-dev libcunit1-dev
-      gnuplot-nox mosquitto mosquitto-clients python3 openssl time)
+      gnuplot-nox mosquitto mosquitto-clients python3 openssl time
+      libmicrohttpd-dev python3-requests)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
