@@ -5,11 +5,15 @@
  * connection, so the router needs no locks and answers requests in the order they complete.
  */
 #define _GNU_SOURCE /* getopt_long */
+#include "../scenario/hb_scenario.h"
 #include "../serve/hb_serve.h"
+#include "../serve/hb_tc_room.h"
+#include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "cli.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -24,7 +28,7 @@ static const char hb__serve_help[] =
     "\n"
     "The BOPTEST REST API (ibpsa/project1-boptest): any BOPTEST client selects a test case\n"
     "(POST /testcases/NAME/select), then initializes, advances, reads /results and /kpi. Test\n"
-    "cases: BOPTEST's testcase1. See docs/serve.md.\n"
+    "cases: BOPTEST's testcase1 and every shipped scenario (GET /testcases). See docs/serve.md.\n"
     "\n"
     "  --host ADDR            IPv4 address to listen on (default 127.0.0.1)\n"
     "  --port N               TCP port (default 8000; 0: any free one, printed)\n"
@@ -156,15 +160,58 @@ static int hb__serve_tc1(const void *arg, hb_tcase **out) {
     return hb_tc1_create(out);
 }
 
+static int hb__serve_room(const void *arg, hb_tcase **out) {
+    return hb_tc_room_create(arg, hb_kpi_json, out);
+}
+
+static int hb__serve_name_cmp(const void *a, const void *b) {
+    return strcmp(((const hb_serve_case *)a)->name, ((const hb_serve_case *)b)->name);
+}
+
+/* The test cases: BOPTEST's testcase1, then every shipped scenario under its file's name, sorted
+ * (a scenario that does not load is left out with a message). CFGS receives the loaded
+ * configurations, which the cases borrow. Returns the number of cases. */
+static size_t hb__serve_catalog(hb_serve_case *cases, size_t max, hb_sim_config *cfgs) {
+    size_t n = 0;
+    snprintf(cases[n].name, sizeof cases[n].name, "testcase1");
+    cases[n++].create = hb__serve_tc1;
+    char dir[1024];
+    DIR *d = hb_datadir("scenarios", dir, sizeof dir) == HB_OK ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && n < max && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len - 5 >= sizeof cases[n].name ||
+            strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        char path[2048], err[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (hb_scenario_load_file(path, &cfgs[n], err, sizeof err) != HB_OK) {
+            fprintf(stderr, "heatbench serve: %s left out: %s\n", e->d_name, err);
+            continue;
+        }
+        snprintf(cases[n].name, sizeof cases[n].name, "%.*s", (int)(len - 5), e->d_name);
+        cases[n].create = hb__serve_room;
+        cases[n].arg = &cfgs[n];
+        n++;
+    }
+    if (d) {
+        closedir(d);
+    }
+    qsort(cases + 1, n - 1, sizeof *cases, hb__serve_name_cmp);
+    return n;
+}
+
 /* Serves until SIGTERM or SIGINT: the signals are blocked before the server thread starts (it
  * inherits the mask) and taken here with sigwait, so no handler runs inside the server. */
 static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests, double idle,
                          unsigned long max_body) {
-    static hb_serve_case cases[1];
-    snprintf(cases[0].name, sizeof cases[0].name, "testcase1");
-    cases[0].create = hb__serve_tc1;
+    enum { HB_SERVE_MAX_CASES = 64 };
+    static hb_serve_case cases[HB_SERVE_MAX_CASES];
+    static hb_sim_config cfgs[HB_SERVE_MAX_CASES];
+    size_t n_cases = hb__serve_catalog(cases, HB_SERVE_MAX_CASES, cfgs);
     hb_serve_config cfg = {.cases = cases,
-                           .n_cases = 1,
+                           .n_cases = n_cases,
                            .max_tests = max_tests,
                            .idle_s = idle,
                            .version = "heatbench " HEATBENCH_VERSION};
@@ -187,6 +234,11 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
         inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof ip);
         fprintf(stderr, "heatbench serve: cannot listen on %s:%u\n", ip, ntohs(addr->sin_port));
         hb_serve_destroy(h.router);
+        for (size_t i = 0; i < n_cases; i++) {
+            if (cases[i].arg) {
+                hb_sim_config_free(&cfgs[i]);
+            }
+        }
         return HB_EXIT_FAIL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -199,6 +251,11 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
     sigwait(&set, &sig);
     MHD_stop_daemon(d);
     hb_serve_destroy(h.router);
+    for (size_t i = 0; i < n_cases; i++) {
+        if (cases[i].arg) {
+            hb_sim_config_free(&cfgs[i]);
+        }
+    }
     fprintf(stderr, "heatbench serve: stopped (signal %d)\n", sig);
     return HB_EXIT_OK;
 }

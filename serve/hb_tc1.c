@@ -158,6 +158,7 @@ int hb_tc1_create(hb_tcase **out) {
     tc->has_co2 = true;
     tc->has_src[HB_BKPI_GAS] = true;
     tc->default_step_s = 60.0;
+    tc->end_s = INFINITY;
     tc->price_kwh = 0.07;
     tc->state = s;
     tc->reset = hb__tc1_reset;

@@ -28,6 +28,8 @@ typedef struct hb_tc_point {
 typedef void (*hb_tc_sample_fn)(void *ud, double t, const double *y, const double *u,
                                 const int *act, const hb_bkpi_sample *k);
 
+struct cJSON;
+
 typedef struct hb_tcase {
     char name[64];
     char description[256];
@@ -39,8 +41,9 @@ typedef struct hb_tcase {
     bool has_co2;
     bool has_src[HB_BKPI_NSRC];
     double default_step_s;
-    double price_kwh; /* the price of its energy, $/kWh (all scenarios: one constant) */
-    size_t n_fc;      /* forecast points: name, unit, description (min/max unused) */
+    double start_s, end_s; /* where select puts a test, and where every test ends (INFINITY) */
+    double price_kwh;      /* the price of its energy, $/kWh (all scenarios: one constant) */
+    size_t n_fc;           /* forecast points: name, unit, description (min/max unused) */
     hb_tc_point fc[HB_TC_MAX_OUT];
     /* Named time periods for /scenario: the day (of the year, from 0) each is centred on. */
     size_t n_periods;
@@ -55,6 +58,8 @@ typedef struct hb_tcase {
      * T0 + k (T1 - T0) / N, k = 1..N (k = 0 too when WITH_FIRST). */
     int (*simulate)(struct hb_tcase *tc, double t0, double t1, const double *u, const int *act,
                     int n, bool with_first, hb_tc_sample_fn fn, void *ud);
+    /* Adds the test case's own KPIs to OUT (a cJSON object), or NULL. */
+    void (*extra_kpis)(struct hb_tcase *tc, struct cJSON *out);
     void (*destroy)(struct hb_tcase *tc);
 } hb_tcase;
 

@@ -96,10 +96,10 @@ static cJSON *hb__test_state(const hb_test *s) {
 
 static int hb__test_init(hb_test *s, double start, double warmup, double end) {
     hb_tcase *tc = s->tc;
-    double t0 = start - warmup > 0.0 ? start - warmup : 0.0;
+    double t0 = start - warmup > tc->start_s ? start - warmup : tc->start_s;
     s->n_rows = 0;
     s->initial_s = start;
-    s->end_s = end;
+    s->end_s = end < tc->end_s ? end : tc->end_s;
     s->has_tic = false;
     hb_bkpi_init(&s->kpi, tc->area_m2, tc->has_co2, tc->has_src);
     int rc = tc->reset(tc, t0);
@@ -125,7 +125,7 @@ int hb_test_create(hb_tcase *tc, hb_test **out) {
     s->width = 1 + tc->n_out + 2 * tc->n_in;
     s->step_s = tc->default_step_s;
     snprintf(s->price, sizeof s->price, "constant");
-    int rc = hb__test_init(s, 0.0, 0.0, INFINITY);
+    int rc = hb__test_init(s, tc->start_s, 0.0, INFINITY);
     if (rc != HB_OK) {
         hb_test_destroy(s);
         return rc;
@@ -510,6 +510,9 @@ void hb_test_kpi(hb_test *t, hb_test_reply *r) {
     hb__test_kpi_num(o, "pgas_tot", k.pgas_tot);
     hb__test_kpi_num(o, "pdih_tot", k.pdih_tot);
     hb__test_kpi_num(o, "time_rat", k.time_rat);
+    if (t->tc->extra_kpis) {
+        t->tc->extra_kpis(t->tc, o);
+    }
     hb__test_msg(r, 200, "%s", "Queried KPIs successfully.");
     r->payload = o;
 }

@@ -45,8 +45,11 @@ struct hb_sim {
     hb_kpi_comfort comfort;  /* on the plant grid, from the true air temperature */
     hb_energy_plan own_plan; /* solved at create when the configuration brings none */
     const hb_energy_plan *plan;
-    bool scheduled;              /* the configuration has setpoint periods */
-    double ctl_setpoint;         /* the setpoint the controller holds now */
+    bool scheduled;      /* the configuration has setpoint periods */
+    double ctl_setpoint; /* the setpoint the controller holds now */
+    /* Overrides from outside (heatbench serve): NaN when the controller's own value acts. */
+    double valve_override, setpoint_override;
+    int level_arrived; /* the latest command that reached the valve, -1 before the first */
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
     double failsafe_s; /* closed fail-safe intervals */
@@ -233,7 +236,10 @@ static void hb__at(hb_sim *s, double t, hb_event_fn fn, intptr_t arg) {
 static void hb__on_command(void *ctx, double t, intptr_t level) {
     (void)t;
     hb_sim *s = ctx;
-    hb_plant_command(s->plant, (double)level);
+    s->level_arrived = (int)level;
+    if (isnan(s->valve_override)) {
+        hb_plant_command(s->plant, (double)level);
+    }
 }
 
 static void hb__send_command(hb_sim *s, double t, int level) {
@@ -248,12 +254,14 @@ static void hb__send_command(hb_sim *s, double t, int level) {
 }
 
 static void hb__poll(hb_sim *s, double t) {
-    if (s->scheduled && !s->has_env) { /* with an environment it follows the schedule itself */
+    /* With an environment the controller follows the schedule itself. */
+    if ((s->scheduled || !isnan(s->setpoint_override)) && !s->has_env) {
         hb_setpoint sp;
         hb__setpoint(s, t, &sp);
-        if (sp.setpoint_c != s->ctl_setpoint) {
-            s->ctl_setpoint = sp.setpoint_c;
-            hb_room_ctl_set_setpoint(s->ctl, sp.setpoint_c);
+        double want = isnan(s->setpoint_override) ? sp.setpoint_c : s->setpoint_override;
+        if (want != s->ctl_setpoint) {
+            s->ctl_setpoint = want;
+            hb_room_ctl_set_setpoint(s->ctl, want);
         }
     }
     int level;
@@ -391,6 +399,9 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     }
     s->free_msg = -1;
     s->level_cmd = -1;
+    s->level_arrived = -1;
+    s->valve_override = NAN;
+    s->setpoint_override = NAN;
     rc = hb_plant_create(&s->cfg.plant, &s->plant);
     if (rc == HB_OK) {
         s->ctl = hb_room_ctl_create(&s->cfg.controller);
@@ -520,6 +531,34 @@ void hb_sim_command(hb_sim *s, int level) {
     s->level_cmd = level < 0 ? 0 : (level > 100 ? 100 : level);
     s->k.actuator_msgs++;
     hb_plant_command(s->plant, (double)s->level_cmd);
+}
+
+void hb_sim_override_valve(hb_sim *s, double level) {
+    if (isnan(level)) {
+        if (!isnan(s->valve_override) && s->level_arrived >= 0) {
+            hb_plant_command(s->plant, (double)s->level_arrived);
+        }
+        s->valve_override = NAN;
+        return;
+    }
+    s->valve_override = level < 0.0 ? 0.0 : (level > 100.0 ? 100.0 : level);
+    hb_plant_command(s->plant, s->valve_override);
+}
+
+void hb_sim_override_setpoint(hb_sim *s, double setpoint_c) {
+    s->setpoint_override = setpoint_c;
+}
+
+double hb_sim_setpoint(const hb_sim *s) {
+    return s->ctl_setpoint;
+}
+
+double hb_sim_reading(const hb_sim *s, size_t i) {
+    return i < s->cfg.n_sensors ? s->last_reading[i] : NAN;
+}
+
+double hb_sim_estimate(const hb_sim *s) {
+    return hb_room_ctl_estimate(s->ctl);
 }
 
 int hb_sim_finish(hb_sim *s) {

@@ -113,6 +113,19 @@ void hb_sim_command(hb_sim *s, int level);
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s);
 
+/* Overrides for a test from outside (heatbench serve), both NaN to hand control back: the valve
+ * held at LEVEL % whatever the controller commands (its commands are still sent and counted; the
+ * latest one to arrive acts again on release), and the controller's setpoint (°C) in place of the
+ * scenario's (ignored by the model-based controllers, which follow the schedule themselves). */
+void hb_sim_override_valve(hb_sim *s, double level);
+void hb_sim_override_setpoint(hb_sim *s, double setpoint_c);
+
+/* The setpoint the controller holds now (°C), the latest reading each sensor published (NaN
+ * before its first), and the controller's fused estimate of the air temperature. */
+double hb_sim_setpoint(const hb_sim *s);
+double hb_sim_reading(const hb_sim *s, size_t i);
+double hb_sim_estimate(const hb_sim *s);
+
 /* KPIs per interval, for long runs: FN gets the KPIs of every INTERVAL_S of simulated time
  * (from the start; the last one may be shorter) as they close, on the plant's grid: comfort
  * (after the warm-up), energy, peak power, valve travel, commands, readings and fail-safe time
