@@ -20,7 +20,7 @@ common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_
         controllers/hb_room_model.c controllers/hb_room_kf.c controllers/hb_mpc.c engine/hb_evq.c engine/hb_engine.c
         metrics/hb_kpi.c metrics/hb_cost.c metrics/hb_trace.c
         sim/hb_energy.c sim/hb_belief.c sim/hb_sim.c sim/hb_sim_default.c sim/hb_sim_check.c scenario/hb_schema.c scenario/hb_scenario.c
-        mqtt/hb_payload.c)
+        mqtt/hb_payload.c metrics/hb_bkpi.c serve/hb_tc1.c serve/hb_test.c serve/hb_serve.c)
 flags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 libs=(-lglpk -lgsl -lgslcblas -lm)
 
@@ -50,7 +50,7 @@ else
     cjson=(-lcjson)
 fi
 status=0
-for h in reading level topic scenario room_ctl; do
+for h in reading level topic scenario room_ctl serve; do
     clang "${flags[@]}" -o "$out/fuzz_$h" "fuzz/fuzz_$h.c" "${common[@]}" "${cjson[@]}" "${libs[@]}"
     mkdir -p "$out/corpus-$h"
     cp -n fuzz/corpus/"$h"/* "$out/corpus-$h/" 2>/dev/null || true
