@@ -1,8 +1,9 @@
 /*
  * `heatbench serve`: the BOPTEST REST API over HTTP/1.1 on libmicrohttpd. This file only moves
  * bytes: it collects a request's body (up to a limit), hands the request to the router
- * (serve/hb_serve.h) and sends its answer. One internal polling thread (epoll) serves every
- * connection, so the router needs no locks and answers requests in the order they complete.
+ * (serve/hb_serve.h) and sends its answer. The main thread runs libmicrohttpd's epoll loop and
+ * serves every connection, so the router needs no locks and answers requests in the order they
+ * complete.
  */
 #define _GNU_SOURCE /* getopt_long */
 #include "../scenario/hb_scenario.h"
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <getopt.h>
+#include <glpk.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -225,10 +227,10 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, 0, NULL, NULL, hb__serve_access,
-        &h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_NOTIFY_COMPLETED,
-        hb__serve_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, hb__serve_access, &h, MHD_OPTION_SOCK_ADDR,
+                         (const struct sockaddr *)addr, MHD_OPTION_NOTIFY_COMPLETED, hb__serve_done,
+                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
     if (!d) {
         char ip[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof ip);
@@ -247,8 +249,14 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
     printf("heatbench serve: listening on http://%s:%u\n", ip,
            info ? (unsigned)info->port : (unsigned)ntohs(addr->sin_port));
     fflush(stdout);
+    /* The server runs in this thread: the simulations (and GLPK's per-thread environment, freed
+     * below) stay in one thread; a signal is looked for between waits of at most 200 ms. */
     int sig = 0;
-    sigwait(&set, &sig);
+    const struct timespec zero = {0, 0};
+    while (sig <= 0) {
+        MHD_run_wait(d, 200);
+        sig = sigtimedwait(&set, NULL, &zero);
+    }
     MHD_stop_daemon(d);
     hb_serve_destroy(h.router);
     for (size_t i = 0; i < n_cases; i++) {
@@ -256,6 +264,7 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
             hb_sim_config_free(&cfgs[i]);
         }
     }
+    glp_free_env();
     fprintf(stderr, "heatbench serve: stopped (signal %d)\n", sig);
     return HB_EXIT_OK;
 }

@@ -16,6 +16,14 @@
 /* The energy vectors BOPTEST distinguishes for its peak KPIs. */
 enum { HB_BKPI_ELE = 0, HB_BKPI_GAS, HB_BKPI_DIH, HB_BKPI_NSRC };
 
+/* What a heatbench room's heat is counted as (scenario keys boptest.*). */
+typedef struct hb_bkpi_config {
+    double floor_area_m2;
+    int source; /* HB_BKPI_ELE, HB_BKPI_GAS or HB_BKPI_DIH */
+    double price_per_kwh;
+    double emission_kg_per_kwh;
+} hb_bkpi_config;
+
 /* One sample of a test: the zone, its comfort limits and each source's power, price and factor. */
 typedef struct hb_bkpi_sample {
     double t;     /* s */

@@ -60,6 +60,9 @@ typedef struct hb_tcase {
                     int n, bool with_first, hb_tc_sample_fn fn, void *ud);
     /* Adds the test case's own KPIs to OUT (a cJSON object), or NULL. */
     void (*extra_kpis)(struct hb_tcase *tc, struct cJSON *out);
+    /* Starts the test case's own KPI integration afresh (at a test's start, after its warm-up), or
+     * NULL. */
+    void (*kpi_restart)(struct hb_tcase *tc);
     void (*destroy)(struct hb_tcase *tc);
 } hb_tcase;
 

@@ -112,6 +112,9 @@ static int hb__test_init(hb_test *s, double start, double warmup, double end) {
                                    hb__test_sample, s)
                     : tc->simulate(tc, t0, t0, u, act, 0, true, hb__test_sample, s);
     s->now_s = start;
+    if (rc == HB_OK && tc->kpi_restart) {
+        tc->kpi_restart(tc);
+    }
     return rc;
 }
 

@@ -45,6 +45,9 @@ def stop_server(p):
     except subprocess.TimeoutExpired:
         p.kill()
         rc = None
+    err = p.stderr.read()
+    if rc != 0:
+        print(err[-3000:])
     return rc
 
 
@@ -104,7 +107,8 @@ def room_untouched(url, name):
                          capture_output=True, text=True).stdout
     run = json.loads(out)
     keys = ["discomfort_kh", "rmse_k", "energy_kwh", "peak_power_w", "valve_travel_pct",
-            "actuator_msgs", "readings_published", "readings_lost", "failsafe_h"]
+            "actuator_msgs", "readings_published", "readings_lost", "failsafe_h", "tdis_tot",
+            "ener_tot", "cost_tot", "emis_tot", "pgas_tot"]
     same = all(k[x] == run[x] for x in keys)
     check(same, f"{name}: /kpi with no input equals heatbench run "
           + str({x: (k[x], run[x]) for x in keys if k[x] != run[x]}))
