@@ -569,6 +569,15 @@ void hb_test_set_scenario(hb_test *t, const cJSON *body, hb_test_reply *r) {
             return;
         }
     }
+    const char *unc[] = {"temperature_uncertainty", "solar_uncertainty"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(body, unc[i]);
+        if (u && !cJSON_IsNull(u)) {
+            hb__test_msg(r, 400, "Scenario parameter %s is not supported by heatbench yet.",
+                         unc[i]);
+            return;
+        }
+    }
     double sd = 0.0;
     if (seed && !cJSON_IsNull(seed) && (!hb__test_num(seed, &sd) || sd < 0 || sd > 4e9)) {
         hb__test_msg(r, 400, "%s", "Scenario parameter seed must be a non-negative integer.");
