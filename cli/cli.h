@@ -16,6 +16,7 @@ int hb_cmd_check(int argc, char **argv);
 int hb_cmd_keys(int argc, char **argv);
 int hb_cmd_control(int argc, char **argv);
 int hb_cmd_live(int argc, char **argv);
+int hb_cmd_serve(int argc, char **argv);
 
 /* KPIs as an aligned table, or as one JSON object (with the scenario's name, seed and
  * controller) on one line. */

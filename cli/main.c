@@ -18,6 +18,7 @@ static void hb__usage(FILE *out) {
           "  keys                print the scenario key reference (Markdown)\n"
           "  control             the MQTT controller daemon (the production backend)\n"
           "  live [SCENARIO]     the scenario's room on MQTT, for any controller to drive\n"
+          "  serve               the BOPTEST REST API: any BOPTEST client tests its controller\n"
           "\n"
           "  heatbench <command> --help   options of one command\n"
           "  heatbench --version\n",
@@ -59,6 +60,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "live") == 0) {
         return hb_cmd_live(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "serve") == 0) {
+        return hb_cmd_serve(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "keys") == 0) {
         return hb_cmd_keys(argc - 1, argv + 1);

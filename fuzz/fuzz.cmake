@@ -2,9 +2,10 @@
 # seed corpus and regression inputs in every build (fuzz/driver.c stands in for libFuzzer), and
 # with -DHEATBENCH_FUZZ=ON (clang; fuzz/run.sh) each is built as fuzz_<name> against the same
 # libraries the program links, so no source list is kept anywhere else.
-set(HB_FUZZ_HARNESSES reading level topic scenario room_ctl state statefile household trace weather)
+set(HB_FUZZ_HARNESSES reading level topic scenario room_ctl state statefile household trace weather
+                      serve)
 # What the harnesses link: everything a parser under test may need.
-set(HB_FUZZ_LIBS hb_scenario hb_daemon hb_mqtt)
+set(HB_FUZZ_LIBS hb_scenario hb_daemon hb_mqtt hb_serve)
 
 if(HEATBENCH_FUZZ)
   # cJSON instrumented too when its source is given (fuzz/run.sh fetches Debian's, the version

@@ -6,9 +6,11 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmosquitto-dev libcunit1-dev
       gnuplot-nox mosquitto mosquitto-clients python3 openssl time universal-ctags
-      libssl-dev parallel slurm-wlm munge)
+      libssl-dev parallel slurm-wlm munge
+      libmicrohttpd-dev python3-requests)
 # libssl-dev: libcrypto's SHA-256 for sweep run ids; parallel, slurm-wlm, munge: the engines
 # `heatbench sweep` runs on, which tests/sweep starts for real (Slurm as a single node).
+# libmicrohttpd-dev: heatbench serve's HTTP server; python3-requests: its BOPTEST client test.
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
