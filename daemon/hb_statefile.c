@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 #include "hb_statefile.h"
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
@@ -71,6 +72,13 @@ int hb_statefile_write(const char *path, hb_rooms *rooms, double at, char *err, 
         return HB_ERR_IO;
     }
     hb__writer w = {.f = hb_ofile_stream(o), .at = at};
+    /* The file holds the household's habits (when rooms are heated, who is away): the daemon's
+     * user only, whatever the umask. The temporary file is renamed into place with its mode. */
+    if (fchmod(fileno(w.f), 0600) != 0) {
+        snprintf(err, errlen, "%s: cannot make it private: %s", path, strerror(errno));
+        hb_ofile_abort(o);
+        return HB_ERR_IO;
+    }
     fputs("{\"version\":1,\"rooms\":[", w.f);
     hb_rooms_each(rooms, hb__write_room, &w);
     fputs(w.n ? "\n]}\n" : "]}\n", w.f);
@@ -98,15 +106,25 @@ static const char *hb__str(const cJSON *o, const char *key) {
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* One entry; false when it is not one a room can take. */
-static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
+/* One entry (for ROOM when not NULL, see hb_statefile_parse_room); false when it is not one a
+ * room can take. */
+static bool hb__read_room(const cJSON *o, const char *room, hb_saved_room *r) {
     const char *name = hb__str(o, "room");
+    if (room && *name && strcmp(name, room) != 0) {
+        return false;
+    }
+    name = room ? room : name;
     if (!hb_room_name_ok(name)) {
         return false;
     }
     snprintf(r->name, sizeof r->name, "%s", name);
     r->ctl = (hb_room_ctl_state){
         .level = hb__get(o, "level"), .integral = hb__get(o, "integral"), .avg = hb__get(o, "avg")};
+    /* The integral is the valve's bias: outside the valve's range it only ever winds the loop up.
+     */
+    if (isfinite(r->ctl.integral)) {
+        r->ctl.integral = fmin(100.0, fmax(0.0, r->ctl.integral));
+    }
     hb_thermostat_init(&r->th);
     int mode = hb_mode_parse(hb__str(o, "mode"));
     int preset = hb_preset_parse(hb__str(o, "preset"));
@@ -125,24 +143,52 @@ static bool hb__read_room(const cJSON *o, hb_saved_room *r) {
     return ok;
 }
 
-int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out) {
+int hb_statefile_parse_for(const char *text, size_t len, const char *room, hb_saved_room *out) {
     cJSON *o = cJSON_ParseWithLength(text, len);
-    bool ok = cJSON_IsObject(o) && hb__read_room(o, out);
+    bool ok = cJSON_IsObject(o) && hb__read_room(o, room, out);
     cJSON_Delete(o);
     return ok ? HB_OK : HB_ERR_PARSE;
 }
 
-int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
-                      size_t errlen) {
+bool hb_saved_room_fresh(const hb_saved_room *s, double now, double max_age_s) {
+    return isfinite(s->at) && now - s->at <= max_age_s && s->at - now <= 300.0;
+}
+
+size_t hb_statefile_max_bytes(size_t max_rooms) {
+    /* Every entry at its largest, its separator and indentation, and the header. */
+    return max_rooms * (HB_STATEFILE_ROOM_MAX + 4) + 64;
+}
+
+/* Most recently written first; an entry that does not say when comes last. */
+static int hb__newer_first(const void *pa, const void *pb) {
+    double a = ((const hb_saved_room *)pa)->at;
+    double b = ((const hb_saved_room *)pb)->at;
+    a = isnan(a) ? -INFINITY : a;
+    b = isnan(b) ? -INFINITY : b;
+    return (a < b) - (a > b);
+}
+
+int hb_statefile_load(const char *path, size_t max_rooms, hb_saved_room **out, size_t *n,
+                      size_t *skipped, size_t *over, char *err, size_t errlen) {
     *out = NULL;
     *n = 0;
     *skipped = 0;
+    *over = 0;
     struct stat st;
-    if (stat(path, &st) != 0 && errno == ENOENT) {
+    int sr = stat(path, &st);
+    if (sr != 0 && errno == ENOENT) {
         return HB_ERR_NOTFOUND;
     }
+    size_t max = hb_statefile_max_bytes(max_rooms);
+    if (sr == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+        snprintf(err, errlen,
+                 "%s: %lld bytes, more than %zu rooms (--max-rooms) could need (%zu bytes): not "
+                 "read",
+                 path, (long long)st.st_size, max_rooms, max);
+        return HB_ERR_FULL;
+    }
     size_t len;
-    char *text = hb_file_read(path, "state file", 256u << 20, err, errlen, &len);
+    char *text = hb_file_read(path, "state file", max, err, errlen, &len);
     if (!text) {
         return HB_ERR_IO;
     }
@@ -155,10 +201,8 @@ int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *
         cJSON_Delete(doc);
         return HB_ERR_PARSE;
     }
+    /* The file is bounded by MAX_ROOMS entries' worth of bytes, so this is too. */
     size_t count = (size_t)cJSON_GetArraySize(rooms);
-    if (count > HB_STATEFILE_MAX_ROOMS) {
-        count = HB_STATEFILE_MAX_ROOMS;
-    }
     hb_saved_room *a = count ? calloc(count, sizeof *a) : NULL;
     if (count && !a) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -167,14 +211,30 @@ int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *
     }
     size_t k = 0;
     for (const cJSON *r = rooms->child; r && k < count; r = r->next) {
-        if (hb__read_room(r, &a[k])) {
+        if (hb__read_room(r, NULL, &a[k])) {
             k++;
         } else {
             (*skipped)++;
         }
     }
     cJSON_Delete(doc);
+    if (k > max_rooms) {
+        qsort(a, k, sizeof *a, hb__newer_first);
+        *over = k - max_rooms;
+        k = max_rooms;
+    }
     *out = a;
     *n = k;
     return HB_OK;
+}
+
+/* The interfaces of before (until the daemon moves to the ones above). */
+int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out) {
+    return hb_statefile_parse_for(text, len, NULL, out);
+}
+
+int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
+                      size_t errlen) {
+    size_t over;
+    return hb_statefile_load(path, HB_STATEFILE_MAX_ROOMS, out, n, skipped, &over, err, errlen);
 }

@@ -4,7 +4,8 @@
 # GNU time (/usr/bin/time): live.backpressure and bench/bench_live.sh read peak memory with it.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmosquitto-dev libcunit1-dev
-      gnuplot-nox mosquitto mosquitto-clients python3 openssl time)
+      gnuplot-nox mosquitto mosquitto-clients python3 openssl time
+      libssl-dev) # libcrypto: HMAC-SHA256 of the control pair's messages (daemon/hb_sign.c)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
