@@ -210,10 +210,14 @@ void hb_ctl_restore(hb_ctl *c) {
     size_t over = 0;
     char msg[512];
     const char *path = c->cfg->state_file;
-    int rc =
-        hb_statefile_load(path, c->cfg->max_rooms, &saved, &n, &skipped, &over, msg, sizeof msg);
+    int rc = hb_statefile_load(path, c->cfg->max_rooms, hb_ctl_stopping, &saved, &n, &skipped,
+                               &over, msg, sizeof msg);
     if (rc == HB_ERR_NOTFOUND) {
         hb_ctl_log("no state file %s yet: every room starts afresh", path);
+        return;
+    }
+    if (rc == HB_ERR_INVAL) {
+        hb_ctl_log("%s", msg); /* stopping: the file stays as it is */
         return;
     }
     if (rc != HB_OK) {

@@ -159,17 +159,148 @@ size_t hb_statefile_max_bytes(size_t max_rooms) {
     return max_rooms * (HB_STATEFILE_ROOM_MAX + 4) + 64;
 }
 
-/* Most recently written first; an entry that does not say when comes last. */
+static const char *hb__ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+        p++;
+    }
+    return p;
+}
+
+/* Expects the tokens of WANT in order (a blank in WANT: any whitespace). */
+static const char *hb__expect(const char *p, const char *end, const char *want) {
+    for (; *want; want++) {
+        if (*want == ' ') {
+            p = hb__ws(p, end);
+        } else if (p < end && *p == *want) {
+            p++;
+        } else {
+            return NULL;
+        }
+    }
+    return p;
+}
+
+/* The end (one past the '}') of the flat object at P, strings skipped; NULL when there is none
+ * or it nests. */
+static const char *hb__object_end(const char *p, const char *end) {
+    bool in_str = false;
+    for (const char *q = p + 1; q < end; q++) {
+        if (in_str) {
+            if (*q == '\\') {
+                q++;
+            } else if (*q == '"') {
+                in_str = false;
+            }
+        } else if (*q == '"') {
+            in_str = true;
+        } else if (*q == '}') {
+            return q + 1;
+        } else if (*q == '{' || *q == '[') {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The MAX most recent entries: a min-heap on "at" (undated ones oldest), the oldest at a[0]. */
+typedef struct {
+    hb_saved_room *a;
+    size_t n, max;
+    size_t over;
+} hb__recent;
+
+static double hb__age_key(const hb_saved_room *r) {
+    return isnan(r->at) ? -INFINITY : r->at;
+}
+
+/* Most recently written first. */
 static int hb__newer_first(const void *pa, const void *pb) {
-    double a = ((const hb_saved_room *)pa)->at;
-    double b = ((const hb_saved_room *)pb)->at;
-    a = isnan(a) ? -INFINITY : a;
-    b = isnan(b) ? -INFINITY : b;
+    double a = hb__age_key(pa);
+    double b = hb__age_key(pb);
     return (a < b) - (a > b);
 }
 
-int hb_statefile_load(const char *path, size_t max_rooms, hb_saved_room **out, size_t *n,
-                      size_t *skipped, size_t *over, char *err, size_t errlen) {
+static void hb__sift_down(hb__recent *h, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && hb__age_key(&h->a[l]) < hb__age_key(&h->a[m])) {
+            m = l;
+        }
+        if (r < h->n && hb__age_key(&h->a[r]) < hb__age_key(&h->a[m])) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        hb_saved_room t = h->a[i];
+        h->a[i] = h->a[m];
+        h->a[m] = t;
+        i = m;
+    }
+}
+
+static void hb__keep(hb__recent *h, const hb_saved_room *r) {
+    if (h->n < h->max) {
+        size_t i = h->n++;
+        h->a[i] = *r;
+        while (i > 0 && hb__age_key(&h->a[(i - 1) / 2]) > hb__age_key(&h->a[i])) {
+            hb_saved_room t = h->a[i];
+            h->a[i] = h->a[(i - 1) / 2];
+            h->a[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+        return;
+    }
+    h->over++;
+    if (h->max > 0 && hb__age_key(r) > hb__age_key(&h->a[0])) {
+        h->a[0] = *r;
+        hb__sift_down(h, 0);
+    }
+}
+
+/* The entries of TEXT, one small JSON object at a time: memory stays the file's and one
+ * entry's, where a parse of the whole document would take forty times the file. */
+static int hb__scan(const char *text, size_t len, hb__recent *h, size_t *skipped,
+                    bool (*stop)(void)) {
+    const char *end = text + len;
+    const char *p = hb__expect(text, end, " { \"version\" : 1 , \"rooms\" : [ ");
+    if (!p) {
+        return HB_ERR_PARSE;
+    }
+    if (p < end && *p == ']') {
+        p = hb__expect(p, end, "] } ");
+        return p == end ? HB_OK : HB_ERR_PARSE;
+    }
+    for (size_t k = 0;; k++) {
+        if (stop && (k & 1023) == 0 && stop()) {
+            return HB_ERR_INVAL;
+        }
+        const char *e = p < end && *p == '{' ? hb__object_end(p, end) : NULL;
+        if (!e) {
+            return HB_ERR_PARSE;
+        }
+        hb_saved_room r;
+        cJSON *o = (size_t)(e - p) < HB_STATEFILE_ROOM_MAX
+                       ? cJSON_ParseWithLength(p, (size_t)(e - p))
+                       : NULL;
+        if (cJSON_IsObject(o) && hb__read_room(o, NULL, &r)) {
+            hb__keep(h, &r);
+        } else {
+            (*skipped)++;
+        }
+        cJSON_Delete(o);
+        p = hb__ws(e, end);
+        if (p < end && *p == ',') {
+            p = hb__ws(p + 1, end);
+            continue;
+        }
+        p = hb__expect(p, end, "] } ");
+        return p == end ? HB_OK : HB_ERR_PARSE;
+    }
+}
+
+int hb_statefile_load(const char *path, size_t max_rooms, bool (*stop)(void), hb_saved_room **out,
+                      size_t *n, size_t *skipped, size_t *over, char *err, size_t errlen) {
     *out = NULL;
     *n = 0;
     *skipped = 0;
@@ -182,8 +313,8 @@ int hb_statefile_load(const char *path, size_t max_rooms, hb_saved_room **out, s
     size_t max = hb_statefile_max_bytes(max_rooms);
     if (sr == 0 && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
         snprintf(err, errlen,
-                 "%s: %lld bytes, more than %zu rooms (--max-rooms) could need (%zu bytes): not "
-                 "read",
+                 "%s: %lld bytes, more than %zu rooms (--max-rooms) could need (%zu bytes): set "
+                 "aside unread",
                  path, (long long)st.st_size, max_rooms, max);
         return HB_ERR_FULL;
     }
@@ -192,39 +323,32 @@ int hb_statefile_load(const char *path, size_t max_rooms, hb_saved_room **out, s
     if (!text) {
         return HB_ERR_IO;
     }
-    cJSON *doc = cJSON_Parse(text);
-    free(text);
-    const cJSON *rooms = doc ? cJSON_GetObjectItemCaseSensitive(doc, "rooms") : NULL;
-    double version = doc ? hb__get(doc, "version") : NAN;
-    if (!rooms || !cJSON_IsArray(rooms) || version != 1) {
-        snprintf(err, errlen, "%s: not a heatbench state file (version 1 with \"rooms\")", path);
-        cJSON_Delete(doc);
-        return HB_ERR_PARSE;
-    }
-    /* The file is bounded by MAX_ROOMS entries' worth of bytes, so this is too. */
-    size_t count = (size_t)cJSON_GetArraySize(rooms);
-    hb_saved_room *a = count ? calloc(count, sizeof *a) : NULL;
-    if (count && !a) {
+    hb__recent h = {.max = max_rooms};
+    /* At most one entry per 40 bytes of file: no more slots than that. */
+    size_t cap = len / 40 + 1 < max_rooms ? len / 40 + 1 : max_rooms;
+    h.a = calloc(cap ? cap : 1, sizeof *h.a);
+    h.max = cap;
+    if (!h.a) {
+        free(text);
         snprintf(err, errlen, "%s: out of memory", path);
-        cJSON_Delete(doc);
         return HB_ERR_NOMEM;
     }
-    size_t k = 0;
-    for (const cJSON *r = rooms->child; r && k < count; r = r->next) {
-        if (hb__read_room(r, NULL, &a[k])) {
-            k++;
+    int rc = hb__scan(text, len, &h, skipped, stop);
+    free(text);
+    if (rc != HB_OK) {
+        free(h.a);
+        if (rc == HB_ERR_PARSE) {
+            snprintf(err, errlen, "%s: not a heatbench state file (version 1 with \"rooms\")",
+                     path);
         } else {
-            (*skipped)++;
+            snprintf(err, errlen, "%s: reading stopped (a stop was requested)", path);
         }
+        return rc;
     }
-    cJSON_Delete(doc);
-    if (k > max_rooms) {
-        qsort(a, k, sizeof *a, hb__newer_first);
-        *over = k - max_rooms;
-        k = max_rooms;
-    }
-    *out = a;
-    *n = k;
+    qsort(h.a, h.n, sizeof *h.a, hb__newer_first);
+    *out = h.a;
+    *n = h.n;
+    *over = h.over;
     return HB_OK;
 }
 
@@ -236,5 +360,6 @@ int hb_statefile_parse_room(const char *text, size_t len, hb_saved_room *out) {
 int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
                       size_t errlen) {
     size_t over;
-    return hb_statefile_load(path, HB_STATEFILE_MAX_ROOMS, out, n, skipped, &over, err, errlen);
+    return hb_statefile_load(path, HB_STATEFILE_MAX_ROOMS, NULL, out, n, skipped, &over, err,
+                             errlen);
 }

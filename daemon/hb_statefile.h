@@ -52,9 +52,11 @@ int hb_statefile_write(const char *path, hb_rooms *rooms, double at, char *err, 
  * (hb_statefile_max_bytes): a file that size is not one the daemon wrote, and parsing it would
  * cost memory and time out of all proportion. Entries with an invalid room name or values out
  * of range are skipped and counted in *SKIPPED; of more than MAX_ROOMS valid ones the most
- * recently written are kept, the others counted in *OVER. */
-int hb_statefile_load(const char *path, size_t max_rooms, hb_saved_room **out, size_t *n,
-                      size_t *skipped, size_t *over, char *err, size_t errlen);
+ * recently written are kept, the others counted in *OVER. The file is read one entry at a time
+ * (memory: the file and MAX_ROOMS entries); STOP (may be NULL) is asked every thousand entries,
+ * and when it says so, reading ends with HB_ERR_INVAL. */
+int hb_statefile_load(const char *path, size_t max_rooms, bool (*stop)(void), hb_saved_room **out,
+                      size_t *n, size_t *skipped, size_t *over, char *err, size_t errlen);
 /* hb_statefile_load with a bound of HB_STATEFILE_MAX_ROOMS rooms. */
 int hb_statefile_read(const char *path, hb_saved_room **out, size_t *n, size_t *skipped, char *err,
                       size_t errlen);

@@ -254,7 +254,8 @@ static void test_statefile_bounds(void) {
                      "\"none\",\"period\":-1,\"at\":200}]}");
     hb_saved_room *s = NULL;
     size_t n = 0, skipped = 0, over = 0;
-    CU_ASSERT_EQUAL(hb_statefile_load(path, 2, &s, &n, &skipped, &over, err, sizeof err), HB_OK);
+    CU_ASSERT_EQUAL(hb_statefile_load(path, 2, NULL, &s, &n, &skipped, &over, err, sizeof err),
+                    HB_OK);
     CU_ASSERT_EQUAL(n, 2);
     CU_ASSERT_EQUAL(over, 1);
     CU_ASSERT_EQUAL(skipped, 0);
@@ -276,11 +277,12 @@ static void test_statefile_bounds(void) {
     fputs("]}", f);
     fclose(f);
     s = NULL;
-    CU_ASSERT_EQUAL(hb_statefile_load(path, 100, &s, &n, &skipped, &over, err, sizeof err),
+    CU_ASSERT_EQUAL(hb_statefile_load(path, 100, NULL, &s, &n, &skipped, &over, err, sizeof err),
                     HB_ERR_FULL);
     CU_ASSERT_PTR_NULL(s);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--max-rooms"));
-    CU_ASSERT_EQUAL(hb_statefile_load(path, 2000, &s, &n, &skipped, &over, err, sizeof err), HB_OK);
+    CU_ASSERT_EQUAL(hb_statefile_load(path, 2000, NULL, &s, &n, &skipped, &over, err, sizeof err),
+                    HB_OK);
     CU_ASSERT_EQUAL(n, 2000);
     free(s);
     unlink(path);
