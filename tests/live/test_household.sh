@@ -160,8 +160,9 @@ cat >"$DIR/home.json" <<'JSON'
 JSON
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -u hub -P hub-secret -t heatbench/room-1/state -R -W 16 >"$DIR/states.out" 2>/dev/null &
 sub=$!
-# Monday 21:00 at 2880x: 22:00 comes after 1.25 s, 06:00 after 11.25 s
-start_control --config "$DIR/home.json" --speed 2880 --start-time mon,21:00 || exit 1
+# Monday 20:00 at 2880x: 22:00 comes after 2.5 s, 06:00 after 12.5 s (the room, made by its
+# first reading from heatbench live, shows its first state well before 22:00)
+start_control --config "$DIR/home.json" --speed 2880 --start-time mon,20:00 || exit 1
 "$HB" live --host 127.0.0.1 --port "$PORT" --username room-1 --password-file "$DIR/room-1.pw" \
     --speed 2880 --hours 12 >"$DIR/live.log" 2>&1 &
 PIDS+=($!)

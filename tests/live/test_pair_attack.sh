@@ -150,8 +150,8 @@ mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t '/actuators/re
     >"$DIR/toggle.out" 2>/dev/null &
 PIDS+=($!)
 # subscribed when a probe of ours comes back
-attack -t /actuators/real1 -m probe
-wait_for 30 grep -q probe "$DIR/toggle.out" || bad "the subscription did not start"
+probe() { attack -t /actuators/real1 -m probe && grep -q probe "$DIR/toggle.out"; }
+wait_for 30 probe || bad "the subscription did not start"
 requests0=$(counter c requests)
 t0=$(date +%s.%N)
 python3 -c 'print("\n".join("off" if i % 2 == 0 else "heat" for i in range(2000)))' |
