@@ -71,8 +71,12 @@ bool hb_ctl_authentic(hb_ctl *c, const struct mosquitto_message *msg, uint64_t *
 static void hb__heartbeat(hb_ctl *c, bool resign) {
     char body[HB_MQTT_CLIENT_ID_MAX + 96];
     char payload[sizeof body + HB_SIGN_EXTRA];
-    int n = snprintf(body, sizeof body, "{\"id\":\"%s\",\"term\":%lu,\"at\":%.3f%s}", c->client_id,
-                     c->term, hb_ctl_epoch_now(), resign ? ",\"resign\":true" : "");
+    /* "sent": when, on our boot clock (as the counter): the lease runs from it, with or
+     * without a key. */
+    int n = snprintf(body, sizeof body, "{\"id\":\"%s\",\"term\":%lu,\"at\":%.3f,\"sent\":%llu%s}",
+                     c->client_id, c->term, hb_ctl_epoch_now(),
+                     (unsigned long long)hb__counter(c, hb_ctl_boot_now()),
+                     resign ? ",\"resign\":true" : "");
     if (n > 0 && (size_t)n < sizeof body &&
         hb_ctl_sign(c, c->leader_topic, body, payload, sizeof payload) > 0) {
         hb_ctl_publish_retained(c, c->leader_topic, payload, 1);
@@ -130,7 +134,7 @@ static void hb__lead(hb_ctl *c, const char *why) {
 /* Stands down: stops listening to what the leader handles and forgets the rooms (the leader
  * has them, and they come back from their retained state at the next take-over). Whatever the
  * rooms had queued goes with them: nothing more is published for any room. */
-void hb_ctl_stand_down(hb_ctl *c, const char *other) {
+void hb_ctl_stand_down(hb_ctl *c, const char *why) {
     const char *const topics[] = {c->cfg->readings_topic, c->cmd_sub, c->ctl_sub};
     bool was = c->active;
     c->active = false; /* first: nothing below may publish for a room */
@@ -153,13 +157,13 @@ void hb_ctl_stand_down(hb_ctl *c, const char *other) {
         c->st.yields++;
     }
     char safe[80];
-    hb_str_printable(other, safe, sizeof safe);
+    hb_str_printable(why, safe, sizeof safe);
     hb_ctl_log("standing by: %s", safe);
 }
 
 /* Our own heartbeat back from the broker: the lease runs from when it was sent. */
 static void hb__echo(hb_ctl *c, unsigned long term, uint64_t n, bool retained) {
-    if (!c->active || retained || term != c->term || !c->cfg->pair_key) {
+    if (!c->active || retained || term != c->term) {
         return;
     }
     double sent = (double)(n - c->n_base) * 1e-6;
@@ -191,14 +195,15 @@ void hb_ctl_on_leader(hb_ctl *c, const struct mosquitto_message *msg) {
     bool ok = cJSON_IsString(id) && cJSON_IsNumber(term) && cJSON_IsNumber(at) &&
               term->valuedouble >= 0 && term->valuedouble < 1e15;
     if (ok && strcmp(id->valuestring, c->client_id) == 0) {
+        /* Without a key the counter is the message's "sent" (anyone could forge it: only as
+         * safe as the broker's ACL); with one, the signed counter. */
+        const cJSON *sent = cJSON_GetObjectItemCaseSensitive(o, "sent");
         if (!c->cfg->pair_key) {
-            /* Unsigned, anyone can say it is us: the lease runs from its receipt. */
-            if (c->active && !msg->retain && (unsigned long)term->valuedouble == c->term) {
-                c->t_lease = hb_ctl_boot_now();
-            }
-        } else {
-            hb__echo(c, (unsigned long)term->valuedouble, n, msg->retain);
+            n = cJSON_IsNumber(sent) && sent->valuedouble >= 0 && sent->valuedouble < 1.8e19
+                    ? (uint64_t)sent->valuedouble
+                    : 0;
         }
+        hb__echo(c, (unsigned long)term->valuedouble, n, msg->retain);
         cJSON_Delete(o);
         return;
     }

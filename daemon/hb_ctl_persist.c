@@ -39,7 +39,7 @@ void hb_ctl_pending_free(hb_ctl *c) {
 int hb_ctl_pending_reset(hb_ctl *c) {
     hb_ctl_pending_free(c);
     hb_ctl_pending *p = calloc(1, sizeof *p);
-    hb_saved_room **slots = calloc(64, sizeof *slots);
+    hb_saved_room **slots = calloc(64, sizeof *slots); // NOLINT(bugprone-sizeof-expression)
     if (!p || !slots) {
         free(p);
         free(slots);
@@ -61,7 +61,7 @@ static size_t hb__slot(const hb_ctl_pending *p, const char *name) {
 
 static bool hb__grow(hb_ctl_pending *p) {
     size_t cap = p->cap * 2;
-    hb_saved_room **slots = calloc(cap, sizeof *slots);
+    hb_saved_room **slots = calloc(cap, sizeof *slots); // NOLINT(bugprone-sizeof-expression)
     if (!slots) {
         return false;
     }
