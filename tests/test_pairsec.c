@@ -230,7 +230,11 @@ static void test_statefile_bounds(void) {
     char perr[256];
     CU_ASSERT_EQUAL_FATAL(hb_room_prefs_finish(&p, perr, sizeof perr), HB_OK);
     hb_room *a = hb_rooms_get(rooms, "room-a", 0);
-    CU_ASSERT_FATAL(a != NULL);
+    if (!a) {
+        CU_FAIL("no room");
+        hb_rooms_destroy(rooms);
+        return;
+    }
     a->prefs = &p;
     char path[] = "/tmp/hb-state-XXXXXX";
     int fd = mkstemp(path);
