@@ -11,6 +11,7 @@ pkgs=(build-essential cmake pkg-config libcjson-dev libgsl-dev libglpk-dev libmo
 # libssl-dev: libcrypto's SHA-256 for sweep run ids; parallel, slurm-wlm, munge: the engines
 # `heatbench sweep` runs on, which tests/sweep starts for real (Slurm as a single node).
 # libmicrohttpd-dev: heatbench serve's HTTP server; python3-requests: its BOPTEST client test.
+# libssl-dev also gives the control pair's HMAC-SHA256 (daemon/hb_sign.c).
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,6 +26,7 @@ int hb_test_metrics(void);
 int hb_test_energy(void);
 int hb_test_mpc(void);
 int hb_test_household(void);
+int hb_test_pairsec(void);
 int hb_test_ident(void);
 
 /* Registers TESTS (NULL-terminated) as suite NAME. */

@@ -121,6 +121,10 @@ def scratch():
         os.symlink(os.path.join(SRC, name), os.path.join(work, name))
     with open(os.path.join(work, "pw.txt"), "w") as f:
         f.write("controller-secret\n")
+    # the pair's key of `control --standby --pair-key-file pair.key`: private, as it must be
+    fd = os.open(os.path.join(work, "pair.key"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"readme-pair-key-0123456789\n")
+    os.close(fd)
     return work
 
 
