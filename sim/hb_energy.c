@@ -459,9 +459,19 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
         glp_smcp parm;
         glp_init_smcp(&parm);
         parm.msg_lev = GLP_MSG_OFF;
-        parm.presolve = GLP_ON;
-        parm.meth = GLP_DUALP; /* ~15 % faster than the primal on a week here */
+        parm.meth = GLP_DUALP;
+        /* From an advanced (triangular) basis without presolve: 3 to 10 times faster here than
+         * the presolver's path (the default day 3 against 30 ms); the presolver stays the
+         * fallback should that basis fail. */
+        parm.presolve = GLP_OFF;
+        int term = glp_term_out(GLP_OFF); /* glp_adv_basis reports on stdout otherwise */
+        glp_adv_basis(lp, 0);
+        glp_term_out(term);
         int s = glp_simplex(lp, &parm);
+        if (s != 0 || glp_get_status(lp) != GLP_OPT) {
+            parm.presolve = GLP_ON;
+            s = glp_simplex(lp, &parm);
+        }
         rc = (s == 0 && glp_get_status(lp) == GLP_OPT) ? HB_OK : HB_ERR_NUMERIC;
     }
     if (rc == HB_OK) {
