@@ -327,7 +327,7 @@ static void hb__adversarial_scenario(gsl_rng *r, hb_sim_config *c) {
 static void test_floor_adversarial(void) {
     hb__tally t = {.closest = INFINITY};
     const char *env = getenv("HB_ADVERSARIAL_N");
-    int n = env ? atoi(env) : 6;
+    int n = env ? (int)strtol(env, NULL, 10) : 6;
     gsl_rng *r = hb_rng_stream(28, "test/adversarial");
     CU_ASSERT_FATAL(r != NULL);
     for (int i = 0; i < n; i++) {
