@@ -51,7 +51,7 @@ int hb_ctl_pending_reset(hb_ctl *c) {
     return HB_OK;
 }
 
-static size_t hb__slot(const hb_ctl_pending *p, const char *name) {
+static size_t hb__pending_slot(const hb_ctl_pending *p, const char *name) {
     size_t i = hb_fnv1a64(name) & (p->cap - 1);
     while (p->slots[i] && strcmp(p->slots[i]->name, name) != 0) {
         i = (i + 1) & (p->cap - 1);
@@ -59,7 +59,7 @@ static size_t hb__slot(const hb_ctl_pending *p, const char *name) {
     return i;
 }
 
-static bool hb__grow(hb_ctl_pending *p) {
+static bool hb__pending_grow(hb_ctl_pending *p) {
     size_t cap = p->cap * 2;
     hb_saved_room **slots = calloc(cap, sizeof *slots); // NOLINT(bugprone-sizeof-expression)
     if (!slots) {
@@ -70,7 +70,7 @@ static bool hb__grow(hb_ctl_pending *p) {
     p->cap = cap;
     for (size_t i = 0; i < old.cap; i++) {
         if (old.slots[i]) {
-            p->slots[hb__slot(p, old.slots[i]->name)] = old.slots[i];
+            p->slots[hb__pending_slot(p, old.slots[i]->name)] = old.slots[i];
         }
     }
     free(old.slots);
@@ -83,7 +83,7 @@ static bool hb__pending_put(hb_ctl *c, const hb_saved_room *s) {
     if (!p) {
         return false;
     }
-    size_t i = hb__slot(p, s->name);
+    size_t i = hb__pending_slot(p, s->name);
     if (p->slots[i]) {
         if (!(s->at < p->slots[i]->at)) {
             *p->slots[i] = *s;
@@ -94,10 +94,10 @@ static bool hb__pending_put(hb_ctl *c, const hb_saved_room *s) {
         return false;
     }
     if (2 * (p->n + 1) > p->cap) {
-        if (!hb__grow(p)) {
+        if (!hb__pending_grow(p)) {
             return false;
         }
-        i = hb__slot(p, s->name);
+        i = hb__pending_slot(p, s->name);
     }
     hb_saved_room *e = malloc(sizeof *e);
     if (!e) {
@@ -114,7 +114,7 @@ void hb_ctl_pending_take(hb_ctl *c, hb_room *room) {
     if (!p) {
         return;
     }
-    size_t i = hb__slot(p, room->name);
+    size_t i = hb__pending_slot(p, room->name);
     hb_saved_room *s = p->slots[i];
     if (!s) {
         return;

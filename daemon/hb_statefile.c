@@ -220,7 +220,7 @@ static int hb__newer_first(const void *pa, const void *pb) {
     return (a < b) - (a > b);
 }
 
-static void hb__sift_down(hb__recent *h, size_t i) {
+static void hb__state_sift_down(hb__recent *h, size_t i) {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         if (l < h->n && hb__age_key(&h->a[l]) < hb__age_key(&h->a[m])) {
@@ -254,7 +254,7 @@ static void hb__keep(hb__recent *h, const hb_saved_room *r) {
     h->over++;
     if (h->max > 0 && hb__age_key(r) > hb__age_key(&h->a[0])) {
         h->a[0] = *r;
-        hb__sift_down(h, 0);
+        hb__state_sift_down(h, 0);
     }
 }
 

@@ -12,9 +12,9 @@
 
 #define HB__MERGE_IOBUF ((size_t)1 << 20)
 
-typedef struct hb__line {
+typedef struct hb__merge_line {
     size_t off, len; /* in the chunk buffer; OFF also orders equal ids by arrival */
-} hb__line;
+} hb__merge_line;
 
 /* A bounded-memory sorter of lines by a 16-character key at KEY_OFF. */
 typedef struct hb__sorter {
@@ -22,7 +22,7 @@ typedef struct hb__sorter {
     const char *tmpdir;
     char *buf;
     size_t used, cap;
-    hb__line *lines;
+    hb__merge_line *lines;
     size_t n, ncap;
     FILE **runs; /* sorted spills, oldest first */
     size_t nruns;
@@ -35,8 +35,8 @@ typedef struct hb__sorter {
 
 static int hb__cmp_line(const void *a, const void *b, void *ud) {
     const hb__sorter *s = ud;
-    const hb__line *x = a;
-    const hb__line *y = b;
+    const hb__merge_line *x = a;
+    const hb__merge_line *y = b;
     int c = memcmp(s->buf + x->off + s->key_off, s->buf + y->off + s->key_off, HB_SWEEP_ID_LEN);
     return c ? c : (x->off > y->off) - (x->off < y->off);
 }
@@ -116,7 +116,7 @@ static int hb__sorter_add(hb__sorter *s, const char *line, size_t len, char *err
         }
     }
     memcpy(s->buf + s->used, line, len);
-    s->lines[s->n++] = (hb__line){.off = s->used, .len = len};
+    s->lines[s->n++] = (hb__merge_line){.off = s->used, .len = len};
     s->used += len;
     return HB_OK;
 }
@@ -152,7 +152,7 @@ static const char *hb__sorter_next(hb__sorter *s, size_t *len) {
         if (s->pos == s->n) {
             return NULL;
         }
-        const hb__line *l = &s->lines[s->pos++];
+        const hb__merge_line *l = &s->lines[s->pos++];
         *len = l->len;
         return s->buf + l->off;
     }
