@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     int which = data[0] % 3;
-    double t = (double)(data[0] / 3) * 3600.0;
+    int hour = data[0] / 3; /* the hours of the week 0..85 */
+    double t = hour * 3600.0;
     char word[32];
     memset(word, 0x5a, sizeof word);
     if (hb_payload_word((const char *)data + 1, size - 1, word, sizeof word) != 0) {
