@@ -67,9 +67,10 @@ int hb_cmd_tune_live(int argc, char **argv);
 int hb_cmd_report(int argc, char **argv);
 int hb_cmd_sweep(int argc, char **argv);
 
-/* Loads and validates the sweep file PATH (messages on stderr); an exit status. */
+/* Loads the sweep file PATH and validates its first LIMIT scenario points (0: all); messages
+ * on stderr; an exit status. */
 struct hb_sweep;
-int hb_sweep_cli_load(const char *prog, const char *path, struct hb_sweep **out);
+int hb_sweep_cli_load(const char *prog, const char *path, size_t limit, struct hb_sweep **out);
 
 /* Remembers the command line (main does it once) for the provenance of reports. */
 void hb_cli_set_invocation(int argc, char **argv);

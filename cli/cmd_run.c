@@ -509,7 +509,7 @@ int hb_cmd_check(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (hb_sweep_is_sweep_file(argv[i])) {
             hb_sweep *sw;
-            if (hb_sweep_cli_load("heatbench check", argv[i], &sw) != HB_EXIT_OK) {
+            if (hb_sweep_cli_load("heatbench check", argv[i], 0, &sw) != HB_EXIT_OK) {
                 status = HB_EXIT_USAGE;
                 continue;
             }

@@ -53,13 +53,13 @@ static int hb__sweep_ctl(const char *name, hb_room_ctl_config *cfg) {
     return -1;
 }
 
-int hb_sweep_cli_load(const char *prog, const char *path, hb_sweep **out) {
+int hb_sweep_cli_load(const char *prog, const char *path, size_t limit, hb_sweep **out) {
     hb_sweep_options so = {
         .controller = hb__sweep_ctl, .ctl_names = hb__ctl_names, .version = HEATBENCH_VERSION};
     char err[2048];
     int rc = hb_sweep_load(path, &so, out, err, sizeof err);
     if (rc == HB_OK) {
-        rc = hb_sweep_validate(*out, 0, err, sizeof err);
+        rc = hb_sweep_validate(*out, limit, err, sizeof err);
         if (rc != HB_OK) {
             hb_sweep_destroy(*out);
             *out = NULL;
@@ -169,7 +169,7 @@ static int hb__merge(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     hb_sweep *plan = NULL;
-    if (plan_path && hb_sweep_cli_load("heatbench sweep merge", plan_path, &plan) != 0) {
+    if (plan_path && hb_sweep_cli_load("heatbench sweep merge", plan_path, 1, &plan) != 0) {
         return HB_EXIT_USAGE;
     }
     hb_sweep_merge_stats st;
@@ -260,7 +260,10 @@ int hb_cmd_sweep(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     hb_sweep *s;
-    int status = hb_sweep_cli_load("heatbench sweep", argv[optind], &s);
+    /* The first scenario points are checked before anything runs (a typo fails at once);
+     * `heatbench check` checks them all. A later bad point (a random sample out of range) is
+     * an error line of its runs, as any failing run. */
+    int status = hb_sweep_cli_load("heatbench sweep", argv[optind], 1000, &s);
     if (status != HB_EXIT_OK) {
         return status;
     }
