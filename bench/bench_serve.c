@@ -39,7 +39,7 @@ static void bench_call(hb_serve *s, const char *m, const char *path, const char 
 }
 
 int main(int argc, char **argv) {
-    int runs = argc > 1 ? atoi(argv[1]) : 5;
+    int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
     const char *file = argc > 2 ? argv[2] : "scenarios/default.json";
     hb_sim_config cfg;
     char err[512];

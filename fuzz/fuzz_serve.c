@@ -5,6 +5,7 @@
 #include "../serve/hb_serve.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,14 @@ static void fuzz_one(hb_serve *s, const char *line, double now) {
     if (!sp1 || (size_t)(sp1 - line) >= sizeof method) {
         return;
     }
-    memcpy(method, line, (size_t)(sp1 - line));
+    snprintf(method, sizeof method, "%.*s", (int)(sp1 - line), line);
     const char *p = sp1 + 1;
     const char *sp2 = strchr(p, ' ');
     size_t plen = sp2 ? (size_t)(sp2 - p) : strlen(p);
     if (plen >= sizeof path) {
         return;
     }
-    memcpy(path, p, plen);
+    snprintf(path, sizeof path, "%.*s", (int)plen, p);
     const char *body = sp2 ? sp2 + 1 : "";
     hb_serve_response r;
     hb_serve_handle(s, method, path, body, strlen(body), now, &r);

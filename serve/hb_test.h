@@ -3,8 +3,8 @@
  * samples behind /results, and the KPI accumulator behind /kpi. Every call answers the way
  * BOPTEST's test-case methods do: an HTTP status, a message, and a JSON payload (or none).
  */
-#ifndef HB_TEST_H
-#define HB_TEST_H
+#ifndef HB_SERVE_TEST_H
+#define HB_SERVE_TEST_H
 
 #include "hb_tcase.h"
 
