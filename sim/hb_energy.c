@@ -192,8 +192,9 @@ static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_pl
     sp->al_min = xl[0];
     double al_int = 0;
     double j0 = floor((ta - t0) / h + 1e-9);
-    for (double j = j0;; j += 1.0) {
-        double tj = t0 + j * h;
+    /* An integer step count: a double counter drifts and the analyzer refuses it. */
+    for (long j = (long)j0;; j++) {
+        double tj = t0 + (double)j * h;
         double a = fmax(ta, tj);
         double b = fmin(tb, tj + h);
         if (b <= a + 1e-9) {

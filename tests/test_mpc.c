@@ -235,7 +235,7 @@ static hb_kpis hb__run(const char *scenario, const char *algo_ff_os, uint64_t se
     snprintf(path, sizeof path, "%s/scenarios/%s.json", HB_SOURCE_DIR, scenario);
     hb_sim_config c;
     char err[512];
-    hb_kpis k = {0};
+    hb_kpis k;
     CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
     c.seed = seed;
     c.controller.algo = algo_ff_os[0] == 'm' ? HB_ALGO_MPC : HB_ALGO_PID;
@@ -273,12 +273,14 @@ static void test_night_setback_ranking(void) {
     CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
     /* Optimal start arrives by heating at full output from the moment it must; the MPC plans
-     * the same arrival with less heat, less than the late PID's too, within 3 % of the floor
-     * (the scenario ships economic weights). */
+     * the same arrival with less heat, less than the late PID's too, within 5 % of the floor
+     * (the scenario ships economic weights). It was 3 % against the old midpoint-sampled floor;
+     * the floor that is a bound for every input (issue 28) is 1.45 % lower here, so the same
+     * 17.01 kWh is 1.043 of it. */
     CU_ASSERT(m.energy_kwh < o.energy_kwh);
     CU_ASSERT(m.energy_kwh < p.energy_kwh);
     CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
-    CU_ASSERT(m.energy_ratio <= 1.03);
+    CU_ASSERT(m.energy_ratio <= 1.05);
 }
 
 /* The issue's robustness figure: the MPC's model 20 % off in UA and in both capacities, the
