@@ -75,9 +75,13 @@ static void test_tc1_reference_state(void) {
     char *b =
         call(s, "PUT", "/initialize/" ID, "{\"start_time\":43200,\"warmup_period\":43200}", 1, &st);
     CU_ASSERT_EQUAL(st, 200);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    const char *p = strstr(b, "\"TRooAir_y\":");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    const char *p = b ? strstr(b, "\"TRooAir_y\":") : NULL;
+    CU_ASSERT_PTR_NOT_NULL(p);
+    if (!p) { /* the analyzer does not know the FATAL assertions jump out */
+        free(b);
+        hb_serve_destroy(s);
+        return;
+    }
     HB_ASSERT_NEAR(strtod(p + 12, NULL), 297.96991459565413, 2e-3);
     free(b);
     hb_serve_destroy(s);
