@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     }
     hb_serve_case c = {"room", bench_room, &cfg};
     hb_serve_config sc = {.cases = &c, .n_cases = 1, .max_tests = 2, .idle_s = 1e9};
-    double per[64];
+    double per[64] = {0};
     size_t mem0 = 0, mem1 = 0;
     int n_adv = 0;
     runs = runs > 64 ? 64 : runs;
