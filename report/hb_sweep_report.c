@@ -273,27 +273,6 @@ static int hb__sr_data(const hb__sr *r, const char *tmp, size_t *idx, double *bu
     return HB_OK;
 }
 
-static void hb__sr_html_text(FILE *f, const char *s) {
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
-
 static int hb__sr_cmp_worst(const void *a, const void *b, void *ud) {
     return -hb__sr_cmp_run(a, b, ud); /* the most discomfort first */
 }
@@ -307,21 +286,21 @@ static int hb__sr_html(const hb__sr *r, const char *tmp, const hb_sweep_report_o
         return HB_ERR_IO;
     }
     fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>", f);
-    hb__sr_html_text(f, o->title);
+    hb_report_html_escape(f, o->title);
     fputs("</title><style>body{font-family:sans-serif;max-width:1150px;margin:auto}"
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;"
           "font-size:90%}code{font-size:85%}</style></head><body>\n<h1>",
           f);
-    hb__sr_html_text(f, o->title);
+    hb_report_html_escape(f, o->title);
     fprintf(f, "</h1>\n<p>%zu runs, %zu failed, %d controllers.</p>\n<p><small>", r->n, r->failed,
             r->n_ctl);
-    hb__sr_html_text(f, o->provenance ? o->provenance : "");
+    hb_report_html_escape(f, o->provenance ? o->provenance : "");
     fputs("</small></p>\n<h2>Per controller</h2>\n<img src=\"box.png\" alt=\"box plots\">\n"
           "<h2>Discomfort against energy</h2>\n<img src=\"pareto.png\" alt=\"Pareto fronts\">\n",
           f);
     for (int p = 0; p < r->n_param; p++) {
         fputs("<h2>", f);
-        hb__sr_html_text(f, r->params[p]);
+        hb_report_html_escape(f, r->params[p]);
         fprintf(f, "</h2>\n<img src=\"param_%d.png\" alt=\"parameter %d\">\n", p + 1, p + 1);
     }
     size_t m = 0;
@@ -339,10 +318,10 @@ static int hb__sr_html(const hb__sr *r, const char *tmp, const hb_sweep_report_o
     for (size_t i = 0; i < m && i < o->worst; i++) {
         const hb__sr_run *u = &r->runs[idx[i]];
         fputs("<tr><td>", f);
-        hb__sr_html_text(f, u->what);
+        hb_report_html_escape(f, u->what);
         fprintf(f, "</td><td>%.3f</td><td>%.3f</td><td><code>heatbench sweep ", u->kpi[0],
                 u->kpi[1]);
-        hb__sr_html_text(f, sweep);
+        hb_report_html_escape(f, sweep);
         fprintf(f, " --only %s</code></td></tr>\n", u->id);
     }
     fputs("</table>\n", f);
@@ -351,9 +330,9 @@ static int hb__sr_html(const hb__sr *r, const char *tmp, const hb_sweep_report_o
         for (size_t i = 0, shown = 0; i < r->n && shown < 50; i++) {
             if (r->runs[i].error) {
                 fputs("<tr><td>", f);
-                hb__sr_html_text(f, r->runs[i].what);
+                hb_report_html_escape(f, r->runs[i].what);
                 fputs("</td><td>", f);
-                hb__sr_html_text(f, r->runs[i].error);
+                hb_report_html_escape(f, r->runs[i].error);
                 fputs("</td></tr>\n", f);
                 shown++;
             }
