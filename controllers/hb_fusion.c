@@ -184,3 +184,14 @@ int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_us
 size_t hb_fusion_count(const hb_fusion *f) {
     return f->n;
 }
+
+double hb_fusion_next_stale(const hb_fusion *f, double t) {
+    double next = INFINITY;
+    for (size_t i = 0; i < f->n; i++) {
+        double until = f->e[i].t + f->cfg.stale_s;
+        if (t - f->e[i].t <= f->cfg.stale_s && until < next) {
+            next = until;
+        }
+    }
+    return next;
+}

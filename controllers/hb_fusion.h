@@ -68,4 +68,9 @@ int hb_fusion_estimate(const hb_fusion *f, double t, double *estimate, int *n_us
 /* Number of sensor ids currently held. */
 size_t hb_fusion_count(const hb_fusion *f);
 
+/* When the first reading fresh at T goes stale (INFINITY: none is fresh). Without a new reading
+ * the estimate and the count of agreeing sensors stay what they are at T until just after then:
+ * a caller that polls on a timer knows when to look again. */
+double hb_fusion_next_stale(const hb_fusion *f, double t);
+
 #endif

@@ -548,6 +548,38 @@ bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level) {
     return due;
 }
 
+/* The mirror of hb_room_ctl_poll and hb__ctl_update: when the conditions that make them act
+ * become true with time alone. Each time is taken a little early (polling early changes
+ * nothing), so that rounding never makes a caller late. */
+double hb_room_ctl_next_poll(const hb_room_ctl *c, double t) {
+    if (!c->updated || c->refresh || !c->sent) {
+        return -INFINITY;
+    }
+    /* Readings going stale end a quorum, start a silence, and change the sensors shown. */
+    double next = hb_fusion_next_stale(c->fusion, t);
+    next = fmin(next, c->t_sent + c->cfg.heartbeat_s - 1e-6);
+    int diff = abs(c->level - c->level_sent);
+    bool end = (c->level == 0 || c->level == 100) && diff > 0;
+    if (diff > 0 && (diff >= c->cfg.deadband_pct || end)) {
+        next = fmin(next, c->t_sent + c->cfg.min_interval_s - 1e-6);
+    }
+    if (c->off) {
+        /* Off: updates only hold the valve closed. */
+    } else if (c->started) {
+        next = fmin(next, c->t_update + c->cfg.update_s - 1e-6);
+    } else if (!isnan(c->t_wait)) {
+        next = fmin(next, c->t_wait + c->cfg.quorum_wait_s); /* starting with what agrees */
+    } else if (c->failsafe) {
+        /* Silent: the held level gives way to the fallback once, then nothing changes. */
+        if (c->t_update < c->t_silent + c->cfg.failsafe_hold_s) {
+            next = fmin(next, c->t_silent + c->cfg.failsafe_hold_s);
+        }
+    } else {
+        next = t; /* no state this knows of: poll again at the next tick */
+    }
+    return next - 1e-7 - fabs(next) * 1e-12;
+}
+
 double hb_room_ctl_estimate(const hb_room_ctl *c) {
     return c->est;
 }

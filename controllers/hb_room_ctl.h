@@ -94,6 +94,13 @@ int hb_room_ctl_reading_ref(hb_room_ctl *c, double t, const char *sensor_id, dou
  * *LEVEL (0..100) when a command should be sent now. Call it after readings and on a timer. */
 bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level);
 
+/* The earliest time after a poll at T at which another poll could do anything (run the
+ * algorithm, change the level or the fail-safe, publish) without a reading, a resync, a resend
+ * or a change of settings in between: -INFINITY when the next poll may (a resend, a resync, no
+ * update yet). Polling at any time before it is harmless, so a caller may wake early; a daemon
+ * with thousands of rooms polls each only then instead of every room every tick. */
+double hb_room_ctl_next_poll(const hb_room_ctl *c, double t);
+
 /* Filtered estimate used by the last update (NaN before the first), latest level, and whether
  * the last update ran in fail-safe. */
 double hb_room_ctl_estimate(const hb_room_ctl *c);
