@@ -3,6 +3,7 @@
 #include "../util/hb_error.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,14 @@ struct hb_rooms {
     hb_room *newest; /* tail */
     unsigned long evicted;
     hb_rooms_hooks hooks;
+    /* The due heap: the earliest at [0]; each room knows its place (due_at). */
+    struct hb__due {
+        double due;
+        hb_room *room;
+    } * heap;
+    size_t heap_n, heap_cap;
+    hb_room *q_head, *q_tail; /* the publishing queue */
+    size_t q_n;
 };
 
 void hb_rooms_set_hooks(hb_rooms *r, const hb_rooms_hooks *hooks) {
@@ -91,7 +100,176 @@ void hb_rooms_destroy(hb_rooms *r) {
         }
     }
     free(r->slots);
+    free(r->heap);
     free(r);
+}
+
+/* ---- the due heap ---------------------------------------------------------------------------- */
+
+static void hb__heap_put(hb_rooms *r, size_t i, struct hb__due e) {
+    r->heap[i] = e;
+    e.room->due_at = (uint32_t)(i + 1);
+}
+
+static void hb__sift_up(hb_rooms *r, size_t i) {
+    struct hb__due e = r->heap[i];
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!(e.due < r->heap[up].due)) {
+            break;
+        }
+        hb__heap_put(r, i, r->heap[up]);
+        i = up;
+    }
+    hb__heap_put(r, i, e);
+}
+
+static void hb__sift_down(hb_rooms *r, size_t i) {
+    struct hb__due e = r->heap[i];
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= r->heap_n) {
+            break;
+        }
+        if (k + 1 < r->heap_n && r->heap[k + 1].due < r->heap[k].due) {
+            k++;
+        }
+        if (!(r->heap[k].due < e.due)) {
+            break;
+        }
+        hb__heap_put(r, i, r->heap[k]);
+        i = k;
+    }
+    hb__heap_put(r, i, e);
+}
+
+/* Adds ROOM (not in the heap) due at DUE; false when memory is short. */
+static bool hb__heap_push(hb_rooms *r, hb_room *room, double due) {
+    if (r->heap_n == r->heap_cap) {
+        size_t cap = r->heap_cap ? 2 * r->heap_cap : 64;
+        struct hb__due *h = realloc(r->heap, cap * sizeof *h);
+        if (!h) {
+            return false;
+        }
+        r->heap = h;
+        r->heap_cap = cap;
+    }
+    r->heap[r->heap_n] = (struct hb__due){.due = due, .room = room};
+    hb__sift_up(r, r->heap_n++);
+    return true;
+}
+
+/* Takes ROOM out of the heap (when it is in). */
+static void hb__heap_remove(hb_rooms *r, hb_room *room) {
+    if (room->due_at == 0) {
+        return;
+    }
+    size_t i = room->due_at - 1;
+    room->due_at = 0;
+    if (i == --r->heap_n) {
+        return;
+    }
+    double was = r->heap[i].due;
+    hb__heap_put(r, i, r->heap[r->heap_n]);
+    if (r->heap[i].due < was) {
+        hb__sift_up(r, i);
+    } else {
+        hb__sift_down(r, i);
+    }
+}
+
+void hb_rooms_wake(hb_rooms *r, hb_room *room, double due) {
+    if (room->due_at == 0) {
+        return;
+    }
+    size_t i = room->due_at - 1;
+    if (due < r->heap[i].due) {
+        r->heap[i].due = due;
+        hb__sift_up(r, i);
+    }
+}
+
+void hb_rooms_wake_all(hb_rooms *r) {
+    /* All equal is a heap. */
+    for (size_t i = 0; i < r->heap_n; i++) {
+        r->heap[i].due = -INFINITY;
+    }
+}
+
+double hb_rooms_next_due(const hb_rooms *r) {
+    return r->heap_n ? r->heap[0].due : INFINITY;
+}
+
+size_t hb_rooms_visit_due(hb_rooms *r, double t, double (*fn)(hb_room *room, void *ud), void *ud) {
+    /* Rooms due again at once come back at the next sweep: the first time after T. */
+    double later = nextafter(t, INFINITY);
+    size_t n = 0;
+    while (r->heap_n && r->heap[0].due <= t) {
+        hb_room *room = r->heap[0].room;
+        hb__heap_remove(r, room);
+        double next = fn(room, ud);
+        /* Back in the slot it just left: the push cannot fail. */
+        (void)hb__heap_push(r, room, next > t ? next : later);
+        n++;
+    }
+    return n;
+}
+
+/* ---- the publishing queue -------------------------------------------------------------------- */
+
+static bool hb__queued(const hb_rooms *r, const hb_room *room) {
+    return room->qprev || r->q_head == room;
+}
+
+static void hb__dequeue(hb_rooms *r, hb_room *room) {
+    if (!hb__queued(r, room)) {
+        return;
+    }
+    if (room->qprev) {
+        room->qprev->qnext = room->qnext;
+    } else {
+        r->q_head = room->qnext;
+    }
+    if (room->qnext) {
+        room->qnext->qprev = room->qprev;
+    } else {
+        r->q_tail = room->qprev;
+    }
+    room->qprev = room->qnext = NULL;
+    r->q_n--;
+}
+
+void hb_rooms_queue(hb_rooms *r, hb_room *room) {
+    if (hb__queued(r, room)) {
+        return;
+    }
+    room->qprev = r->q_tail;
+    room->qnext = NULL;
+    if (r->q_tail) {
+        r->q_tail->qnext = room;
+    } else {
+        r->q_head = room;
+    }
+    r->q_tail = room;
+    r->q_n++;
+}
+
+size_t hb_rooms_drain(hb_rooms *r, int (*fn)(hb_room *room, void *ud), void *ud) {
+    size_t todo = r->q_n;
+    size_t n = 0;
+    while (n < todo && r->q_head) {
+        hb_room *room = r->q_head;
+        n++;
+        int rc = fn(room, ud);
+        if (rc == HB_ROOMS_STOP) {
+            break;
+        }
+        hb__dequeue(r, room);
+        if (rc == HB_ROOMS_KEEP) {
+            hb_rooms_queue(r, room);
+        }
+    }
+    return n;
 }
 
 static size_t hb__find(const hb_rooms *r, const char *name, int *found) {
@@ -129,6 +307,8 @@ static void hb__remove(hb_rooms *r, hb_room *room) {
     if (r->hooks.removing) {
         r->hooks.removing(room, r->hooks.ud);
     }
+    hb__heap_remove(r, room);
+    hb__dequeue(r, room);
     hb__free_room(room);
     r->slots[i] = NULL;
     r->n--;
@@ -154,6 +334,7 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
     int found;
     size_t i = hb__find(r, name, &found);
     if (found) {
+        hb_rooms_wake(r, r->slots[i], -INFINITY); /* the caller may change it */
         return r->slots[i];
     }
     if (r->n >= r->max_rooms) {
@@ -167,7 +348,7 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
     size_t len = strlen(name);
     hb_room *room = calloc(1, offsetof(hb_room, name) + len + 1);
     hb_room_ctl *ctl = hb_room_ctl_create(&r->cfg);
-    if (!room || !ctl) {
+    if (!room || !ctl || !hb__heap_push(r, room, -INFINITY)) {
         free(room);
         hb_room_ctl_destroy(ctl);
         return NULL;
@@ -190,11 +371,16 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
 hb_room *hb_rooms_find(hb_rooms *r, const char *name) {
     int found;
     size_t i = hb__find(r, name, &found);
-    return found ? r->slots[i] : NULL;
+    if (!found) {
+        return NULL;
+    }
+    hb_rooms_wake(r, r->slots[i], -INFINITY); /* the caller may change it */
+    return r->slots[i];
 }
 
 void hb_rooms_touch(hb_rooms *r, hb_room *room, double t) {
     room->last_seen = t;
+    hb_rooms_wake(r, room, -INFINITY); /* a reading: its controller looks at it */
     if (r->newest != room) {
         hb__unlink(r, room);
         hb__append(r, room);
@@ -229,10 +415,20 @@ int hb_rooms_reconfigure(hb_rooms *r, const hb_room_ctl_config *cfg) {
             hb_room_ctl_reconfigure(r->slots[i]->ctl, cfg);
         }
     }
+    hb_rooms_wake_all(r); /* new periods: every room's due time is computed again */
     return HB_OK;
 }
 
 void hb_rooms_each(hb_rooms *r, void (*fn)(hb_room *room, void *ud), void *ud) {
+    for (size_t i = 0; i <= r->mask; i++) {
+        if (r->slots[i]) {
+            fn(r->slots[i], ud);
+        }
+    }
+    hb_rooms_wake_all(r);
+}
+
+void hb_rooms_each_read(const hb_rooms *r, void (*fn)(const hb_room *room, void *ud), void *ud) {
     for (size_t i = 0; i <= r->mask; i++) {
         if (r->slots[i]) {
             fn(r->slots[i], ud);

@@ -53,7 +53,7 @@ typedef struct {
     bool failed;
 } hb__writer;
 
-static void hb__write_room(hb_room *room, void *ud) {
+static void hb__write_room(const hb_room *room, void *ud) {
     hb__writer *w = ud;
     char buf[HB_STATEFILE_ROOM_MAX];
     if (hb_statefile_format_room(buf, sizeof buf, room, w->at) < 0) {
@@ -80,7 +80,7 @@ int hb_statefile_write(const char *path, hb_rooms *rooms, double at, char *err, 
         return HB_ERR_IO;
     }
     fputs("{\"version\":1,\"rooms\":[", w.f);
-    hb_rooms_each(rooms, hb__write_room, &w);
+    hb_rooms_each_read(rooms, hb__write_room, &w);
     fputs(w.n ? "\n]}\n" : "]}\n", w.f);
     int rc;
     if (ferror(w.f) || w.failed) {
