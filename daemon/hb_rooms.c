@@ -111,7 +111,7 @@ static void hb__heap_put(hb_rooms *r, size_t i, struct hb__due e) {
     e.room->due_at = (uint32_t)(i + 1);
 }
 
-static void hb__sift_up(hb_rooms *r, size_t i) {
+static void hb__due_up(hb_rooms *r, size_t i) {
     struct hb__due e = r->heap[i];
     while (i > 0) {
         size_t up = (i - 1) / 2;
@@ -124,7 +124,7 @@ static void hb__sift_up(hb_rooms *r, size_t i) {
     hb__heap_put(r, i, e);
 }
 
-static void hb__sift_down(hb_rooms *r, size_t i) {
+static void hb__due_down(hb_rooms *r, size_t i) {
     struct hb__due e = r->heap[i];
     for (;;) {
         size_t k = 2 * i + 1;
@@ -155,7 +155,7 @@ static bool hb__heap_push(hb_rooms *r, hb_room *room, double due) {
         r->heap_cap = cap;
     }
     r->heap[r->heap_n] = (struct hb__due){.due = due, .room = room};
-    hb__sift_up(r, r->heap_n++);
+    hb__due_up(r, r->heap_n++);
     return true;
 }
 
@@ -172,9 +172,9 @@ static void hb__heap_remove(hb_rooms *r, hb_room *room) {
     double was = r->heap[i].due;
     hb__heap_put(r, i, r->heap[r->heap_n]);
     if (r->heap[i].due < was) {
-        hb__sift_up(r, i);
+        hb__due_up(r, i);
     } else {
-        hb__sift_down(r, i);
+        hb__due_down(r, i);
     }
 }
 
@@ -185,7 +185,7 @@ void hb_rooms_wake(hb_rooms *r, hb_room *room, double due) {
     size_t i = room->due_at - 1;
     if (due < r->heap[i].due) {
         r->heap[i].due = due;
-        hb__sift_up(r, i);
+        hb__due_up(r, i);
     }
 }
 
@@ -194,10 +194,6 @@ void hb_rooms_wake_all(hb_rooms *r) {
     for (size_t i = 0; i < r->heap_n; i++) {
         r->heap[i].due = -INFINITY;
     }
-}
-
-double hb_rooms_next_due(const hb_rooms *r) {
-    return r->heap_n ? r->heap[0].due : INFINITY;
 }
 
 size_t hb_rooms_visit_due(hb_rooms *r, double t, double (*fn)(hb_room *room, void *ud), void *ud) {

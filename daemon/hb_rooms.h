@@ -38,12 +38,12 @@ enum {
 
 typedef struct hb_room {
     hb_room_ctl *ctl;
-    double last_seen;            /* controller time of the last accepted reading (read only) */
-    const hb_room_prefs *prefs;  /* the room's settings (owned by the daemon's configuration) */
-    struct hb_room *prev, *next; /* idle order, oldest first (private to hb_rooms) */
+    double last_seen;              /* controller time of the last accepted reading (read only) */
+    const hb_room_prefs *prefs;    /* the room's settings (owned by the daemon's configuration) */
+    struct hb_room *prev, *next;   /* idle order, oldest first (private to hb_rooms) */
     struct hb_room *qprev, *qnext; /* the publishing queue (private to hb_rooms) */
-    hb_thermostat th;            /* the household's mode, preset and setpoint */
-    hb_coalesce wishes;          /* the household's changes, at most two commands an interval */
+    hb_thermostat th;              /* the household's mode, preset and setpoint */
+    hb_coalesce wishes;            /* the household's changes, at most two commands an interval */
     /* What the daemon last showed of the room, kept small: a daemon keeps thousands, and the
      * room with its name fits a 96-byte heap chunk for names up to 12 bytes. */
     uint32_t t_shown;    /* wall seconds since the daemon started, of the last state shown */
@@ -109,9 +109,6 @@ void hb_rooms_wake_all(hb_rooms *r);
  * due (a time not after T, or NaN, means the next sweep). FN must not add or remove rooms.
  * Returns the number of rooms visited. */
 size_t hb_rooms_visit_due(hb_rooms *r, double t, double (*fn)(hb_room *room, void *ud), void *ud);
-
-/* The earliest due time (INFINITY: no room). */
-double hb_rooms_next_due(const hb_rooms *r);
 
 /* Puts ROOM at the end of the publishing queue, unless it is queued already. */
 void hb_rooms_queue(hb_rooms *r, hb_room *room);

@@ -97,7 +97,6 @@ static void test_full_table_is_cheap(void) {
     hb_rooms_destroy(r);
 }
 
-
 /* A visitor for the due tests: each room is next due PERIOD after the visit (its name's number
  * after "p", 0: at once), and the visits are counted and checked for their order. */
 typedef struct {
@@ -135,11 +134,11 @@ static void test_due_same_time_and_once(void) {
         CU_ASSERT_PTR_NOT_NULL_FATAL(hb_rooms_get(r, name, 0));
     }
     CU_ASSERT_PTR_NOT_NULL_FATAL(hb_rooms_get(r, "p0", 0));
-    CU_ASSERT_EQUAL(sweep(r, &v, 0), 9);   /* all new: due at once; all due at 10 after */
+    CU_ASSERT_EQUAL(sweep(r, &v, 0), 9);    /* all new: due at once; all due at 10 after */
     CU_ASSERT_EQUAL(sweep(r, &v, 0.25), 1); /* only the room due "at once", once a sweep */
     CU_ASSERT_EQUAL(sweep(r, &v, 9.99), 1);
     CU_ASSERT_EQUAL(sweep(r, &v, 10), 9); /* the eight due at the same time, together */
-    CU_ASSERT_EQUAL(hb_rooms_next_due(r), nextafter(10, INFINITY));
+    CU_ASSERT_EQUAL(sweep(r, &v, nextafter(10, INFINITY)), 1); /* at once: the next sweep */
     CU_ASSERT_TRUE(v.ordered);
     hb_rooms_destroy(r);
 }
@@ -170,7 +169,7 @@ static void test_due_wake(void) {
     hb_rooms_wake(r, a, 50); /* earlier than its 104: due then */
     CU_ASSERT_EQUAL(sweep(r, &v, 49), 0);
     CU_ASSERT_EQUAL(sweep(r, &v, 50), 1);
-    hb_rooms_wake(r, a, 500); /* later than its 150: nothing changes */
+    hb_rooms_wake(r, a, 500);              /* later than its 150: nothing changes */
     CU_ASSERT_EQUAL(sweep(r, &v, 150), 2); /* a, and b due since 103 */
     hb_rooms_destroy(r);
 }
@@ -243,10 +242,11 @@ static void test_due_one_room(void) {
     CU_ASSERT_EQUAL(hb_rooms_drain(r, drain_keep_once, &calls), 1); /* STOP: stays queued */
     CU_ASSERT_EQUAL(hb_rooms_drain(r, drain_done, NULL), 1);
     CU_ASSERT_EQUAL(hb_rooms_drain(r, drain_done, NULL), 0);
-    CU_ASSERT_PTR_NULL(hb_rooms_get(r, "other", 1)); /* full, nobody idle */
+    CU_ASSERT_PTR_NULL(hb_rooms_get(r, "other", 1));    /* full, nobody idle */
     CU_ASSERT_PTR_NOT_NULL(hb_rooms_get(r, "p1", 700)); /* takes its place, due at once */
     CU_ASSERT_EQUAL(sweep(r, &v, 700), 1);
-    CU_ASSERT_EQUAL(hb_rooms_next_due(r), 701);
+    CU_ASSERT_EQUAL(sweep(r, &v, 700.99), 0);
+    CU_ASSERT_EQUAL(sweep(r, &v, 701), 1);
     hb_rooms_destroy(r);
 }
 
@@ -264,7 +264,7 @@ static void test_due_full_table(void) {
     CU_ASSERT_EQUAL(sweep(r, &v, 0.25), 0);
     CU_ASSERT_EQUAL(sweep(r, &v, 1), 100); /* the rooms with a period of 1 s */
     CU_ASSERT_EQUAL(sweep(r, &v, 2), 200); /* 1 s again, and 2 s */
-    for (int i = 0; i < 1000; i++) {   /* idle long enough: each takes an old one's place */
+    for (int i = 0; i < 1000; i++) {       /* idle long enough: each takes an old one's place */
         snprintf(name, sizeof name, "p5000-new-%d", i);
         CU_ASSERT_PTR_NOT_NULL_FATAL(hb_rooms_get(r, name, 700));
     }
