@@ -35,7 +35,11 @@ typedef struct {
     double t;
 } hb__sweep;
 
-static void hb__poll_room(hb_room *room, void *ud) {
+/* A room's timers: a household wish whose interval ended, the schedule into its controller,
+ * the controller's poll (fail-safe, heartbeat, the algorithm's update). Returns when the room is
+ * next due without anything happening to it meanwhile (a reading, a command, a reconnection
+ * make it due at once: hb_rooms.h). */
+static double hb__poll_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
     hb_ctl *c = s->c;
     hb_ctl_household_due(c, room, s->t); /* a coalesced household wish whose interval ended */
@@ -46,21 +50,96 @@ static void hb__poll_room(hb_room *room, void *ud) {
     if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
         hb_ctl_publish_level(c, room, level);
     }
-    /* Announcements and states within a budget per sweep: a thousand rooms after a reconnect
-     * go out over seconds instead of all queued at once. */
-    if (!(room->flags & HB_ROOM_ANNOUNCED) && c->cfg->discovery_prefix && c->connected &&
-        c->budget >= 2) {
+    hb_rooms_queue(c->rooms, room); /* what it shows may have changed */
+    double next = hb_room_ctl_next_poll(room->ctl, s->t);
+    if (room->wishes.pending) {
+        next = fmin(next, room->wishes.last + room->prefs->ctl.min_interval_s);
+    }
+    return next;
+}
+
+/* A state that hb_ctl_show held back because one was shown within the last second (or, for
+ * the estimate alone, 30 s): the room is due again when that time is up. */
+static void hb__show_later(hb_ctl *c, hb_room *room) {
+    uint32_t age = (uint32_t)(hb_mono_now() - c->t0) - room->t_shown;
+    if (age < 30u) {
+        uint32_t at = room->t_shown + (age < 1u ? 1u : 30u); /* wall seconds since the start */
+        hb_rooms_wake(c->rooms, room, (double)at * c->cfg->speed);
+    }
+}
+
+/* Announcements and states within a budget per sweep: a thousand rooms after a reconnect go
+ * out over seconds instead of all queued at once. A room whose wish waits for its interval is
+ * shown with its command, not before. */
+static int hb__publish_room(hb_room *room, void *ud) {
+    hb__sweep *s = ud;
+    hb_ctl *c = s->c;
+    if (c->budget <= 0) {
+        return HB_ROOMS_STOP;
+    }
+    if (!(room->flags & HB_ROOM_ANNOUNCED) && c->cfg->discovery_prefix && c->budget >= 2) {
         hb_ctl_announce(c, room, false);
         c->budget -= 2;
     }
-    /* A wish waiting for its interval is shown with its command, not before. */
+    bool unannounced = !(room->flags & HB_ROOM_ANNOUNCED) && c->cfg->discovery_prefix;
     bool waiting = room->wishes.pending;
     if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0 && !waiting) {
         hb_ctl_publish_ctl(c, room);
         c->budget--;
     }
-    if (c->budget > 0 && !waiting && hb_ctl_show(c, room, s->t, false)) {
-        c->budget--;
+    if (!waiting) {
+        if (c->budget <= 0) {
+            return HB_ROOMS_STOP; /* its state is still to be looked at */
+        }
+        if (hb_ctl_show(c, room, s->t, false)) {
+            c->budget--;
+        } else {
+            hb__show_later(c, room);
+        }
+    }
+    bool left = unannounced ||
+                (!waiting && ((room->flags & HB_ROOM_CTL_DIRTY) || !(room->flags & HB_ROOM_SHOWN)));
+    if (!left) {
+        return HB_ROOMS_DONE;
+    }
+    return c->budget > 0 ? HB_ROOMS_KEEP : HB_ROOMS_STOP;
+}
+
+/* Whether a schedule period began or ended since the last sweep, for any room's settings: the
+ * setpoint of every room on that schedule moves (and an override made in the period ends). */
+static bool hb__schedule_moved(hb_ctl *c) {
+    double was = c->week_swept;
+    double now = c->week_s;
+    c->week_swept = now;
+    if (!(now >= was)) {
+        return true; /* the first sweep, a new week, a clock set back */
+    }
+    for (size_t i = 0; i <= c->home.n_rooms; i++) {
+        const hb_room_prefs *p = i == 0 ? &c->home.defaults : &c->home.rooms[i - 1];
+        if (p->schedule.n_periods == 0) {
+            continue;
+        }
+        hb_setpoint a;
+        hb_setpoint b;
+        hb_schedule_at(&p->schedule, p->setpoint_c, p->band_k, was, &a);
+        hb_schedule_at(&p->schedule, p->setpoint_c, p->band_k, now, &b);
+        if (a.period != b.period || a.setpoint_c != b.setpoint_c ||
+            hb_schedule_changes(&p->schedule, was, now)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void hb_ctl_sweep(hb_ctl *c, bool every) {
+    hb__sweep s = {.c = c, .t = hb_ctl_now(c)};
+    c->budget = HB_CTL_SHOW_PER_SWEEP;
+    if (hb__schedule_moved(c) || every) {
+        hb_rooms_wake_all(c->rooms);
+    }
+    hb_rooms_visit_due(c->rooms, s.t, hb__poll_room, &s);
+    if (c->connected) {
+        hb_rooms_drain(c->rooms, hb__publish_room, &s);
     }
 }
 
@@ -117,7 +196,7 @@ static void hb__nap(double seconds) {
 
 int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *err,
                    size_t errlen) {
-    hb_ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN};
+    hb_ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN, .week_swept = NAN};
     snprintf(c.leader_topic, sizeof c.leader_topic, "%s/leader", cfg->status_topic);
     snprintf(c.ctl_sub, sizeof c.ctl_sub, "%s/+/ctl", cfg->prefix);
     snprintf(c.cmd_sub, sizeof c.cmd_sub, "%s/+/+/set", cfg->prefix);
@@ -241,9 +320,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         if (c.active && now >= next_sweep) {
             /* Timer poll: fail-safe and heartbeats happen even when no reading comes. */
-            hb__sweep s = {.c = &c, .t = hb_ctl_now(&c)};
-            c.budget = HB_CTL_SHOW_PER_SWEEP;
-            hb_rooms_each(c.rooms, hb__poll_room, &s);
+            hb_ctl_sweep(&c, false);
             next_sweep = now + 0.25;
         }
         if (c.active && now >= next_evict) {

@@ -35,6 +35,7 @@ typedef struct hb_ctl {
     double t_connected; /* monotonic time of the last CONNACK */
     double week0;       /* the schedule clock at start (seconds since Monday 00:00) */
     double week_s;      /* the schedule clock now */
+    double week_swept;  /* the schedule clock at the last sweep (NaN before the first) */
     double next_save;   /* monotonic time of the next state-file write */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];
@@ -75,6 +76,9 @@ typedef struct hb_ctl {
 
 /* hb_control.c */
 bool hb_ctl_stopping(void); /* a stop was requested (SIGINT/SIGTERM) */
+/* The periodic work of a quarter second: the rooms that are due (EVERY: all of them, as before
+ * the due times, for the benchmark's comparison), then what they publish within the budget. */
+void hb_ctl_sweep(hb_ctl *c, bool every);
 
 /* hb_ctl_out.c */
 double hb_ctl_now(const hb_ctl *c);
