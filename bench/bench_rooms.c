@@ -1,0 +1,202 @@
+/*
+ * The room table of `heatbench control` under a flood of new rooms: fills the table with N rooms
+ * (one reading each), then measures how many readings of rooms it has never seen it handles per
+ * second, each taking the place of the room idle the longest, while the quarter-second sweep runs
+ * as in the daemon's loop.
+ *
+ *   bench_rooms --port P [--rooms N] [--readings M] [--reps R] [--every] [--idle S]
+ *
+ * The readings go straight into the daemon's message handler (hb_ctl_on_message), in process:
+ * what is measured is the daemon's own work, not a broker's. What the daemon publishes (commands,
+ * announcements, states, withdrawals of evicted rooms) goes to a real broker on port P, so that
+ * publishing succeeds as in production. --every visits every room at every sweep, as the daemon
+ * did before the due times, through the same visit functions (the "before" of the comparison).
+ * --idle S: rooms idle for S controller seconds may be evicted (default 1e-6: every new room
+ * takes an old one's place; 86400 measures refusals against a table of active rooms).
+ * Prints one JSON line per repetition and one with the median.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../daemon/hb_ctl.h"
+#include "../sim/hb_sim.h"
+#include "../util/hb_numeric.h"
+
+#include <math.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    hb_ctl c;
+    bool every;
+    double next_sweep;
+    unsigned long sweeps, n;
+} bench_t;
+
+static void on_connect(struct mosquitto *m, void *ud, int rc) {
+    (void)m;
+    bench_t *b = ud;
+    b->c.connected = rc == 0;
+}
+
+/* What the daemon's loop does between two messages: the client's I/O, and the sweep when a
+ * quarter second has passed. */
+static void pump(bench_t *b) {
+    mosquitto_loop(b->c.m, 0, 1);
+    double now = hb_mono_now();
+    b->c.week_s = hb_ctl_week_now(&b->c);
+    if (now >= b->next_sweep) {
+        hb_ctl_sweep(&b->c, b->every);
+        b->next_sweep = now + 0.25;
+        b->sweeps++;
+    }
+}
+
+static void deliver(bench_t *b, const char *prefix, unsigned long i) {
+    char topic[96];
+    char payload[96];
+    snprintf(topic, sizeof topic, "/readings/%s%lu/temperature", prefix, i);
+    int n = hb_payload_format_reading(payload, sizeof payload, "s1", 20.0 + (double)(i % 7) * 0.1);
+    struct mosquitto_message msg = {
+        .topic = topic, .payload = payload, .payloadlen = n, .qos = 0, .retain = false};
+    hb_ctl_on_message(b->c.m, &b->c, &msg);
+    if (++b->n % 32 == 0) {
+        pump(b);
+    }
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int setup(bench_t *b, hb_control_config *cfg, hb_sim_config *sim, int port,
+                 unsigned long rooms, double idle) {
+    hb_control_config_default(cfg);
+    cfg->max_rooms = rooms;
+    cfg->room_idle_s = idle;
+    hb_sim_config_default(sim);
+    cfg->ctl = sim->controller;
+    cfg->mqtt.host = "127.0.0.1";
+    cfg->mqtt.port = port;
+    cfg->week_start_s = 0;
+    cfg->log_interval_s = 3600;
+    hb_ctl *c = &b->c;
+    *c = (hb_ctl){.cfg = cfg, .offline_mid = -1, .t_decide = NAN, .week_swept = NAN};
+    snprintf(c->leader_topic, sizeof c->leader_topic, "%s/leader", cfg->status_topic);
+    snprintf(c->ctl_sub, sizeof c->ctl_sub, "%s/+/ctl", cfg->prefix);
+    snprintf(c->cmd_sub, sizeof c->cmd_sub, "%s/+/+/set", cfg->prefix);
+    char err[256];
+    hb_room_prefs_default(&c->home.defaults, cfg->ctl.setpoint_c, &cfg->ctl);
+    if (hb_room_prefs_finish(&c->home.defaults, err, sizeof err) != HB_OK) {
+        fprintf(stderr, "bench_rooms: %s\n", err);
+        return 1;
+    }
+    c->ha = (hb_ha_ctx){.prefix = cfg->prefix,
+                        .discovery_prefix = cfg->discovery_prefix,
+                        .status_topic = cfg->status_topic,
+                        .version = "bench"};
+    c->rooms = hb_rooms_create(cfg->max_rooms, cfg->room_idle_s, &c->home.defaults.ctl);
+    if (!c->rooms || hb_ctl_pending_reset(c) != HB_OK) {
+        fprintf(stderr, "bench_rooms: out of memory\n");
+        return 1;
+    }
+    hb_rooms_set_hooks(c->rooms, &(hb_rooms_hooks){.created = hb_ctl_room_created,
+                                                   .removing = hb_ctl_room_removing,
+                                                   .ud = c});
+    c->t0 = hb_mono_now();
+    c->week_s = hb_ctl_week_now(c);
+    /* The leader, with a lease that holds for the run. */
+    c->active = c->decided = true;
+    c->lease_s = 1e9;
+    c->t_lease = c->t_led = hb_ctl_boot_now();
+    c->m = mosquitto_new(NULL, true, b);
+    if (!c->m) {
+        return 1;
+    }
+    mosquitto_connect_callback_set(c->m, on_connect);
+    if (mosquitto_connect(c->m, cfg->mqtt.host, port, 60) != MOSQ_ERR_SUCCESS) {
+        fprintf(stderr, "bench_rooms: no broker on port %d\n", port);
+        return 1;
+    }
+    for (int i = 0; i < 500 && !c->connected; i++) {
+        mosquitto_loop(c->m, 10, 1);
+    }
+    return c->connected ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    int port = 0;
+    unsigned long rooms = 100000;
+    unsigned long readings = 20000;
+    int reps = 5;
+    double idle = 1e-6;
+    bool every = false;
+    for (int i = 1; i < argc; i++) {
+        bool more = i + 1 < argc;
+        if (strcmp(argv[i], "--port") == 0 && more) {
+            port = atoi(argv[++i]); /* NOLINT(cert-err34-c): a benchmark's own arguments */
+        } else if (strcmp(argv[i], "--rooms") == 0 && more) {
+            rooms = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--readings") == 0 && more) {
+            readings = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--reps") == 0 && more) {
+            reps = atoi(argv[++i]); /* NOLINT(cert-err34-c) */
+        } else if (strcmp(argv[i], "--idle") == 0 && more) {
+            idle = strtod(argv[++i], NULL);
+        } else if (strcmp(argv[i], "--every") == 0) {
+            every = true;
+        } else {
+            fprintf(stderr, "usage: bench_rooms --port P [--rooms N] [--readings M] [--reps R] "
+                            "[--every] [--idle S]\n");
+            return 2;
+        }
+    }
+    if (port <= 0 || rooms < 1 || readings < 1 || reps < 1 || reps > 99) {
+        fprintf(stderr, "bench_rooms: --port is needed; counts must be positive\n");
+        return 2;
+    }
+    mosquitto_lib_init();
+    static bench_t b;
+    hb_control_config cfg;
+    hb_sim_config sim;
+    b.every = every;
+    if (setup(&b, &cfg, &sim, port, rooms, idle) != 0) {
+        return 1;
+    }
+    double t0 = hb_mono_now();
+    for (unsigned long i = 0; i < rooms; i++) {
+        deliver(&b, "fill-", i);
+    }
+    double fill_s = hb_mono_now() - t0;
+    double rate[100];
+    unsigned long next = 0;
+    for (int r = 0; r < reps; r++) {
+        unsigned long sweeps0 = b.sweeps;
+        double s0 = hb_mono_now();
+        for (unsigned long i = 0; i < readings; i++) {
+            deliver(&b, "new-", next++);
+        }
+        double s = hb_mono_now() - s0;
+        rate[r] = (double)readings / s;
+        printf("{\"rooms\":%lu,\"mode\":\"%s\",\"rep\":%d,\"readings_per_s\":%.0f,\"sweeps\":%lu,"
+               "\"table\":%zu}\n",
+               rooms, every ? "every" : "due", r + 1, rate[r], b.sweeps - sweeps0,
+               hb_rooms_count(b.c.rooms));
+    }
+    qsort(rate, (size_t)reps, sizeof rate[0], cmp_double);
+    printf("{\"rooms\":%lu,\"mode\":\"%s\",\"idle_s\":%g,\"fill_s\":%.2f,\"median_readings_per_s\":"
+           "%.0f,\"readings\":%lu,\"reps\":%d,\"evicted\":%lu,\"dropped_cap\":%lu,"
+           "\"commands\":%lu,\"publish_errors\":%lu}\n",
+           rooms, every ? "every" : "due", idle, fill_s, rate[reps / 2], readings, reps,
+           hb_rooms_evicted(b.c.rooms), b.c.st.dropped[HB_DROP_ROOM_CAP], b.c.st.commands,
+           b.c.st.publish_errors);
+    mosquitto_disconnect(b.c.m);
+    mosquitto_destroy(b.c.m);
+    hb_rooms_set_hooks(b.c.rooms, &(hb_rooms_hooks){0});
+    hb_rooms_destroy(b.c.rooms);
+    hb_ctl_pending_free(&b.c);
+    mosquitto_lib_cleanup();
+    return 0;
+}
