@@ -4,7 +4,7 @@
  * second, each taking the place of the room idle the longest, while the quarter-second sweep runs
  * as in the daemon's loop.
  *
- *   bench_rooms --port P [--rooms N] [--readings M] [--reps R] [--every] [--idle S]
+ *   bench_rooms --port P [--rooms N] [--seconds S] [--reps R] [--every] [--idle S]
  *
  * The readings go straight into the daemon's message handler (hb_ctl_on_message), in process:
  * what is measured is the daemon's own work, not a broker's. What the daemon publishes (commands,
@@ -13,7 +13,8 @@
  * did before the due times, through the same visit functions (the "before" of the comparison).
  * --idle S: rooms idle for S controller seconds may be evicted (default 1e-6: every new room
  * takes an old one's place; 86400 measures refusals against a table of active rooms).
- * Prints one JSON line per repetition and one with the median.
+ * Each repetition lasts at least S seconds (default 3: a dozen sweeps). Prints one JSON line per
+ * repetition and one with the medians.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../daemon/hb_ctl.h"
@@ -25,11 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     hb_ctl c;
     bool every;
     double next_sweep;
+    double sweep_s; /* wall time in the sweeps */
     unsigned long sweeps, n;
 } bench_t;
 
@@ -49,6 +52,7 @@ static void pump(bench_t *b) {
         hb_ctl_sweep(&b->c, b->every);
         b->next_sweep = now + 0.25;
         b->sweeps++;
+        b->sweep_s += hb_mono_now() - now;
     }
 }
 
@@ -63,6 +67,13 @@ static void deliver(bench_t *b, const char *prefix, unsigned long i) {
     if (++b->n % 32 == 0) {
         pump(b);
     }
+}
+
+/* CPU seconds of this process: on a shared machine, steadier than the wall clock. */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -129,7 +140,7 @@ static int setup(bench_t *b, hb_control_config *cfg, hb_sim_config *sim, int por
 int main(int argc, char **argv) {
     int port = 0;
     unsigned long rooms = 100000;
-    unsigned long readings = 20000;
+    double seconds = 3;
     int reps = 5;
     double idle = 1e-6;
     bool every = false;
@@ -139,8 +150,8 @@ int main(int argc, char **argv) {
             port = atoi(argv[++i]); /* NOLINT(cert-err34-c): a benchmark's own arguments */
         } else if (strcmp(argv[i], "--rooms") == 0 && more) {
             rooms = strtoul(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--readings") == 0 && more) {
-            readings = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(argv[i], "--seconds") == 0 && more) {
+            seconds = strtod(argv[++i], NULL);
         } else if (strcmp(argv[i], "--reps") == 0 && more) {
             reps = atoi(argv[++i]); /* NOLINT(cert-err34-c) */
         } else if (strcmp(argv[i], "--idle") == 0 && more) {
@@ -148,12 +159,12 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--every") == 0) {
             every = true;
         } else {
-            fprintf(stderr, "usage: bench_rooms --port P [--rooms N] [--readings M] [--reps R] "
+            fprintf(stderr, "usage: bench_rooms --port P [--rooms N] [--seconds S] [--reps R] "
                             "[--every] [--idle S]\n");
             return 2;
         }
     }
-    if (port <= 0 || rooms < 1 || readings < 1 || reps < 1 || reps > 99) {
+    if (port <= 0 || rooms < 1 || !(seconds > 0) || reps < 1 || reps > 99) {
         fprintf(stderr, "bench_rooms: --port is needed; counts must be positive\n");
         return 2;
     }
@@ -171,27 +182,43 @@ int main(int argc, char **argv) {
     }
     double fill_s = hb_mono_now() - t0;
     double rate[100];
+    double cpu_rate[100];
+    double sweep_ms[100];
     unsigned long next = 0;
     for (int r = 0; r < reps; r++) {
         unsigned long sweeps0 = b.sweeps;
+        double sweep0 = b.sweep_s;
         double s0 = hb_mono_now();
-        for (unsigned long i = 0; i < readings; i++) {
-            deliver(&b, "new-", next++);
-        }
-        double s = hb_mono_now() - s0;
+        double c0 = cpu_now();
+        unsigned long readings = 0;
+        double s;
+        do {
+            for (int i = 0; i < 1000; i++) {
+                deliver(&b, "new-", next++);
+            }
+            readings += 1000;
+            s = hb_mono_now() - s0;
+        } while (s < seconds);
         rate[r] = (double)readings / s;
-        printf("{\"rooms\":%lu,\"mode\":\"%s\",\"rep\":%d,\"readings_per_s\":%.0f,\"sweeps\":%lu,"
-               "\"table\":%zu}\n",
-               rooms, every ? "every" : "due", r + 1, rate[r], b.sweeps - sweeps0,
-               hb_rooms_count(b.c.rooms));
+        cpu_rate[r] = (double)readings / (cpu_now() - c0);
+        unsigned long sweeps = b.sweeps - sweeps0;
+        sweep_ms[r] = sweeps ? (b.sweep_s - sweep0) * 1e3 / (double)sweeps : 0;
+        printf("{\"rooms\":%lu,\"mode\":\"%s\",\"rep\":%d,\"readings\":%lu,\"readings_per_s\":%.0f,"
+               "\"readings_per_cpu_s\":%.0f,\"sweeps\":%lu,\"sweep_ms\":%.2f,\"table\":%zu}\n",
+               rooms, every ? "every" : "due", r + 1, readings, rate[r], cpu_rate[r], sweeps,
+               sweep_ms[r], hb_rooms_count(b.c.rooms));
     }
     qsort(rate, (size_t)reps, sizeof rate[0], cmp_double);
+    qsort(cpu_rate, (size_t)reps, sizeof cpu_rate[0], cmp_double);
+    qsort(sweep_ms, (size_t)reps, sizeof sweep_ms[0], cmp_double);
     printf("{\"rooms\":%lu,\"mode\":\"%s\",\"idle_s\":%g,\"fill_s\":%.2f,\"median_readings_per_s\":"
-           "%.0f,\"readings\":%lu,\"reps\":%d,\"evicted\":%lu,\"dropped_cap\":%lu,"
+           "%.0f,\"median_readings_per_cpu_s\":%.0f,\"fill_readings_per_s\":%.0f,\"median_sweep_"
+           "ms\":%.2f,"
+           "\"reps\":%d,\"evicted\":%lu,\"dropped_cap\":%lu,"
            "\"commands\":%lu,\"publish_errors\":%lu}\n",
-           rooms, every ? "every" : "due", idle, fill_s, rate[reps / 2], readings, reps,
-           hb_rooms_evicted(b.c.rooms), b.c.st.dropped[HB_DROP_ROOM_CAP], b.c.st.commands,
-           b.c.st.publish_errors);
+           rooms, every ? "every" : "due", idle, fill_s, rate[reps / 2], cpu_rate[reps / 2],
+           (double)rooms / fill_s, sweep_ms[reps / 2], reps, hb_rooms_evicted(b.c.rooms),
+           b.c.st.dropped[HB_DROP_ROOM_CAP], b.c.st.commands, b.c.st.publish_errors);
     mosquitto_disconnect(b.c.m);
     mosquitto_destroy(b.c.m);
     hb_rooms_set_hooks(b.c.rooms, &(hb_rooms_hooks){0});
