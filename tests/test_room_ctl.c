@@ -344,6 +344,66 @@ static void test_window(void) {
     hb_room_ctl_destroy(c);
 }
 
+/* hb_room_ctl_next_poll: a controller polled only when it says it is due (and after each
+ * reading, as the daemon's handler does) commands exactly what one polled every quarter second
+ * commands, through start-up, a quorum wait, a silence with its fail-safe hold, and a return. */
+static void test_next_poll_twin(void) {
+    hb_room_ctl_config c = base();
+    c.quorum = 2;
+    c.quorum_wait_s = 290; /* times between the readings, a minute apart */
+    c.failsafe_hold_s = 610;
+    c.heartbeat_s = 900;
+    c.deadband_pct = 1;
+    c.min_interval_s = 120;
+    hb_room_ctl *a = hb_room_ctl_create(&c);
+    hb_room_ctl *b = hb_room_ctl_create(&c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    double due = -INFINITY;
+    int same = 1;
+    int commands = 0;
+    long polls_b = 0;
+    const long sweeps = 5L * 3600 * 4; /* five hours of quarter seconds */
+    for (long i = 0; i < sweeps; i++) {
+        double t = (double)i * 0.25;
+        bool silent = t >= 5400 && t < 9000;
+        bool alone = t >= 9000 && t < 10800; /* one sensor: no quorum of 2 */
+        if (i % 240 == 0 && !silent) {
+            double v = 19.0 + 3.0 * sin(t / 3000.0);
+            const char *ids[] = {"sensor-1", "sensor-2", "sensor-3"};
+            for (int k = 0; k < (alone ? 1 : 3); k++) {
+                hb_room_ctl_reading(a, t, ids[k], v);
+                hb_room_ctl_reading(b, t, ids[k], v);
+            }
+            int la = -1;
+            int lb = -1;
+            bool pa = hb_room_ctl_poll(a, t, &la);
+            bool pb = hb_room_ctl_poll(b, t, &lb);
+            same &= pa == pb && la == lb;
+            commands += pa;
+            due = -INFINITY;
+        }
+        int la = -1;
+        int lb = -1;
+        bool pa = hb_room_ctl_poll(a, t, &la);
+        bool pb = false;
+        if (t >= due) {
+            pb = hb_room_ctl_poll(b, t, &lb);
+            due = hb_room_ctl_next_poll(b, t);
+            polls_b++;
+        }
+        same &= pa == pb && la == lb && hb_room_ctl_level(a) == hb_room_ctl_level(b) &&
+                hb_room_ctl_failsafe(a) == hb_room_ctl_failsafe(b) &&
+                hb_room_ctl_started(a) == hb_room_ctl_started(b);
+        commands += pa;
+    }
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_TRUE(commands > 10);
+    CU_ASSERT_TRUE(polls_b < sweeps / 10); /* the point: far fewer polls */
+    hb_room_ctl_destroy(a);
+    hb_room_ctl_destroy(b);
+}
+
 int hb_test_room_ctl(void) {
     static const CU_TestInfo t[] = {
         {"first command, heartbeat, resend", test_publish_policy},
@@ -357,6 +417,7 @@ int hb_test_room_ctl(void) {
         {"forged ids get no vote", test_forged_ids},
         {"reconfigure without a bump", test_reconfigure},
         {"open-window detection", test_window},
+        {"polled only when due, the same commands", test_next_poll_twin},
         CU_TEST_INFO_NULL};
     return hb_test_register("room_ctl", t);
 }
