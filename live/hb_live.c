@@ -184,6 +184,58 @@ static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* A run stopped before the scenario's end (SIGINT, SIGTERM) is compared with the energy
+ * references of the time it ran, not of the whole scenario: 4 kWh in 5 hours set against a
+ * 48-hour floor is a ratio that means nothing. The floor and the ideal are solved again for the
+ * hours run, as `heatbench run --hours H` solves them, so the two agree. */
+static void hb__live_rereference(const hb__live *l, hb_kpis *k) {
+    const hb_sim *s = l->rooms[0].sim;
+    double ran_h = (hb_sim_now(s) - l->cfg->scenario->plant.t_start_s) / 3600.0;
+    if (hb_sim_now(s) >= hb_sim_end_time(s) - 1e-6) {
+        return;
+    }
+    hb_sim_config c = *l->cfg->scenario;
+    c.duration_h = ran_h;
+    c.plan = NULL;
+    hb_energy_plan p = {0};
+    bool ok = ran_h > 0 && hb_energy_plan_solve(&c, &p) == HB_OK;
+    k->energy_floor_kwh = ok ? p.floor_kwh : NAN;
+    k->energy_ideal_kwh = ok ? p.ideal_kwh : NAN;
+    k->energy_ratio = ok && p.floor_kwh > 0 ? k->energy_kwh / p.floor_kwh : NAN;
+    if (ran_h > 0) {
+        hb_energy_plan_free(&p);
+    }
+}
+
+/* Finishes every room: the discomfort over all of them into the stats, room-1's KPIs into
+ * ROOM1 (NULL: not wanted). 0, or 1 with a message in ERR. */
+static int hb__live_results(hb__live *l, hb_kpis *room1, char *err, size_t errlen) {
+    int status = 0;
+    double sum = 0;
+    double worst = 0;
+    int counted = 0;
+    for (int i = 0; i < l->cfg->rooms; i++) {
+        int rc = hb_sim_finish(l->rooms[i].sim);
+        if (rc != HB_OK) {
+            snprintf(err, errlen, "%s: %s", l->rooms[i].name, hb_strerror(rc));
+            status = 1;
+        }
+        double d = hb_sim_kpis(l->rooms[i].sim)->discomfort_kh;
+        if (isfinite(d)) { /* NaN: a run shorter than the warm-up has no discomfort yet */
+            sum += d;
+            counted++;
+            worst = d > worst ? d : worst;
+        }
+    }
+    l->st.mean_discomfort_kh = counted ? sum / counted : NAN;
+    l->st.worst_discomfort_kh = worst;
+    if (room1) {
+        *room1 = *hb_sim_kpis(l->rooms[0].sim);
+        hb__live_rereference(l, room1);
+    }
+    return status;
+}
+
 int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats, char *err,
                 size_t errlen) {
     hb__live l = {.cfg = cfg};
@@ -367,29 +419,9 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     l.st.lost += l.st.published - l.accounted; /* what could not be written in time */
     l.accounted = l.st.published;
 
-    double sum = 0;
-    double worst = 0;
-    int counted = 0;
-    for (int i = 0; i < cfg->rooms; i++) {
-        rc = hb_sim_finish(l.rooms[i].sim);
-        if (rc != HB_OK) {
-            snprintf(err, errlen, "%s: %s", l.rooms[i].name, hb_strerror(rc));
-            status = 1;
-        }
-        double d = hb_sim_kpis(l.rooms[i].sim)->discomfort_kh;
-        if (isfinite(d)) { /* NaN: a run shorter than the warm-up has no discomfort yet */
-            sum += d;
-            counted++;
-            worst = d > worst ? d : worst;
-        }
-    }
-    l.st.mean_discomfort_kh = counted ? sum / counted : NAN;
-    l.st.worst_discomfort_kh = worst;
+    status |= hb__live_results(&l, room1, err, errlen);
     l.st.wall_s = hb_mono_now() - w0 + l.st.stalled_s;
     l.st.sim_h = (hb_sim_now(l.rooms[0].sim) - t0) / 3600.0;
-    if (room1) {
-        *room1 = *hb_sim_kpis(l.rooms[0].sim);
-    }
 out:
     if (stats) {
         *stats = l.st;
