@@ -35,8 +35,10 @@ static const char hb__control_help[] =
     "  --setpoint C           setpoint in °C (default: the scenario's, 22)\n"
     "  --config FILE          each room's schedule, presets, limits and controller (JSON, see\n"
     "                         docs/live.md)\n"
-    "  --speed X              controller time runs X times the wall clock (default 1; for tests\n"
-    "                         against `heatbench live --speed X`)\n"
+    "  --speed X              controller time runs X times the wall clock (for tests against\n"
+    "                         `heatbench live --speed X`). Without it, time follows the\n"
+    "                         simulated clock `heatbench live` publishes on\n"
+    "                         heatbench/live/clock when there is one, else the wall clock\n"
     "  --start-time DAY,HH:MM where the schedules' week starts (default: the local calendar;\n"
     "                         with --speed, the clock runs from it at that speed)\n"
     "  --state-file FILE      keep each room's state there (written atomically every\n"
@@ -280,6 +282,19 @@ static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sig
     return 0;
 }
 
+/* --check: what SIGHUP would load, checked before it is sent (a broken file would only be logged
+ * by the running daemon). */
+static void hb__control_check(const char *scenario, const char *config, const hb_home *home,
+                              bool standby) {
+    char what[9000];
+    snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "", scenario ? scenario : "",
+             scenario && config ? ", " : "", config ? "config " : "", config ? config : "");
+    printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; would %s\n",
+           scenario || config ? what : "built-in settings", home->n_rooms,
+           home->n_rooms == 1 ? "" : "s", home->n_rooms == 1 ? "its" : "their",
+           standby ? "stand by" : "lead");
+}
+
 int hb_cmd_control(int argc, char **argv) {
     static const struct option opts[] = {
         HB_MQTT_LONG_OPTIONS,
@@ -346,6 +361,7 @@ int hb_cmd_control(int argc, char **argv) {
             if (hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed) != 0) {
                 return HB_EXIT_USAGE;
             }
+            cfg.clock_topic = NULL; /* an explicit speed wins over a published clock */
             break;
         case OPT_READINGS:
             cfg.readings_topic = optarg;
@@ -496,17 +512,7 @@ int hb_cmd_control(int argc, char **argv) {
     }
     cfg.pair_key = key;
     if (check_only) {
-        /* What SIGHUP would load, checked before it is sent: a broken file would only be
-         * logged by the running daemon. */
-        char what[9000];
-        snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "",
-                 scenario ? scenario : "", scenario && config ? ", " : "", config ? "config " : "",
-                 config ? config : "");
-        printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
-               "would %s\n",
-               scenario || config ? what : "built-in settings", home.n_rooms,
-               home.n_rooms == 1 ? "" : "s", home.n_rooms == 1 ? "its" : "their",
-               cfg.standby ? "stand by" : "lead");
+        hb__control_check(scenario, config, &home, cfg.standby);
         hb_home_free(&home);
         hb_sign_destroy(key);
         return HB_EXIT_OK;

@@ -87,6 +87,7 @@ void hb_control_config_default(hb_control_config *c) {
     c->max_rooms = 1000;
     c->room_idle_s = 86400.0;
     c->speed = 1.0;
+    c->clock_topic = "heatbench/live/clock"; /* where `heatbench live` publishes its clock */
     c->log_interval_s = 10.0;
 }
 

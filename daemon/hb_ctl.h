@@ -36,6 +36,13 @@ typedef struct hb_ctl {
     double week0;       /* the schedule clock at start (seconds since Monday 00:00) */
     double week_s;      /* the schedule clock now */
     double next_save;   /* monotonic time of the next state-file write */
+    /* the followed clock (hb_ctl_out.c): its first and last tick, the monotonic times they came,
+     * and controller time at the first (time stays continuous when following begins) */
+    double clk_first, clk_last, clk_mono_first, clk_mono_last, clk_base;
+    double fast_t0;       /* controller time the current count of readings began */
+    unsigned long fast_n; /* readings counted since */
+    bool clk_following;   /* a tick has come */
+    bool fast_warned;     /* readings faster than the clock allows: said once */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];
     unsigned long logged[HB_DROP__COUNT];
@@ -78,6 +85,8 @@ bool hb_ctl_stopping(void); /* a stop was requested (SIGINT/SIGTERM) */
 
 /* hb_ctl_out.c */
 double hb_ctl_now(const hb_ctl *c);
+void hb_ctl_on_clock(hb_ctl *c, const struct mosquitto_message *msg);
+void hb_ctl_count_reading(hb_ctl *c, double t);
 double hb_ctl_epoch_now(void);
 void hb_ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hb_ctl_drop(hb_ctl *c, int reason, const char *topic);

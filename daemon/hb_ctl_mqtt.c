@@ -35,6 +35,9 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     if (s == MOSQ_ERR_SUCCESS) {
         s = mosquitto_subscribe(m, NULL, c->cfg->status_topic, 1);
     }
+    if (s == MOSQ_ERR_SUCCESS && c->cfg->clock_topic) {
+        s = mosquitto_subscribe(m, NULL, c->cfg->clock_topic, 0);
+    }
     if (isnan(c->t_decide)) {
         /* The first connection: a standby waits takeover_s for a leader, an instance without
          * --standby looks for one briefly. */
@@ -108,6 +111,10 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
         hb_ctl_on_leader(c, msg);
         return;
     }
+    if (c->cfg->clock_topic && strcmp(topic, c->cfg->clock_topic) == 0) {
+        hb_ctl_on_clock(c, msg); /* a standby keeps the same time as the leader */
+        return;
+    }
     /* A leader frozen past its lease finds the readings and commands of the freeze queued:
      * it stands down before it handles one, and drops them all. */
     hb_ctl_fence(c);
@@ -157,6 +164,7 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
         return;
     }
     double t = hb_ctl_now(c);
+    hb_ctl_count_reading(c, t);
     hb_room *room = hb_rooms_get(c->rooms, room_name, t);
     if (!room) {
         hb_ctl_drop(c, HB_DROP_ROOM_CAP, topic);
