@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_control.h"
 #include "../util/hb_error.h"
+#include "../util/hb_sdnotify.h"
 #include "../util/hb_strutil.h"
 #include "hb_ha.h"
 #include "hb_rooms.h"
@@ -615,6 +616,8 @@ static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     if (s != MOSQ_ERR_SUCCESS) {
         hb__log("subscribing failed (%s); the next reconnect tries again", mosquitto_strerror(s));
     }
+    /* systemd's Type=notify: the service is up once the broker has it (repeats are harmless). */
+    hb_sd_notify("READY=1\nSTATUS=connected to the broker");
 }
 
 static void hb__ctl_on_disconnect(struct mosquitto *m, void *ud, int rc,

@@ -43,6 +43,17 @@ void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *client_id_prefix) {
     o->keyfile = hb__env("HEATBENCH_MQTT_KEY", NULL);
     o->port = hb__env_int("HEATBENCH_MQTT_PORT", 0); /* 0: the default; ranges checked later */
     o->keepalive = hb__env_int("HEATBENCH_MQTT_KEEPALIVE", 30);
+    /* The packaged unit hands /etc/heatbench/credentials/ over as systemd credentials named
+     * heatbench_<file>: a password put there is used, and none there is no error, so the
+     * service also starts against a broker that takes anonymous clients. */
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds && !o->password && !o->password_file) {
+        snprintf(o->credential_path, sizeof o->credential_path, "%s/heatbench_mqtt-password",
+                 creds);
+        if (access(o->credential_path, R_OK) == 0) {
+            o->password_file = o->credential_path;
+        }
+    }
 }
 
 int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {

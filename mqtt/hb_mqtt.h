@@ -32,6 +32,7 @@ typedef struct hb_mqtt_opts {
     const char *keyfile;
     int keepalive; /* s, default 30 */
     char password_buf[256];
+    char credential_path[4096]; /* the systemd credential, when password_file names it */
 } hb_mqtt_opts;
 
 /* Defaults, overridden by HEATBENCH_MQTT_HOST, _PORT, _CLIENT_ID, _USERNAME, _PASSWORD,
