@@ -131,3 +131,13 @@ assert k["readings_published"] > 1000, ("readings flowing", k["readings_publishe
 assert k["discomfort_kh"] == 0, ("room in band after warm-up", k["discomfort_kh"])
 print("containers: the loop closes (%d commands, discomfort %.3f K·h)" % (k["actuator_msgs"], k["discomfort_kh"]))
 PY
+
+echo "== the compose file's own header: run --rm room cat /out/kpis.json"
+# stdin from /dev/null: a command form that lost the file name would read it and print nothing
+# instead of hanging; a timeout for anything else.
+back=$(MQTT_PORT=$port timeout 300 podman-compose -p "$project" -f docker-compose.yml \
+    run --rm room cat /out/kpis.json </dev/null 2>"$work/compose-run.log" | grep '^{"scenario"' | tail -1) || true
+[ -n "$back" ] && [ "$(echo "$back" | python3 -c 'import json,sys; print(json.load(sys.stdin)["hours"])')" = \
+    "$(echo "$kpis" | python3 -c 'import json,sys; print(json.load(sys.stdin)["hours"])')" ] ||
+    { tail -20 "$work/compose-run.log"; echo "run --rm room cat /out/kpis.json: [$back]"; exit 1; }
+echo "compose: the KPIs read back from the out volume"
