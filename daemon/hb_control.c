@@ -72,8 +72,9 @@ typedef struct hb__ctl {
     bool leader_seen; /* another live leader was heard */
     char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char leader_topic[300];
-    char ctl_sub[160]; /* <prefix>/+/ctl: the rooms' retained controller states */
-    char cmd_sub[160]; /* <prefix>/+/+/set: the household's commands */
+    char hub_status_topic[300]; /* <discovery prefix>/status: Home Assistant's birth and will */
+    char ctl_sub[160];          /* <prefix>/+/ctl: the rooms' retained controller states */
+    char cmd_sub[160];          /* <prefix>/+/+/set: the household's commands */
 } hb__ctl;
 
 #define HB__HEARTBEAT_S 1.0
@@ -610,6 +611,9 @@ static void hb__ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     if (c->active && s == MOSQ_ERR_SUCCESS) {
         s = hb__subscribe_leader(c);
     }
+    if (s == MOSQ_ERR_SUCCESS && c->cfg->discovery_prefix) {
+        s = mosquitto_subscribe(m, NULL, c->hub_status_topic, 1); /* Home Assistant's birth */
+    }
     hb__log("connected to %s:%d%s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
             c->active ? ", leading, subscribed to " : ", ",
             c->active ? c->cfg->readings_topic : "looking for a leader");
@@ -677,6 +681,13 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
         /* A dead instance's will says "offline" while we lead: the hub must see us online. */
         if (c->active && msg->payloadlen == 7 && memcmp(msg->payload, "offline", 7) == 0) {
             mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
+        }
+        return;
+    }
+    if (strcmp(topic, c->hub_status_topic) == 0) {
+        /* Home Assistant came (back) online: it may have lost every entity, announce them. */
+        if (c->active && msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0) {
+            hb_rooms_each(c->rooms, hb__reannounce, c);
         }
         return;
     }
@@ -913,6 +924,8 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
                    size_t errlen) {
     hb__ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN};
     snprintf(c.leader_topic, sizeof c.leader_topic, "%s/leader", cfg->status_topic);
+    snprintf(c.hub_status_topic, sizeof c.hub_status_topic, "%s/status",
+             cfg->discovery_prefix ? cfg->discovery_prefix : "homeassistant");
     snprintf(c.ctl_sub, sizeof c.ctl_sub, "%s/+/ctl", cfg->prefix);
     snprintf(c.cmd_sub, sizeof c.cmd_sub, "%s/+/+/set", cfg->prefix);
     hb__stop = 0;
