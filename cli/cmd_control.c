@@ -2,6 +2,7 @@
 #include "../daemon/hb_control.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
+#include "../util/hb_log.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
 #include "home_load.h"
@@ -63,6 +64,8 @@ static const char hb__control_help2[] =
     "  --max-rooms N          rooms kept at once (default 1000)\n"
     "  --room-idle S          a room silent this long may be evicted (default 86400 s)\n"
     "  --log-interval S       at most one log line per kind of dropped message per S (default 10)\n"
+    "  --log-format F         auto | text (UTC time first) | journal (<N> priority first, no\n"
+    "                         time); auto: journal when stderr is systemd's $JOURNAL_STREAM\n"
     "  --run-for S            stop after S wall seconds (default: run until a signal)\n"
     "  --check                check every setting (files, topics, credentials) as a start\n"
     "                         would, say what would run, and exit without connecting\n"
@@ -209,6 +212,7 @@ enum {
     OPT_STANDBY,
     OPT_TAKEOVER,
     OPT_CHECK,
+    OPT_LOG_FORMAT,
 };
 
 /* A state file the daemon could not write would be found out a minute later, in the log, and
@@ -263,6 +267,7 @@ int hb_cmd_control(int argc, char **argv) {
         {"standby", no_argument, NULL, OPT_STANDBY},
         {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -374,6 +379,14 @@ int hb_cmd_control(int argc, char **argv) {
         case OPT_CHECK:
             check_only = true;
             break;
+        case OPT_LOG_FORMAT:
+            if (hb_log_format_parse(optarg) < 0) {
+                fprintf(stderr, "%s: --log-format: expected auto, text or journal, got '%s'\n",
+                        prog, optarg);
+                return HB_EXIT_USAGE;
+            }
+            hb_log_set_format(hb_log_format_parse(optarg));
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
@@ -458,9 +471,14 @@ int hb_cmd_control(int argc, char **argv) {
     mosquitto_lib_cleanup();
     hb_home_free(&home);
     if (status != 0) {
+        if (hb_log_journal()) {
+            fputs("<3>", stderr); /* an error in `journalctl -p err` */
+        }
         hb_cli_error(prog, err);
     }
-    fputs("heatbench control: stopped; counters: ", stderr);
+    fputs(hb_log_journal() ? "<5>heatbench control: stopped; counters: "
+                           : "heatbench control: stopped; counters: ",
+          stderr);
     hb_control_print_stats(stderr, &st);
     return status ? HB_EXIT_FAIL : HB_EXIT_OK;
 }

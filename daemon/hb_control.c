@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_control.h"
 #include "../util/hb_error.h"
+#include "../util/hb_log.h"
 #include "../util/hb_sdnotify.h"
 #include "../util/hb_strutil.h"
 #include "hb_ha.h"
@@ -86,31 +87,35 @@ static double hb__now(const hb__ctl *c) {
 }
 
 static void hb__log(const char *fmt, ...) {
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s heatbench control: ", ts);
     va_list ap;
     va_start(ap, fmt);
-    /* clang-tidy 14's analyzer does not see va_start initialise ap here (a known false
-     * positive); the call is the textbook one. */
-    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    hb_log_v(HB_LOG_INFO, "heatbench control", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
-/* Counts a dropped message and logs at most one line per reason and interval. */
-static void hb__drop(hb__ctl *c, int reason, const char *topic) {
+/* Counts a dropped message and logs at most one line per reason and interval: a warning with
+ * the reason, the latest offending payload (truncated, printable) and its topic. */
+static void hb__drop(hb__ctl *c, int reason, const char *topic,
+                     const struct mosquitto_message *msg) {
     c->st.dropped[reason]++;
     double now = hb_mono_now();
     if (now - c->last_log[reason] >= c->cfg->log_interval_s || c->last_log[reason] == 0) {
         unsigned long n = c->st.dropped[reason] - c->logged[reason];
         char safe[80];
+        char value[48] = "";
+        char raw[48] = "";
         hb_str_printable(topic, safe, sizeof safe);
-        hb__log("dropped %lu message%s (%s), latest on topic '%s'", n, n == 1 ? "" : "s",
-                hb_drop_name(reason), safe);
+        if (msg && msg->payloadlen > 0) {
+            size_t k =
+                (size_t)msg->payloadlen < sizeof raw - 1 ? (size_t)msg->payloadlen : sizeof raw - 1;
+            memcpy(raw, msg->payload, k);
+            raw[k] = '\0';
+            hb_str_printable(raw, value, sizeof value);
+        }
+        hb_log(HB_LOG_WARNING, "heatbench control",
+               "dropped %lu message%s (%s: %s), latest '%s%s' on topic '%s'", n, n == 1 ? "" : "s",
+               hb_drop_name(reason), hb_drop_why(reason), value,
+               msg && (size_t)msg->payloadlen >= sizeof raw ? "..." : "", safe);
         c->last_log[reason] = now;
         c->logged[reason] = c->st.dropped[reason];
     }
@@ -702,7 +707,7 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
     if (strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/') {
         int why = hb__command(c, topic, msg);
         if (why != HB_DROP_NONE) {
-            hb__drop(c, why, topic);
+            hb__drop(c, why, topic, msg);
         }
         return;
     }
@@ -722,22 +727,22 @@ static void hb__ctl_on_message(struct mosquitto *m, void *ud, const struct mosqu
         }
     }
     if (reason != HB_DROP_NONE) {
-        hb__drop(c, reason, topic);
+        hb__drop(c, reason, topic, msg);
         return;
     }
     double t = hb__now(c);
     hb_room *room = hb_rooms_get(c->rooms, room_name, t);
     if (!room) {
-        hb__drop(c, HB_DROP_ROOM_CAP, topic);
+        hb__drop(c, HB_DROP_ROOM_CAP, topic, msg);
         return;
     }
     if (!hb_room_prefs_sensor_ok(room->prefs, sensor)) {
-        hb__drop(c, HB_DROP_UNLISTED, topic);
+        hb__drop(c, HB_DROP_UNLISTED, topic, msg);
         return;
     }
     int rc = hb_room_ctl_reading(room->ctl, t, sensor, value);
     if (rc != HB_OK) {
-        hb__drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic);
+        hb__drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic, msg);
         return;
     }
     hb_rooms_touch(c->rooms, room, t);
