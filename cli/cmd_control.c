@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "../daemon/hb_control.h"
+#include "../daemon/hb_sign.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "../util/hb_log.h"
@@ -12,6 +13,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -47,6 +49,12 @@ static const char hb__control_help[] =
     "                         its retained state (an instance without it leads unless another\n"
     "                         one already does)\n"
     "  --takeover-s S         silence before a standby leads (default 10 wall seconds)\n"
+    "  --pair-key-file FILE   the pair's shared key (16+ bytes, not world-readable; also\n"
+    "                         HEATBENCH_PAIR_KEY_FILE or the systemd credential pair-key or\n"
+    "                         heatbench_pair-key, none of them needed without --standby):\n"
+    "                         heartbeats and saved states are signed, forged ones dropped;\n"
+    "                         required with --standby\n"
+    "  --state-max-age S      a saved state older than S is not restored (default 86400)\n"
     "topics:\n";
 
 /* In two parts: a C11 compiler need only accept string literals of up to 4095 bytes. */
@@ -211,6 +219,8 @@ enum {
     OPT_NO_DISCOVERY,
     OPT_STANDBY,
     OPT_TAKEOVER,
+    OPT_PAIR_KEY,
+    OPT_STATE_MAX_AGE,
     OPT_CHECK,
     OPT_LOG_FORMAT,
 };
@@ -242,6 +252,72 @@ static bool hb__state_file_ok(const char *prog, const char *path) {
     return true;
 }
 
+/* The pair's key: --pair-key-file, else HEATBENCH_PAIR_KEY_FILE, else the systemd credential
+ * "pair-key" (LoadCredential=pair-key:..., found in $CREDENTIALS_DIRECTORY) or
+ * "heatbench_pair-key" (the packaged unit hands the whole /etc/heatbench/credentials/ folder
+ * over, so a key is optional there: a missing file must not fail the unit). A standby without
+ * one is refused: anyone who may publish on the broker could make it take over. */
+static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sign **key) {
+    char cred[4200];
+    const char *env = getenv("HEATBENCH_PAIR_KEY_FILE");
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (!path && env && *env) {
+        path = env;
+    }
+    static const char *const names[] = {"pair-key", "heatbench_pair-key"};
+    for (size_t i = 0; !path && dir && *dir && i < sizeof names / sizeof names[0]; i++) {
+        snprintf(cred, sizeof cred, "%s/%s", dir, names[i]);
+        struct stat st;
+        path = stat(cred, &st) == 0 ? cred : NULL;
+    }
+    if (!path) {
+        if (standby) {
+            fprintf(stderr,
+                    "%s: --standby needs --pair-key-file (or HEATBENCH_PAIR_KEY_FILE): without "
+                    "a key, any client of the broker can make it take over\n",
+                    prog);
+            return -1;
+        }
+        return 0;
+    }
+    char err[4400];
+    if (hb_sign_create_from_file(path, key, err, sizeof err) != HB_OK) {
+        hb_cli_error(prog, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* --check: what SIGHUP would load, checked before it is sent (a broken file would only be
+ * logged by the running daemon), and what a start would do. */
+static void hb__check_report(const hb__reload_src *src, const hb_home *home, bool standby) {
+    const char *scenario = src->scenario;
+    const char *config = src->config;
+    char what[9000];
+    snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "", scenario ? scenario : "",
+             scenario && config ? ", " : "", config ? "config " : "", config ? config : "");
+    printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
+           "would %s\n",
+           scenario || config ? what : "built-in settings", home->n_rooms,
+           home->n_rooms == 1 ? "" : "s", home->n_rooms == 1 ? "its" : "their",
+           standby ? "stand by" : "lead");
+}
+
+/* The daemon's last words: the error, if any, and the counters. Under the journal the error is
+ * at priority err (`journalctl -p err` finds it) and the counters a notice. */
+static void hb__stopped(const char *prog, int status, const char *err, const hb_control_stats *st) {
+    if (status != 0) {
+        if (hb_log_journal()) {
+            fputs("<3>", stderr);
+        }
+        hb_cli_error(prog, err);
+    }
+    fputs(hb_log_journal() ? "<5>heatbench control: stopped; counters: "
+                           : "heatbench control: stopped; counters: ",
+          stderr);
+    hb_control_print_stats(stderr, st);
+}
+
 int hb_cmd_control(int argc, char **argv) {
     static const struct option opts[] = {
         HB_MQTT_LONG_OPTIONS,
@@ -266,6 +342,8 @@ int hb_cmd_control(int argc, char **argv) {
         {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
         {"standby", no_argument, NULL, OPT_STANDBY},
         {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
+        {"pair-key-file", required_argument, NULL, OPT_PAIR_KEY},
+        {"state-max-age", required_argument, NULL, OPT_STATE_MAX_AGE},
         {"check", no_argument, NULL, OPT_CHECK},
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"verbose", no_argument, NULL, 'v'},
@@ -277,6 +355,7 @@ int hb_cmd_control(int argc, char **argv) {
     const char *scenario = NULL;
     const char *config = NULL;
     bool check_only = false;
+    const char *key_file = NULL;
     const char *algo = NULL;
     double setpoint = NAN;
     double v;
@@ -376,6 +455,14 @@ int hb_cmd_control(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             break;
+        case OPT_PAIR_KEY:
+            key_file = optarg;
+            break;
+        case OPT_STATE_MAX_AGE:
+            if (hb_cli_number(prog, "--state-max-age", optarg, 1, 1e9, &cfg.state_max_age_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
         case OPT_CHECK:
             check_only = true;
             break;
@@ -449,19 +536,16 @@ int hb_cmd_control(int argc, char **argv) {
         hb_home_free(&home);
         return HB_EXIT_USAGE;
     }
-    if (check_only) {
-        /* What SIGHUP would load, checked before it is sent: a broken file would only be
-         * logged by the running daemon. */
-        char what[9000];
-        snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "",
-                 scenario ? scenario : "", scenario && config ? ", " : "", config ? "config " : "",
-                 config ? config : "");
-        printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
-               "would %s\n",
-               scenario || config ? what : "built-in settings", home.n_rooms,
-               home.n_rooms == 1 ? "" : "s", home.n_rooms == 1 ? "its" : "their",
-               cfg.standby ? "stand by" : "lead");
+    hb_sign *key = NULL;
+    if (hb__pair_key(prog, key_file, cfg.standby, &key) != 0) {
         hb_home_free(&home);
+        return HB_EXIT_USAGE;
+    }
+    cfg.pair_key = key;
+    if (check_only) {
+        hb__check_report(&src, &home, cfg.standby);
+        hb_home_free(&home);
+        hb_sign_destroy(key);
         return HB_EXIT_OK;
     }
     hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
@@ -470,15 +554,7 @@ int hb_cmd_control(int argc, char **argv) {
     int status = hb_control_run(&cfg, &st, err, sizeof err);
     mosquitto_lib_cleanup();
     hb_home_free(&home);
-    if (status != 0) {
-        if (hb_log_journal()) {
-            fputs("<3>", stderr); /* an error in `journalctl -p err` */
-        }
-        hb_cli_error(prog, err);
-    }
-    fputs(hb_log_journal() ? "<5>heatbench control: stopped; counters: "
-                           : "heatbench control: stopped; counters: ",
-          stderr);
-    hb_control_print_stats(stderr, &st);
+    hb_sign_destroy(key);
+    hb__stopped(prog, status, err, &st);
     return status ? HB_EXIT_FAIL : HB_EXIT_OK;
 }

@@ -10,10 +10,10 @@
 #include <string.h>
 
 static const char *const hb__drop_names[] = {
-    "none",       "oversize",    "binary",          "json",        "not-object",
-    "no-sensor",  "bad-sensor",  "wrong-type",      "no-value",    "bad-value",
-    "non-finite", "implausible", "bad-topic",       "room-cap",    "sensor-cap",
-    "retained",   "command",     "unlisted-sensor", "unknown-room"};
+    "none",         "oversize",   "binary",     "json",      "not-object", "no-sensor",
+    "bad-sensor",   "wrong-type", "no-value",   "bad-value", "non-finite", "implausible",
+    "bad-topic",    "room-cap",   "sensor-cap", "retained",  "command",    "unlisted-sensor",
+    "unknown-room", "forged",     "stale-state"};
 /* A reason added to enum hb_drop without its name here fails the build, not the log. */
 _Static_assert(sizeof hb__drop_names / sizeof hb__drop_names[0] == HB_DROP__COUNT,
                "one name per drop reason");
@@ -42,7 +42,9 @@ static const char *const hb__drop_whys[] = {
     "retained: of unknown age",
     "not understood or outside the room's limits",
     "a sensor id the room's --config entry does not list",
-    "a household command for a room with no readings and no --config entry"};
+    "a household command for a room with no readings and no --config entry",
+    "a pair message whose signature does not verify (wrong or no --pair-key-file?)",
+    "a saved controller state older than --state-max-age or undated"};
 _Static_assert(sizeof hb__drop_whys / sizeof hb__drop_whys[0] == HB_DROP__COUNT,
                "one explanation per drop reason");
 
