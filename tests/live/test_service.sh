@@ -2,8 +2,9 @@
 # The installed heatbench-control service as systemd would start it (deploy/ci/run-unit.sh runs
 # the unit's ExecStart with its environment, credentials and state directory): with the shipped
 # settings against an anonymous broker it reports READY=1 and commands a room with no further
-# step; with a username in the settings file and the password in the credentials folder it logs
-# in to a broker with accounts; a bad setting exits 2 (the unit does not restart on it).
+# step (no pair key either: both credentials are optional); with a username in the settings file
+# and the password and the pair key in the credentials folder it logs in to a broker with
+# accounts and signs with the key; a bad setting exits 2 (the unit does not restart on it).
 # usage: test_service.sh HEATBENCH SOURCE_DIR BUILD_DIR
 . "$(dirname "$0")/lib.sh" "$1" "$2"
 BUILD=$3
@@ -51,12 +52,14 @@ check "a room commanded with the shipped settings: $(cat "$DIR/cmd.out")" \
 kill -TERM $SVC
 wait $SVC 2>/dev/null
 check "the state kept in the state directory" test -s "$DIR/root/var/lib/heatbench/state.json"
+check "no pair key installed: started unsigned, said so" grep -q "no --pair-key-file" "$DIR/service.log"
 
 # 2. A broker with accounts: username in the settings, password in the credentials folder.
 start_broker || { finish; exit 1; }
 sed -i "s/^HEATBENCH_MQTT_PORT=.*/HEATBENCH_MQTT_PORT=$PORT/" "$DEFAULTS"
 echo "HEATBENCH_MQTT_USERNAME=controller" >>"$DEFAULTS"
 install -m 0600 "$DIR/controller.pw" "$P/etc/heatbench/credentials/mqtt-password"
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$P/etc/heatbench/credentials/pair-key")
 : >"$DIR/notify.log"
 NOTIFY_SOCKET=$NOTIFY "$SRC/deploy/ci/run-unit.sh" "$UNIT" "$DIR/root" >"$DIR/service2.log" 2>&1 &
 SVC=$!
@@ -66,9 +69,10 @@ check "READY=1 with the password from the credentials folder" grep -q "READY=1" 
 command_for room-1 >/dev/null && ok || bad "a room commanded as user controller"
 kill -TERM $SVC
 wait $SVC 2>/dev/null
+grep -q "no --pair-key-file" "$DIR/service2.log" && bad "the pair key in the credentials folder not used" || ok
 
 # 3. A password without a username is a bad setting: exit 2, which the unit does not restart.
-rm "$P/etc/heatbench/credentials/mqtt-password"
+rm "$P/etc/heatbench/credentials/mqtt-password" "$P/etc/heatbench/credentials/pair-key"
 sed -i '/^HEATBENCH_MQTT_USERNAME=/d' "$DEFAULTS"
 echo "HEATBENCH_MQTT_PASSWORD=x" >>"$DEFAULTS"
 timeout 20 "$SRC/deploy/ci/run-unit.sh" "$UNIT" "$DIR/root" >"$DIR/service3.log" 2>&1
