@@ -3,7 +3,7 @@
 # "did you mean". Bash completion driven as bash would drive it, for the first word and for each subcommand:
 # the commands are exactly those of `heatbench --help` (not the "heatbench" of its usage lines),
 # every subcommand's options complete, and option values complete to their own words.
-# usage: test_completion.sh HEATBENCH SOURCE_DIR
+# usage: test_names.sh HEATBENCH SOURCE_DIR
 HB=$1
 SRC=$2
 . "$(dirname "$0")/lib.sh"
@@ -14,9 +14,12 @@ complete_words() {
         printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$C" "$@"
 }
 cmds=$(complete_words "$HB" "")
-want="--help --version check control identify keys live record report run scenarios tune "
+# The list of commands as written here, so that one gone from --help (and so from the
+# completion) fails the test rather than passing silently.
+all="check control identify keys live record report run scenarios serve sweep tune"
+want="--help --version $all "
 [ "$cmds" = "$want" ] && ok || bad "first word: [$cmds], expected [$want]"
-for cmd in run tune record identify report keys control live; do
+for cmd in $all; do
     opts=$(complete_words "$HB" "$cmd" --)
     first=$("$HB" "$cmd" --help | grep -oE -- '--[a-z][a-z0-9-]*' | head -1)
     echo "$opts" | grep -q -- "--help " && echo " $opts" | grep -q -- " ${first:---help} " && ok ||
