@@ -58,8 +58,12 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
         hb_ctl_log("subscribing failed (%s); the next reconnect tries again",
                    mosquitto_strerror(s));
     }
-    /* systemd's Type=notify: the service is up once the broker has it (repeats are harmless). */
-    hb_sd_notify("READY=1\nSTATUS=connected to the broker");
+    if (c->decided) {
+        /* systemd's Type=notify: a --standby is ready once connected (an instance that looks
+         * for a leader first is ready when it has decided: hb_ctl_leadership). */
+        hb_sd_notify(c->active ? "READY=1\nSTATUS=connected, leading"
+                               : "READY=1\nSTATUS=connected, standing by");
+    }
 }
 
 void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p) {

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_sdnotify.h"
 #include "../util/hb_strutil.h"
 
 #include <cjson/cJSON.h>
@@ -289,6 +290,11 @@ void hb_ctl_leadership(hb_ctl *c, double now) {
         } else {
             hb__lead(c, "no other instance leads");
         }
+        /* systemd's Type=notify: ready once connected and decided, since readings that come
+         * while an instance looks for a leader are the leader's to handle (repeats are
+         * harmless, after a reconnection too). */
+        hb_sd_notify(c->active ? "READY=1\nSTATUS=connected, leading"
+                               : "READY=1\nSTATUS=connected, standing by");
         return;
     }
     if (now - c->t_leader_seen >= c->cfg->takeover_s) {
