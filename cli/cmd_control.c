@@ -35,7 +35,7 @@ static const char hb__control_help[] =
     "  --controller NAME      pid | bangbang (default: the scenario's)\n"
     "  --setpoint C           setpoint in °C (default: the scenario's, 22)\n"
     "  --config FILE          each room's schedule, presets, limits and controller (JSON, see\n"
-    "                         docs/live.md)\n"
+    "                         heatbench-config(5))\n"
     "  --speed X              controller time runs X times the wall clock (default 1; for tests\n"
     "                         against `heatbench live --speed X`)\n"
     "  --start-time DAY,HH:MM where the schedules' week starts (default: the local calendar;\n"

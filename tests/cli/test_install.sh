@@ -10,7 +10,8 @@ P="$TMP/prefix"
 cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1 || { bad "install: $(tail -5 "$TMP/install.log")"; }
 for f in bin/heatbench share/heatbench/plots/temperatures.gp share/heatbench/scenarios/default.json \
     share/heatbench/scenarios/weather/winter-front.csv share/man/man1/heatbench.1.gz \
-    share/man/man5/heatbench-scenario.5.gz share/bash-completion/completions/heatbench \
+    share/man/man5/heatbench-scenario.5.gz share/man/man5/heatbench-config.5.gz \
+    share/bash-completion/completions/heatbench \
     lib/systemd/system/heatbench-control.service share/doc/heatbench/LICENSE \
     share/doc/heatbench/copyright share/doc/heatbench/changelog.Debian.gz \
     etc/default/heatbench-control etc/heatbench/home.json; do
@@ -36,7 +37,7 @@ if command -v systemd-analyze >/dev/null; then
         >"$TMP/verify" 2>&1 && ok || bad "systemd-analyze verify: $(cat "$TMP/verify")"
 fi
 if command -v man >/dev/null; then
-    for page in man1/heatbench.1.gz man5/heatbench-scenario.5.gz; do
+    for page in man1/heatbench.1.gz man5/heatbench-scenario.5.gz man5/heatbench-config.5.gz; do
         MANWIDTH=100 man -l "$P/share/man/$page" >"$TMP/man.txt" 2>"$TMP/man.err" &&
             [ ! -s "$TMP/man.err" ] && ok || bad "man $page: $(head -3 "$TMP/man.err")"
     done
@@ -44,6 +45,19 @@ if command -v man >/dev/null; then
     for cmd in run check keys tune report control live; do
         grep -q "usage: heatbench $cmd" "$TMP/man1.txt" && ok || bad "heatbench(1) lacks $cmd"
     done
+    # FILES and EXAMPLES name the files where this install put them, not /usr or /etc.
+    for f in "$P/etc/default/heatbench-control" "$P/etc/heatbench/home.json" \
+        "$P/etc/heatbench/credentials/" "$P/share/heatbench/scenarios" "^EXAMPLES"; do
+        grep -q -- "$f" "$TMP/man1.txt" && ok || bad "heatbench(1) lacks $f"
+    done
+    MANWIDTH=300 man -l "$P/share/man/man5/heatbench-scenario.5.gz" 2>/dev/null |
+        grep -q "$P/share/heatbench/scenarios" && ok || bad "heatbench-scenario(5) names another prefix"
+    MANWIDTH=300 man -l "$P/share/man/man5/heatbench-config.5.gz" 2>/dev/null >"$TMP/man5.txt"
+    grep -q "$P/etc/heatbench/home.json" "$TMP/man5.txt" && ok || bad "heatbench-config(5) names another prefix"
+    # Its example is a valid config.
+    sed -n '/^EXAMPLE/,/^       }$/p' "$TMP/man5.txt" | sed 1d >"$TMP/example.json"
+    env -i PATH="$P/bin:/usr/bin:/bin" heatbench control --config "$TMP/example.json" --check \
+        >"$TMP/check5.out" 2>&1 && ok || bad "heatbench-config(5)'s example: $(cat "$TMP/check5.out")"
 fi
 out=$(PATH="$P/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(heatbench ru); COMP_CWORD=1; _heatbench
     echo "${COMPREPLY[*]}"; COMP_WORDS=(heatbench run cold); COMP_CWORD=2; _heatbench
