@@ -101,7 +101,9 @@ podman run --rm -v "$work/deb:/pkg:ro" -v "$PWD/deploy/ci:/ci:ro" docker.io/libr
     heatbench run --hours 2 | grep -q "^discomfort"
     heatbench run cold-snap --hours 2 --report /tmp/r >/dev/null
     test -s /tmp/r/index.html
-    test -f /usr/share/man/man1/heatbench.1.gz
+    test -f /usr/share/man/man1/heatbench.1.gz && test -f /usr/share/man/man5/heatbench-config.5.gz
+    zcat /usr/share/man/man1/heatbench.1.gz | grep -q "^\.I /etc/heatbench/home.json"
+    heatbench control --check --config /etc/heatbench/home.json >/dev/null
     kill -TERM $svc 2>/dev/null || true
     wait $svc 2>/dev/null || true
     apt-get purge -y -qq heatbench >/dev/null
