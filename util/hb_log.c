@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,16 @@ static int hb__log_stderr_is_journal(void) {
     if (!js || !*js) {
         return 0;
     }
-    unsigned long long dev = 0, ino = 0;
-    if (sscanf(js, "%llu:%llu", &dev, &ino) != 2) {
+    /* "DEVICE:INODE", both decimal */
+    char *end;
+    errno = 0;
+    unsigned long long dev = strtoull(js, &end, 10);
+    if (errno != 0 || end == js || *end != ':') {
+        return 0;
+    }
+    const char *rest = end + 1;
+    unsigned long long ino = strtoull(rest, &end, 10);
+    if (errno != 0 || end == rest || *end != '\0') {
         return 0;
     }
     struct stat st;
@@ -71,8 +80,8 @@ void hb_log_v(int level, const char *who, const char *fmt, va_list ap) {
     }
     /* clang-tidy 14's analyzer does not see the caller's va_start initialise ap (a known false
      * positive). */
-    int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt,
-                      ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+    int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     size_t len = m < 0 ? (size_t)n : (size_t)n + (size_t)m;
     if (len > sizeof line - 2) {
         len = sizeof line - 2;
