@@ -128,21 +128,56 @@ typedef struct hb__piece_in {
     double t_supply, h_win, q_air, q_mass, t_out;
 } hb__piece_in;
 
+/* The weather and the band at the last piece's end, which is the next piece's start: each
+ * piece samples its start, middle and end, so keeping the end saves a third of the weather's
+ * evaluations and half the schedule's (reused only at the very same time, so the values are
+ * the ones a fresh evaluation gives). */
+typedef struct hb__memo {
+    double t, sol, t_out; /* the weather at T (NAN: none yet) */
+    double t_lo, lo;      /* the band's lower edge at T_LO */
+} hb__memo;
+
+static void hb__weather_at(const hb__memo *mm, const hb_weather_config *w, double t, double *sol,
+                           double *t_out) {
+    if (t == mm->t) {
+        *sol = mm->sol;
+        *t_out = mm->t_out;
+        return;
+    }
+    *sol = hb_weather_solar(w, t);
+    *t_out = hb_weather_t_out(w, t);
+}
+
+static double hb__lo_at(hb__memo *mm, const hb_sim_config *cfg, double t) {
+    if (t != mm->t_lo) {
+        hb_setpoint s;
+        hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, t, &s);
+        mm->t_lo = t;
+        mm->lo = s.lo_c;
+    }
+    return mm->lo;
+}
+
 static void hb__piece_inputs(const hb_sim_config *cfg, const hb_plant *p, double t, double a,
-                             double b, hb__piece_in *out) {
+                             double b, hb__memo *mm, hb__piece_in *out) {
     const hb_room_config *r = &cfg->plant.room;
     const hb_weather_config *w = cfg->plant.weather;
     double area = r->window_area_m2 * r->solar_g;
     hb_plant_inputs in;
     hb_plant_inputs_at(p, t, &in);
-    double gains = in.q_air - (1.0 - r->solar_to_mass) * area * hb_weather_solar(w, t);
+    double sol_a, tout_a, sol_b, tout_b;
+    hb__weather_at(mm, w, a, &sol_a, &tout_a);
+    double sol_t = t == a ? sol_a : hb_weather_solar(w, t);
+    double gains = in.q_air - (1.0 - r->solar_to_mass) * area * sol_t;
     /* Simpson's rule, as the plant's RK4 samples them (start, middle, end). */
     double mid = 0.5 * (a + b);
-    double sol =
-        area * (hb_weather_solar(w, a) + 4.0 * hb_weather_solar(w, mid) + hb_weather_solar(w, b)) /
-        6.0;
-    out->t_out =
-        (hb_weather_t_out(w, a) + 4.0 * hb_weather_t_out(w, mid) + hb_weather_t_out(w, b)) / 6.0;
+    sol_b = hb_weather_solar(w, b);
+    tout_b = hb_weather_t_out(w, b);
+    mm->t = b;
+    mm->sol = sol_b;
+    mm->t_out = tout_b;
+    double sol = area * (sol_a + 4.0 * hb_weather_solar(w, mid) + sol_b) / 6.0;
+    out->t_out = (tout_a + 4.0 * hb_weather_t_out(w, mid) + tout_b) / 6.0;
     out->t_supply = in.t_supply;
     out->h_win = in.h_win;
     out->q_air = gains + (1.0 - r->solar_to_mass) * sol;
@@ -180,7 +215,7 @@ typedef struct hb__span {
 
 static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_plant_linear *m,
                         hb__discs *cache, double t0, double ta, double tb, hb__grid *g, size_t k,
-                        double xl[2], hb__span *sp) {
+                        double xl[2], hb__memo *memo, hb__span *sp) {
     double h = cfg->plant.step_s;
     double mm[2][2] = {{1, 0}, {0, 1}};
     double cc[2] = {0, 0};
@@ -204,7 +239,7 @@ static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_pl
             continue;
         }
         hb__piece_in in;
-        hb__piece_inputs(cfg, p, tj, a, b, &in);
+        hb__piece_inputs(cfg, p, tj, a, b, memo, &in);
         const hb__disc *d;
         int rc = hb__disc_get(cache, m, in.h_win, b - a, &d);
         if (rc != HB_OK) {
@@ -222,13 +257,10 @@ static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_pl
         sp->ts_max = fmax(sp->ts_max, in.t_supply);
         sp->ts_min = fmin(sp->ts_min, in.t_supply);
         /* The band at the plant's grid points, where discomfort is measured. */
-        hb_setpoint s;
-        hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, b, &s);
-        sp->lo_min = fmin(sp->lo_min, s.lo_c);
         if (a == tj) {
-            hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, a, &s);
-            sp->lo_min = fmin(sp->lo_min, s.lo_c);
+            sp->lo_min = fmin(sp->lo_min, hb__lo_at(memo, cfg, a));
         }
+        sp->lo_min = fmin(sp->lo_min, hb__lo_at(memo, cfg, b));
     }
     memcpy(g->m[k], mm, sizeof mm);
     g->c[k][0] = cc[0];
@@ -288,6 +320,7 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         hi_max = fmax(hi_max, sp.hi_c);
     }
     hb__discs cache = {.n = 0};
+    hb__memo memo = {.t = NAN, .t_lo = NAN};
     double xl[2] = {st0->t_air, st0->t_mass};
     /* No segment is hotter than the hottest water it has been given (it starts at its steady
      * profile, below the supply) nor colder than the coldest of its start, the water and the
@@ -298,7 +331,7 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
     for (size_t k = 0; k < n; k++) {
         double ta = t0 + (double)k * dt;
         hb__span s;
-        int rc = hb__interval(cfg, p, &m, &cache, t0, ta, ta + dt, g, k, xl, &s);
+        int rc = hb__interval(cfg, p, &m, &cache, t0, ta, ta + dt, g, k, xl, &memo, &s);
         if (rc != HB_OK) {
             return rc;
         }
