@@ -12,8 +12,9 @@
 #include <string.h>
 
 /* Grid of the program: the band checked every 15 minutes, and at most HB__MAX_N intervals
- * (GLPK's simplex takes a few ms for a day of 96 and about 70 for 288). Fewer checks only
- * loosen the program, so the floor stays a floor (docs/model.md). */
+ * (from the guessed basis below the simplex takes well under a millisecond for a day of 96; the
+ * inputs' composition over the plant's steps costs more). Fewer checks only loosen the
+ * program, so the floor stays a floor (docs/model.md). */
 #define HB__STEP_S 900.0
 #define HB__MAX_N 256.0
 /* Cost of one K·s outside the band, in J: far above any heat that could avoid it, so the
@@ -637,9 +638,9 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
         glp_init_smcp(&parm);
         parm.msg_lev = GLP_MSG_OFF;
         parm.meth = GLP_DUALP;
-        /* From an advanced (triangular) basis without presolve: 3 to 10 times faster here than
-         * the presolver's path (the default day 3 against 30 ms); the presolver stays the
-         * fallback should that basis fail. */
+        /* From a starting basis without presolve (the guessed one, else GLPK's triangular
+         * crash basis: 3 to 10 times faster than the presolver's path); the presolver stays
+         * the fallback should that basis fail. */
         parm.presolve = GLP_OFF;
         int term = glp_term_out(GLP_OFF); /* glp_adv_basis reports on stdout otherwise */
         if (hb__guess_basis(lp, m, g, n, dt, st0) && glp_warm_up(lp) == 0) {
