@@ -413,7 +413,7 @@ static void hb__nz(hb__lp *l, int row, int col, double v) {
  * the air is above the edge without heat, the store takes up what the air can give (it is
  * free heat for later); where the edge cannot be reached in one interval (a morning after a
  * setback), full output from as late as reaches it. Where the pass is right the simplex only
- * confirms it (no pivots: about a fortieth of its work from GLPK's triangular crash basis);
+ * confirms it (no pivots: a fiftieth of its work from GLPK's triangular crash basis);
  * where it is wrong it pivots from it to the optimum as from any other basis. The guess
  * changes nothing but the starting point: the optimum and so the floor are the program's. */
 typedef struct hb__gx {
