@@ -127,7 +127,8 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .w_track = 0.15,
                              .w_travel = 5e-4,
                              .inner_kp = 10.0,
-                             .arrive_early_s = 3600.0};
+                             .arrive_early_s = 3600.0,
+                             .learn = true};
     /* Open-window detection, off unless asked: 0.5 K within 10 min (3 K/h, the slope Home
      * Assistant's Versatile Thermostat starts from) closes the valve for up to 30 min. */
     k->window =

@@ -106,6 +106,63 @@ static void test_kf_finds_disturbance(void) {
     CU_ASSERT(isfinite(f.x[0]) && isfinite(f.x[3]));
 }
 
+/* Data from the model itself with a radiator giving ETA of the model's heat and gains GAMMA of
+ * the told ones, Q a square wave of period Q_PERIOD_MIN (0: constant) and the told gains a
+ * daily sun (or none): the learning filter's estimates after HOURS. */
+static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, double hours,
+                          hb_room_kf *f) {
+    hb_room_model m;
+    hb__model(&m);
+    hb_room_disc d;
+    CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 60, &d), HB_OK);
+    hb_room_inputs in = {.t_out = 0, .t_supply = 70, .q_air = 0, .q_mass = 0};
+    double truth[HB_RM_N] = {20, 19, 600, 0};
+    hb_room_kf_init(f, &m, 0, 20, 600, &in);
+    hb_room_kf_learn(f);
+    gsl_rng *r = hb_rng_stream(11, "test/kf-learn");
+    CU_ASSERT_FATAL(r != NULL);
+    for (int k = 1; k <= (int)(hours * 60); k++) {
+        double q = q_period_min > 0 ? 400 + 500 * ((k / q_period_min) % 2) : 600;
+        double h = fmod(k / 60.0, 24.0);
+        in.q_air = sun && h > 8 && h < 16 ? 300 * sin(3.14159265358979 * (h - 8) / 8) : 0;
+        in.q_mass = in.q_air;
+        double w[HB_RM_W] = {q * eta, in.t_out, in.q_air * gamma, in.q_mass * gamma};
+        hb_room_disc_step(&d, truth, w);
+        CU_ASSERT_EQUAL(hb_room_kf_predict(f, 60.0 * k, q, &in), HB_OK);
+        hb_room_kf_update(f, truth[0] + gsl_ran_gaussian(r, 0.05));
+    }
+    gsl_rng_free(r);
+}
+
+/* The estimator: on informative data from known parameters (a radiator at 75 % of the model's,
+ * gains at 60 % of the told ones) it finds them within a day; on data that carry no
+ * information (a constant valve, no gains, an unmodelled heat that d must take) the parameters
+ * do not move at all; the range and the per-update step bound what any data can do. */
+static void test_kf_learns(void) {
+    hb_room_kf f;
+    hb__learn_run(0.75, 0.6, 90, 1, 24, &f);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 0.75, 0.05);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 0.6, 0.1);
+    CU_ASSERT(f.updates[0] > 0 && f.updates[1] > 0);
+    /* A perfect model stays where it is. */
+    hb__learn_run(1.0, 1.0, 90, 1, 24, &f);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 1.0, 0.03);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 1.0, 0.1);
+    /* Constant data: 48 h of a steady valve and no gains, the radiator really 30 % weaker. The
+     * data cannot tell eta from d: d takes it all, eta and gamma are never taught. */
+    hb__learn_run(0.7, 1.0, 0, 0, 48, &f);
+    CU_ASSERT_EQUAL(f.updates[0], 0);
+    CU_ASSERT_EQUAL(f.updates[1], 0);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 1.0, 0.0);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 1.0, 0.0);
+    HB_ASSERT_NEAR(f.x[3], -0.3 * 600, 20); /* the missing heat is the disturbance's */
+    CU_ASSERT(f.p[HB_KF_ETA][HB_KF_ETA] <= 0.09 + 1e-12);
+    /* Data from a radiator far weaker than any room: eta stops at its bound. */
+    hb__learn_run(0.2, 1.0, 90, 0, 24, &f);
+    CU_ASSERT(f.x[HB_KF_ETA] >= 0.5 - 1e-12);
+    CU_ASSERT(isfinite(f.x[0]) && isfinite(f.x[3]));
+}
+
 /* A forecast for the unit tests: constant cold weather, the sun at noon. */
 static void hb__forecast(void *ud, double t, hb_room_inputs *in) {
     (void)ud;
@@ -238,6 +295,7 @@ static hb_kpis hb__run(const char *scenario, const char *algo_ff_os, uint64_t se
     c.controller.algo = algo_ff_os[0] == 'm' ? HB_ALGO_MPC : HB_ALGO_PID;
     c.controller.feed_forward = strstr(algo_ff_os, "ff") != NULL;
     c.controller.optimal_start = strstr(algo_ff_os, "os") != NULL;
+    c.controller.mpc.learn = strstr(algo_ff_os, "fixed") == NULL; /* "mpc-fixed": no learning */
     hb_sim *s;
     CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
     CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
@@ -261,11 +319,16 @@ static void test_mpc_default_day(void) {
     }
 }
 
-/* Night setback: the PID is late in the morning, optimal start and the MPC are on time. */
+/* Night setback: the PID is late in the morning, optimal start and the MPC are on time. The
+ * reference is the MPC that trusts its (perfect) model; the learning MPC, cautious while its
+ * estimate is young, pays at most 1 % more heat for it and stays on time. */
 static void test_night_setback_ranking(void) {
     hb_kpis p = hb__run("night-setback", "pid", 1);
     hb_kpis o = hb__run("night-setback", "pid-os", 1);
-    hb_kpis m = hb__run("night-setback", "mpc", 1);
+    hb_kpis m = hb__run("night-setback", "mpc-fixed", 1);
+    hb_kpis l = hb__run("night-setback", "mpc", 1);
+    CU_ASSERT(l.discomfort_kh <= 0.05);
+    CU_ASSERT(l.energy_kwh <= 1.01 * m.energy_kwh);
     CU_ASSERT(p.discomfort_kh > 5.0);
     CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
@@ -336,6 +399,69 @@ static void test_forecast_error(void) {
     hb_sim_config_free(&c);
 }
 
+/* Every input the belief forecasts carries its own error: the sun's in proportion to the sun
+ * (none at night), the gains' and the supply's in watts and kelvin, and each noise from its own
+ * stream, so that adding one leaves the others' draws alone. */
+static void hb__belief_at(const hb_sim_config *c, double t, hb_room_inputs *in) {
+    hb_belief b;
+    CU_ASSERT_EQUAL_FATAL(hb_belief_init(&b, c, &c->weather, NULL), HB_OK);
+    b.env.forecast.fn(b.env.forecast.ud, t, in);
+    hb_belief_free(&b);
+}
+
+static void test_forecast_errors(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/mild-sunny.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    double noon = 12.5 * 3600.0;
+    double night = 2.0 * 3600.0;
+    hb_room_inputs base;
+    hb_room_inputs base_night;
+    hb_room_inputs in;
+    hb__belief_at(&c, noon, &base);
+    hb__belief_at(&c, night, &base_night);
+    double sun =
+        c.plant.room.window_area_m2 * c.plant.room.solar_g * hb_weather_solar(&c.weather, noon);
+    CU_ASSERT_FATAL(sun > 100.0);
+    c.forecast.solar_bias_pct = 100;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base.q_air + base.q_mass + sun, 1e-9);
+    HB_ASSERT_NEAR(in.q_mass - base.q_mass, sun * c.plant.room.solar_to_mass, 1e-9);
+    HB_ASSERT_NEAR(in.t_out, base.t_out, 0.0);
+    hb__belief_at(&c, night, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base_night.q_air + base_night.q_mass, 1e-12);
+    c.forecast.solar_bias_pct = -100; /* no sun at all, never a negative one */
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base.q_air + base.q_mass - sun, 1e-9);
+    c.forecast.solar_bias_pct = 0;
+    c.forecast.gains_bias_w = 50;
+    c.forecast.t_supply_bias_k = -3;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air, base.q_air + 50, 1e-9);
+    HB_ASSERT_NEAR(in.q_mass, base.q_mass, 0.0);
+    HB_ASSERT_NEAR(in.t_supply, base.t_supply - 3, 1e-9);
+    c.forecast.gains_bias_w = 0;
+    c.forecast.t_supply_bias_k = 0;
+    /* The outdoor noise alone, then with every other noise on top: the same outdoor draws. */
+    c.forecast.t_out_noise_k = 1;
+    hb_room_inputs a;
+    hb__belief_at(&c, noon, &a);
+    CU_ASSERT(a.t_out != base.t_out);
+    HB_ASSERT_NEAR(a.q_air, base.q_air, 0.0);
+    c.forecast.solar_noise_pct = 20;
+    c.forecast.gains_noise_w = 30;
+    c.forecast.t_supply_noise_k = 1;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.t_out, a.t_out, 0.0);
+    CU_ASSERT(in.q_air != base.q_air && in.q_mass != base.q_mass && in.t_supply != base.t_supply);
+    hb_room_inputs again;
+    hb__belief_at(&c, noon, &again); /* the same seed, the same forecast */
+    CU_ASSERT(memcmp(&in, &again, sizeof in) == 0);
+    hb_sim_config_free(&c);
+}
+
 static void test_model_file(void) {
     char dir[] = "/tmp/hb-test-model-XXXXXX";
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
@@ -389,6 +515,7 @@ int hb_test_mpc(void) {
         {"output curve and its inverse", test_output_curve},
         {"discretisation holds the steady state", test_disc_steady_state},
         {"Kalman filter finds an unmodelled heat", test_kf_finds_disturbance},
+        {"learning filter: converges, does not drift", test_kf_learns},
         {"MPC pre-heats for a schedule", test_mpc_preheats},
         {"PID feed-forward", test_pid_feed_forward},
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
@@ -396,6 +523,7 @@ int hb_test_mpc(void) {
         {"night setback: pid, optimal start, mpc", test_night_setback_ranking},
         {"model 20 % off, forecast 2 K off", test_mpc_mismatch},
         {"forecast error stream", test_forecast_error},
+        {"forecast errors of sun, gains, supply", test_forecast_errors},
         {"forecast.model_file", test_model_file},
         CU_TEST_INFO_NULL};
     return hb_test_register("mpc", t);
