@@ -19,13 +19,14 @@
  * it, and the innovation (in standard deviations) past which a reading teaches no parameter. */
 #define HB__P_ETA 0.09
 #define HB__P_GAMMA 0.25
-#define HB__Q_ETA 1e-4   /* 1/h */
+#define HB__Q_ETA 1e-5   /* 1/h */
 #define HB__Q_GAMMA 1e-3 /* 1/h */
 #define HB__ETA_MIN 0.5
 #define HB__ETA_MAX 2.0
 #define HB__GAMMA_MIN 0.0
 #define HB__GAMMA_MAX 2.0
-#define HB__STEP 0.02
+#define HB__STEP_ETA 0.005
+#define HB__STEP_GAMMA 0.02
 #define HB__OUTLIER 3.0
 /* The model's own states settle first: the mass's start is a guess (its steady state), and
  * its error, while the filter corrects it, looks like a radiator weaker or stronger than the
@@ -213,7 +214,8 @@ static void hb__update_learn(hb_room_kf *f, double y) {
     for (int i = 0; i < N; i++) {
         double dx = k[i] * innov;
         if (i >= HB_RM_N) {
-            dx = hb__clampd(dx, -HB__STEP, HB__STEP);
+            double step = i == HB_KF_ETA ? HB__STEP_ETA : HB__STEP_GAMMA;
+            dx = hb__clampd(dx, -step, step);
         }
         f->x[i] += dx;
     }

@@ -341,8 +341,9 @@ static void test_night_setback_ranking(void) {
     CU_ASSERT(m.energy_ratio <= 1.03);
 }
 
-/* The issue's robustness figure: the MPC's model 20 % off in UA and in both capacities, the
- * forecast 2 K off; the worst of the eight corners keeps the occupied band within 0.2 K·h. */
+/* The issue's robustness figures: the MPC's model 30 % off in UA and in both capacities, the
+ * forecast 2 K off; the worst of the eight corners keeps the occupied band within 0.3 K·h (the
+ * full table over seeds: bench/mpc_table.sh). */
 static void test_mpc_mismatch(void) {
     char path[1024];
     snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
@@ -358,8 +359,8 @@ static void test_mpc_mismatch(void) {
         c.forecast.has_model = true;
         c.forecast.model = c.plant;
         hb_room_config *r = &c.forecast.model.room;
-        double ua = corner & 1 ? 1.2 : 0.8;
-        double cap = corner & 2 ? 1.2 : 0.8;
+        double ua = corner & 1 ? 1.3 : 0.7;
+        double cap = corner & 2 ? 1.3 : 0.7;
         r->ua_w_per_k *= ua;
         r->air_capacity_j_per_k *= cap;
         r->mass_capacity_j_per_k *= cap;
@@ -372,7 +373,13 @@ static void test_mpc_mismatch(void) {
         hb_sim_destroy(s);
         hb_sim_config_free(&c);
     }
-    CU_ASSERT(worst <= 0.2);
+    CU_ASSERT(worst <= 0.3);
+    /* The shipped mismatch scenarios on two seeds: the night setback's wrong room and warm
+     * forecast within 0.2 K·h, a sun believed twice as strong within 0.05 K·h. */
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        CU_ASSERT(hb__run("night-setback-mismatch", "mpc", seed).discomfort_kh <= 0.2);
+        CU_ASSERT(hb__run("mild-sunny-mismatch", "mpc", seed).discomfort_kh <= 0.05);
+    }
 }
 
 /* The forecast's error comes from its own stream: the same seed gives the same run, and a noisy
@@ -521,7 +528,7 @@ int hb_test_mpc(void) {
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
         {"MPC on the default day", test_mpc_default_day},
         {"night setback: pid, optimal start, mpc", test_night_setback_ranking},
-        {"model 20 % off, forecast 2 K off", test_mpc_mismatch},
+        {"model 30 % off, forecast 2 K off, sun 2x", test_mpc_mismatch},
         {"forecast error stream", test_forecast_error},
         {"forecast errors of sun, gains, supply", test_forecast_errors},
         {"forecast.model_file", test_model_file},
