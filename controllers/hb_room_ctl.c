@@ -525,6 +525,12 @@ static void hb__ctl_update(hb_room_ctl *c, double t) {
             hb__os_arrived(c, &in, ff);
         }
         u = hb_pid_update_ff(c->pid, t, sp, c->est, ff);
+        if (c->ms && c->ms->os_warming) {
+            /* The warm-up runs at the full output the start time was computed for; the PID's
+             * integral band would otherwise hold it at the night's bias plus P, a warm-up that
+             * falls behind its own plan. The PID takes over on arrival (hb__os_arrived). */
+            u = 100.0;
+        }
     }
     c->level = hb__clamp_level(u);
     if (hb__ctl_env(c)) {

@@ -174,6 +174,8 @@ static const hb_field pid_fields[] = {
     NUM("kd", hb_pid_config, kd, 0, 1e4, "%·h/K", "derivative gain (on measurement)"),
     NUM("b", hb_pid_config, b, 0, 1, "", "setpoint weight of the P term"),
     NUM_GT("d_filter_n", hb_pid_config, d_filter_n, 0, 1000, "", "derivative filter N (Tf = Td/N)"),
+    NUM("i_band_k", hb_pid_config, i_band_k, 0, 100, "K",
+        "integral band: farther off, the integral holds while the air approaches (0: off)"),
     NUM("tt_h", hb_pid_config, tt_h, 0, 1000, "h", "anti-windup tracking time (0 = auto)"),
     NUM_GT("max_dt_s", hb_pid_config, max_dt_s, 0, 86400, "s", "longest gap integrated"),
 };

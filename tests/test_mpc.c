@@ -6,6 +6,7 @@
 #include "../controllers/hb_pid.h"
 #include "../controllers/hb_room_ctl.h"
 #include "../controllers/hb_room_kf.h"
+#include "../models/hb_plant.h"
 #include "../scenario/hb_scenario.h"
 #include "../sim/hb_belief.h"
 #include "../sim/hb_sim.h"
@@ -336,14 +337,70 @@ static void test_night_setback_ranking(void) {
     CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
     /* Optimal start arrives by heating at full output from the moment it must; the MPC plans
-     * the same arrival with less heat, less than the late PID's too, within 5 % of the floor
+     * the same arrival with less heat, within 5 % of the floor
      * (the scenario ships economic weights). It was 3 % against the old midpoint-sampled floor;
      * the floor that is a bound for every input (issue 28) is 1.45 % lower here, so the same
      * 17.01 kWh is 1.043 of it. */
     CU_ASSERT(m.energy_kwh < o.energy_kwh);
-    CU_ASSERT(m.energy_kwh < p.energy_kwh);
+    /* Not below the PID's heat any more: the PID with its integral band (item 6) no longer
+     * overshoots the afternoon and takes 16.88 kWh, still 8.1 K·h late; it saves by being cold. */
     CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
     CU_ASSERT(m.energy_ratio <= 1.05);
+}
+
+/* The highest air temperature over the setpoint between the 06:30 step and 22:00 of the night
+ * setback under ALGO (as hb__run takes it), sampled every minute. */
+static double hb__step_overshoot(const char *algo) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    c.controller.algo = HB_ALGO_PID;
+    c.controller.optimal_start = strstr(algo, "os") != NULL;
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    double worst = -INFINITY;
+    for (double t = 6.5 * 3600; t < 22 * 3600; t += 60) {
+        CU_ASSERT_EQUAL(hb_sim_advance(s, t), HB_OK);
+        worst = fmax(worst, hb_plant_cur(hb_sim_plant(s))->t_air - c.setpoint_c); /* 22 °C */
+    }
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    return worst;
+}
+
+/* Issue 28 item 6. The PID's integral band keeps the five-hour warm-up after the 06:30 step from
+ * winding the integral up: the air overshoots 22 °C by 0.33 K (1.57 K without it, 23.6 °C) and
+ * the room is less late (8.10 against 9.19 K·h). Optimal start stays on time at no more than
+ * 1.02 x the heat of the MPC that tracks the setpoint as the PID does (the MPC's default
+ * weights: 17.85 against 17.51 kWh); against the economic MPC the scenario ships it is 1.043,
+ * the half kelvin the economic plan rides below the setpoint all day. */
+static void test_pid_step_and_optimal_start(void) {
+    double over = hb__step_overshoot("pid");
+    CU_ASSERT(over > 0.0 && over <= 0.5);
+    CU_ASSERT(hb__step_overshoot("pid-os") <= 0.5);
+    hb_kpis p = hb__run("night-setback", "pid", 1);
+    CU_ASSERT(p.discomfort_kh <= 8.2);
+    hb_kpis o = hb__run("night-setback", "pid-os", 1);
+    CU_ASSERT(o.discomfort_kh == 0.0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    hb_sim_config d;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    hb_sim_config_default(&d);
+    c.controller.algo = HB_ALGO_MPC;
+    c.controller.mpc = d.controller.mpc; /* tracking the setpoint, as the PID does */
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+    double e_mpc = hb_sim_kpis(s)->energy_kwh;
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    hb_sim_config_free(&d);
+    CU_ASSERT(o.energy_kwh <= 1.02 * e_mpc);
 }
 
 /* The issue's robustness figures: the MPC's model 30 % off in UA and in both capacities, the
@@ -536,6 +593,7 @@ int hb_test_mpc(void) {
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
         {"MPC on the default day", test_mpc_default_day},
         {"night setback: pid, optimal start, mpc", test_night_setback_ranking},
+        {"pid step overshoot, optimal start's heat", test_pid_step_and_optimal_start},
         {"model 30 % off, forecast 2 K off, sun 2x", test_mpc_mismatch},
         {"forecast error stream", test_forecast_error},
         {"forecast errors of sun, gains, supply", test_forecast_errors},
