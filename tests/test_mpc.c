@@ -361,8 +361,8 @@ static double hb__step_overshoot(const char *algo) {
     hb_sim *s;
     CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
     double worst = -INFINITY;
-    for (double t = 6.5 * 3600; t < 22 * 3600; t += 60) {
-        CU_ASSERT_EQUAL(hb_sim_advance(s, t), HB_OK);
+    for (int minute = 6 * 60 + 30; minute < 22 * 60; minute++) {
+        CU_ASSERT_EQUAL(hb_sim_advance(s, minute * 60.0), HB_OK);
         worst = fmax(worst, hb_plant_cur(hb_sim_plant(s))->t_air - c.setpoint_c); /* 22 °C */
     }
     hb_sim_destroy(s);
