@@ -79,6 +79,35 @@ static void hb__excitation(hb_room_kf *f, double dt, double q, double g) {
     f->excited[1] = sg >= HB_KF_EXCITE_G;
 }
 
+/* P <- A P A' + Q dt on the leading n x n block of P (A row-major with row length a_stride):
+ * the model's four states alone, or with eta and gamma when the filter learns. Q here is the
+ * model states' part; the learning path adds the parameters' own wander. */
+static void hb__propagate(hb_room_kf *f, int n, const double *a, int a_stride, double dt) {
+    assert(n <= HB_KF_N && a_stride >= n);
+    double ap[HB_KF_N][HB_KF_N] = {{0}};
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < n; k++) {
+                ap[i][j] += a[i * a_stride + k] * f->p[k][j];
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            double v = 0;
+            for (int k = 0; k < n; k++) {
+                v += ap[i][k] * a[j * a_stride + k];
+            }
+            f->p[i][j] = v;
+        }
+    }
+    double h = dt / 3600.0;
+    f->p[0][0] += HB__Q_TA * h;
+    f->p[1][1] += HB__Q_TM * h;
+    f->p[2][2] += HB__Q_E * h;
+    f->p[3][3] += HB__Q_D * h;
+}
+
 /* The augmented prediction: the model's states with eta and gamma in, and the covariance
  * through the linear time-varying transition. */
 static void hb__predict_learn(hb_room_kf *f, double dt, double q, const hb_room_inputs *in) {
@@ -99,28 +128,8 @@ static void hb__predict_learn(hb_room_kf *f, double dt, double q, const hb_room_
         a[i][HB_KF_GAMMA] = d->gam[i][2] * in->q_air + d->gam[i][3] * in->q_mass;
     }
     a[HB_KF_ETA][HB_KF_ETA] = a[HB_KF_GAMMA][HB_KF_GAMMA] = 1.0;
-    double ap[N][N] = {{0}};
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < N; j++) {
-            for (int k = 0; k < N; k++) {
-                ap[i][j] += a[i][k] * f->p[k][j];
-            }
-        }
-    }
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < N; j++) {
-            double v = 0;
-            for (int k = 0; k < N; k++) {
-                v += ap[i][k] * a[j][k];
-            }
-            f->p[i][j] = v;
-        }
-    }
+    hb__propagate(f, N, &a[0][0], N, dt);
     double h = dt / 3600.0;
-    f->p[0][0] += HB__Q_TA * h;
-    f->p[1][1] += HB__Q_TM * h;
-    f->p[2][2] += HB__Q_E * h;
-    f->p[3][3] += HB__Q_D * h;
     /* A parameter wanders only while its input can show where it went. */
     f->p[HB_KF_ETA][HB_KF_ETA] += f->excited[0] ? HB__Q_ETA * h : 0.0;
     f->p[HB_KF_GAMMA][HB_KF_GAMMA] += f->excited[1] ? HB__Q_GAMMA * h : 0.0;
@@ -146,29 +155,7 @@ int hb_room_kf_predict(hb_room_kf *f, double t, double q, const hb_room_inputs *
     double w[HB_RM_W] = {q, in->t_out, in->q_air, in->q_mass};
     hb_room_disc_step(&f->disc, f->x, w);
     /* P <- phi P phi' + Q dt */
-    double(*a)[HB_RM_N] = f->disc.phi;
-    double ap[HB_RM_N][HB_RM_N] = {{0}};
-    for (int i = 0; i < HB_RM_N; i++) {
-        for (int j = 0; j < HB_RM_N; j++) {
-            for (int k = 0; k < HB_RM_N; k++) {
-                ap[i][j] += a[i][k] * f->p[k][j];
-            }
-        }
-    }
-    for (int i = 0; i < HB_RM_N; i++) {
-        for (int j = 0; j < HB_RM_N; j++) {
-            double v = 0;
-            for (int k = 0; k < HB_RM_N; k++) {
-                v += ap[i][k] * a[j][k];
-            }
-            f->p[i][j] = v;
-        }
-    }
-    double h = dt / 3600.0;
-    f->p[0][0] += HB__Q_TA * h;
-    f->p[1][1] += HB__Q_TM * h;
-    f->p[2][2] += HB__Q_E * h;
-    f->p[3][3] += HB__Q_D * h;
+    hb__propagate(f, HB_RM_N, &f->disc.phi[0][0], HB_RM_N, dt);
     f->t = t;
     return HB_OK;
 }
