@@ -53,13 +53,16 @@ static void hb__poll_room(hb_room *room, void *ud) {
         hb_ctl_announce(c, room, false);
         c->budget -= 2;
     }
-    /* A wish waiting for its interval is shown with its command, not before. */
+    /* The saved controller state of a wish waiting for its interval goes out with its command,
+     * not before (a standby takes over what was commanded). Its room state shows the wish at
+     * once, within the state's own rate limit: a hub that does not see its change for a minute
+     * shows the old one again, and its user sets it twice. */
     bool waiting = room->wishes.pending;
     if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0 && !waiting) {
         hb_ctl_publish_ctl(c, room);
         c->budget--;
     }
-    if (c->budget > 0 && !waiting && hb_ctl_show(c, room, s->t, false)) {
+    if (c->budget > 0 && hb_ctl_show(c, room, s->t, false)) {
         c->budget--;
     }
 }
