@@ -137,8 +137,6 @@ struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const ch
     /* Commands and readings are tiny packets: without TCP_NODELAY, Nagle's algorithm and delayed
      * ACKs hold them back for tens of milliseconds. */
     mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
-    /* Reconnects are ours (with backoff); keep libmosquitto's own delay short and bounded. */
-    mosquitto_reconnect_delay_set(m, 1, 10, true);
     return m;
 }
 
