@@ -1,0 +1,104 @@
+/*
+ * The parts of `heatbench control` (hb_control.h) and what they share: the loop and the
+ * counters (hb_control.c), the MQTT callbacks (hb_ctl_mqtt.c), the pair's leadership
+ * (hb_ctl_pair.c), the household's wishes, hub and reload (hb_ctl_household.c), what outlives
+ * the process (hb_ctl_persist.c) and what the daemon says (hb_ctl_out.c). Internal to daemon/.
+ */
+#ifndef HB_CTL_H
+#define HB_CTL_H
+
+#include "../util/hb_error.h"
+#include "hb_control.h"
+#include "hb_ha.h"
+#include "hb_rooms.h"
+#include "hb_statefile.h"
+
+#include <mosquitto.h>
+#include <stdbool.h>
+
+/* One instance's state. Grouped by size (the analyzer asks for it); the comments say what goes
+ * together. */
+typedef struct hb_ctl {
+    const hb_control_config *cfg;
+    struct mosquitto *m;
+    hb_rooms *rooms;
+    hb_control_stats st;
+    hb_mqtt_retry retry;
+    hb_home home; /* the settings in force */
+    hb_ha_ctx ha;
+    double t0;          /* monotonic start */
+    double t_connected; /* monotonic time of the last CONNACK */
+    double week0;       /* the schedule clock at start (seconds since Monday 00:00) */
+    double week_s;      /* the schedule clock now */
+    double next_save;   /* monotonic time of the next state-file write */
+    /* rate-limited logging, per drop reason */
+    double last_log[HB_DROP__COUNT];
+    unsigned long logged[HB_DROP__COUNT];
+    /* leadership (see the header) */
+    double t_decide;      /* monotonic: the start-up look ends then (NaN before connecting) */
+    double t_leader_seen; /* monotonic time of the last heartbeat of another leader */
+    double t_heartbeat;   /* monotonic time of our next heartbeat */
+    unsigned long term, max_term;
+    int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
+    int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
+    int fatal_connack;    /* CONNACK code that retrying cannot fix, or 0 */
+    int offline_mid;
+    int budget; /* announcements, states and controller states this sweep may still publish */
+    bool connected;
+    bool offline_sent;
+    bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
+    bool active;      /* this instance commands */
+    bool decided;     /* the start-up look for a live leader is over */
+    bool leader_seen; /* another live leader was heard */
+    char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
+    char leader_topic[300];
+    char ctl_sub[160]; /* <prefix>/+/ctl: the rooms' retained controller states */
+    char cmd_sub[160]; /* <prefix>/+/+/set: the household's commands */
+} hb_ctl;
+
+#define HB_CTL_HEARTBEAT_S 1.0
+#define HB_CTL_SHOW_PER_SWEEP 200 /* per 0.25 s sweep: 800 announcements or states a second */
+#define HB_CTL_LOOK_S 0.5 /* how long an instance started without --standby looks for a leader */
+
+/* hb_control.c */
+bool hb_ctl_stopping(void); /* a stop was requested (SIGINT/SIGTERM) */
+
+/* hb_ctl_out.c */
+double hb_ctl_now(const hb_ctl *c);
+double hb_ctl_epoch_now(void);
+void hb_ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hb_ctl_drop(hb_ctl *c, int reason, const char *topic);
+bool hb_ctl_publish_retained(hb_ctl *c, const char *topic, const char *payload, int qos);
+void hb_ctl_publish_level(hb_ctl *c, hb_room *r, int level);
+
+/* hb_ctl_household.c */
+double hb_ctl_calendar_week_s(void);
+double hb_ctl_week_now(const hb_ctl *c);
+void hb_ctl_apply_wishes(hb_ctl *c, hb_room *room);
+void hb_ctl_resume_wishes(hb_ctl *c, hb_room *room, const hb_saved_room *s);
+bool hb_ctl_show(hb_ctl *c, hb_room *room, double t, bool now);
+void hb_ctl_announce(hb_ctl *c, hb_room *room, bool remove);
+void hb_ctl_room_created(hb_room *room, void *ud);
+void hb_ctl_room_removing(hb_room *room, void *ud);
+void hb_ctl_reannounce(hb_room *room, void *ud);
+int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message *msg);
+void hb_ctl_reload(hb_ctl *c);
+
+/* hb_ctl_pair.c */
+int hb_ctl_subscribe_leader(hb_ctl *c);
+void hb_ctl_on_leader(hb_ctl *c, const struct mosquitto_message *msg);
+void hb_ctl_leadership(hb_ctl *c, double now);
+
+/* hb_ctl_persist.c */
+void hb_ctl_publish_ctl(hb_ctl *c, hb_room *room);
+void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg);
+void hb_ctl_save(hb_ctl *c);
+void hb_ctl_restore(hb_ctl *c);
+
+/* hb_ctl_mqtt.c */
+void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc);
+void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p);
+void hb_ctl_on_publish(struct mosquitto *m, void *ud, int mid);
+void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg);
+
+#endif
