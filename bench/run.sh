@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-for f in "$B/heatbench" "$B/bench_sim" "$B/bench_mpc" "$B/bench_control"; do
+for f in "$B/heatbench" "$B/bench_sim" "$B/bench_mpc" "$B/bench_control" "$B/bench_serve"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f missing (scripts/build.sh)" >&2; exit 2; }
 done
 sim=$("$B/bench_sim" 31)
 mpc=$("$B/bench_mpc" 5 scenarios/night-setback.json)
 tune=$(bench/bench_tune.sh "$B/heatbench")
 ctl=$(bench/bench_control.sh "$B")
+srv=$("$B/bench_serve" 5)
+srv_http=$(bench/bench_serve.sh "$B" 5)
 field() { echo "$1" | grep -F "$2" | head -1 | awk '{print $(NF-1), $NF}'; }
 echo "heatbench benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2}')"
 echo
@@ -31,3 +33,6 @@ printf '| %-52s | %-32s | %-16s |\n' "control: share of the readings the broker 
 printf '| %-52s | %-32s | %-16s |\n' "control: CPU per reading, full load / 20,000 per s" "$(echo "$ctl" | sed -nE 's/.*throughput.*CPU ([0-9.]+ us) per.*/\1/p') / $(echo "$ctl" | sed -nE 's/.*paced.*CPU ([0-9.]+ us) per.*/\1/p')" ""
 printf '| %-52s | %-32s | %-16s |\n' "control: latency p50 / p99 at 1000 readings/s" "$(echo "$ctl" | sed -nE 's/.*p50 ([0-9.]+) ms, p99 ([0-9.]+) ms.*/\1 ms \/ \2 ms/p')" "p99 <= 10 ms"
 printf '| %-52s | %-32s | %-16s |\n' "control: memory per room (10,000 rooms)" "$(echo "$ctl" | sed -nE 's/.* ([0-9]+) bytes per room.*/\1 bytes/p')" "<= 1024 bytes"
+printf '| %-52s | %-32s | %-16s |\n' "serve: router time per /advance of 300 s (median)" "$(echo "$srv" | sed -nE 's/.*: ([0-9.]+ ms)$/\1/p')" "<= 0.2 ms"
+printf '| %-52s | %-32s | %-16s |\n' "serve: 1000 advances, one keep-alive connection" "$(echo "$srv_http" | sed -nE 's/.*: ([0-9.]+ s)$/\1/p')" "<= 0.5 s"
+printf '| %-52s | %-32s | %-16s |\n' "serve: memory of a test, at select / after 24 h" "$(echo "$srv" | sed -nE 's/.*select ([0-9]+) bytes, after 24 h ([0-9]+) bytes/\1 \/ \2 bytes/p')" "<= 1 MiB"

@@ -16,6 +16,7 @@ int hb_cmd_check(int argc, char **argv);
 int hb_cmd_keys(int argc, char **argv);
 int hb_cmd_control(int argc, char **argv);
 int hb_cmd_live(int argc, char **argv);
+int hb_cmd_serve(int argc, char **argv);
 
 /* KPIs as an aligned table, or as one JSON object (with the scenario's name, seed and
  * controller) on one line. */
@@ -64,6 +65,12 @@ int hb_cmd_record(int argc, char **argv);
 /* `heatbench tune --live` (hb_cmd_tune hands over when it sees --live). */
 int hb_cmd_tune_live(int argc, char **argv);
 int hb_cmd_report(int argc, char **argv);
+int hb_cmd_sweep(int argc, char **argv);
+
+/* Loads the sweep file PATH and validates its first LIMIT scenario points (0: all); messages
+ * on stderr; an exit status. */
+struct hb_sweep;
+int hb_sweep_cli_load(const char *prog, const char *path, size_t limit, struct hb_sweep **out);
 
 /* Remembers the command line (main does it once) for the provenance of reports. */
 void hb_cli_set_invocation(int argc, char **argv);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "../daemon/hb_control.h"
+#include "../daemon/hb_sign.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
@@ -11,6 +12,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -46,6 +48,11 @@ static const char hb__control_help[] =
     "                         its retained state (an instance without it leads unless another\n"
     "                         one already does)\n"
     "  --takeover-s S         silence before a standby leads (default 10 wall seconds)\n"
+    "  --pair-key-file FILE   the pair's shared key (16+ bytes, not world-readable; also\n"
+    "                         HEATBENCH_PAIR_KEY_FILE or the systemd credential pair-key):\n"
+    "                         heartbeats and saved states are signed, forged ones dropped;\n"
+    "                         required with --standby\n"
+    "  --state-max-age S      a saved state older than S is not restored (default 86400)\n"
     "topics:\n";
 
 /* In two parts: a C11 compiler need only accept string literals of up to 4095 bytes. */
@@ -208,6 +215,8 @@ enum {
     OPT_NO_DISCOVERY,
     OPT_STANDBY,
     OPT_TAKEOVER,
+    OPT_PAIR_KEY,
+    OPT_STATE_MAX_AGE,
     OPT_CHECK,
 };
 
@@ -238,6 +247,39 @@ static bool hb__state_file_ok(const char *prog, const char *path) {
     return true;
 }
 
+/* The pair's key: --pair-key-file, else HEATBENCH_PAIR_KEY_FILE, else the systemd credential
+ * "pair-key" (LoadCredential=pair-key:..., found in $CREDENTIALS_DIRECTORY). A standby without
+ * one is refused: anyone who may publish on the broker could make it take over. */
+static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sign **key) {
+    char cred[4200];
+    const char *env = getenv("HEATBENCH_PAIR_KEY_FILE");
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (!path && env && *env) {
+        path = env;
+    }
+    if (!path && dir && *dir) {
+        snprintf(cred, sizeof cred, "%s/pair-key", dir);
+        struct stat st;
+        path = stat(cred, &st) == 0 ? cred : NULL;
+    }
+    if (!path) {
+        if (standby) {
+            fprintf(stderr,
+                    "%s: --standby needs --pair-key-file (or HEATBENCH_PAIR_KEY_FILE): without "
+                    "a key, any client of the broker can make it take over\n",
+                    prog);
+            return -1;
+        }
+        return 0;
+    }
+    char err[4400];
+    if (hb_sign_create_from_file(path, key, err, sizeof err) != HB_OK) {
+        hb_cli_error(prog, err);
+        return -1;
+    }
+    return 0;
+}
+
 int hb_cmd_control(int argc, char **argv) {
     static const struct option opts[] = {
         HB_MQTT_LONG_OPTIONS,
@@ -262,6 +304,8 @@ int hb_cmd_control(int argc, char **argv) {
         {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
         {"standby", no_argument, NULL, OPT_STANDBY},
         {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
+        {"pair-key-file", required_argument, NULL, OPT_PAIR_KEY},
+        {"state-max-age", required_argument, NULL, OPT_STATE_MAX_AGE},
         {"check", no_argument, NULL, OPT_CHECK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -272,6 +316,7 @@ int hb_cmd_control(int argc, char **argv) {
     const char *scenario = NULL;
     const char *config = NULL;
     bool check_only = false;
+    const char *key_file = NULL;
     const char *algo = NULL;
     double setpoint = NAN;
     double v;
@@ -371,6 +416,14 @@ int hb_cmd_control(int argc, char **argv) {
                 return HB_EXIT_USAGE;
             }
             break;
+        case OPT_PAIR_KEY:
+            key_file = optarg;
+            break;
+        case OPT_STATE_MAX_AGE:
+            if (hb_cli_number(prog, "--state-max-age", optarg, 1, 1e9, &cfg.state_max_age_s) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
         case OPT_CHECK:
             check_only = true;
             break;
@@ -436,6 +489,12 @@ int hb_cmd_control(int argc, char **argv) {
         hb_home_free(&home);
         return HB_EXIT_USAGE;
     }
+    hb_sign *key = NULL;
+    if (hb__pair_key(prog, key_file, cfg.standby, &key) != 0) {
+        hb_home_free(&home);
+        return HB_EXIT_USAGE;
+    }
+    cfg.pair_key = key;
     if (check_only) {
         /* What SIGHUP would load, checked before it is sent: a broken file would only be
          * logged by the running daemon. */
@@ -449,6 +508,7 @@ int hb_cmd_control(int argc, char **argv) {
                home.n_rooms == 1 ? "" : "s", home.n_rooms == 1 ? "its" : "their",
                cfg.standby ? "stand by" : "lead");
         hb_home_free(&home);
+        hb_sign_destroy(key);
         return HB_EXIT_OK;
     }
     hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
@@ -457,6 +517,7 @@ int hb_cmd_control(int argc, char **argv) {
     int status = hb_control_run(&cfg, &st, err, sizeof err);
     mosquitto_lib_cleanup();
     hb_home_free(&home);
+    hb_sign_destroy(key);
     if (status != 0) {
         hb_cli_error(prog, err);
     }

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "../report/hb_report.h"
+#include "../report/hb_sweep_report.h"
+#include "../util/hb_error.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
@@ -9,11 +11,15 @@
 
 static const char hb__report_help[] =
     "usage: heatbench report TRACE.csv [TRACE2.csv ...] -o DIR [options]\n"
+    "       heatbench report RESULTS.jsonl -o DIR [--plan SWEEP.json] [--worst N]\n"
     "\n"
     "Plots one or more traces of `heatbench run -o` with gnuplot: temperatures (air, every\n"
     "sensor, the estimate, setpoint and comfort band, outdoor), valve (command and position),\n"
     "heat (output, energy against the bound), and with two or more traces a comparison. Writes\n"
     "DIR/index.html (self-contained, opens from disk), DIR/report.md and the PNG/SVG files.\n"
+    "The results of `heatbench sweep` get a sweep report: box plots per controller, the\n"
+    "Pareto fronts of discomfort against energy, each swept parameter against the KPIs, and\n"
+    "the worst runs with the command that reproduces each (--plan names the sweep file in it).\n"
     "\n"
     "options:\n"
     "  -o, --output DIR       report directory: created if absent; a previous report there is\n"
@@ -25,18 +31,46 @@ static const char hb__report_help[] =
     "  --title T              report title\n"
     "  --band K               comfort band half width for plots and KPIs (default 0.5)\n"
     "  --warmup H             hours the comfort KPIs ignore (default 1)\n"
+    "  --plan SWEEP.json      (sweep report) the sweep file, for the reproduce commands\n"
+    "  --worst N              (sweep report) rows of the worst-runs table (default 10)\n"
     "  -h, --help             this text\n"
     "\n"
     "exit status: 0 ok, 1 gnuplot missing or failed, or a file could not be written, 2 bad usage\n"
     "or a malformed trace.\n";
+
+/* The report of a sweep's results file. */
+static int hb__sweep_report(const char *results, const char *dir, const hb_report_opts *ro,
+                            const char *plan, size_t worst) {
+    char provenance[1400];
+    hb_cli_provenance(provenance, sizeof provenance, NULL);
+    char title[300];
+    snprintf(title, sizeof title, "%s",
+             strcmp(ro->title, "heatbench report") == 0 ? "heatbench sweep report" : ro->title);
+    hb_sweep_report_opts so = {.title = title,
+                               .sweep_path = plan,
+                               .worst = worst,
+                               .force = ro->force,
+                               .provenance = provenance};
+    char err[1024];
+    int rc = hb_sweep_report_write(dir, results, &so, err, sizeof err);
+    if (rc != HB_OK) {
+        hb_cli_error("heatbench report", err);
+        return hb_cli_report_status(rc);
+    }
+    printf("report written to %s/index.html\n", dir);
+    return HB_EXIT_OK;
+}
 
 int hb_cmd_report(int argc, char **argv) {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"labels", required_argument, NULL, 'l'},
         {"title", required_argument, NULL, 't'},  {"band", required_argument, NULL, 'b'},
         {"warmup", required_argument, NULL, 'w'}, {"force", no_argument, NULL, 'f'},
+        {"plan", required_argument, NULL, 'p'},   {"worst", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench report";
+    const char *plan = NULL;
+    double worst = 10;
     const char *dir = NULL;
     char *labels = NULL;
     hb_report_opts o = {.title = "heatbench report", .band_k = 0.5, .warmup_h = 1.0};
@@ -66,6 +100,14 @@ int hb_cmd_report(int argc, char **argv) {
         case 'f':
             o.force = true;
             break;
+        case 'p':
+            plan = optarg;
+            break;
+        case 'W':
+            if (hb_cli_number(prog, "--worst", optarg, 1, 10000, &worst) != 0) {
+                return HB_EXIT_USAGE;
+            }
+            break;
         case 'h':
             fputs(hb__report_help, stdout);
             return HB_EXIT_OK;
@@ -78,6 +120,9 @@ int hb_cmd_report(int argc, char **argv) {
         fprintf(stderr, "%s: expected 1 to 16 traces and -o DIR (see heatbench report --help)\n",
                 prog);
         return HB_EXIT_USAGE;
+    }
+    if (n == 1 && hb_sweep_report_is_results(argv[optind])) {
+        return hb__sweep_report(argv[optind], dir, &o, plan, (size_t)worst);
     }
     hb_report_trace tr[16];
     memset(tr, 0, sizeof tr);

@@ -2,6 +2,7 @@
 #include "../report/hb_report.h"
 #include "../scenario/hb_scenario.h"
 #include "../sim/hb_energy.h"
+#include "../sweep/hb_sweep.h"
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
 #include "../util/hb_ofile.h"
@@ -496,15 +497,27 @@ static bool hb__looks_like_home(const char *path) {
 
 int hb_cmd_check(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs("usage: heatbench check SCENARIO...\n"
+        fputs("usage: heatbench check SCENARIO|SWEEP...\n"
               "\n"
               "Loads and validates each scenario file without running it. Prints 'ok FILE' for\n"
-              "each good one and the error for each bad one; exit status 2 if any is bad.\n",
+              "each good one (a sweep file: 'ok FILE: a sweep of N runs') and the error for\n"
+              "each bad one; exit status 2 if any is bad.\n",
               argc < 2 ? stderr : stdout);
         return argc < 2 ? HB_EXIT_USAGE : HB_EXIT_OK;
     }
     int status = HB_EXIT_OK;
     for (int i = 1; i < argc; i++) {
+        if (hb_sweep_is_sweep_file(argv[i])) {
+            hb_sweep *sw;
+            if (hb_sweep_cli_load("heatbench check", argv[i], 0, &sw) != HB_EXIT_OK) {
+                status = HB_EXIT_USAGE;
+                continue;
+            }
+            printf("ok %s: a sweep of %zu runs (%zu scenario points)\n", argv[i],
+                   hb_sweep_count(sw), hb_sweep_points(sw));
+            hb_sweep_destroy(sw);
+            continue;
+        }
         hb_sim_config cfg;
         char err[1024];
         char found[4200];

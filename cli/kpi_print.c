@@ -92,6 +92,14 @@ cJSON *hb_kpi_json(const hb_kpis *k) {
     cJSON_AddNumberToObject(o, "readings_published", (double)k->readings_published);
     cJSON_AddNumberToObject(o, "readings_lost", (double)k->readings_lost);
     hb__num(o, "failsafe_h", k->failsafe_h);
+    /* BOPTEST's KPIs under its names (docs/serve.md); null where the room has no such source. */
+    hb__num(o, "tdis_tot", k->boptest.tdis_tot);
+    hb__num(o, "ener_tot", k->boptest.ener_tot);
+    hb__num(o, "cost_tot", k->boptest.cost_tot);
+    hb__num(o, "emis_tot", k->boptest.emis_tot);
+    hb__num(o, "pele_tot", k->boptest.pele_tot);
+    hb__num(o, "pgas_tot", k->boptest.pgas_tot);
+    hb__num(o, "pdih_tot", k->boptest.pdih_tot);
     return o;
 }
 

@@ -13,10 +13,12 @@ static void hb__usage(FILE *out) {
           "  record -o TRACE     record a room's readings and commands from MQTT as a trace\n"
           "  identify TRACE      fit the room's model (a digital twin) to a trace of the room\n"
           "  report TRACE... -o DIR  gnuplot plots and an HTML report of traces\n"
-          "  check SCENARIO...   validate scenario files without running them\n"
+          "  check SCENARIO...   validate scenario (or sweep) files without running them\n"
+          "  sweep SWEEP -o OUT  run a sweep of many runs (resumable, shardable); sweep merge\n"
           "  keys                print the scenario key reference (Markdown)\n"
           "  control             the MQTT controller daemon (the production backend)\n"
           "  live [SCENARIO]     the scenario's room on MQTT, for any controller to drive\n"
+          "  serve               the BOPTEST REST API: any BOPTEST client tests its controller\n"
           "\n"
           "  heatbench <command> --help   options of one command\n"
           "  heatbench --version\n",
@@ -59,8 +61,14 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "live") == 0) {
         return hb_cmd_live(argc - 1, argv + 1);
     }
+    if (strcmp(cmd, "serve") == 0) {
+        return hb_cmd_serve(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "keys") == 0) {
         return hb_cmd_keys(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "sweep") == 0) {
+        return hb_cmd_sweep(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "check") == 0) {
         return hb_cmd_check(argc - 1, argv + 1);

@@ -82,7 +82,7 @@ int hb_room_ctl_check(const hb_room_ctl_config *cfg) {
     return ok ? HB_OK : HB_ERR_INVAL;
 }
 
-static hb__ctl_settings hb__settings(const hb_room_ctl_config *cfg) {
+static hb__ctl_settings hb__room_ctl_settings(const hb_room_ctl_config *cfg) {
     int expected = (int)cfg->fusion.expected_sensors;
     return (hb__ctl_settings){.algo = cfg->algo,
                               .feed_forward = cfg->feed_forward,
@@ -124,7 +124,7 @@ static int hb__ws_alloc(hb_room_ctl *c, const hb_window_config *w) {
     return HB_OK;
 }
 
-static const hb_ctl_env *hb__env(const hb_room_ctl *c) {
+static const hb_ctl_env *hb__ctl_env(const hb_room_ctl *c) {
     return c->ms ? c->ms->env : NULL;
 }
 
@@ -136,7 +136,7 @@ hb_room_ctl *hb_room_ctl_create(const hb_room_ctl_config *cfg) {
     if (!c) {
         return NULL;
     }
-    c->cfg = hb__settings(cfg);
+    c->cfg = hb__room_ctl_settings(cfg);
     c->fusion = hb_fusion_create(&cfg->fusion);
     c->pid = hb_pid_create(&cfg->pid);
     if (!c->fusion || !c->pid) {
@@ -214,7 +214,7 @@ static void hb__silence(hb_room_ctl *c, double t) {
 #define HB__OS_ARRIVED_K 0.1 /* a warm-up has arrived this close to its setpoint */
 
 static double hb__ff(const hb_room_ctl *c, const hb_room_inputs *in) {
-    if (!hb__env(c) || !c->cfg.feed_forward) {
+    if (!hb__ctl_env(c) || !c->cfg.feed_forward) {
         return 0.0;
     }
     const hb_room_model *m = c->ms->env->model;
@@ -297,7 +297,7 @@ static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) 
  * about two), and the PID, slow to unwind it, overshoots by a kelvin (measured on night-setback:
  * 2.1 K·h of discomfort with it, none with the steady level). */
 static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
-    const hb_ctl_env *e = hb__env(c);
+    const hb_ctl_env *e = hb__ctl_env(c);
     c->ms->os_warming = false;
     if (!e) {
         return;
@@ -328,7 +328,7 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
     if (c->ws) {
         c->ws->bucket = NAN; /* the window detector starts afresh too */
     }
-    if (hb__env(c)) {
+    if (hb__ctl_env(c)) {
         hb_room_inputs in;
         c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         c->ms->sp = hb__setpoint_at(c, t);
@@ -349,7 +349,7 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
  * curve, corrected by the distance from the planned air temperature. */
 static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) {
     hb__model_state *ms = c->ms;
-    const hb_ctl_env *e = hb__env(c);
+    const hb_ctl_env *e = hb__ctl_env(c);
     assert(e && ms->mpc); /* the caller checked */
     if (!e) {
         return c->level;
@@ -444,7 +444,7 @@ static bool hb__window(hb_room_ctl *c, double t, double raw) {
     return false;
 }
 
-static void hb__update(hb_room_ctl *c, double t) {
+static void hb__ctl_update(hb_room_ctl *c, double t) {
     double raw;
     int agree = 0;
     double dt = c->updated ? t - c->t_update : 0.0;
@@ -482,7 +482,7 @@ static void hb__update(hb_room_ctl *c, double t) {
     assert(isfinite(c->est));
     hb_room_inputs in = {0};
     double sp = c->cfg.setpoint_c;
-    if (hb__env(c)) {
+    if (hb__ctl_env(c)) {
         c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         hb__kf_step(c, t, raw, &in);
         sp = c->ms->sp = hb__setpoint_at(c, t);
@@ -491,7 +491,7 @@ static void hb__update(hb_room_ctl *c, double t) {
         /* An open window: the valve closed, the algorithm frozen where it was (its integral
          * must not learn that a closed valve cannot hold the room), the fail-safe mean kept. */
         c->level = 0;
-        if (hb__env(c)) {
+        if (hb__ctl_env(c)) {
             c->ms->q_target = 0;
         }
         return;
@@ -509,7 +509,7 @@ static void hb__update(hb_room_ctl *c, double t) {
         u = hb_pid_update_ff(c->pid, t, sp, c->est, ff);
     }
     c->level = hb__clamp_level(u);
-    if (hb__env(c)) {
+    if (hb__ctl_env(c)) {
         c->ms->q_target =
             hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, c->ms->kf.x[0]);
     }
@@ -526,7 +526,7 @@ bool hb_room_ctl_poll(hb_room_ctl *c, double t, int *level) {
      * controller waits for a quorum it looks at every poll: the start is not an update. */
     if (!c->updated || !c->started || c->refresh || t - c->t_update >= c->cfg.update_s - 1e-6) {
         c->refresh = false;
-        hb__update(c, t);
+        hb__ctl_update(c, t);
     }
     bool due;
     if (!c->sent) {
@@ -628,7 +628,7 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
         c->ws->cfg = cfg->window;
     }
     enum hb_algo old = c->cfg.algo;
-    c->cfg = hb__settings(cfg);
+    c->cfg = hb__room_ctl_settings(cfg);
     hb_fusion_set_config(c->fusion, &cfg->fusion);
     hb_pid_set_config(c->pid, &cfg->pid);
     c->bb.cfg = cfg->bangbang;
@@ -638,7 +638,7 @@ int hb_room_ctl_reconfigure(hb_room_ctl *c, const hb_room_ctl_config *cfg) {
     if (c->ms) {
         c->ms->mpc_cfg = cfg->mpc;
     }
-    if (hb__env(c)) {
+    if (hb__ctl_env(c)) {
         /* A new MPC (its weights and horizon may have changed) plans at the next update. */
         hb_mpc_destroy(c->ms->mpc);
         c->ms->mpc =

@@ -38,7 +38,10 @@ typedef struct {
 static void hb__poll_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
     hb_ctl *c = s->c;
-    hb_ctl_apply_wishes(c, room); /* the schedule moves on */
+    hb_ctl_household_due(c, room, s->t); /* a coalesced household wish whose interval ended */
+    if (!room->wishes.pending) {
+        hb_ctl_apply_wishes(c, room); /* the schedule moves on (a waiting wish, when it acts) */
+    }
     int level;
     if (hb_room_ctl_poll(room->ctl, s->t, &level)) {
         hb_ctl_publish_level(c, room, level);
@@ -50,11 +53,13 @@ static void hb__poll_room(hb_room *room, void *ud) {
         hb_ctl_announce(c, room, false);
         c->budget -= 2;
     }
-    if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0) {
+    /* A wish waiting for its interval is shown with its command, not before. */
+    bool waiting = room->wishes.pending;
+    if ((room->flags & HB_ROOM_CTL_DIRTY) && c->budget > 0 && !waiting) {
         hb_ctl_publish_ctl(c, room);
         c->budget--;
     }
-    if (c->budget > 0 && hb_ctl_show(c, room, s->t, false)) {
+    if (c->budget > 0 && !waiting && hb_ctl_show(c, room, s->t, false)) {
         c->budget--;
     }
 }
@@ -77,6 +82,7 @@ void hb_control_config_default(hb_control_config *c) {
     c->version = "";
     c->state_interval_s = 60.0;
     c->week_start_s = NAN;
+    c->state_max_age_s = 86400.0;
     c->default_room = "room-1";
     c->max_rooms = 1000;
     c->room_idle_s = 86400.0;
@@ -89,10 +95,10 @@ void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
             "{\"messages\":%lu,\"readings\":%lu,\"commands\":%lu,\"requests\":%lu,"
             "\"rooms\":%zu,\"rooms_evicted\":%lu,\"restored\":%lu,\"connects\":%lu,"
             "\"takeovers\":%lu,\"leads\":%lu,\"yields\":%lu,\"reloads\":%lu,"
-            "\"publish_errors\":%lu,\"dropped\":{",
+            "\"publish_errors\":%lu,\"coalesced\":%lu,\"dropped\":{",
             s->messages, s->readings, s->commands, s->requests, s->rooms, s->rooms_evicted,
             s->restored, s->connects, s->takeovers, s->leads, s->yields, s->reloads,
-            s->publish_errors);
+            s->publish_errors, s->coalesced);
     for (int i = 1; i < HB_DROP__COUNT; i++) {
         fprintf(out, "%s\"%s\":%lu", i > 1 ? "," : "", hb_drop_name(i), s->dropped[i]);
     }
@@ -144,6 +150,22 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){.created = hb_ctl_room_created,
                                                   .removing = hb_ctl_room_removing,
                                                   .ud = &c});
+    /* The lease: half the takeover time, so that a leader cut off stops commanding long
+     * before a standby starts (docs/live.md, "The pair's lease"). */
+    c.lease_s = cfg->takeover_s / 2;
+    c.t_lease = c.t_led = -INFINITY;
+    double boot = hb_ctl_boot_now();
+    c.n_base = (uint64_t)llround((hb_ctl_epoch_now() - boot) * 1e6);
+    if (!cfg->pair_key) {
+        hb_ctl_log("no --pair-key-file: the pair's heartbeats and the saved controller states "
+                   "are only as safe as the broker's ACL (any client that may publish there can "
+                   "stop control or set a valve)");
+    }
+    if (hb_ctl_pending_reset(&c) != HB_OK) {
+        snprintf(err, errlen, "out of memory");
+        hb_rooms_destroy(c.rooms);
+        return 1;
+    }
     if (cfg->state_file) {
         hb_ctl_restore(&c);
     }
@@ -151,6 +173,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     c.m = hb_mqtt_client(&cfg->mqtt, &c, cfg->status_topic, "offline", err, errlen);
     if (!c.m) {
         hb_rooms_destroy(c.rooms);
+        hb_ctl_pending_free(&c);
         if (c.home_owned) {
             hb_home_free(&c.home);
         }
@@ -249,7 +272,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     if (c.connected && c.active) {
         /* Resign (a standby takes over at once) and say goodbye ourselves: the will only fires
          * on an unclean disconnect. */
-        hb_ctl_publish_retained(&c, c.leader_topic, NULL, 1);
+        hb_ctl_resign(&c);
         c.active = false; /* our own "offline" comes back: not a dead peer's to answer */
         mosquitto_publish(c.m, &c.offline_mid, cfg->status_topic, 7, "offline", 1, true);
         double until = hb_mono_now() + 2.0;
@@ -270,6 +293,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     mosquitto_destroy(c.m);
     hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){0}); /* nothing to withdraw at exit */
     hb_rooms_destroy(c.rooms);
+    hb_ctl_pending_free(&c);
     if (c.home_owned) {
         hb_home_free(&c.home);
     }

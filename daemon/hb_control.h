@@ -42,7 +42,11 @@ typedef struct hb_control_config {
     double week_start_s;          /* NaN: schedules follow the local calendar; else the seconds
                                      since Monday 00:00 at start, the clock running at speed */
     bool standby;                 /* one of a pair: lead only when no other instance does */
-    double takeover_s; /* a standby leads after this long without the leader's heartbeat */
+    /* The pair's shared key (hb_sign.h): heartbeats and saved states are signed and verified
+     * with it. NULL: unsigned, as safe as the broker's ACL (a warning at start). Borrowed. */
+    const struct hb_sign *pair_key;
+    double state_max_age_s; /* a saved state older than this is not restored (default 24 h) */
+    double takeover_s;      /* a standby leads after this long without the leader's heartbeat */
     size_t max_rooms;
     double room_idle_s;    /* controller seconds */
     double speed;          /* controller time runs this many times wall time */
@@ -70,6 +74,7 @@ typedef struct hb_control_stats {
     unsigned long yields;    /* times it stood down for another leader */
     unsigned long reloads;   /* successful SIGHUP reloads */
     unsigned long rooms_evicted;
+    unsigned long coalesced; /* household commands whose valve command waited for the interval */
     size_t rooms;
 } hb_control_stats;
 

@@ -11,10 +11,15 @@
 #include "hb_control.h"
 #include "hb_ha.h"
 #include "hb_rooms.h"
+#include "hb_sign.h"
 #include "hb_statefile.h"
 
 #include <mosquitto.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+/* Saved controller states waiting for their room (hb_ctl_persist.c). */
+typedef struct hb_ctl_pending hb_ctl_pending;
 
 /* One instance's state. Grouped by size (the analyzer asks for it); the comments say what goes
  * together. */
@@ -38,10 +43,17 @@ typedef struct hb_ctl {
     double t_decide;      /* monotonic: the start-up look ends then (NaN before connecting) */
     double t_leader_seen; /* monotonic time of the last heartbeat of another leader */
     double t_heartbeat;   /* monotonic time of our next heartbeat */
-    unsigned long term, max_term;
-    int takeovers_in_row; /* consecutive take-overs: each doubles the wait before returning */
-    int short_in_row;     /* connections in a row closed within seconds of the CONNACK */
-    int fatal_connack;    /* CONNACK code that retrying cannot fix, or 0 */
+    unsigned long term, max_term; /* ours; the highest verified one heard (ours included) */
+    /* the lease (hb_ctl_pair.c): boot-clock seconds */
+    double t_lease;          /* when the last heartbeat of ours that came back was sent */
+    double t_led;            /* when this instance took the lead */
+    double lease_s;          /* commands stop this long after t_lease: shorter than takeover_s */
+    uint64_t n_base;         /* our messages' counter: n_base + boot-clock microseconds */
+    uint64_t peer_n;         /* the counter of the last live heartbeat of PEER_ID */
+    hb_ctl_pending *pending; /* saved states of rooms not running yet (never rooms themselves) */
+    int takeovers_in_row;    /* consecutive take-overs: each doubles the wait before returning */
+    int short_in_row;        /* connections in a row closed within seconds of the CONNACK */
+    int fatal_connack;       /* CONNACK code that retrying cannot fix, or 0 */
     int offline_mid;
     int budget; /* announcements, states and controller states this sweep may still publish */
     bool connected;
@@ -51,6 +63,7 @@ typedef struct hb_ctl {
     bool decided;     /* the start-up look for a live leader is over */
     bool leader_seen; /* another live leader was heard */
     char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
+    char peer_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char leader_topic[300];
     char ctl_sub[160]; /* <prefix>/+/ctl: the rooms' retained controller states */
     char cmd_sub[160]; /* <prefix>/+/+/set: the household's commands */
@@ -82,9 +95,19 @@ void hb_ctl_room_created(hb_room *room, void *ud);
 void hb_ctl_room_removing(hb_room *room, void *ud);
 void hb_ctl_reannounce(hb_room *room, void *ud);
 int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message *msg);
+void hb_ctl_household_due(hb_ctl *c, hb_room *room, double t); /* a coalesced wish acts now */
 void hb_ctl_reload(hb_ctl *c);
 
 /* hb_ctl_pair.c */
+double hb_ctl_boot_now(void);
+bool hb_ctl_commanding(const hb_ctl *c); /* leading with a valid lease: may publish for rooms */
+bool hb_ctl_lease_lost(const hb_ctl *c); /* leading, but the lease ran out: stand down now */
+void hb_ctl_stand_down(hb_ctl *c, const char *why);
+bool hb_ctl_fence(hb_ctl *c); /* stands down when the lease ran out; whether it did */
+int hb_ctl_sign(hb_ctl *c, const char *topic, const char *body, char *out, size_t outlen);
+/* Whether a pair message is authentic (always, without a key); counts a forgery. */
+bool hb_ctl_authentic(hb_ctl *c, const struct mosquitto_message *msg, uint64_t *counter);
+void hb_ctl_resign(hb_ctl *c);
 int hb_ctl_subscribe_leader(hb_ctl *c);
 void hb_ctl_on_leader(hb_ctl *c, const struct mosquitto_message *msg);
 void hb_ctl_leadership(hb_ctl *c, double now);
@@ -94,6 +117,9 @@ void hb_ctl_publish_ctl(hb_ctl *c, hb_room *room);
 void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg);
 void hb_ctl_save(hb_ctl *c);
 void hb_ctl_restore(hb_ctl *c);
+int hb_ctl_pending_reset(hb_ctl *c); /* empties (or creates) the table of saved states */
+void hb_ctl_pending_free(hb_ctl *c);
+void hb_ctl_pending_take(hb_ctl *c, hb_room *room); /* a new room: its saved state, if any */
 
 /* hb_ctl_mqtt.c */
 void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc);

@@ -60,7 +60,7 @@ void hb_ctl_resume_wishes(hb_ctl *c, hb_room *room, const hb_saved_room *s) {
  * thousands of states does not pile up in memory waiting for acknowledgements. Returns whether
  * it published. */
 bool hb_ctl_show(hb_ctl *c, hb_room *room, double t, bool now) {
-    if (!c->connected) {
+    if (!c->connected || !hb_ctl_commanding(c)) {
         return false;
     }
     hb_room_view v = {.estimate_c = hb_room_ctl_estimate(room->ctl),
@@ -113,7 +113,7 @@ bool hb_ctl_show(hb_ctl *c, hb_room *room, double t, bool now) {
 
 /* Home Assistant discovery of ROOM: its documents, or (REMOVE) empty ones that withdraw it. */
 void hb_ctl_announce(hb_ctl *c, hb_room *room, bool remove) {
-    if (!c->cfg->discovery_prefix || !c->connected) {
+    if (!c->cfg->discovery_prefix || !c->connected || !hb_ctl_commanding(c)) {
         return;
     }
     for (int which = 0; which < 2; which++) {
@@ -141,10 +141,14 @@ void hb_ctl_room_created(hb_room *room, void *ud) {
     hb_ctl *c = ud;
     hb__bind(c, room);
     hb_ctl_apply_wishes(c, room); /* its announcement and state go out with the next sweep */
+    hb_ctl_pending_take(c, room); /* a saved state waiting for it (a restart, a take-over) */
 }
 
 void hb_ctl_room_removing(hb_room *room, void *ud) {
     hb_ctl *c = ud;
+    if (!hb_ctl_commanding(c)) {
+        return; /* the leader, whoever it is, withdraws it */
+    }
     hb_ctl_announce(c, room, true);
     char topic[256];
     if (c->connected &&
@@ -165,6 +169,8 @@ void hb_ctl_reannounce(hb_room *room, void *ud) {
      * and a standby taking over before the room's next command would start it afresh. */
     room->flags |= HB_ROOM_CTL_DIRTY;
 }
+
+static void hb__act(hb_ctl *c, hb_room *room, double t);
 
 /* A household's command: <prefix>/<room>/{setpoint,mode,preset}/set. Returns a drop reason. */
 int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message *msg) {
@@ -225,6 +231,28 @@ int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message 
     }
     c->st.requests++;
     room->flags |= HB_ROOM_CTL_DIRTY; /* the wish is part of the state a standby takes over */
+    if (c->cfg->verbose) {
+        hb_ctl_log("%s <- %s", topic, word);
+    }
+    /* The wish is the room's now (the last one wins); it acts at once unless another acted
+     * within the room's minimum command interval: then when that interval ends (the sweep),
+     * so that a looping automation cannot wear out the valve or drain its battery. */
+    if (!hb_coalesce_change(&room->wishes, t, room->prefs->ctl.min_interval_s)) {
+        c->st.coalesced++;
+        return HB_DROP_NONE;
+    }
+    hb__act(c, room, t);
+    return HB_DROP_NONE;
+}
+
+void hb_ctl_household_due(hb_ctl *c, hb_room *room, double t) {
+    if (hb_coalesce_due(&room->wishes, t, room->prefs->ctl.min_interval_s)) {
+        hb__act(c, room, t);
+    }
+}
+
+/* The household's wish acts on ROOM now. */
+static void hb__act(hb_ctl *c, hb_room *room, double t) {
     hb_ctl_apply_wishes(c, room);
     /* The wish acts now, not at the next update, and its command goes out now: the radio
      * budget (deadband, min interval) is for the control loop's small moves, not for a person
@@ -239,10 +267,6 @@ int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message 
     if (room->flags & HB_ROOM_CTL_DIRTY) {
         hb_ctl_publish_ctl(c, room); /* not gone with a command: now, whatever the budget */
     }
-    if (c->cfg->verbose) {
-        hb_ctl_log("%s <- %s", topic, word);
-    }
-    return HB_DROP_NONE;
 }
 
 /* Before a reload: an override whose period the old schedule has ended is gone (the sweep

@@ -108,12 +108,19 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
         hb_ctl_on_leader(c, msg);
         return;
     }
+    /* A leader frozen past its lease finds the readings and commands of the freeze queued:
+     * it stands down before it handles one, and drops them all. */
+    hb_ctl_fence(c);
     if (strcmp(topic, c->cfg->status_topic) == 0) {
         /* A dead instance's will says "offline" while we lead: the hub must see us online. */
-        if (c->active && msg->payloadlen == 7 && memcmp(msg->payload, "offline", 7) == 0) {
+        if (hb_ctl_commanding(c) && msg->payloadlen == 7 &&
+            memcmp(msg->payload, "offline", 7) == 0) {
             mosquitto_publish(c->m, NULL, c->cfg->status_topic, 6, "online", 1, true);
         }
         return;
+    }
+    if (!c->active) {
+        return; /* queued before we stood down (or unsubscribed): the leader handles it */
     }
     size_t plen = strlen(c->cfg->prefix);
     size_t tlen = strlen(topic);

@@ -64,6 +64,12 @@ bool hb_ctl_publish_retained(hb_ctl *c, const char *topic, const char *payload, 
 }
 
 void hb_ctl_publish_level(hb_ctl *c, hb_room *r, int level) {
+    if (!hb_ctl_commanding(c)) {
+        /* Not (or no longer provably) the leader: nothing goes out, and the level is sent
+         * again at a poll when the lease holds (a new leader's before its first echo). */
+        hb_room_ctl_resend(r->ctl);
+        return;
+    }
     const char *room = r->name;
     char topic[256];
     char payload[32];

@@ -1,21 +1,143 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_hash.h"
 #include "hb_ha.h"
 #include "hb_statefile.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* What outlives the process: each room's controller state retained on the broker (what a
- * standby takes over from) and the state file (what a restart continues from). */
+ * standby takes over from) and the state file (what a restart continues from).
+ *
+ * A saved state never makes a room: it waits in a table of its own (at most --max-rooms
+ * entries, none of them a room) until the room's first reading (or a command for a room the
+ * configuration lists) makes the room, which then continues from it. So a retained state for a
+ * room nobody has, forged or left over, moves no valve, announces nothing and takes no place
+ * a real room needs. */
+
+struct hb_ctl_pending {
+    size_t n, cap; /* cap a power of two, at least twice n */
+    hb_saved_room **slots;
+};
+
+void hb_ctl_pending_free(hb_ctl *c) {
+    hb_ctl_pending *p = c->pending;
+    if (!p) {
+        return;
+    }
+    for (size_t i = 0; i < p->cap; i++) {
+        free(p->slots[i]);
+    }
+    free(p->slots);
+    free(p);
+    c->pending = NULL;
+}
+
+int hb_ctl_pending_reset(hb_ctl *c) {
+    hb_ctl_pending_free(c);
+    hb_ctl_pending *p = calloc(1, sizeof *p);
+    hb_saved_room **slots = calloc(64, sizeof *slots); // NOLINT(bugprone-sizeof-expression)
+    if (!p || !slots) {
+        free(p);
+        free(slots);
+        return HB_ERR_NOMEM;
+    }
+    p->cap = 64;
+    p->slots = slots;
+    c->pending = p;
+    return HB_OK;
+}
+
+static size_t hb__pending_slot(const hb_ctl_pending *p, const char *name) {
+    size_t i = hb_fnv1a64(name) & (p->cap - 1);
+    while (p->slots[i] && strcmp(p->slots[i]->name, name) != 0) {
+        i = (i + 1) & (p->cap - 1);
+    }
+    return i;
+}
+
+static bool hb__pending_grow(hb_ctl_pending *p) {
+    size_t cap = p->cap * 2;
+    hb_saved_room **slots = calloc(cap, sizeof *slots); // NOLINT(bugprone-sizeof-expression)
+    if (!slots) {
+        return false;
+    }
+    hb_ctl_pending old = *p;
+    p->slots = slots;
+    p->cap = cap;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.slots[i]) {
+            p->slots[hb__pending_slot(p, old.slots[i]->name)] = old.slots[i];
+        }
+    }
+    free(old.slots);
+    return true;
+}
+
+/* Keeps S for its room (the newer of two for one room); false when the table is full. */
+static bool hb__pending_put(hb_ctl *c, const hb_saved_room *s) {
+    hb_ctl_pending *p = c->pending;
+    if (!p) {
+        return false;
+    }
+    size_t i = hb__pending_slot(p, s->name);
+    if (p->slots[i]) {
+        if (!(s->at < p->slots[i]->at)) {
+            *p->slots[i] = *s;
+        }
+        return true;
+    }
+    if (p->n >= c->cfg->max_rooms) {
+        return false;
+    }
+    if (2 * (p->n + 1) > p->cap) {
+        if (!hb__pending_grow(p)) {
+            return false;
+        }
+        i = hb__pending_slot(p, s->name);
+    }
+    hb_saved_room *e = malloc(sizeof *e);
+    if (!e) {
+        return false;
+    }
+    *e = *s;
+    p->slots[i] = e;
+    p->n++;
+    return true;
+}
+
+void hb_ctl_pending_take(hb_ctl *c, hb_room *room) {
+    hb_ctl_pending *p = c->pending;
+    if (!p) {
+        return;
+    }
+    size_t i = hb__pending_slot(p, room->name);
+    hb_saved_room *s = p->slots[i];
+    if (!s) {
+        return;
+    }
+    /* Judged again now: a state may have waited a day for its room. */
+    if (hb_saved_room_fresh(s, hb_ctl_epoch_now(), c->cfg->state_max_age_s) &&
+        hb_room_ctl_restore(room->ctl, &s->ctl) == HB_OK) {
+        hb_ctl_resume_wishes(c, room, s);
+        c->st.restored++;
+    }
+    /* The entry stays (a tombstone-free table), spent: the room runs from now on. */
+    s->at = -1e300;
+}
 
 /* The room's controller state, retained on <prefix>/<room>/ctl: what a standby takes over from. */
 void hb_ctl_publish_ctl(hb_ctl *c, hb_room *room) {
     char topic[256];
-    char payload[HB_STATEFILE_ROOM_MAX];
-    if (!c->connected || hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") < 0 ||
-        hb_statefile_format_room(payload, sizeof payload, room, hb_ctl_epoch_now()) < 0) {
+    char body[HB_STATEFILE_ROOM_MAX];
+    char payload[HB_STATEFILE_ROOM_MAX + HB_SIGN_EXTRA];
+    if (!c->connected || !hb_ctl_commanding(c) ||
+        hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") < 0 ||
+        hb_statefile_format_room(body, sizeof body, room, hb_ctl_epoch_now()) < 0 ||
+        hb_ctl_sign(c, topic, body, payload, sizeof payload) < 0) {
         return;
     }
     room->flags &= (unsigned char)~HB_ROOM_CTL_DIRTY;
@@ -24,25 +146,49 @@ void hb_ctl_publish_ctl(hb_ctl *c, hb_room *room) {
     hb_ctl_publish_retained(c, topic, payload, 0);
 }
 
-/* A room's retained controller state, as the leader: restores a room that has not run yet (a
- * take-over, a restart); a running room (our own state coming back) is left alone. */
+/* A room's retained controller state, as the leader. The room is the topic's, never the
+ * payload's; a state that is not signed (with a key), too old, or for a room that runs already
+ * (our own state coming back) changes nothing. One for a room not running yet waits for it. */
 void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg) {
-    hb_saved_room s;
-    if (!c->active || msg->payloadlen <= 0 ||
-        hb_statefile_parse_room(msg->payload, (size_t)msg->payloadlen, &s) != HB_OK) {
+    if (!c->active || msg->payloadlen <= 0) {
+        return; /* an empty one: a room withdrawn */
+    }
+    size_t plen = strlen(c->cfg->prefix);
+    const char *name = msg->topic + plen + 1; /* the caller checked <prefix>/.../ctl */
+    size_t rn = strlen(name) - 4;
+    char room[HB_ROOM_MAX];
+    if (rn == 0 || rn >= sizeof room) {
+        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg->topic);
         return;
     }
-    hb_room *room = hb_rooms_find(c->rooms, s.name);
-    bool fresh = !room;
-    if (!room) {
-        room = hb_rooms_get(c->rooms, s.name, hb_ctl_now(c));
+    memcpy(room, name, rn);
+    room[rn] = '\0';
+    uint64_t n;
+    if (!hb_room_name_ok(room)) {
+        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg->topic);
+        return;
     }
-    if (room && hb_room_ctl_restore(room->ctl, &s.ctl) == HB_OK) {
-        hb_ctl_resume_wishes(c, room, &s);
-        c->st.restored++;
-    } else if (room && fresh) {
-        hb_ctl_apply_wishes(c, room);
+    if (!hb_ctl_authentic(c, msg, &n)) {
+        return;
     }
+    hb_saved_room s;
+    if (hb_statefile_parse_for(msg->payload, (size_t)msg->payloadlen, room, &s) != HB_OK) {
+        hb_ctl_drop(c, HB_DROP_JSON, msg->topic);
+        return;
+    }
+    if (!hb_saved_room_fresh(&s, hb_ctl_epoch_now(), c->cfg->state_max_age_s)) {
+        hb_ctl_drop(c, HB_DROP_STALE, msg->topic);
+        return;
+    }
+    hb_room *r = hb_rooms_find(c->rooms, room);
+    if (r) {
+        if (hb_room_ctl_restore(r->ctl, &s.ctl) == HB_OK) {
+            hb_ctl_resume_wishes(c, r, &s);
+            c->st.restored++;
+        }
+        return;
+    }
+    (void)hb__pending_put(c, &s);
 }
 
 void hb_ctl_save(hb_ctl *c) {
@@ -53,18 +199,25 @@ void hb_ctl_save(hb_ctl *c) {
     }
 }
 
-/* The rooms of the state file, back as they were: each level held (and sent first) until its
- * sensors agree, the integral and the household's wishes restored. A file that cannot be read
- * is moved aside, never overwritten: the daemon starts afresh and says so. */
+/* The rooms of the state file, back as they were when they come back: each level held (and
+ * sent first) until its sensors agree, the integral and the household's wishes restored. A file
+ * that cannot be read, or is far larger than --max-rooms entries could need, is moved aside,
+ * never overwritten: the daemon starts afresh and says so. */
 void hb_ctl_restore(hb_ctl *c) {
     hb_saved_room *saved = NULL;
     size_t n = 0;
     size_t skipped = 0;
+    size_t over = 0;
     char msg[512];
     const char *path = c->cfg->state_file;
-    int rc = hb_statefile_read(path, &saved, &n, &skipped, msg, sizeof msg);
+    int rc = hb_statefile_load(path, c->cfg->max_rooms, hb_ctl_stopping, &saved, &n, &skipped,
+                               &over, msg, sizeof msg);
     if (rc == HB_ERR_NOTFOUND) {
         hb_ctl_log("no state file %s yet: every room starts afresh", path);
+        return;
+    }
+    if (rc == HB_ERR_INVAL) {
+        hb_ctl_log("%s", msg); /* stopping: the file stays as it is */
         return;
     }
     if (rc != HB_OK) {
@@ -75,17 +228,25 @@ void hb_ctl_restore(hb_ctl *c) {
                    moved ? aside : "");
         return;
     }
-    double t = hb_ctl_now(c);
-    for (size_t i = 0; i < n; i++) {
-        hb_room *room = hb_rooms_get(c->rooms, saved[i].name, t);
-        if (!room || hb_room_ctl_restore(room->ctl, &saved[i].ctl) != HB_OK) {
+    if (over) {
+        hb_ctl_log("%s: %zu entries over --max-rooms %zu ignored (the most recent kept)", path,
+                   over, c->cfg->max_rooms);
+    }
+    double now = hb_ctl_epoch_now();
+    size_t kept = 0;
+    size_t stale = 0;
+    for (size_t i = 0; i < n && !hb_ctl_stopping(); i++) {
+        if (!hb_saved_room_fresh(&saved[i], now, c->cfg->state_max_age_s)) {
+            stale++;
+        } else if (hb__pending_put(c, &saved[i])) {
+            kept++;
+        } else {
             skipped++;
-            continue;
         }
-        hb_ctl_resume_wishes(c, room, &saved[i]);
-        c->st.restored++;
     }
     free(saved);
-    hb_ctl_log("restored %lu room%s from %s%s", c->st.restored, c->st.restored == 1 ? "" : "s",
-               path, skipped ? " (some entries skipped: invalid or over --max-rooms)" : "");
+    hb_ctl_log("%zu room%s of %s wait%s for the room's first reading%s%s", kept,
+               kept == 1 ? "" : "s", path, kept == 1 ? "s" : "",
+               skipped ? " (some entries skipped: invalid)" : "",
+               stale ? " (some older than --state-max-age, ignored)" : "");
 }

@@ -1,8 +1,6 @@
 #include "hb_ha.h"
-#include "../util/hb_hash.h"
 
 #include <cjson/cJSON.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,11 +42,12 @@ static bool hb__add_topic(cJSON *o, const char *key, const hb_ha_ctx *ctx, const
            cJSON_AddStringToObject(o, key, t) != NULL;
 }
 
-static bool hb__add_common(cJSON *o, const hb_ha_ctx *ctx, const char *room, const char *uid) {
+static bool hb__add_common(cJSON *o, const hb_ha_ctx *ctx, const char *room, const char *base,
+                           const char *uid) {
     cJSON *dev = cJSON_AddObjectToObject(o, "device");
     cJSON *ids = dev ? cJSON_AddArrayToObject(dev, "identifiers") : NULL;
-    char dev_id[128];
-    snprintf(dev_id, sizeof dev_id, "heatbench_%s", room);
+    char dev_id[2 * HB_ROOM_MAX + 24];
+    snprintf(dev_id, sizeof dev_id, "heatbench_%s", base);
     bool ok = ids && cJSON_AddStringToObject(o, "unique_id", uid) &&
               cJSON_AddStringToObject(o, "availability_topic", ctx->status_topic) &&
               cJSON_AddStringToObject(o, "payload_available", "online") &&
@@ -110,21 +109,66 @@ static bool hb__valve(cJSON *o, const hb_ha_ctx *ctx, const char *room) {
            cJSON_AddStringToObject(o, "icon", "mdi:valve");
 }
 
-char *hb_ha_discovery(const hb_ha_ctx *ctx, const char *room, const hb_room_prefs *p, int which,
-                      char *topic, size_t topic_len) {
-    /* Discovery ids allow letters, digits, '_' and '-'; room names also '.'. A name with a '.'
-     * gets it as '_' and a hash of the whole name, so "bed.1" and "bed_1" stay two thermostats
-     * (one id for both would let the eviction of one withdraw the other). Names without a '.'
-     * keep the plain id. */
-    char base[HB_ROOM_MAX + 16];
-    int bn = snprintf(base, sizeof base, "%s", room);
-    if (strchr(room, '.') && bn >= 0 && (size_t)bn < sizeof base) {
-        snprintf(base + bn, sizeof base - (size_t)bn, "_%08" PRIx32, hb_fnv1a32(room));
-        for (char *c = base; *c; c++) {
-            *c = *c == '.' ? '_' : *c;
+/* Whether ROOM keeps its name as its id: lower-case letters, digits, '-' and '_', never two
+ * '_' in a row. */
+static bool hb__plain_id(const char *room) {
+    for (const char *c = room; *c; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+                  (*c == '_' && c[1] != '_');
+        if (!ok) {
+            return false;
         }
     }
-    char uid[HB_ROOM_MAX + 48];
+    return true;
+}
+
+int hb_ha_id(char *buf, size_t len, const char *room) {
+    /* Why this is injective, also where ids are compared without regard to case (Home
+     * Assistant lower-cases entity ids): a plain name (hb__plain_id) is its own id, so two plain
+     * names differ in their ids. Any other name becomes "x__" and its characters one by one:
+     * lower-case letters, digits and '-' as themselves, '_' as "_1", '.' as "_2", an upper-case
+     * letter as '_' and its lower-case. No code is a prefix of another ('_' only ever starts
+     * one of two characters), so the id decodes to its one name. Its "__" is never in a plain
+     * name's id. Every id is lower-case, so case cannot merge two of them. */
+    if (hb__plain_id(room)) {
+        int n = snprintf(buf, len, "%s", room);
+        return (n < 0 || (size_t)n >= len) ? -1 : n;
+    }
+    size_t n = 0;
+    const char *head = "x__";
+    for (const char *c = head; *c; c++) {
+        if (n + 1 >= len) {
+            return -1;
+        }
+        buf[n++] = *c;
+    }
+    for (const char *c = room; *c; c++) {
+        char code[2] = {*c, 0};
+        if (*c == '_' || *c == '.') {
+            code[0] = '_';
+            code[1] = *c == '_' ? '1' : '2';
+        } else if (*c >= 'A' && *c <= 'Z') {
+            code[0] = '_';
+            code[1] = (char)(*c - 'A' + 'a');
+        }
+        for (int k = 0; k < 2 && code[k]; k++) {
+            if (n + 1 >= len) {
+                return -1;
+            }
+            buf[n++] = code[k];
+        }
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
+char *hb_ha_discovery(const hb_ha_ctx *ctx, const char *room, const hb_room_prefs *p, int which,
+                      char *topic, size_t topic_len) {
+    char base[2 * HB_ROOM_MAX + 8];
+    if (hb_ha_id(base, sizeof base, room) < 0) {
+        return NULL;
+    }
+    char uid[2 * HB_ROOM_MAX + 48];
     snprintf(uid, sizeof uid, "heatbench_%s%s", base, which ? "_valve" : "");
     int n = snprintf(topic, topic_len, "%s/%s/%s/config", ctx->discovery_prefix,
                      which ? "sensor" : "climate", uid);
@@ -132,7 +176,7 @@ char *hb_ha_discovery(const hb_ha_ctx *ctx, const char *room, const hb_room_pref
         return NULL;
     }
     cJSON *o = cJSON_CreateObject();
-    bool ok = o && hb__add_common(o, ctx, room, uid) &&
+    bool ok = o && hb__add_common(o, ctx, room, base, uid) &&
               (which ? hb__valve(o, ctx, room) : hb__climate(o, ctx, room, p));
     char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);

@@ -41,6 +41,11 @@ typedef struct hb_ha_ctx {
     const char *version;
 } hb_ha_ctx;
 
+/* The room's id in Home Assistant (unique_id, discovery topic, device) into BUF: only
+ * lower-case letters, digits, '_' and '-', and never one id for two names (see the proof in
+ * hb_ha.c); a plain lower-case name is its own id. The length, or -1 when it does not fit. */
+int hb_ha_id(char *buf, size_t len, const char *room);
+
 /* Topic and document (malloc'd, the caller frees) of the room's climate entity (WHICH 0) or
  * valve sensor (WHICH 1). NULL when memory is short or a topic does not fit. */
 char *hb_ha_discovery(const hb_ha_ctx *ctx, const char *room, const hb_room_prefs *p, int which,

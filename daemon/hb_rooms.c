@@ -176,6 +176,7 @@ hb_room *hb_rooms_get(hb_rooms *r, const char *name, double t) {
     room->last_seen = t;
     memcpy(room->name, name, len + 1);
     hb_thermostat_init(&room->th);
+    hb_coalesce_init(&room->wishes);
     r->slots[i] = room;
     r->n++;
     hb__append(r, room);

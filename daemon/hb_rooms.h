@@ -14,6 +14,7 @@
 #define HB_ROOMS_H
 
 #include "../controllers/hb_room_ctl.h"
+#include "hb_coalesce.h"
 #include "hb_thermostat.h"
 
 #include <stddef.h>
@@ -32,8 +33,9 @@ typedef struct hb_room {
     const hb_room_prefs *prefs;  /* the room's settings (owned by the daemon's configuration) */
     struct hb_room *prev, *next; /* idle order, oldest first (private to hb_rooms) */
     hb_thermostat th;            /* the household's mode, preset and setpoint */
+    hb_coalesce wishes;          /* the household's changes, at most two commands an interval */
     /* What the daemon last showed of the room, kept small: a daemon keeps thousands, and the
-     * room with its name fits an 80-byte heap chunk for names up to 12 bytes. */
+     * room with its name fits a 96-byte heap chunk for names up to 12 bytes. */
     uint32_t t_shown;    /* wall seconds since the daemon started, of the last state shown */
     unsigned shown_hash; /* of the level, setpoint, mode, preset, health and window shown */
     short shown_est;     /* estimate shown, 0.1 K (SHRT_MIN: none) */

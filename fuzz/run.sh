@@ -1,29 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang (ASan + UBSan) and runs each for SECONDS (default
-# 30), starting from the seed corpora in fuzz/corpus/. A crash leaves its input in
+# 30), starting from the seed corpora in fuzz/corpus/. The harnesses and what they link come from
+# CMake (fuzz/fuzz.cmake, -DHEATBENCH_FUZZ=ON in build-fuzz/): no source list is kept here. A crash leaves its input in
 # build-fuzz/artifacts/ and fails the run: copy it to fuzz/regressions/<harness>/ so ctest
 # replays it from then on.
 #
 # cJSON is compiled from Debian's source package of the installed libcjson-dev (same version,
 # same patches) with the fuzzer's instrumentation, so the harnesses get coverage inside the JSON
 # parser too; the system library, uninstrumented, is the fallback when the source cannot be had.
-# usage: fuzz/run.sh [SECONDS]
+# usage: fuzz/run.sh [SECONDS [HARNESS...]]   (all harnesses when none is named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 out=build-fuzz
 mkdir -p "$out/artifacts"
-common=(util/hb_error.c util/hb_ofile.c util/hb_rng.c util/hb_strutil.c util/hb_numeric.c util/hb_file.c util/hb_gsl.c util/hb_datadir.c
-        models/hb_weather.c models/hb_valve.c models/hb_plant.c models/hb_sensor.c
-        models/hb_netlink.c controllers/hb_fusion.c controllers/hb_pid.c
-        controllers/hb_bangbang.c controllers/hb_room_ctl.c controllers/hb_schedule.c
-        controllers/hb_room_model.c controllers/hb_room_kf.c controllers/hb_mpc.c engine/hb_evq.c engine/hb_engine.c
-        metrics/hb_kpi.c metrics/hb_cost.c metrics/hb_trace.c
-        sim/hb_energy.c sim/hb_belief.c sim/hb_sim.c sim/hb_sim_default.c sim/hb_sim_check.c scenario/hb_schema.c scenario/hb_scenario.c
-        mqtt/hb_payload.c)
-flags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-libs=(-lglpk -lgsl -lgslcblas -lm)
-
 cjson_dir="$out/cjson"
 if [ ! -f "$cjson_dir/cJSON.c" ]; then
     ver=$(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null || true)
@@ -42,16 +32,25 @@ if [ ! -f "$cjson_dir/cJSON.c" ]; then
         cp "$src/tree/cJSON.h" "$cjson_dir/"
     fi
 fi
+cjson_opt=-DHB_FUZZ_CJSON_SOURCE=
 if [ -f "$cjson_dir/cJSON.c" ]; then
     echo "== cJSON $(dpkg-query -W -f='${Version}' libcjson-dev) from source, instrumented"
-    cjson=(-I"$cjson_dir/include" "$cjson_dir/cJSON.c")
+    cjson_opt=-DHB_FUZZ_CJSON_SOURCE=$PWD/$cjson_dir
 else
     echo "== warning: cJSON source not available; linking the uninstrumented system library"
-    cjson=(-lcjson)
+fi
+CC=clang cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEATBENCH_FUZZ=ON \
+    -DHEATBENCH_LTO=OFF -DHEATBENCH_TESTS=OFF "$cjson_opt" >"$out/cmake.log"
+cmake --build "$out" --target fuzz -j"$(nproc)" >"$out/build.log" ||
+    { tail -30 "$out/build.log"; exit 1; }
+shift || true
+if [ $# -gt 0 ]; then
+    harnesses=("$@")
+else
+    mapfile -t harnesses <"$out/fuzz-harnesses.txt"
 fi
 status=0
-for h in reading level topic scenario room_ctl; do
-    clang "${flags[@]}" -o "$out/fuzz_$h" "fuzz/fuzz_$h.c" "${common[@]}" "${cjson[@]}" "${libs[@]}"
+for h in "${harnesses[@]}"; do
     mkdir -p "$out/corpus-$h"
     cp -n fuzz/corpus/"$h"/* "$out/corpus-$h/" 2>/dev/null || true
     echo "== fuzz_$h for ${secs} s"

@@ -7,6 +7,8 @@
 #ifndef HB_KPI_H
 #define HB_KPI_H
 
+#include "hb_bkpi.h"
+
 #include <stdint.h>
 
 typedef struct hb_kpis {
@@ -32,6 +34,7 @@ typedef struct hb_kpis {
     double failsafe_h;    /* time the controller spent in fail-safe */
     double balance_error; /* |in - out - stored| / in over the run */
     uint64_t events;
+    hb_bkpi_out boptest; /* BOPTEST's KPIs (time_rat NaN: no client in a run) */
 } hb_kpis;
 
 /* The comfort accumulator: intervals of air temperature, linear in between, against a setpoint

@@ -3,6 +3,7 @@
 #include "hb_recorder.h"
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
+#include "hb_trace.h"
 
 #include <assert.h>
 #include <math.h>
@@ -61,7 +62,7 @@ void hb_recorder_destroy(hb_recorder *r) {
 }
 
 /* Emits the rows up to T (before T when STRICT: an event at a row's time is in that row). */
-static int hb__emit(hb_recorder *r, double t, bool strict) {
+static int hb__rec_emit(hb_recorder *r, double t, bool strict) {
     if (isnan(r->next)) {
         r->next = t; /* the first row at the first event */
     }
@@ -86,11 +87,11 @@ static int hb__emit(hb_recorder *r, double t, bool strict) {
 }
 
 int hb_recorder_advance(hb_recorder *r, double t) {
-    return hb__emit(r, t, false);
+    return hb__rec_emit(r, t, false);
 }
 
 int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     if (rc != HB_OK) {
         return rc;
     }
@@ -110,13 +111,13 @@ int hb_recorder_reading(hb_recorder *r, double t, const char *id, double value) 
 }
 
 int hb_recorder_command(hb_recorder *r, double t, double level) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     r->latest[HB__W - 1] = level;
     return rc;
 }
 
 int hb_recorder_outdoor(hb_recorder *r, double t, double t_out_c) {
-    int rc = hb__emit(r, t, true);
+    int rc = hb__rec_emit(r, t, true);
     r->latest[1] = t_out_c;
     return rc;
 }
@@ -133,17 +134,8 @@ const char *hb_recorder_sensor_id(const hb_recorder *r, size_t i) {
     return i < r->n_ids ? r->ids[i] : NULL;
 }
 
-/* ",V" with DECIMALS, or "," for no value. */
-static void hb__field(FILE *f, double v, int decimals) {
-    if (isnan(v)) {
-        fputc(',', f);
-    } else {
-        fprintf(f, ",%.*f", decimals, v);
-    }
-}
-
 /* Whether id A comes before B in natural order ("sensor-2" before "sensor-10"). */
-static bool hb__before(const char *a, const char *b) {
+static bool hb__rec_before(const char *a, const char *b) {
     while (*a && *b) {
         if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
             char *ea;
@@ -173,7 +165,7 @@ void hb_recorder_order(const hb_recorder *r, size_t *col) {
     for (size_t k = r->n_fixed + 1; k < r->n_ids; k++) {
         size_t c = col[k];
         size_t j = k;
-        while (j > r->n_fixed && hb__before(r->ids[c], r->ids[col[j - 1]])) {
+        while (j > r->n_fixed && hb__rec_before(r->ids[c], r->ids[col[j - 1]])) {
             col[j] = col[j - 1];
             j--;
         }
@@ -190,25 +182,23 @@ int hb_recorder_write(const hb_recorder *r, const char *path) {
         return rc;
     }
     FILE *f = hb_ofile_stream(of);
-    fputs("time_s", f);
-    if (r->with_t_out) {
-        fputs(",t_out", f);
-    }
-    for (size_t k = 0; k < r->n_ids; k++) {
-        fprintf(f, ",sensor_%zu", k + 1);
-    }
-    fputs(",level_cmd\n", f);
-    for (size_t i = 0; i < r->n_rows; i++) {
+    /* Through the trace's column table (metrics/hb_trace.c): the columns a recording has, with
+     * the decimals every trace has. */
+    static const char *const with_t_out[] = {"t_out", "level_cmd"};
+    unsigned cols = r->with_t_out ? hb_trace_cols(with_t_out, 2) : hb_trace_cols(with_t_out + 1, 1);
+    assert(cols != 0);
+    hb_trace_write_header_cols(f, r->n_ids, cols);
+    double sensors[HB_RECORDER_MAX_SENSORS];
+    hb_trace_row tr = {.sensors = sensors, .n_sensors = r->n_ids};
+    for (size_t i = 0; i < r->n_rows && !ferror(f); i++) {
         const double *row = r->rows + i * HB__W;
-        fprintf(f, "%.3f", row[0]);
-        if (r->with_t_out) {
-            hb__field(f, row[1], 2);
-        }
+        tr.time_s = row[0];
+        tr.t_out = row[1];
         for (size_t k = 0; k < r->n_ids; k++) {
-            hb__field(f, row[2 + col[k]], 3);
+            sensors[k] = row[2 + col[k]];
         }
-        hb__field(f, row[HB__W - 1], 0);
-        fputc('\n', f);
+        tr.level_cmd = row[HB__W - 1];
+        hb_trace_write_row_cols(f, &tr, cols);
     }
     if (ferror(f)) {
         hb_ofile_abort(of);

@@ -35,18 +35,48 @@ static const hb__col hb__after[] = {
 #undef HB__COL
 #define HB__NCOL(a) (sizeof(a) / sizeof((a)[0]))
 
-int hb_trace_write_header(FILE *f, size_t n_sensors) {
-    for (size_t i = 0; i < HB__NCOL(hb__before); i++) {
-        fprintf(f, "%s%s", i ? "," : "", hb__before[i].name);
+/* Bit I of a column set is hb__before[I], bit HB__NCOL(hb__before) + I is hb__after[I]. */
+#define HB__BIT_AFTER(i) (HB__NCOL(hb__before) + (i))
+
+unsigned hb_trace_cols(const char *const *names, size_t n) {
+    unsigned cols = 1u; /* time_s */
+    for (size_t k = 0; k < n; k++) {
+        unsigned bit = 0;
+        for (size_t i = 0; i < HB__NCOL(hb__before); i++) {
+            bit |= strcmp(names[k], hb__before[i].name) == 0 ? 1u << i : 0;
+        }
+        for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
+            bit |= strcmp(names[k], hb__after[i].name) == 0 ? 1u << HB__BIT_AFTER(i) : 0;
+        }
+        if (!bit) {
+            return 0;
+        }
+        cols |= bit;
+    }
+    return cols;
+}
+
+int hb_trace_write_header_cols(FILE *f, size_t n_sensors, unsigned cols) {
+    fputs(hb__before[0].name, f);
+    for (size_t i = 1; i < HB__NCOL(hb__before); i++) {
+        if (cols >> i & 1u) {
+            fprintf(f, ",%s", hb__before[i].name);
+        }
     }
     for (size_t i = 0; i < n_sensors; i++) {
         fprintf(f, ",sensor_%zu", i + 1);
     }
     for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
-        fprintf(f, ",%s", hb__after[i].name);
+        if (cols >> HB__BIT_AFTER(i) & 1u) {
+            fprintf(f, ",%s", hb__after[i].name);
+        }
     }
     fputc('\n', f);
     return ferror(f) ? HB_ERR_IO : HB_OK;
+}
+
+int hb_trace_write_header(FILE *f, size_t n_sensors) {
+    return hb_trace_write_header_cols(f, n_sensors, HB_TRACE_ALL);
 }
 
 /* The longest field: "%.8f" of the largest double is 318 characters, a sign and a NUL. */
@@ -89,7 +119,7 @@ static size_t hb__fixed(char *out, double v, int decimals) {
 }
 
 /* Appends ",V" (or "," for NaN: no value yet) to the row being built in B at *N. */
-static void hb__field(char *b, size_t *n, double v, int decimals) {
+static void hb__trace_field(char *b, size_t *n, double v, int decimals) {
     b[(*n)++] = ',';
     if (!isnan(v)) {
         *n += hb__fixed(b + *n, v, decimals);
@@ -101,23 +131,48 @@ static double hb__value(const hb_trace_row *r, const hb__col *c) {
     return v;
 }
 
-int hb_trace_write_row(FILE *f, const hb_trace_row *r) {
+/* The time: whole seconds as such (every simulated row), a recording's fractions to the
+ * millisecond without trailing zeros ("5.25", not "5.250"). */
+static size_t hb__time(char *out, double t) {
+    if (t == floor(t) || !isfinite(t)) {
+        return hb__fixed(out, t, hb__before[0].decimals);
+    }
+    size_t n = hb__fixed(out, t, 3);
+    while (n > 0 && out[n - 1] == '0') {
+        n--;
+    }
+    if (n > 0 && out[n - 1] == '.') {
+        n--;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+int hb_trace_write_row_cols(FILE *f, const hb_trace_row *r, unsigned cols) {
     /* One row is built in a buffer and written with one call. */
     char b[HB__FIELD_MAX * (HB__NCOL(hb__before) + HB__NCOL(hb__after) + HB_TRACE_MAX_SENSORS) + 2];
     assert(r->n_sensors <= HB_TRACE_MAX_SENSORS);
     /* The first column (time) is never empty and has no leading comma. */
-    size_t n = hb__fixed(b, r->time_s, hb__before[0].decimals);
+    size_t n = hb__time(b, r->time_s);
     for (size_t i = 1; i < HB__NCOL(hb__before); i++) {
-        hb__field(b, &n, hb__value(r, &hb__before[i]), hb__before[i].decimals);
+        if (cols >> i & 1u) {
+            hb__trace_field(b, &n, hb__value(r, &hb__before[i]), hb__before[i].decimals);
+        }
     }
     for (size_t i = 0; i < r->n_sensors && i < HB_TRACE_MAX_SENSORS; i++) {
-        hb__field(b, &n, r->sensors[i], 2);
+        hb__trace_field(b, &n, r->sensors[i], 2);
     }
     for (size_t i = 0; i < HB__NCOL(hb__after); i++) {
-        hb__field(b, &n, hb__value(r, &hb__after[i]), hb__after[i].decimals);
+        if (cols >> HB__BIT_AFTER(i) & 1u) {
+            hb__trace_field(b, &n, hb__value(r, &hb__after[i]), hb__after[i].decimals);
+        }
     }
     b[n++] = '\n';
     return fwrite(b, 1, n, f) == n && !ferror(f) ? HB_OK : HB_ERR_IO;
+}
+
+int hb_trace_write_row(FILE *f, const hb_trace_row *r) {
+    return hb_trace_write_row_cols(f, r, HB_TRACE_ALL);
 }
 
 /* The first required column missing from T, or NULL. */

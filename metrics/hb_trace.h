@@ -28,6 +28,14 @@ typedef struct hb_trace_row {
 int hb_trace_write_header(FILE *f, size_t n_sensors);
 int hb_trace_write_row(FILE *f, const hb_trace_row *r);
 
+/* A partial trace (a recording of a real room has no plant columns) through the same table: the
+ * set of columns NAMES (N of them) besides time_s and the sensors, which are always written; 0
+ * when a name is not a column of the table. HB_TRACE_ALL is every column. */
+#define HB_TRACE_ALL (~0u)
+unsigned hb_trace_cols(const char *const *names, size_t n);
+int hb_trace_write_header_cols(FILE *f, size_t n_sensors, unsigned cols);
+int hb_trace_write_row_cols(FILE *f, const hb_trace_row *r, unsigned cols);
+
 typedef struct hb_trace {
     char **names;
     size_t ncol;

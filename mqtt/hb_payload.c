@@ -10,10 +10,10 @@
 #include <string.h>
 
 static const char *const hb__drop_names[] = {
-    "none",       "oversize",    "binary",          "json",        "not-object",
-    "no-sensor",  "bad-sensor",  "wrong-type",      "no-value",    "bad-value",
-    "non-finite", "implausible", "bad-topic",       "room-cap",    "sensor-cap",
-    "retained",   "command",     "unlisted-sensor", "unknown-room"};
+    "none",         "oversize",   "binary",     "json",      "not-object", "no-sensor",
+    "bad-sensor",   "wrong-type", "no-value",   "bad-value", "non-finite", "implausible",
+    "bad-topic",    "room-cap",   "sensor-cap", "retained",  "command",    "unlisted-sensor",
+    "unknown-room", "forged",     "stale-state"};
 /* A reason added to enum hb_drop without its name here fails the build, not the log. */
 _Static_assert(sizeof hb__drop_names / sizeof hb__drop_names[0] == HB_DROP__COUNT,
                "one name per drop reason");

@@ -40,6 +40,8 @@ enum hb_drop {
     HB_DROP_COMMAND,      /* a setpoint, mode or preset command not understood or out of limits */
     HB_DROP_UNLISTED,     /* a sensor id the room's configuration does not list */
     HB_DROP_UNKNOWN_ROOM, /* a household command for a room with no readings and no config entry */
+    HB_DROP_FORGED, /* a pair message (heartbeat, saved state) whose signature does not verify */
+    HB_DROP_STALE,  /* a saved controller state older than --state-max-age or undated */
     HB_DROP__COUNT
 };
 

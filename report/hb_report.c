@@ -62,6 +62,13 @@ static void hb__gpstr(char *out, size_t len, const char *in) {
 
 /* Runs gnuplot on TEMPLATE in directory CWD with the variable assignments VARS. */
 static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                       size_t errlen);
+int hb_report_gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                      size_t errlen) {
+    return hb__gnuplot(cwd, vars, tmpl, err, errlen);
+}
+
+static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
                        size_t errlen) {
     char logpath[4096];
     snprintf(logpath, sizeof logpath, "%s/gnuplot.log", cwd);
@@ -135,7 +142,7 @@ static int hb__copy(const char *from, const char *to) {
     return rc;
 }
 
-static void hb__html_escape(FILE *f, const char *s) {
+void hb_report_html_escape(FILE *f, const char *s) {
     for (; s && *s; s++) {
         switch (*s) {
         case '<':
@@ -350,28 +357,28 @@ static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
     }
     const char *title = o->title ? o->title : "heatbench report";
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", h);
-    hb__html_escape(h, title);
+    hb_report_html_escape(h, title);
     fputs("</title>\n<style>body{font-family:sans-serif;max-width:1150px;margin:2em auto;"
           "color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}"
           "svg{max-width:100%;height:auto}pre{background:#f5f5f5;padding:1em;overflow-x:auto}"
           "</style></head><body>\n<h1>",
           h);
-    hb__html_escape(h, title);
+    hb_report_html_escape(h, title);
     fputs("</h1>\n", h);
     fprintf(m, "# %s\n\n", title);
     if (o->provenance) {
         fputs("<p><small>", h);
-        hb__html_escape(h, o->provenance);
+        hb_report_html_escape(h, o->provenance);
         fputs("</small></p>\n", h);
         fprintf(m, "_%s_\n\n", o->provenance);
     }
     for (size_t i = 0; i < n; i++) {
         if (tr[i].summary) {
             fputs("<p>", h);
-            hb__html_escape(h, rows[i].label);
+            hb_report_html_escape(h, rows[i].label);
             fputs(": ", h);
-            hb__html_escape(h, tr[i].summary);
+            hb_report_html_escape(h, tr[i].summary);
             fputs("</p>\n", h);
             fprintf(m, "- %s: %s\n", rows[i].label, tr[i].summary);
         }
@@ -391,7 +398,7 @@ static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
         approx |= !rows[i].exact;
         warmup |= !isfinite(rows[i].k.discomfort_kh);
         fputs("<th>", h);
-        hb__html_escape(h, rows[i].label);
+        hb_report_html_escape(h, rows[i].label);
         fputs(rows[i].exact ? "" : " *", h);
         fputs("</th>", h);
         fprintf(m, " %s%s |", rows[i].label, rows[i].exact ? "" : " *");
@@ -439,7 +446,7 @@ static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
         fputs("\n## Tuning\n\n", m);
         if (o->tuning_table) {
             fputs("<pre>", h);
-            hb__html_escape(h, o->tuning_table);
+            hb_report_html_escape(h, o->tuning_table);
             fputs("</pre>\n", h);
             fprintf(m, "```\n%s```\n\n", o->tuning_table);
         }
@@ -471,7 +478,7 @@ static int hb__write_pages(const char *tmp, const hb__run_row *rows, size_t n,
     }
     for (size_t i = 0; i < n; i++) {
         fputs("<h2>", h);
-        hb__html_escape(h, rows[i].label);
+        hb_report_html_escape(h, rows[i].label);
         fputs("</h2>\n", h);
         fprintf(m, "\n## %s\n\n", rows[i].label);
         for (int p = 0; p < 3; p++) {
@@ -702,13 +709,13 @@ int hb_report_fit(const char *dir, const char *csv, double split_h, const char *
     FILE *m = fopen(path, "w");
     if (h && m) {
         fputs("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>", h);
-        hb__html_escape(h, title);
+        hb_report_html_escape(h, title);
         fputs("</title></head><body style=\"font-family: sans-serif\"><h1>", h);
-        hb__html_escape(h, title);
+        hb_report_html_escape(h, title);
         fputs("</h1><p>", h);
-        hb__html_escape(h, provenance ? provenance : "");
+        hb_report_html_escape(h, provenance ? provenance : "");
         fputs("</p><pre>", h);
-        hb__html_escape(h, table);
+        hb_report_html_escape(h, table);
         fputs("</pre>\n", h);
         snprintf(path, sizeof path, "%s/identify.svg", tmp);
         hb__inline_svg(h, path);

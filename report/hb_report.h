@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Something that happened during a run, marked on its plots: a window opened, a sensor fault, a
  * fail-safe. Times in the trace's seconds; T1 == T0 for an instant. */
@@ -54,5 +55,15 @@ int hb_report_write(const char *dir, const hb_report_trace *traces, size_t n,
  * hb_report_write. */
 int hb_report_fit(const char *dir, const char *csv, double split_h, const char *title,
                   const char *table, const char *provenance, bool force, char *err, size_t errlen);
+
+/* Runs gnuplot on the template TMPL in directory CWD with the assignments VARS (gnuplot -e),
+ * its messages checked as for every report; 0, or -1 with a message in ERR. For the other
+ * report writers of this folder (hb_sweep_report.c). */
+int hb_report_gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
+                      size_t errlen);
+
+/* S (NULL: nothing) into F with HTML's special characters escaped: one escaping for every
+ * report page of this folder. */
+void hb_report_html_escape(FILE *f, const char *s);
 
 #endif

@@ -325,6 +325,20 @@ static const hb_field forecast_fields[] = {
 };
 static const hb_schema forecast_schema = SCHEMA(forecast_fields);
 
+/* In the order of HB_BKPI_ELE, HB_BKPI_GAS, HB_BKPI_DIH. */
+static const char *const heat_sources[] = {"electricity", "gas", "district-heating", NULL};
+static const hb_field boptest_fields[] = {
+    NUM_GT("floor_area_m2", hb_bkpi_config, floor_area_m2, 0, 1e6, "m²",
+           "floor area BOPTEST's energy, cost and peak KPIs are divided by"),
+    ENUM("heat_source", hb_bkpi_config, source, heat_sources,
+         "what the heat taken from the heating water is bought as (BOPTEST's peak KPI it counts "
+         "in)"),
+    NUM("price_per_kwh", hb_bkpi_config, price_per_kwh, 0, 100, "$/kWh", "price of a kWh of heat"),
+    NUM("emission_kg_per_kwh", hb_bkpi_config, emission_kg_per_kwh, 0, 10, "kgCO2/kWh",
+        "emission factor of a kWh of heat"),
+};
+static const hb_schema boptest_schema = SCHEMA(boptest_fields);
+
 static const hb_field top_fields[] = {
     STR("name", hb_sim_config, name, 0, "scenario name"),
     STR("description", hb_sim_config, description, 0, "free text"),
@@ -357,6 +371,8 @@ static const hb_field top_fields[] = {
         "setpoint and comfort band by time of day and weekday"),
     OBJ("forecast", hb_sim_config, forecast, forecast_schema,
         "what feed-forward, optimal start and the MPC know of the weather and the room"),
+    OBJ("boptest", hb_sim_config, boptest, boptest_schema,
+        "how BOPTEST's KPIs (run --json, heatbench serve) count the room"),
 };
 static const hb_schema top_schema = SCHEMA(top_fields);
 

@@ -17,7 +17,7 @@ hours=${2:-3}
 work=$PWD/build-containers
 mkdir -p "$work"
 need=()
-for p in podman runc debootstrap podman-compose; do
+for p in podman runc debootstrap podman-compose golang-github-containernetworking-plugin-dnsname; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,14 +4,16 @@
  *
  * - the floor: the least heat taken from the heating water that keeps the air temperature inside
  *   the comfort band in force at every point of a grid after the warm-up. A linear program
- *   (GLPK) over the room's two-node model with the radiator as a heat store: a relaxation of the
- *   plant (the radiator may emit anything between nothing and what its power law gives with
- *   every segment at the supply temperature, and may store heat up to the supply temperature),
- *   so no controller can keep the band with less. Where the band cannot be held at all (a
- *   radiator too small, sun that overheats the room) the program accepts the least violation
- *   first, and says how much (violation_kh).
- * - the ideal: the heat into the room of holding the air exactly on the setpoint path from the
- *   start state (no cooling: where gains alone overheat the room it floats).
+ *   (GLPK) over the room's two-node model, its inputs integrated exactly over the plant's steps
+ *   (a pulse counts for as long as it lasts), with the radiator as a heat store whose emission
+ *   is bounded by its hottest water and by the chord of its power law: a relaxation of the
+ *   plant, so no controller can keep the band with less. Where the band cannot be held at all
+ *   (a radiator too small, sun that overheats the room) the program accepts the least
+ *   violation first, and says how much (violation_kh).
+ * - the ideal: the heat into the room (emitted, not taken from the water) of holding the air
+ *   exactly on the setpoint path from the start state (no cooling: where gains alone overheat
+ *   the room it floats). A controller may come in below it by ending the run with its radiator
+ *   and walls emptier than they started.
  *
  * docs/model.md states the program.
  */
@@ -22,8 +24,9 @@
 
 #include <stddef.h>
 
-/* Runs longer than this get no floor (NaN): the program grows with the run. */
-#define HB_ENERGY_MAX_DAYS 14.0
+/* Runs longer than this get no floor (NaN): the program's inputs are integrated over every
+ * plant step (a year takes about a second). Up to it, a longer run gets a coarser grid. */
+#define HB_ENERGY_MAX_DAYS 366.0
 
 typedef struct hb_energy_plan {
     double floor_kwh;

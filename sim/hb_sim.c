@@ -45,8 +45,12 @@ struct hb_sim {
     hb_kpi_comfort comfort;  /* on the plant grid, from the true air temperature */
     hb_energy_plan own_plan; /* solved at create when the configuration brings none */
     const hb_energy_plan *plan;
-    bool scheduled;              /* the configuration has setpoint periods */
-    double ctl_setpoint;         /* the setpoint the controller holds now */
+    bool scheduled;      /* the configuration has setpoint periods */
+    double ctl_setpoint; /* the setpoint the controller holds now */
+    /* Overrides from outside (heatbench serve): NaN when the controller's own value acts. */
+    double valve_override, setpoint_override;
+    hb_bkpi bkpi;      /* BOPTEST's KPIs */
+    int level_arrived; /* the latest command that reached the valve, -1 before the first */
     double window_e0, window_t0; /* running 15-minute window for peak power */
     double t_failsafe_since;
     double failsafe_s; /* closed fail-safe intervals */
@@ -145,6 +149,40 @@ static void hb__setpoint(const hb_sim *s, double t, hb_setpoint *sp) {
                    t, sp);
 }
 
+/* A BOPTEST sample at the end of the plant step A..B: the step's mean water heat as the power, the
+ * comfort band only after the warm-up (a band of ±inf before it counts no discomfort). */
+static void hb__bkpi_step(hb_sim *s, const hb_plant_state *a, const hb_plant_state *b,
+                          const hb_setpoint *sp) {
+    const hb_bkpi_config *bc = &s->cfg.boptest;
+    bool warm = b->t < s->cfg.plant.t_start_s + s->cfg.warmup_h * 3600.0;
+    hb_bkpi_sample k = {.t = b->t,
+                        .t_air = b->t_air,
+                        .t_lo = warm ? -INFINITY : sp->lo_c,
+                        .t_hi = warm ? INFINITY : sp->hi_c};
+    if (!s->bkpi.started) { /* the first sample: the state at the start, no heat yet */
+        hb_bkpi_sample k0 = k;
+        k0.t = a->t;
+        k0.t_air = a->t_air;
+        hb_bkpi_add(&s->bkpi, &k0);
+    }
+    double p = b->t > a->t ? (b->e_water_j - a->e_water_j) / (b->t - a->t) : 0.0;
+    k.power[bc->source] = p;
+    k.price[bc->source] = bc->price_per_kwh;
+    k.emission[bc->source] = bc->emission_kg_per_kwh;
+    hb_bkpi_add(&s->bkpi, &k);
+}
+
+void hb_sim_boptest(const hb_sim *s, hb_bkpi_out *out) {
+    hb_bkpi_result(&s->bkpi, out);
+}
+
+void hb_sim_boptest_restart(hb_sim *s) {
+    const hb_bkpi_config *bc = &s->cfg.boptest;
+    bool src[HB_BKPI_NSRC] = {false};
+    src[bc->source] = true;
+    hb_bkpi_init(&s->bkpi, bc->floor_area_m2, false, src);
+}
+
 static void hb__kpi_step(hb_sim *s) {
     const hb_plant_state *a = hb_plant_prev(s->plant);
     const hb_plant_state *b = hb_plant_cur(s->plant);
@@ -165,6 +203,7 @@ static void hb__kpi_step(hb_sim *s) {
     hb__setpoint(s, b->t, &sp);
     hb_kpi_comfort_step(&s->comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
                         sp.hi_c);
+    hb__bkpi_step(s, a, b, &sp);
     if (s->iv_fn) {
         hb_kpi_comfort_step(&s->iv_comfort, a->t, a->t_air, b->t, b->t_air, sp.setpoint_c, sp.lo_c,
                             sp.hi_c);
@@ -233,7 +272,10 @@ static void hb__at(hb_sim *s, double t, hb_event_fn fn, intptr_t arg) {
 static void hb__on_command(void *ctx, double t, intptr_t level) {
     (void)t;
     hb_sim *s = ctx;
-    hb_plant_command(s->plant, (double)level);
+    s->level_arrived = (int)level;
+    if (isnan(s->valve_override)) {
+        hb_plant_command(s->plant, (double)level);
+    }
 }
 
 static void hb__send_command(hb_sim *s, double t, int level) {
@@ -248,12 +290,14 @@ static void hb__send_command(hb_sim *s, double t, int level) {
 }
 
 static void hb__poll(hb_sim *s, double t) {
-    if (s->scheduled && !s->has_env) { /* with an environment it follows the schedule itself */
+    /* With an environment the controller follows the schedule itself. */
+    if ((s->scheduled || !isnan(s->setpoint_override)) && !s->has_env) {
         hb_setpoint sp;
         hb__setpoint(s, t, &sp);
-        if (sp.setpoint_c != s->ctl_setpoint) {
-            s->ctl_setpoint = sp.setpoint_c;
-            hb_room_ctl_set_setpoint(s->ctl, sp.setpoint_c);
+        double want = isnan(s->setpoint_override) ? sp.setpoint_c : s->setpoint_override;
+        if (want != s->ctl_setpoint) {
+            s->ctl_setpoint = want;
+            hb_room_ctl_set_setpoint(s->ctl, want);
         }
     }
     int level;
@@ -391,6 +435,10 @@ int hb_sim_create(const hb_sim_config *cfg, hb_sim **out) {
     }
     s->free_msg = -1;
     s->level_cmd = -1;
+    s->level_arrived = -1;
+    s->valve_override = NAN;
+    s->setpoint_override = NAN;
+    hb_sim_boptest_restart(s);
     rc = hb_plant_create(&s->cfg.plant, &s->plant);
     if (rc == HB_OK) {
         s->ctl = hb_room_ctl_create(&s->cfg.controller);
@@ -522,6 +570,34 @@ void hb_sim_command(hb_sim *s, int level) {
     hb_plant_command(s->plant, (double)s->level_cmd);
 }
 
+void hb_sim_override_valve(hb_sim *s, double level) {
+    if (isnan(level)) {
+        if (!isnan(s->valve_override) && s->level_arrived >= 0) {
+            hb_plant_command(s->plant, (double)s->level_arrived);
+        }
+        s->valve_override = NAN;
+        return;
+    }
+    s->valve_override = level < 0.0 ? 0.0 : (level > 100.0 ? 100.0 : level);
+    hb_plant_command(s->plant, s->valve_override);
+}
+
+void hb_sim_override_setpoint(hb_sim *s, double setpoint_c) {
+    s->setpoint_override = setpoint_c;
+}
+
+double hb_sim_setpoint(const hb_sim *s) {
+    return s->ctl_setpoint;
+}
+
+double hb_sim_reading(const hb_sim *s, size_t i) {
+    return i < s->cfg.n_sensors ? s->last_reading[i] : NAN;
+}
+
+double hb_sim_estimate(const hb_sim *s) {
+    return hb_room_ctl_estimate(s->ctl);
+}
+
 int hb_sim_finish(hb_sim *s) {
     hb__start(s);
     double t_end = hb_engine_now(s->eng);
@@ -540,6 +616,7 @@ int hb_sim_finish(hb_sim *s) {
     double resid = in - st->e_loss_j - (st->stored_j - s->e_stored0);
     k->balance_error = in > 0 ? fabs(resid) / in : 0.0;
     k->events = hb__events(s);
+    hb_bkpi_result(&s->bkpi, &k->boptest);
     if (s->iv_fn && t_end > s->iv_t0 + 1e-6) {
         hb__interval_close(s, t_end); /* the last, shorter one */
         hb__interval_open(s, t_end);  /* finishing twice reports it once */

@@ -13,6 +13,7 @@
 
 #include "../controllers/hb_room_ctl.h"
 #include "../controllers/hb_schedule.h"
+#include "../metrics/hb_bkpi.h"
 #include "../metrics/hb_cost.h"
 #include "../metrics/hb_kpi.h"
 #include "../models/hb_netlink.h"
@@ -56,6 +57,7 @@ typedef struct hb_sim_config {
     hb_cost_weights weights;       /* what tuning optimises for this room */
     hb_schedule schedule; /* setpoint periods; none: setpoint_c ± comfort_band_k all day */
     hb_forecast_config forecast;
+    hb_bkpi_config boptest; /* how BOPTEST's KPIs count this room (floor area, heat source) */
     /* The energy references (hb_energy.h), borrowed; NULL: hb_sim_create solves its own. Many
      * runs of one scenario (tuning) share one. */
     const struct hb_energy_plan *plan;
@@ -112,6 +114,25 @@ void hb_sim_set_external(hb_sim *s, hb_sim_reading_fn fn, void *ud);
 void hb_sim_command(hb_sim *s, int level);
 
 const hb_kpis *hb_sim_kpis(const hb_sim *s);
+
+/* BOPTEST's KPIs of the run so far (metrics/hb_bkpi.h), integrated on the plant grid from the
+ * true air temperature (comfort after the warm-up, as heatbench's own) and the heat taken from
+ * the heating water; and a restart of their integration from now (a BOPTEST test's start). */
+void hb_sim_boptest(const hb_sim *s, hb_bkpi_out *out);
+void hb_sim_boptest_restart(hb_sim *s);
+
+/* Overrides for a test from outside (heatbench serve), both NaN to hand control back: the valve
+ * held at LEVEL % whatever the controller commands (its commands are still sent and counted; the
+ * latest one to arrive acts again on release), and the controller's setpoint (°C) in place of the
+ * scenario's (ignored by the model-based controllers, which follow the schedule themselves). */
+void hb_sim_override_valve(hb_sim *s, double level);
+void hb_sim_override_setpoint(hb_sim *s, double setpoint_c);
+
+/* The setpoint the controller holds now (°C), the latest reading each sensor published (NaN
+ * before its first), and the controller's fused estimate of the air temperature. */
+double hb_sim_setpoint(const hb_sim *s);
+double hb_sim_reading(const hb_sim *s, size_t i);
+double hb_sim_estimate(const hb_sim *s);
 
 /* KPIs per interval, for long runs: FN gets the KPIs of every INTERVAL_S of simulated time
  * (from the start; the last one may be shorter) as they close, on the plant's grid: comfort

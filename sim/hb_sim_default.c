@@ -32,6 +32,12 @@ void hb_sim_config_default(hb_sim_config *c) {
     c->trace_interval_s = 60.0;
     c->warmup_h = 1.0;
     c->comfort_band_k = 0.5;
+    /* BOPTEST's KPIs: the seed's 20 m² room heated by a gas boiler, at testcase1's gas price and
+     * emission factor. */
+    c->boptest = (hb_bkpi_config){.floor_area_m2 = 20.0,
+                                  .source = HB_BKPI_GAS,
+                                  .price_per_kwh = 0.07,
+                                  .emission_kg_per_kwh = 0.2};
 
     /* A Munich winter day (test reference year: -5.6 °C at 09:00 to +2.9 °C at 15:00) on the
      * ASHRAE design-day shape, with a weak winter sun on a south window. */

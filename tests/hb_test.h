@@ -26,7 +26,9 @@ int hb_test_metrics(void);
 int hb_test_energy(void);
 int hb_test_mpc(void);
 int hb_test_household(void);
+int hb_test_pairsec(void);
 int hb_test_ident(void);
+int hb_test_serve(void);
 
 /* Registers TESTS (NULL-terminated) as suite NAME. */
 int hb_test_register(const char *name, const CU_TestInfo *tests);

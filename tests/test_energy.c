@@ -6,9 +6,13 @@
 #include "../sim/hb_energy.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
+#include "../util/hb_rng.h"
 #include "hb_test.h"
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,7 +89,9 @@ static void test_floor_steady(void) {
     double c_rad = c.plant.radiator.capacity_j_per_k;
     double supply = c.plant.radiator.supply_c;
     HB_ASSERT_NEAR(p.floor_kwh, expect, 0.01 * expect);
-    CU_ASSERT(p.floor_kwh >= expect - 1e-6);
+    /* On a week's grid (about 40 minutes) the chord no longer binds (docs/model.md) and the
+     * program may drain the radiator to 5 K below the air. */
+    CU_ASSERT(p.floor_kwh >= expect - c_rad * 5.0 / 3.6e6 - 1e-6);
     CU_ASSERT(p.floor_kwh <= expect + c_rad * (supply - 20.0) / 3.6e6);
     CU_ASSERT(p.ideal_kwh > p.floor_kwh);
     CU_ASSERT(p.violation_kh < 1e-6);
@@ -93,6 +99,14 @@ static void test_floor_steady(void) {
     HB_ASSERT_NEAR(hb_energy_floor_at(&p, c.plant.t_start_s + c.duration_h * 3600) / 3.6e6,
                    p.floor_kwh, 1e-9);
     CU_ASSERT_EQUAL(hb_energy_floor_at(&p, c.plant.t_start_s), 0.0);
+    hb_energy_plan_free(&p);
+    /* Past two weeks (no floor before issue 28) a run still gets one, on a coarser grid:
+     * still under the steady heat, and within a few per cent of it. */
+    c.duration_h = 337;
+    CU_ASSERT_EQUAL_FATAL(hb_energy_plan_solve(&c, &p), HB_OK);
+    double expect2 = c.plant.room.ua_w_per_k * 20.0 * c.duration_h / 1000.0;
+    CU_ASSERT(p.floor_kwh <= expect2 + c_rad * (supply - 20.0) / 3.6e6);
+    CU_ASSERT(p.floor_kwh >= 0.97 * expect2);
     hb_energy_plan_free(&p);
     /* Too long a run has no floor, and says so. */
     c.duration_h = HB_ENERGY_MAX_DAYS * 24 + 1;
@@ -196,11 +210,152 @@ static void test_floor_never_beaten(void) {
     printf(" (%d runs, %d kept the band, the closest %.4f × the floor) ", runs, kept, closest);
 }
 
+/* Every controller heatbench ships, by what sets it apart. */
+static const struct {
+    const char *name;
+    enum hb_algo algo;
+    bool ff, os;
+} hb__ctls[] = {{"pid", HB_ALGO_PID, false, false},   {"bangbang", HB_ALGO_BANGBANG, false, false},
+                {"mpc", HB_ALGO_MPC, false, false},   {"pid-ff", HB_ALGO_PID, true, false},
+                {"pid-os", HB_ALGO_PID, false, true}, {"pid-ff-os", HB_ALGO_PID, true, true}};
+
+typedef struct hb__tally {
+    int runs, kept, beaten;
+    double closest;
+} hb__tally;
+
+/* Solves C's floor once and runs every controller on it; a run that keeps the band must not
+ * use less heat. */
+static void hb__every_controller(hb_sim_config *c, const char *what, hb__tally *t) {
+    hb_energy_plan plan;
+    CU_ASSERT_EQUAL_FATAL(hb_energy_plan_solve(c, &plan), HB_OK);
+    c->plan = &plan;
+    for (size_t i = 0; i < sizeof hb__ctls / sizeof hb__ctls[0]; i++) {
+        c->controller.algo = hb__ctls[i].algo;
+        c->controller.feed_forward = hb__ctls[i].ff;
+        c->controller.optimal_start = hb__ctls[i].os;
+        hb_sim *s;
+        CU_ASSERT_EQUAL_FATAL(hb_sim_create(c, &s), HB_OK);
+        CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+        const hb_kpis *k = hb_sim_kpis(s);
+        t->runs++;
+        if (k->discomfort_kh < 1e-9) {
+            t->kept++;
+            if (!(k->energy_kwh >= k->energy_floor_kwh)) {
+                t->beaten++;
+                printf("\n  %s %s: %.4f kWh < floor %.4f\n", what, hb__ctls[i].name, k->energy_kwh,
+                       k->energy_floor_kwh);
+            }
+            CU_ASSERT(k->energy_kwh >= k->energy_floor_kwh);
+            t->closest = fmin(t->closest, k->energy_kwh / k->energy_floor_kwh);
+        }
+        hb_sim_destroy(s);
+    }
+    c->plan = NULL;
+    hb_energy_plan_free(&plan);
+}
+
+/* The audit's scenario (issue 28): 24 internal-gain pulses of -700 W for 60 s and 16 window
+ * openings of 40 W/K for a minute, each over the middle of one of the program's 300 s
+ * intervals, which a program that samples its inputs at the middles counted for 300 s (the PID
+ * kept the band on 16.464 kWh against a "floor" of 17.507). */
+static void hb__audit_pulses(hb_sim_config *c) {
+    c->plant.room.n_gains = 0;
+    for (int i = 0; i < 24; i++) {
+        double m = 12 + 11 * i; /* intervals from the second hour on */
+        double from = (120.0 + 300.0 * m) / 3600.0;
+        c->plant.room.gains[c->plant.room.n_gains++] =
+            (hb_gain_period){.from_h = from, .to_h = from + 60.0 / 3600.0, .watts = -700};
+    }
+    c->plant.room.n_windows = 0;
+    for (int j = 0; j < 16; j++) {
+        double m = 15 + 17 * j;
+        c->plant.room.windows[c->plant.room.n_windows++] = (hb_window_event){
+            .at_h = (120.0 + 300.0 * m) / 3600.0, .duration_min = 1, .ua_w_per_k = 40};
+    }
+}
+
+static void test_floor_audit_pulses(void) {
+    hb__tally t = {.closest = INFINITY};
+    const char *files[] = {"default", "night-setback"};
+    for (int f = 0; f < 2; f++) {
+        hb_sim_config c;
+        char err[512];
+        char path[1024];
+        snprintf(path, sizeof path, "%s/scenarios/%s.json", HB_SOURCE_DIR, files[f]);
+        CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+        hb__audit_pulses(&c);
+        hb__every_controller(&c, files[f], &t);
+        hb_sim_config_free(&c);
+    }
+    CU_ASSERT(t.kept >= 6);
+    printf(" (%d runs, %d kept the band, the closest %.4f × the floor) ", t.runs, t.kept,
+           t.closest);
+}
+
+/* Random adversarial days: gains pulses (down to -700 W, 20 s to 2 min), window openings (up
+ * to 60 W/K, 20 s to 90 s) and a sun of random strength, at random phases (not on any grid),
+ * on the default day or the night setback; every controller. Six scenarios in ctest, for time;
+ * HB_ADVERSARIAL_N=200 in the environment runs more (bench/floor_adversarial.sh). */
+static void hb__adversarial_scenario(gsl_rng *r, hb_sim_config *c) {
+    hb_room_config *room = &c->plant.room;
+    room->n_gains = 1 + gsl_rng_uniform_int(r, 16);
+    for (size_t i = 0; i < room->n_gains; i++) {
+        double from = 24.0 * gsl_rng_uniform(r);
+        double w = (20.0 + 100.0 * gsl_rng_uniform(r)) / 3600.0;
+        double to = from + w >= 24.0 ? from + w - 24.0 : from + w;
+        double watts =
+            gsl_rng_uniform(r) < 0.7 ? -700.0 * gsl_rng_uniform(r) : 400.0 * gsl_rng_uniform(r);
+        room->gains[i] = (hb_gain_period){.from_h = from, .to_h = to, .watts = watts};
+    }
+    room->n_windows = gsl_rng_uniform_int(r, 17);
+    for (size_t j = 0; j < room->n_windows; j++) {
+        room->windows[j] =
+            (hb_window_event){.at_h = 23.0 * gsl_rng_uniform(r),
+                              .duration_min = (20.0 + 70.0 * gsl_rng_uniform(r)) / 60.0,
+                              .ua_w_per_k = 60.0 * gsl_rng_uniform(r)};
+    }
+    if (c->weather.kind == HB_WEATHER_DESIGN_DAY) {
+        c->weather.solar_peak_w_m2 = 600.0 * gsl_rng_uniform(r);
+    }
+    /* A band a good controller can keep through such pulses: the property needs runs that
+     * keep it. */
+    c->comfort_band_k = 1.0;
+    c->seed = 1 + gsl_rng_uniform_int(r, 1000);
+}
+
+static void test_floor_adversarial(void) {
+    hb__tally t = {.closest = INFINITY};
+    const char *env = getenv("HB_ADVERSARIAL_N");
+    int n = env ? (int)strtol(env, NULL, 10) : 6;
+    gsl_rng *r = hb_rng_stream(28, "test/adversarial");
+    CU_ASSERT_FATAL(r != NULL);
+    for (int i = 0; i < n; i++) {
+        hb_sim_config c;
+        char err[512];
+        char path[1024];
+        snprintf(path, sizeof path, "%s/scenarios/%s.json", HB_SOURCE_DIR,
+                 i % 2 ? "night-setback" : "default");
+        CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+        hb__adversarial_scenario(r, &c);
+        char what[64];
+        snprintf(what, sizeof what, "adversarial %d", i);
+        hb__every_controller(&c, what, &t);
+        hb_sim_config_free(&c);
+    }
+    gsl_rng_free(r);
+    CU_ASSERT(t.kept >= n);
+    printf(" (%d runs, %d kept the band, the closest %.4f × the floor) ", t.runs, t.kept,
+           t.closest);
+}
+
 int hb_test_energy(void) {
     static const CU_TestInfo t[] = {{"schedule periods and weekdays", test_schedule},
                                     {"floor of a steady week", test_floor_steady},
                                     {"a shared plan is a run's own", test_floor_shared_plan},
                                     {"no controller beats the floor", test_floor_never_beaten},
+                                    {"the audit's pulses beat no floor", test_floor_audit_pulses},
+                                    {"adversarial pulses beat no floor", test_floor_adversarial},
                                     CU_TEST_INFO_NULL};
     return hb_test_register("energy", t);
 }

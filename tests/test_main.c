@@ -18,7 +18,7 @@ static const hb_suite_entry suites[] = {
     {"sim", hb_test_sim},       {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
     {"tuning", hb_test_tuning}, {"safety", hb_test_safety},     {"metrics", hb_test_metrics},
     {"energy", hb_test_energy}, {"mpc", hb_test_mpc},           {"household", hb_test_household},
-    {"ident", hb_test_ident},
+    {"ident", hb_test_ident},   {"pairsec", hb_test_pairsec},   {"serve", hb_test_serve},
 };
 
 int main(int argc, char **argv) {

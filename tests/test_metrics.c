@@ -129,7 +129,8 @@ static void test_trace_round_trip(void) {
 /* The simulator's KPIs and the ones recomputed from its one-minute trace are the same figures on
  * two grids (10 s and 60 s): they must agree to within what the coarser grid misses. */
 /* The trace writer formats without printf: every field must still be printf's "%.*f", byte
- * for byte, for ordinary values, ties, negatives that round to zero, -0, and huge values. */
+ * for byte, for ordinary values, ties, negatives that round to zero, -0, and huge values (the
+ * time: "%.0f" when whole, else "%.3f" without trailing zeros, for a recording's times). */
 static void hb__row_of(double v, hb_trace_row *r, double *sensors) {
     for (int i = 0; i < 3; i++) {
         sensors[i] = v;
@@ -169,8 +170,17 @@ static void test_trace_format(void) {
         fclose(f);
         char want[8192];
         size_t n = 0;
-        for (size_t i = 0; i < sizeof dec / sizeof dec[0]; i++) {
-            n += (size_t)snprintf(want + n, sizeof want - n, "%s%.*f", i ? "," : "", dec[i], v);
+        /* The time: whole seconds as "%.0f", fractions as "%.3f" without trailing zeros. */
+        n = (size_t)snprintf(want, sizeof want, "%.*f", v == floor(v) ? 0 : 3, v);
+        while (v != floor(v) && (want[n - 1] == '0' || want[n - 1] == '.')) {
+            bool dot = want[--n] == '.';
+            want[n] = '\0';
+            if (dot) {
+                break;
+            }
+        }
+        for (size_t i = 1; i < sizeof dec / sizeof dec[0]; i++) {
+            n += (size_t)snprintf(want + n, sizeof want - n, ",%.*f", dec[i], v);
         }
         snprintf(want + n, sizeof want - n, "\n");
         if (strcmp(got, want) != 0 && mismatches++ < 3) {

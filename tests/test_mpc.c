@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 /* The default scenario's belief, as the simulator builds it. */
-static void hb__model(hb_room_model *m) {
+static void hb__test_model(hb_room_model *m) {
     hb_sim_config c;
     hb_sim_config_default(&c);
     c.plant.weather = &c.weather;
@@ -31,7 +31,7 @@ static void hb__model(hb_room_model *m) {
 
 static void test_output_curve(void) {
     hb_room_model m;
-    hb__model(&m);
+    hb__test_model(&m);
     CU_ASSERT_EQUAL(hb_room_model_check(&m), HB_OK);
     /* A linear valve at authority 0.5 into a radiator: concave, the first tenth gives most. */
     CU_ASSERT(m.heat_ref[0] == 0.0);
@@ -60,7 +60,7 @@ static void test_output_curve(void) {
 
 static void test_disc_steady_state(void) {
     hb_room_model m;
-    hb__model(&m);
+    hb__test_model(&m);
     hb_room_disc d;
     CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 900, &d), HB_OK);
     /* The heat the model says holds 21 °C does hold it, whatever the start. */
@@ -81,7 +81,7 @@ static void test_disc_steady_state(void) {
  * noise, finds the 150 W and the mass temperature no sensor sees. */
 static void test_kf_finds_disturbance(void) {
     hb_room_model m;
-    hb__model(&m);
+    hb__test_model(&m);
     hb_room_disc d;
     CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 60, &d), HB_OK);
     hb_room_inputs in = {.t_out = 0, .t_supply = 70, .q_air = 0, .q_mass = 0};
@@ -107,7 +107,7 @@ static void test_kf_finds_disturbance(void) {
 }
 
 /* A forecast for the unit tests: constant cold weather, the sun at noon. */
-static void hb__forecast(void *ud, double t, hb_room_inputs *in) {
+static void hb__test_forecast(void *ud, double t, hb_room_inputs *in) {
     (void)ud;
     double h = fmod(t / 3600.0, 24.0);
     in->t_out = -5;
@@ -124,7 +124,7 @@ static hb_mpc_config hb__mpc_cfg(void) {
 
 static void test_mpc_preheats(void) {
     hb_room_model m;
-    hb__model(&m);
+    hb__test_model(&m);
     hb_mpc_config mc = hb__mpc_cfg();
     hb_mpc *mpc = hb_mpc_create(&mc, &m);
     CU_ASSERT_FATAL(mpc != NULL);
@@ -134,8 +134,11 @@ static void test_mpc_preheats(void) {
         .days = "all", .from_h = 22, .to_h = 9, .setpoint_c = 17, .below_k = 0.5, .above_k = 5};
     s.n_periods = 1;
     CU_ASSERT_EQUAL_FATAL(hb_schedule_prepare(&s, NULL, 0), HB_OK);
-    hb_ctl_env env = {
-        .model = &m, .forecast = {.fn = hb__forecast}, .schedule = &s, .base_c = 22, .band_k = 0.5};
+    hb_ctl_env env = {.model = &m,
+                      .forecast = {.fn = hb__test_forecast},
+                      .schedule = &s,
+                      .base_c = 22,
+                      .band_k = 0.5};
     double x[HB_RM_N] = {18, 17.5, 0, 0};
     CU_ASSERT_EQUAL_FATAL(hb_mpc_solve(mpc, 0, x, 0, &env), HB_OK);
     int cold = hb_mpc_iterations(mpc);
@@ -232,7 +235,7 @@ static hb_kpis hb__run(const char *scenario, const char *algo_ff_os, uint64_t se
     snprintf(path, sizeof path, "%s/scenarios/%s.json", HB_SOURCE_DIR, scenario);
     hb_sim_config c;
     char err[512];
-    hb_kpis k = {0};
+    hb_kpis k;
     CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
     c.seed = seed;
     c.controller.algo = algo_ff_os[0] == 'm' ? HB_ALGO_MPC : HB_ALGO_PID;
@@ -270,12 +273,14 @@ static void test_night_setback_ranking(void) {
     CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
     /* Optimal start arrives by heating at full output from the moment it must; the MPC plans
-     * the same arrival with less heat, less than the late PID's too, within 3 % of the floor
-     * (the scenario ships economic weights). */
+     * the same arrival with less heat, less than the late PID's too, within 5 % of the floor
+     * (the scenario ships economic weights). It was 3 % against the old midpoint-sampled floor;
+     * the floor that is a bound for every input (issue 28) is 1.45 % lower here, so the same
+     * 17.01 kWh is 1.043 of it. */
     CU_ASSERT(m.energy_kwh < o.energy_kwh);
     CU_ASSERT(m.energy_kwh < p.energy_kwh);
     CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
-    CU_ASSERT(m.energy_ratio <= 1.03);
+    CU_ASSERT(m.energy_ratio <= 1.05);
 }
 
 /* The issue's robustness figure: the MPC's model 20 % off in UA and in both capacities, the

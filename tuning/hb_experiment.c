@@ -49,7 +49,7 @@ typedef struct hb__exp {
     hb_energy_plan no_plan; /* experiments score nothing: no energy floor to solve */
 } hb__exp;
 
-static void hb__send(hb__exp *e, double u) {
+static void hb__exp_send(hb__exp *e, double u) {
     long l = lround(u);
     int level = l < 0 ? 0 : (l > 100 ? 100 : (int)l);
     if (level != e->level) {
@@ -77,7 +77,7 @@ static void hb__exp_on_reading(void *ud, double t, const char *id, double v) {
     e->have_est = true;
     e->t_update = t;
     if (t < e->warmup_end) {
-        hb__send(e, hb_pid_update(e->pid, t, e->setpoint, e->est));
+        hb__exp_send(e, hb_pid_update(e->pid, t, e->setpoint, e->est));
         if (t > e->warmup_end - 7200.0) {
             e->lvl_sum += e->level * dt;
             e->lvl_t += dt;
@@ -91,9 +91,9 @@ static void hb__exp_on_reading(void *ud, double t, const char *id, double v) {
         }
     }
     if (e->phase == HB__RELAY) {
-        hb__send(e, hb_relay_update(&e->relay, t, e->est));
+        hb__exp_send(e, hb_relay_update(&e->relay, t, e->est));
     } else {
-        hb__send(e, e->hold_level);
+        hb__exp_send(e, e->hold_level);
         if (e->n < e->cap) {
             e->t[e->n] = t - e->warmup_end;
             e->y[e->n] = e->est;

@@ -26,7 +26,7 @@
  * when scored from the first row; within 2 % with the hour skipped. */
 #define HB__BURN_IN_S 3600.0
 
-static const char *const hb__names[HB_IDENT_NPAR] = {
+static const char *const hb__ident_names[HB_IDENT_NPAR] = {
     "ua_w_per_k",       "direct_share", "air_capacity_kj_per_k", "mass_capacity_kj_per_k",
     "air_mass_w_per_k", "q50_w",        "window_area_m2",        "base_gains_w",
     "mass_start_k",     "sensor_lag_s",
@@ -37,12 +37,12 @@ static const bool hb__positive[HB_IDENT_NPAR] = {true, false, true,  true,  true
                                                  true, false, false, false, true};
 
 const char *hb_ident_param_name(int i) {
-    return i >= 0 && i < HB_IDENT_NPAR ? hb__names[i] : NULL;
+    return i >= 0 && i < HB_IDENT_NPAR ? hb__ident_names[i] : NULL;
 }
 
 int hb_ident_param_find(const char *name) {
     for (int i = 0; i < HB_IDENT_NPAR; i++) {
-        if (strcmp(name, hb__names[i]) == 0) {
+        if (strcmp(name, hb__ident_names[i]) == 0) {
             return i;
         }
     }
@@ -421,7 +421,7 @@ out:
 }
 
 /* Free-run and one-hour-ahead errors, the sensors' scatter, the series for the report. */
-static int hb__validate(hb__fit *f, const double *th, hb_ident_result *r) {
+static int hb__ident_validate(hb__fit *f, const double *th, hb_ident_result *r) {
     const hb_ident_data *d = f->d;
     size_t n = d->n;
     if (hb__simulate(f, th, 0, n, d->z[0], NAN) != HB_OK) {
@@ -624,7 +624,7 @@ int hb_ident_fit(const hb_sim_config *base, const hb_trace *trace, const hb_iden
         double th[HB_IDENT_NPAR];
         gsl_vector_view bv = gsl_vector_view_array(best, (size_t)f.nfree);
         hb__expand(&f, &bv.vector, th);
-        rc = hb__validate(&f, th, r);
+        rc = hb__ident_validate(&f, th, r);
     }
     if (rc != HB_OK) {
         snprintf(err, errlen, "the fit's statistics failed (%s)", hb_strerror(rc));

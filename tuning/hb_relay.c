@@ -154,21 +154,21 @@ hb_relay_result hb_relay_analyse(const hb_relay *r) {
 }
 
 /* Gains from Ti/Td in seconds: ki = kp / Ti (per hour), kd = kp · Td (hours). */
-static hb_gains hb__gains(double kp, double ti_s, double td_s) {
+static hb_gains hb__relay_gains(double kp, double ti_s, double td_s) {
     return (hb_gains){
         .kp = kp, .ki = ti_s > 0 ? kp / (ti_s / 3600.0) : 0.0, .kd = kp * td_s / 3600.0};
 }
 
 hb_gains hb_rule_ziegler_nichols_pid(double ku, double pu_s) {
-    return hb__gains(0.6 * ku, pu_s / 2.0, pu_s / 8.0);
+    return hb__relay_gains(0.6 * ku, pu_s / 2.0, pu_s / 8.0);
 }
 
 hb_gains hb_rule_tyreus_luyben_pi(double ku, double pu_s) {
-    return hb__gains(ku / 3.2, 2.2 * pu_s, 0.0);
+    return hb__relay_gains(ku / 3.2, 2.2 * pu_s, 0.0);
 }
 
 hb_gains hb_rule_no_overshoot_pid(double ku, double pu_s) {
-    return hb__gains(0.2 * ku, pu_s / 2.0, pu_s / 3.0);
+    return hb__relay_gains(0.2 * ku, pu_s / 2.0, pu_s / 3.0);
 }
 
 bool hb_gains_usable(hb_gains g) {

@@ -30,7 +30,7 @@ typedef struct hb__mctx {
     hb_mpc_config base;
 } hb__mctx;
 
-static hb_mpc_config hb__apply(const hb_mpc_config *base, const double p[HB__DIM]) {
+static hb_mpc_config hb__mpc_apply(const hb_mpc_config *base, const double p[HB__DIM]) {
     hb_mpc_config m = *base;
     m.w_track = p[0];
     m.w_travel = p[1];
@@ -49,7 +49,7 @@ static double hb__eval(hb__mctx *x, const hb_mpc_config *m, bool heldout, hb_kpi
                           hb__apply_mpc, m, &x->o->w, x->o->robust_worst, kpis);
 }
 
-static double hb__objective(const gsl_vector *v, void *params) {
+static double hb__mpc_objective(const gsl_vector *v, void *params) {
     hb__mctx *x = params;
     double p[HB__DIM];
     for (size_t i = 0; i < HB__DIM; i++) {
@@ -59,7 +59,7 @@ static double hb__objective(const gsl_vector *v, void *params) {
         }
         p[i] = exp(l);
     }
-    hb_mpc_config m = hb__apply(&x->base, p);
+    hb_mpc_config m = hb__mpc_apply(&x->base, p);
     double c = hb__eval(x, &m, false, NULL);
     x->evals++;
     if (c < x->best_cost) {
@@ -75,8 +75,8 @@ static double hb__objective(const gsl_vector *v, void *params) {
     return c;
 }
 
-static int hb__optimise(hb__mctx *x, hb_tune_mpc_method *m) {
-    gsl_multimin_function objective = {.f = hb__objective, .n = HB__DIM, .params = x};
+static int hb__mpc_optimise(hb__mctx *x, hb_tune_mpc_method *m) {
+    gsl_multimin_function objective = {.f = hb__mpc_objective, .n = HB__DIM, .params = x};
     gsl_vector *v = gsl_vector_alloc(HB__DIM);
     gsl_vector *step = gsl_vector_alloc(HB__DIM);
     gsl_multimin_fminimizer *s =
@@ -138,7 +138,7 @@ int hb_tune_mpc_run(const hb_sim_config *scen, size_t n, const hb_tune_options *
         if (o->convergence) {
             fputs("evaluation,cost,w_track,w_travel,inner_kp\n", o->convergence);
         }
-        rc = hb__optimise(&x, opt);
+        rc = hb__mpc_optimise(&x, opt);
         res->evals = x.evals;
     }
     if (rc == HB_OK && opt->ok) {

@@ -57,6 +57,13 @@ int hb_datadir(const char *name, char *out, size_t len) {
         snprintf(out, len, "%s", build);
         return HB_OK;
     }
+#ifdef HB_DATADIR_SOURCE
+    /* Last, so an installed copy and a build inside the tree never reach for it. */
+    snprintf(out, len, "%s/%s", HB_DATADIR_SOURCE, name);
+    if (hb__isdir(out)) {
+        return HB_OK;
+    }
+#endif
     snprintf(out, len, "%s/../share/heatbench/%s", exe, name);
     return HB_ERR_NOTFOUND;
 }

@@ -7,7 +7,9 @@
  *   1. $HEATBENCH_PLOTS or $HEATBENCH_SCENARIOS (that directory itself);
  *   2. $HEATBENCH_DATADIR/NAME;
  *   3. <binary's directory>/../share/heatbench/NAME (an installed heatbench: bin/ and share/);
- *   4. <binary's directory>/../NAME (a build directory inside the source tree, build/heatbench).
+ *   4. <binary's directory>/../NAME (a build directory inside the source tree, build/heatbench);
+ *   5. <source tree>/NAME, the tree the binary was built from (compiled in: a build directory
+ *      anywhere else, `cmake -S . -B /elsewhere/build`, needs no variable either).
  */
 #ifndef HB_DATADIR_H
 #define HB_DATADIR_H

@@ -46,7 +46,7 @@ _heatbench() {
             [ -d "$dir" ] && shipped=$(cd "$dir" && ls *.json 2>/dev/null | sed 's/\.json$//')
             COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$shipped" -- "$cur"))
             ;;
-        report)
+        report | sweep)
             COMPREPLY=($(compgen -f -- "$cur"))
             ;;
     esac

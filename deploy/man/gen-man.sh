@@ -22,7 +22,7 @@ troff() { sed -e 's/\\/\\e/g' -e 's/-/\\-/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
     printf '.SH COMMANDS\n.nf\n'
     "$hb" --help | troff
     printf '.fi\n'
-    for cmd in run check keys tune identify record report control live; do
+    for cmd in run check keys tune identify record report sweep control live serve; do
         printf '.SH "heatbench %s"\n.nf\n' "$cmd"
         "$hb" "$cmd" --help | troff
         printf '.fi\n'

@@ -25,7 +25,7 @@ expect() {
 expect 0 "" -- "$HB" --version
 grep -q '^heatbench [0-9]' "$TMP/out" && ok || bad "--version output"
 expect 0 "" -- "$HB" --help
-for cmd in run check keys control live tune identify record report; do
+for cmd in run check keys control live tune identify record report serve; do
     expect 0 "" -- "$HB" $cmd --help
     grep -q "usage: heatbench $cmd" "$TMP/out" && ok || bad "$cmd --help output"
 done
@@ -33,6 +33,13 @@ expect 2 "unknown command" -- "$HB" frobnicate
 expect 2 "usage" -- "$HB"
 
 printf '{"room": {"ua_w_per_kk": 30}}' >"$TMP/typo.json"
+
+# --- serve: usage errors, and a port it cannot have ---
+expect 2 "bad value '70000' for --port" -- "$HB" serve --port 70000
+expect 2 "not an IPv4 address" -- "$HB" serve --host nowhere
+expect 2 "bad value '0' for --max-tests" -- "$HB" serve --max-tests 0
+expect 2 "unexpected argument" -- "$HB" serve extra
+expect 1 "cannot listen" -- "$HB" serve --host 192.0.2.1 --port 0
 
 # --- control and live: usage errors, and no broker ---
 expect 2 "--port" -- "$HB" control --port 70000

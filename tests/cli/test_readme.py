@@ -117,10 +117,14 @@ def run_line(cmd, work, env, timeout, daemon):
 def scratch():
     work = tempfile.mkdtemp(prefix="heatbench-readme-")
     os.symlink(BUILD, os.path.join(work, "build"))
-    for name in ("scenarios", "scripts", "plots", "bench", "deploy", "docs", "fuzz"):
+    for name in ("scenarios", "scripts", "plots", "bench", "deploy", "docs", "fuzz", "sweeps"):
         os.symlink(os.path.join(SRC, name), os.path.join(work, name))
     with open(os.path.join(work, "pw.txt"), "w") as f:
         f.write("controller-secret\n")
+    # the pair's key of `control --standby --pair-key-file pair.key`: private, as it must be
+    fd = os.open(os.path.join(work, "pair.key"), os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"readme-pair-key-0123456789\n")
+    os.close(fd)
     return work
 
 

@@ -49,6 +49,8 @@ chmod 0644 "$DIR/passwd"
 cp "$SRC/deploy/mosquitto/acl" "$DIR/acl"
 chmod 0644 "$DIR/acl"
 for u in controller simulator admin hub recorder room-1 room-2; do printf '%s-secret\n' "$u" >"$DIR/$u.pw"; done
+# The pair's shared key (--pair-key-file): private to its user, as the daemon requires.
+(umask 077 && printf 'live-test-pair-key-%s%s\n' "$RANDOM" "$RANDOM" >"$DIR/pair.key")
 
 # start_broker [EXTRA_CONFIG_LINES]: (re)starts mosquitto on $PORT and waits until it answers.
 start_broker() {

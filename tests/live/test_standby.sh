@@ -12,7 +12,8 @@ ctl() { # ctl NAME ARGS...: a daemon as user controller, logging to NAME.log; pi
     local name=$1
     shift
     "$HB" control --host 127.0.0.1 --port "$PORT" --username controller \
-        --password-file "$DIR/controller.pw" --speed "$SPEED" -v "$@" >>"$DIR/$name.log" 2>&1 &
+        --password-file "$DIR/controller.pw" --pair-key-file "$DIR/pair.key" --speed "$SPEED" -v \
+        "$@" >>"$DIR/$name.log" 2>&1 &
     eval "${name}_PID=$!"
     PIDS+=($!)
 }
