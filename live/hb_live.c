@@ -175,8 +175,10 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
                             .ud = &l,
                             .on_message = hb__live_on_message,
                             .on_disconnect = hb__live_on_disconnect,
-                            .on_publish = hb__live_on_publish};
-    if (hb_session_create(&sc, &l.sess, err, errlen) != HB_OK) {
+                            .on_publish = hb__live_on_publish,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &l.sess) != HB_OK) {
         hb__free_rooms(&l);
         return 1;
     }

@@ -241,9 +241,14 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
         return 1;
     }
     /* Retries from 0.5 s up to 5 s: a lost broker costs at most two attempts a second. */
-    hb_session_config sc = {
-        .mqtt = &cfg->mqtt, .first_s = 0.5, .max_s = 5.0, .ud = &r, .on_message = hb__on_message};
-    if (hb_session_create(&sc, &sess, err, errlen) != HB_OK) {
+    hb_session_config sc = {.mqtt = &cfg->mqtt,
+                            .first_s = 0.5,
+                            .max_s = 5.0,
+                            .ud = &r,
+                            .on_message = hb__on_message,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &sess) != HB_OK) {
         goto out;
     }
     if (hb__subscribe(&r, sess) != HB_OK) {

@@ -316,9 +316,14 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         goto out;
     }
     /* Retries from 0.5 s up to 5 s: a lost broker costs at most two attempts a second. */
-    hb_session_config sc = {
-        .mqtt = &cfg->mqtt, .first_s = 0.5, .max_s = 5.0, .ud = &s, .on_message = hb__on_message};
-    if (hb_session_create(&sc, &s.sess, err, errlen) != HB_OK ||
+    hb_session_config sc = {.mqtt = &cfg->mqtt,
+                            .first_s = 0.5,
+                            .max_s = 5.0,
+                            .ud = &s,
+                            .on_message = hb__on_message,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &s.sess) != HB_OK ||
         hb_session_subscribe(s.sess, s.readings, 0) != HB_OK ||
         (cfg->status_topic && hb_session_subscribe(s.sess, cfg->status_topic, 1) != HB_OK)) {
         if (s.sess) {

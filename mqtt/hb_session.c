@@ -37,7 +37,6 @@ struct hb_session {
     double ready_since;
     int acked_mid; /* the last QoS 1 publication acknowledged */
     int will_mid;
-    unsigned long attempts;
     char err[256];
 };
 
@@ -123,8 +122,11 @@ static void hb__sess_on_publish(struct mosquitto *m, void *ud, int mid) {
     }
 }
 
-int hb_session_create(const hb_session_config *cfg, hb_session **out, char *err, size_t errlen) {
+int hb_session_create(const hb_session_config *cfg, hb_session **out) {
     *out = NULL;
+    char scratch[8];
+    char *err = cfg && cfg->err ? cfg->err : scratch;
+    size_t errlen = cfg && cfg->err ? cfg->errlen : sizeof scratch;
     if (!cfg || !cfg->mqtt) {
         snprintf(err, errlen, "no MQTT settings");
         return HB_ERR_INVAL;
@@ -212,7 +214,6 @@ static void hb__sess_sleep(double seconds) {
 /* An attempt: schedules the next one first (the delay, doubled up to the ceiling, plus up to a
  * quarter of it at random: jitter only lengthens, so the pace never exceeds 1/first_s). */
 static int hb__sess_attempt(hb_session *s, double now) {
-    s->attempts++;
     s->next = now + s->delay_s * (1.0 + 0.25 * gsl_rng_uniform(s->jitter));
     s->delay_s = fmin(2.0 * s->delay_s, s->cfg.max_s);
     int rc = hb__sess_connect(s);
@@ -228,6 +229,9 @@ static int hb__sess_attempt(hb_session *s, double now) {
     }
     snprintf(s->err, sizeof s->err, "%s",
              rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+    if (s->cfg.on_retry) {
+        s->cfg.on_retry(s->cfg.ud, s->err, s->next - now);
+    }
     return HB_OK;
 }
 
@@ -290,14 +294,6 @@ void hb_session_hold(hb_session *s, double seconds) {
     s->next = s->next < t ? t : s->next;
 }
 
-double hb_session_retry_in(const hb_session *s) {
-    if (s->socket_up) {
-        return 0.0;
-    }
-    double d = s->next - hb_mono_now();
-    return d > 0 ? d : 0.0;
-}
-
 int hb_session_wait_ack(hb_session *s, int mid, double timeout_s) {
     double until = hb_mono_now() + timeout_s;
     while (s->acked_mid != mid) {
@@ -325,8 +321,4 @@ void hb_session_stop(hb_session *s, bool publish_will) {
 
 const char *hb_session_error(const hb_session *s) {
     return s->err;
-}
-
-unsigned long hb_session_attempts(const hb_session *s) {
-    return s->attempts;
 }

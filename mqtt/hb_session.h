@@ -4,8 +4,8 @@
  * fatal CONNACK codes, the subscriptions made again on every connection, and a clean stop. The
  * programs keep their own loops and timers and call hb_session_step in them; this is the one file
  * that connects and runs the network loop, so the pacing cannot drift apart between programs
- * again (scripts/lint.sh checks that no other file calls mosquitto_connect*, _reconnect or
- * _loop*).
+ * again (the one-session check of scripts/lint_conventions.py fails on any other file naming
+ * mosquitto_connect*, _reconnect* or _loop*).
  */
 #ifndef HB_SESSION_H
 #define HB_SESSION_H
@@ -34,12 +34,17 @@ typedef struct hb_session_config {
     /* A connection closed (RC 0: by us), with the broker's MQTT 5 properties, if any. */
     void (*on_disconnect)(void *ud, int rc, const mosquitto_property *props);
     void (*on_publish)(void *ud, int mid); /* a QoS 1 publication acknowledged */
+    /* An attempt failed in a way the back-off retries (the broker not reachable): why, and the
+     * seconds until the next attempt (for a log line; NULL: nothing said). */
+    void (*on_retry)(void *ud, const char *why, double retry_in_s);
+    char *err;     /* where hb_session_create writes why it failed (NULL: nowhere) */
+    size_t errlen; /* its size */
 } hb_session_config;
 
 /* A session that has not connected yet (the first step makes the first attempt). HB_OK;
  * HB_ERR_INVAL (no MQTT options), HB_ERR_NOMEM, or HB_ERR_IO (the client could not be set up:
- * TLS files), with a message in ERR. */
-int hb_session_create(const hb_session_config *cfg, hb_session **out, char *err, size_t errlen);
+ * TLS files), with a message in cfg->err. */
+int hb_session_create(const hb_session_config *cfg, hb_session **out);
 
 void hb_session_destroy(hb_session *s);
 
@@ -64,9 +69,6 @@ struct mosquitto *hb_session_client(hb_session *s);
 /* Makes the next attempt wait at least SECONDS from now (a session taken over elsewhere). */
 void hb_session_hold(hb_session *s, double seconds);
 
-/* Seconds until the next attempt (0 when due or connected). */
-double hb_session_retry_in(const hb_session *s);
-
 /* Runs the loop until the QoS 1 publication MID is acknowledged or TIMEOUT_S passes (a last
  * command before the program leaves). HB_OK when acknowledged, HB_ERR_IO otherwise. */
 int hb_session_wait_ack(hb_session *s, int mid, double timeout_s);
@@ -77,8 +79,5 @@ void hb_session_stop(hb_session *s, bool publish_will);
 
 /* The text of the error that ended the session ("" when none). */
 const char *hb_session_error(const hb_session *s);
-
-/* Connection attempts made so far (for tests and statistics). */
-unsigned long hb_session_attempts(const hb_session *s);
 
 #endif
