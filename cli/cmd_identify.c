@@ -1,10 +1,10 @@
 /*
- * `heatbench identify`: a room's digital twin from its own trace (tuning/hb_ident.h), printed
+ * `heatbench identify`: a room's digital twin from its own trace (field/hb_ident.h), printed
  * as a table or JSON and written as a scenario the other commands accept.
  */
 #define _GNU_SOURCE /* getopt_long, open_memstream */
 #include "../report/hb_report.h"
-#include "../tuning/hb_ident.h"
+#include "../field/hb_ident.h"
 #include "../util/hb_error.h"
 #include "cli.h"
 #include "mqtt_opts.h"

@@ -9,29 +9,32 @@
  *    "rooms": [{"name": "room-1", "schedule": {...}, "controller": {"pid": {"kp": 30}}}]}
  *
  * A room starts from the defaults and changes only the keys it names.
+ *
+ * The "schedule" and "controller" sections are the scenario's: their schemas come from the
+ * caller (cli passes scenario/'s hb_scenario_section), so the daemon links no scenario loader
+ * and, behind it, no simulator.
  */
-#ifndef HB_CLI_HOME_LOAD_H
-#define HB_CLI_HOME_LOAD_H
+#ifndef HB_HOME_LOAD_H
+#define HB_HOME_LOAD_H
 
-#include "../daemon/hb_thermostat.h"
-#include "../scenario/hb_schema.h"
+#include "../util/hb_schema.h"
+#include "hb_thermostat.h"
 
 #include <stddef.h>
 
 #define HB_HOME_MAX_ROOMS 4096
 
-/* Loads PATH into HOME, over BASE (the command line's defaults). HB_OK, or HB_ERR_IO,
- * HB_ERR_PARSE, HB_ERR_RANGE with one message naming the file and the key in ERR; HOME is
- * untouched on failure. Free with hb_home_free. */
-int hb_home_load_file(const char *path, const hb_room_prefs *base, hb_home *home, char *err,
-                      size_t errlen);
+/* The schema of a scenario section by its key ("schedule", "controller"). */
+typedef const hb_schema *hb_home_section_fn(const char *key);
+
+/* Loads PATH into HOME, over BASE (the command line's defaults), with the sections' schemas
+ * from SECTIONS. HB_OK, or HB_ERR_IO, HB_ERR_PARSE, HB_ERR_RANGE with one message naming the
+ * file and the key in ERR; HOME is untouched on failure. Free with hb_home_free. */
+int hb_home_load_file(const char *path, const hb_room_prefs *base, hb_home_section_fn *sections,
+                      hb_home *home, char *err, size_t errlen);
 
 /* The same for a document in memory; NAME is used in messages. */
 int hb_home_load_string(const char *text, const char *name, const hb_room_prefs *base,
-                        hb_home *home, char *err, size_t errlen);
-
-/* The schema of a room's settings (the keys of "defaults" and of each "rooms" entry), for the
- * docs. */
-const hb_schema *hb_home_room_schema(void);
+                        hb_home_section_fn *sections, hb_home *home, char *err, size_t errlen);
 
 #endif

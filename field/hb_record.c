@@ -2,7 +2,7 @@
  * the loop rewrites the file every flush_s and once more at the end. */
 #define _POSIX_C_SOURCE 200809L
 #include "hb_record.h"
-#include "../metrics/hb_recorder.h"
+#include "hb_recorder.h"
 #include "../mqtt/hb_session.h"
 #include "../util/hb_error.h"
 
