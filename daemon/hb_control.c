@@ -116,6 +116,7 @@ static void hb__ctl_unreachable(void *ud, const char *why, double retry_in_s) {
  * jitter; the timers (fail-safe, heartbeats, eviction) keep running in between. The last will
  * says "offline" for an instance that dies. */
 static int hb__ctl_session(hb_ctl *c, char *err, size_t errlen) {
+    snprintf(err, errlen, "cannot set up the MQTT session"); /* the create's reason replaces it */
     hb_session_config sc = {.mqtt = &c->cfg->mqtt,
                             .will_topic = c->cfg->status_topic,
                             .will_payload = "offline",

@@ -74,7 +74,7 @@ static bool hb__outdoor_value(const char *buf, int len, double *v) {
     return ok;
 }
 
-static void hb__on_message(void *ud, const struct mosquitto_message *msg) {
+static void hb__rec_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__rec *r = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (r->cfg->status_topic && strcmp(topic, r->cfg->status_topic) == 0) {
@@ -245,7 +245,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
                             .first_s = 0.5,
                             .max_s = 5.0,
                             .ud = &r,
-                            .on_message = hb__on_message,
+                            .on_message = hb__rec_on_message,
                             .err = err,
                             .errlen = errlen};
     if (hb_session_create(&sc, &sess) != HB_OK) {

@@ -49,7 +49,7 @@ static double hb__clock(const hb__tl *s) {
     return (hb_mono_now() - s->w0) * s->cfg->speed;
 }
 
-static void hb__on_message(void *ud, const struct mosquitto_message *msg) {
+static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__tl *s = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (s->cfg->status_topic && strcmp(topic, s->cfg->status_topic) == 0) {
@@ -320,7 +320,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
                             .first_s = 0.5,
                             .max_s = 5.0,
                             .ud = &s,
-                            .on_message = hb__on_message,
+                            .on_message = hb__tl_on_message,
                             .err = err,
                             .errlen = errlen};
     if (hb_session_create(&sc, &s.sess) != HB_OK ||
