@@ -118,6 +118,8 @@ int main(int argc, char **argv) {
     if (!b.last_sent || hb_session_create(&sc, &s) != HB_OK ||
         hb_session_subscribe(s, "/actuators/+", 0) != HB_OK) {
         fprintf(stderr, "bench_control: %s\n", b.last_sent ? err : "out of memory");
+        hb_session_destroy(s);
+        free(b.last_sent);
         return 1;
     }
     struct mosquitto *m = hb_session_client(s);
@@ -129,6 +131,8 @@ int main(int argc, char **argv) {
     }
     if (!hb_session_ready(s)) {
         fprintf(stderr, "bench_control: cannot connect (%s)\n", hb_session_error(s));
+        hb_session_destroy(s);
+        free(b.last_sent);
         return 1;
     }
     double t0 = hb_mono_now();
