@@ -5,8 +5,8 @@
 #include "../util/hb_error.h"
 #include "../util/hb_log.h"
 #include "../util/hb_ofile.h"
+#include "../daemon/hb_home_load.h"
 #include "cli.h"
-#include "home_load.h"
 #include "mqtt_opts.h"
 
 #include <errno.h>
@@ -139,7 +139,7 @@ static int hb__settings(const hb__reload_src *src, hb_home *home, char *err, siz
     if (rc == HB_OK) {
         *home = (hb_home){.defaults = base};
         if (src->config) {
-            rc = hb_home_load_file(src->config, &base, home, err, errlen);
+            rc = hb_home_load_file(src->config, &base, hb_scenario_section, home, err, errlen);
         }
     }
     if (rc != HB_OK) {

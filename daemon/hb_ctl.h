@@ -7,6 +7,7 @@
 #ifndef HB_CTL_H
 #define HB_CTL_H
 
+#include "../mqtt/hb_session.h"
 #include "../util/hb_error.h"
 #include "hb_control.h"
 #include "hb_ha.h"
@@ -25,10 +26,10 @@ typedef struct hb_ctl_pending hb_ctl_pending;
  * together. */
 typedef struct hb_ctl {
     const hb_control_config *cfg;
-    struct mosquitto *m;
+    hb_session *sess;    /* connects, reconnects and runs the network loop (mqtt/hb_session.h) */
+    struct mosquitto *m; /* the session's client, for publishing and subscribing */
     hb_rooms *rooms;
     hb_control_stats st;
-    hb_mqtt_retry retry;
     hb_home home; /* the settings in force */
     hb_ha_ctx ha;
     double t0;          /* monotonic start */
@@ -53,11 +54,8 @@ typedef struct hb_ctl {
     hb_ctl_pending *pending; /* saved states of rooms not running yet (never rooms themselves) */
     int takeovers_in_row;    /* consecutive take-overs: each doubles the wait before returning */
     int short_in_row;        /* connections in a row closed within seconds of the CONNACK */
-    int fatal_connack;       /* CONNACK code that retrying cannot fix, or 0 */
-    int offline_mid;
     int budget; /* announcements, states and controller states this sweep may still publish */
     bool connected;
-    bool offline_sent;
     bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
     bool active;      /* this instance commands */
     bool decided;     /* the start-up look for a live leader is over */
@@ -123,10 +121,9 @@ int hb_ctl_pending_reset(hb_ctl *c); /* empties (or creates) the table of saved 
 void hb_ctl_pending_free(hb_ctl *c);
 void hb_ctl_pending_take(hb_ctl *c, hb_room *room); /* a new room: its saved state, if any */
 
-/* hb_ctl_mqtt.c */
-void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc);
-void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p);
-void hb_ctl_on_publish(struct mosquitto *m, void *ud, int mid);
-void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg);
+/* hb_ctl_mqtt.c: the session's callbacks (hb_session_config) */
+void hb_ctl_on_connect(void *ud, int rc);
+void hb_ctl_on_disconnect(void *ud, int rc, const mosquitto_property *p);
+void hb_ctl_on_message(void *ud, const struct mosquitto_message *msg);
 
 #endif

@@ -15,26 +15,23 @@ static void hb__mark_resend(hb_room *room, void *ud) {
     hb_room_ctl_resend(room->ctl);
 }
 
-void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
+void hb_ctl_on_connect(void *ud, int rc) {
     hb_ctl *c = ud;
     if (rc != 0) {
+        /* A fatal code also ends hb_session_step, and so the loop, with the session's message. */
         hb_ctl_log("connection %s", hb_mqtt_connack_text(rc));
-        if (hb_mqtt_connack_fatal(rc)) {
-            c->fatal_connack = rc;
-        }
         return;
     }
     c->connected = true;
     c->st.connects++;
-    hb_mqtt_retry_reset(&c->retry);
     c->t_connected = hb_mono_now();
     /* Commands are not retained and QoS 1 state died with the broker: a valve may have missed
      * the last one, so every room re-sends its level at the next timer poll. */
     hb_rooms_each(c->rooms, hb__mark_resend, NULL);
     /* Subscribing here, not once at start, restores the subscriptions after every reconnect. */
-    int s = mosquitto_subscribe(m, NULL, c->leader_topic, 1);
+    int s = mosquitto_subscribe(c->m, NULL, c->leader_topic, 1);
     if (s == MOSQ_ERR_SUCCESS) {
-        s = mosquitto_subscribe(m, NULL, c->cfg->status_topic, 1);
+        s = mosquitto_subscribe(c->m, NULL, c->cfg->status_topic, 1);
     }
     if (isnan(c->t_decide)) {
         /* The first connection: a standby waits takeover_s for a leader, an instance without
@@ -49,7 +46,7 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
         s = hb_ctl_subscribe_leader(c);
     }
     if (s == MOSQ_ERR_SUCCESS && c->cfg->discovery_prefix) {
-        s = mosquitto_subscribe(m, NULL, c->hub_status_topic, 1); /* Home Assistant's birth */
+        s = mosquitto_subscribe(c->m, NULL, c->hub_status_topic, 1); /* Home Assistant's birth */
     }
     hb_ctl_log("connected to %s:%d%s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
                c->active ? ", leading, subscribed to " : ", ",
@@ -66,8 +63,7 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     }
 }
 
-void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p) {
-    (void)m;
+void hb_ctl_on_disconnect(void *ud, int rc, const mosquitto_property *p) {
     (void)p;
     hb_ctl *c = ud;
     bool was = c->connected;
@@ -88,7 +84,7 @@ void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
         c->short_in_row = 0;
         int doublings = c->takeovers_in_row < 5 ? c->takeovers_in_row - 1 : 4;
         double wait = 30.0 * (double)(1u << doublings); /* 30 s, 1, 2, 4, then 8 min */
-        hb_mqtt_retry_hold(&c->retry, hb_mono_now(), wait);
+        hb_session_hold(c->sess, wait);
         hb_ctl_log("session taken over: the broker closed it %s; another client with id '%s' (a "
                    "second instance with the same --client-id?) has it; trying again in %.0f s",
                    rc == MQTT_RC_SESSION_TAKEN_OVER ? "for another client"
@@ -102,16 +98,7 @@ void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
     }
 }
 
-void hb_ctl_on_publish(struct mosquitto *m, void *ud, int mid) {
-    (void)m;
-    hb_ctl *c = ud;
-    if (mid == c->offline_mid) {
-        c->offline_sent = true;
-    }
-}
-
-void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-    (void)m;
+void hb_ctl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb_ctl *c = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (strcmp(topic, c->leader_topic) == 0) {

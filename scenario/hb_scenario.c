@@ -13,7 +13,7 @@
 
 #define HB__MAX_FILE (16u << 20) /* a scenario bigger than 16 MiB is not a scenario */
 
-#include "hb_schema_def.h"
+#include "../util/hb_schema_def.h"
 
 static const char *const weather_kinds[] = {"constant", "design-day", "sine", "csv", NULL};
 static const char *const supply_modes[] = {"fixed", "curve", NULL};
