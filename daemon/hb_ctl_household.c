@@ -239,6 +239,7 @@ int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message 
      * so that a looping automation cannot wear out the valve or drain its battery. */
     if (!hb_coalesce_change(&room->wishes, t, room->prefs->ctl.min_interval_s)) {
         c->st.coalesced++;
+        hb_ctl_show(c, room, t, false); /* the wish shows now (at most once a second) */
         return HB_DROP_NONE;
     }
     hb__act(c, room, t);

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_log.h"
 #include "../util/hb_strutil.h"
 
 #include <math.h>
@@ -98,32 +99,36 @@ double hb_ctl_epoch_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* An informational line; its form (time first, or a journal priority) is util/hb_log.c's. */
 void hb_ctl_log(const char *fmt, ...) {
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s heatbench control: ", ts);
     va_list ap;
     va_start(ap, fmt);
-    /* clang-tidy 14's analyzer does not see va_start initialise ap here (a known false
-     * positive); the call is the textbook one. */
-    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    hb_log_v(HB_LOG_INFO, "heatbench control", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
-/* Counts a dropped message and logs at most one line per reason and interval. */
-void hb_ctl_drop(hb_ctl *c, int reason, const char *topic) {
+/* Counts a dropped message and logs at most one line per reason and interval: a warning with
+ * the reason, the latest offending payload (truncated, printable) and its topic, so that a
+ * rejected setpoint of 99 says so rather than "dropped 1 message". */
+void hb_ctl_drop(hb_ctl *c, int reason, const struct mosquitto_message *msg) {
     c->st.dropped[reason]++;
     double now = hb_mono_now();
     if (now - c->last_log[reason] >= c->cfg->log_interval_s || c->last_log[reason] == 0) {
         unsigned long n = c->st.dropped[reason] - c->logged[reason];
         char safe[80];
-        hb_str_printable(topic, safe, sizeof safe);
-        hb_ctl_log("dropped %lu message%s (%s), latest on topic '%s'", n, n == 1 ? "" : "s",
-                   hb_drop_name(reason), safe);
+        char value[48] = "";
+        char raw[48] = "";
+        hb_str_printable(msg->topic ? msg->topic : "", safe, sizeof safe);
+        size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+        size_t k = len < sizeof raw - 1 ? len : sizeof raw - 1;
+        if (k > 0) {
+            memcpy(raw, msg->payload, k);
+        }
+        raw[k] = '\0';
+        hb_str_printable(raw, value, sizeof value);
+        hb_log(HB_LOG_WARNING, "heatbench control",
+               "dropped %lu message%s (%s: %s), latest '%s%s' on topic '%s'", n, n == 1 ? "" : "s",
+               hb_drop_name(reason), hb_drop_why(reason), value, len > k ? "..." : "", safe);
         c->last_log[reason] = now;
         c->logged[reason] = c->st.dropped[reason];
     }
