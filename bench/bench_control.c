@@ -9,10 +9,16 @@
  * so a controller without filter, deadband or minimum interval (bench/answer-every-reading.json)
  * answers every reading with a new level; the time from a reading to the first command after it
  * is then the reading -> command latency. Prints one JSON line.
+ *
+ * It talks to the broker through the programs' own MQTT session (mqtt/hb_session.h) in one
+ * thread: between readings it runs the session's network loop instead of sleeping, so a command
+ * is timed when it arrives, not when the next reading is due.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../mqtt/hb_mqtt.h"
 #include "../mqtt/hb_payload.h"
+#include "../mqtt/hb_session.h"
+#include "../util/hb_error.h"
 #include "../util/hb_numeric.h"
 
 #include <mosquitto.h>
@@ -27,19 +33,9 @@ typedef struct {
     double *lat;       /* latencies, s */
     size_t n_lat, cap_lat;
     unsigned long commands;
-    int connected;
 } bench_t;
 
-static void on_connect(struct mosquitto *m, void *ud, int rc) {
-    bench_t *b = ud;
-    if (rc == 0) {
-        mosquitto_subscribe(m, NULL, "/actuators/+", 0);
-        b->connected = 1;
-    }
-}
-
-static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-    (void)m;
+static void on_message(void *ud, const struct mosquitto_message *msg) {
     bench_t *b = ud;
     double now = hb_mono_now();
     const char *p = strrchr(msg->topic, '-');
@@ -59,6 +55,23 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
     }
     b->lat[b->n_lat++] = now - b->last_sent[room];
     b->last_sent[room] = 0; /* time only the first command after a reading */
+}
+
+/* Runs the network loop until DUE (monotonic s): a command that comes meanwhile is handled at
+ * once. The last fraction of a millisecond is slept, since the loop's timeout is in ms. */
+static void wait_until(hb_session *s, double due) {
+    for (;;) {
+        double d = due - hb_mono_now();
+        if (d <= 0) {
+            return;
+        }
+        if (d >= 1e-3) {
+            (void)hb_session_step(s, (int)(d * 1e3));
+        } else {
+            struct timespec ts = {0, (long)(d * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 int main(int argc, char **argv) {
@@ -99,21 +112,28 @@ int main(int argc, char **argv) {
     }
     b.last_sent = calloc((size_t)b.rooms, sizeof *b.last_sent);
     mosquitto_lib_init();
-    struct mosquitto *m = hb_mqtt_client(&o, &b, NULL, NULL, err, sizeof err);
-    if (!b.last_sent || !m) {
-        fprintf(stderr, "bench_control: %s\n", err);
+    hb_session_config sc = {
+        .mqtt = &o, .ud = &b, .on_message = on_message, .err = err, .errlen = sizeof err};
+    hb_session *s = NULL;
+    if (!b.last_sent || hb_session_create(&sc, &s) != HB_OK ||
+        hb_session_subscribe(s, "/actuators/+", 0) != HB_OK) {
+        fprintf(stderr, "bench_control: %s\n", b.last_sent ? err : "out of memory");
+        hb_session_destroy(s);
+        free(b.last_sent);
         return 1;
     }
-    mosquitto_connect_callback_set(m, on_connect);
-    mosquitto_message_callback_set(m, on_message);
-    if (mosquitto_connect(m, o.host, o.port, 30) != MOSQ_ERR_SUCCESS) {
-        fprintf(stderr, "bench_control: cannot connect\n");
-        return 1;
+    struct mosquitto *m = hb_session_client(s);
+    double give_up = hb_mono_now() + 2.0;
+    while (!hb_session_ready(s) && hb_mono_now() < give_up) {
+        if (hb_session_step(s, 20) != HB_OK) {
+            break;
+        }
     }
-    mosquitto_loop_start(m);
-    for (int i = 0; i < 100 && !b.connected; i++) {
-        struct timespec ts = {0, 20000000L};
-        nanosleep(&ts, NULL);
+    if (!hb_session_ready(s)) {
+        fprintf(stderr, "bench_control: cannot connect (%s)\n", hb_session_error(s));
+        hb_session_destroy(s);
+        free(b.last_sent);
+        return 1;
     }
     double t0 = hb_mono_now();
     unsigned long sent = 0;
@@ -121,13 +141,9 @@ int main(int argc, char **argv) {
     char payload[160];
     while (hb_mono_now() - t0 < seconds) {
         if (rate > 0) {
-            double due = t0 + (double)sent / rate;
-            double now = hb_mono_now();
-            if (now < due) {
-                double d = due - now;
-                struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
-                nanosleep(&ts, NULL);
-            }
+            wait_until(s, t0 + (double)sent / rate);
+        } else {
+            (void)hb_session_step(s, 0); /* the commands that came meanwhile */
         }
         int room = (int)(sent % (unsigned long)b.rooms);
         unsigned long round = sent / (unsigned long)b.rooms;
@@ -142,22 +158,19 @@ int main(int argc, char **argv) {
         if (rc == MOSQ_ERR_SUCCESS) {
             sent++;
         } else {
-            struct timespec ts = {0, 1000000L};
-            nanosleep(&ts, NULL);
+            wait_until(s, hb_mono_now() + 1e-3);
         }
     }
     double elapsed = hb_mono_now() - t0;
-    struct timespec settle = {1, 0};
-    nanosleep(&settle, NULL);
-    mosquitto_disconnect(m);
-    mosquitto_loop_stop(m, false);
+    wait_until(s, hb_mono_now() + 1.0); /* the last commands */
+    hb_session_stop(s, false);
     hb_sort_doubles(b.lat, b.n_lat);
     double p50 = b.n_lat ? b.lat[b.n_lat / 2] : -1;
     double p99 = b.n_lat ? b.lat[(size_t)((double)b.n_lat * 0.99)] : -1;
     printf("{\"rooms\":%d,\"sent\":%lu,\"seconds\":%.2f,\"sent_per_s\":%.0f,\"commands\":%lu,"
            "\"latency_p50_ms\":%.3f,\"latency_p99_ms\":%.3f}\n",
            b.rooms, sent, elapsed, (double)sent / elapsed, b.commands, p50 * 1e3, p99 * 1e3);
-    mosquitto_destroy(m);
+    hb_session_destroy(s);
     mosquitto_lib_cleanup();
     free(b.last_sent);
     free(b.lat);

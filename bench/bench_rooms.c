@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../daemon/hb_ctl.h"
+#include "../mqtt/hb_session.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_numeric.h"
 
@@ -36,16 +37,10 @@ typedef struct {
     unsigned long sweeps, n;
 } bench_t;
 
-static void on_connect(struct mosquitto *m, void *ud, int rc) {
-    (void)m;
-    bench_t *b = ud;
-    b->c.connected = rc == 0;
-}
-
 /* What the daemon's loop does between two messages: the client's I/O, and the sweep when a
  * quarter second has passed. */
 static void pump(bench_t *b) {
-    mosquitto_loop(b->c.m, 0, 1);
+    (void)hb_session_step(b->c.sess, 0);
     double now = hb_mono_now();
     b->c.week_s = hb_ctl_week_now(&b->c);
     if (now >= b->next_sweep) {
@@ -63,7 +58,7 @@ static void deliver(bench_t *b, const char *prefix, unsigned long i) {
     int n = hb_payload_format_reading(payload, sizeof payload, "s1", 20.0 + (double)(i % 7) * 0.1);
     struct mosquitto_message msg = {
         .topic = topic, .payload = payload, .payloadlen = n, .qos = 0, .retain = false};
-    hb_ctl_on_message(b->c.m, &b->c, &msg);
+    hb_ctl_on_message(&b->c, &msg);
     if (++b->n % 32 == 0) {
         pump(b);
     }
@@ -94,7 +89,7 @@ static int setup(bench_t *b, hb_control_config *cfg, hb_sim_config *sim, int por
     cfg->week_start_s = 0;
     cfg->log_interval_s = 3600;
     hb_ctl *c = &b->c;
-    *c = (hb_ctl){.cfg = cfg, .offline_mid = -1, .t_decide = NAN, .week_swept = NAN};
+    *c = (hb_ctl){.cfg = cfg, .t_decide = NAN, .week_swept = NAN};
     snprintf(c->leader_topic, sizeof c->leader_topic, "%s/leader", cfg->status_topic);
     snprintf(c->ctl_sub, sizeof c->ctl_sub, "%s/+/ctl", cfg->prefix);
     snprintf(c->cmd_sub, sizeof c->cmd_sub, "%s/+/+/set", cfg->prefix);
@@ -122,19 +117,25 @@ static int setup(bench_t *b, hb_control_config *cfg, hb_sim_config *sim, int por
     c->active = c->decided = true;
     c->lease_s = 1e9;
     c->t_lease = c->t_led = hb_ctl_boot_now();
-    c->m = mosquitto_new(NULL, true, b);
-    if (!c->m) {
+    /* The programs' own session, without the daemon's callbacks: only publishing is needed. */
+    hb_session_config sc = {.mqtt = &cfg->mqtt, .ud = b, .err = err, .errlen = sizeof err};
+    if (hb_mqtt_opts_finish(&cfg->mqtt, err, sizeof err) != HB_OK ||
+        hb_session_create(&sc, &c->sess) != HB_OK) {
+        fprintf(stderr, "bench_rooms: %s\n", err);
         return 1;
     }
-    mosquitto_connect_callback_set(c->m, on_connect);
-    if (mosquitto_connect(c->m, cfg->mqtt.host, port, 60) != MOSQ_ERR_SUCCESS) {
-        fprintf(stderr, "bench_rooms: no broker on port %d\n", port);
+    c->m = hb_session_client(c->sess);
+    double give_up = hb_mono_now() + 5.0;
+    while (!hb_session_ready(c->sess) && hb_mono_now() < give_up &&
+           hb_session_step(c->sess, 20) == HB_OK) {
+    }
+    if (!hb_session_ready(c->sess)) {
+        fprintf(stderr, "bench_rooms: no broker on port %d (%s)\n", port,
+                hb_session_error(c->sess));
         return 1;
     }
-    for (int i = 0; i < 500 && !c->connected; i++) {
-        mosquitto_loop(c->m, 10, 1);
-    }
-    return c->connected ? 0 : 1;
+    c->connected = true;
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -219,8 +220,8 @@ int main(int argc, char **argv) {
            rooms, every ? "every" : "due", idle, fill_s, rate[reps / 2], cpu_rate[reps / 2],
            (double)rooms / fill_s, sweep_ms[reps / 2], reps, hb_rooms_evicted(b.c.rooms),
            b.c.st.dropped[HB_DROP_ROOM_CAP], b.c.st.commands, b.c.st.publish_errors);
-    mosquitto_disconnect(b.c.m);
-    mosquitto_destroy(b.c.m);
+    hb_session_stop(b.c.sess, false);
+    hb_session_destroy(b.c.sess);
     hb_rooms_set_hooks(b.c.rooms, &(hb_rooms_hooks){0});
     hb_rooms_destroy(b.c.rooms);
     hb_ctl_pending_free(&b.c);

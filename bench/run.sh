@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
-for f in "$B/heatbench" "$B/bench_sim" "$B/bench_mpc" "$B/bench_control" "$B/bench_rooms" "$B/bench_serve"; do
+for f in "$B/heatbench" "$B/bench_sim" "$B/bench_mpc" "$B/bench_floor" "$B/bench_control" "$B/bench_rooms" "$B/bench_serve"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f missing (scripts/build.sh)" >&2; exit 2; }
 done
 sim=$("$B/bench_sim" 31)
 mpc=$("$B/bench_mpc" 5 scenarios/night-setback.json)
+flr=$("$B/bench_floor" 7)
 tune=$(bench/bench_tune.sh "$B/heatbench")
 ctl=$(bench/bench_control.sh "$B")
 rooms=$(bench/bench_rooms.sh "$B" 5)
@@ -26,6 +27,9 @@ printf '| %-52s | %-32s | %-16s |\n' "fastest day / fastest bare loop (same run)
 printf '| %-52s | %-32s | %-16s |\n' "simulated time / wall time" "$(field "$sim" "simulated time / wall time")" ""
 printf '| %-52s | %-32s | %-16s |\n' "simulated days per second" "$(echo "$sim" | awk '/simulated day \(no trace\)/ {printf "%.0f", 1000/$(NF-1); exit}')" ""
 printf '| %-52s | %-32s | %-16s |\n' "wall time per event" "$(field "$sim" "wall time per event")" ""
+ffield() { echo "$flr" | grep -F "$1" | head -1 | awk -F'|' '{gsub(/^ +| +$/, "", $3); print $3}'; }
+printf '| %-52s | %-32s | %-16s |\n' "energy floor alone, default day (median)" "$(ffield "default day")" ""
+printf '| %-52s | %-32s | %-16s |\n' "energy floor alone, away week / a year (median)" "$(ffield "away-week") / $(ffield "a year")" "year <= 1 s"
 printf '| %-52s | %-32s | %-16s |\n' "one MPC plan, night-setback, 96 steps (median)" "$(field "$mpc" "one MPC solve, warm start (median)")" "<= 5 ms"
 printf '| %-52s | %-32s | %-16s |\n' "a simulated day with the MPC (median of 5)" "$(field "$mpc" "one simulated day with the MPC")" "<= 0.5 s"
 printf '| %-52s | %-32s | %-16s |\n' "heatbench tune, default scenario (median of 5)" "$(echo "$tune" | sed -E 's/.*median ([0-9.]+ s).*/\1/')" "<= 10 s"

@@ -13,6 +13,7 @@ enum { HB_EXIT_OK = 0, HB_EXIT_FAIL = 1, HB_EXIT_USAGE = 2 };
 
 int hb_cmd_run(int argc, char **argv);
 int hb_cmd_check(int argc, char **argv);
+int hb_cmd_scenarios(int argc, char **argv);
 int hb_cmd_keys(int argc, char **argv);
 int hb_cmd_control(int argc, char **argv);
 int hb_cmd_live(int argc, char **argv);

@@ -3,9 +3,10 @@
 #include "../daemon/hb_sign.h"
 #include "../scenario/hb_scenario.h"
 #include "../util/hb_error.h"
+#include "../util/hb_log.h"
 #include "../util/hb_ofile.h"
+#include "../daemon/hb_home_load.h"
 #include "cli.h"
-#include "home_load.h"
 #include "mqtt_opts.h"
 
 #include <errno.h>
@@ -34,9 +35,11 @@ static const char hb__control_help[] =
     "  --controller NAME      pid | bangbang (default: the scenario's)\n"
     "  --setpoint C           setpoint in °C (default: the scenario's, 22)\n"
     "  --config FILE          each room's schedule, presets, limits and controller (JSON, see\n"
-    "                         docs/live.md)\n"
-    "  --speed X              controller time runs X times the wall clock (default 1; for tests\n"
-    "                         against `heatbench live --speed X`)\n"
+    "                         heatbench-config(5))\n"
+    "  --speed X              controller time runs X times the wall clock (for tests against\n"
+    "                         `heatbench live --speed X`). Without it, time follows the\n"
+    "                         simulated clock `heatbench live` publishes on\n"
+    "                         heatbench/live/clock when there is one, else the wall clock\n"
     "  --start-time DAY,HH:MM where the schedules' week starts (default: the local calendar;\n"
     "                         with --speed, the clock runs from it at that speed)\n"
     "  --state-file FILE      keep each room's state there (written atomically every\n"
@@ -49,7 +52,8 @@ static const char hb__control_help[] =
     "                         one already does)\n"
     "  --takeover-s S         silence before a standby leads (default 10 wall seconds)\n"
     "  --pair-key-file FILE   the pair's shared key (16+ bytes, not world-readable; also\n"
-    "                         HEATBENCH_PAIR_KEY_FILE or the systemd credential pair-key):\n"
+    "                         HEATBENCH_PAIR_KEY_FILE or the systemd credential pair-key or\n"
+    "                         heatbench_pair-key, none of them needed without --standby):\n"
     "                         heartbeats and saved states are signed, forged ones dropped;\n"
     "                         required with --standby\n"
     "  --state-max-age S      a saved state older than S is not restored (default 86400)\n"
@@ -70,6 +74,8 @@ static const char hb__control_help2[] =
     "  --max-rooms N          rooms kept at once (default 1000)\n"
     "  --room-idle S          a room silent this long may be evicted (default 86400 s)\n"
     "  --log-interval S       at most one log line per kind of dropped message per S (default 10)\n"
+    "  --log-format F         auto | text (UTC time first) | journal (<N> priority first, no\n"
+    "                         time); auto: journal when stderr is systemd's $JOURNAL_STREAM\n"
     "  --run-for S            stop after S wall seconds (default: run until a signal)\n"
     "  --check                check every setting (files, topics, credentials) as a start\n"
     "                         would, say what would run, and exit without connecting\n"
@@ -135,7 +141,7 @@ static int hb__settings(const hb__reload_src *src, hb_home *home, char *err, siz
     if (rc == HB_OK) {
         *home = (hb_home){.defaults = base};
         if (src->config) {
-            rc = hb_home_load_file(src->config, &base, home, err, errlen);
+            rc = hb_home_load_file(src->config, &base, hb_scenario_section, home, err, errlen);
         }
     }
     if (rc != HB_OK) {
@@ -218,6 +224,7 @@ enum {
     OPT_PAIR_KEY,
     OPT_STATE_MAX_AGE,
     OPT_CHECK,
+    OPT_LOG_FORMAT,
 };
 
 /* A state file the daemon could not write would be found out a minute later, in the log, and
@@ -248,7 +255,9 @@ static bool hb__state_file_ok(const char *prog, const char *path) {
 }
 
 /* The pair's key: --pair-key-file, else HEATBENCH_PAIR_KEY_FILE, else the systemd credential
- * "pair-key" (LoadCredential=pair-key:..., found in $CREDENTIALS_DIRECTORY). A standby without
+ * "pair-key" (LoadCredential=pair-key:..., found in $CREDENTIALS_DIRECTORY) or
+ * "heatbench_pair-key" (the packaged unit hands the whole /etc/heatbench/credentials/ folder
+ * over, so a key is optional there: a missing file must not fail the unit). A standby without
  * one is refused: anyone who may publish on the broker could make it take over. */
 static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sign **key) {
     char cred[4200];
@@ -257,8 +266,9 @@ static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sig
     if (!path && env && *env) {
         path = env;
     }
-    if (!path && dir && *dir) {
-        snprintf(cred, sizeof cred, "%s/pair-key", dir);
+    static const char *const names[] = {"pair-key", "heatbench_pair-key"};
+    for (size_t i = 0; !path && dir && *dir && i < sizeof names / sizeof names[0]; i++) {
+        snprintf(cred, sizeof cred, "%s/%s", dir, names[i]);
         struct stat st;
         path = stat(cred, &st) == 0 ? cred : NULL;
     }
@@ -278,6 +288,36 @@ static int hb__pair_key(const char *prog, const char *path, bool standby, hb_sig
         return -1;
     }
     return 0;
+}
+
+/* --check: what SIGHUP would load, checked before it is sent (a broken file would only be
+ * logged by the running daemon), and what a start would do. */
+static void hb__check_report(const hb__reload_src *src, const hb_home *home, bool standby) {
+    const char *scenario = src->scenario;
+    const char *config = src->config;
+    char what[9000];
+    snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "", scenario ? scenario : "",
+             scenario && config ? ", " : "", config ? "config " : "", config ? config : "");
+    printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
+           "would %s\n",
+           scenario || config ? what : "built-in settings", home->n_rooms,
+           home->n_rooms == 1 ? "" : "s", home->n_rooms == 1 ? "its" : "their",
+           standby ? "stand by" : "lead");
+}
+
+/* The daemon's last words: the error, if any, and the counters. Under the journal the error is
+ * at priority err (`journalctl -p err` finds it) and the counters a notice. */
+static void hb__stopped(const char *prog, int status, const char *err, const hb_control_stats *st) {
+    if (status != 0) {
+        if (hb_log_journal()) {
+            fputs("<3>", stderr);
+        }
+        hb_cli_error(prog, err);
+    }
+    fputs(hb_log_journal() ? "<5>heatbench control: stopped; counters: "
+                           : "heatbench control: stopped; counters: ",
+          stderr);
+    hb_control_print_stats(stderr, st);
 }
 
 int hb_cmd_control(int argc, char **argv) {
@@ -307,6 +347,7 @@ int hb_cmd_control(int argc, char **argv) {
         {"pair-key-file", required_argument, NULL, OPT_PAIR_KEY},
         {"state-max-age", required_argument, NULL, OPT_STATE_MAX_AGE},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -346,6 +387,7 @@ int hb_cmd_control(int argc, char **argv) {
             if (hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed) != 0) {
                 return HB_EXIT_USAGE;
             }
+            cfg.clock_topic = NULL; /* an explicit speed wins over a published clock */
             break;
         case OPT_READINGS:
             cfg.readings_topic = optarg;
@@ -427,6 +469,14 @@ int hb_cmd_control(int argc, char **argv) {
         case OPT_CHECK:
             check_only = true;
             break;
+        case OPT_LOG_FORMAT:
+            if (hb_log_format_parse(optarg) < 0) {
+                fprintf(stderr, "%s: --log-format: expected auto, text or journal, got '%s'\n",
+                        prog, optarg);
+                return HB_EXIT_USAGE;
+            }
+            hb_log_set_format(hb_log_format_parse(optarg));
+            break;
         case 'v':
             cfg.verbose = 1;
             break;
@@ -496,17 +546,7 @@ int hb_cmd_control(int argc, char **argv) {
     }
     cfg.pair_key = key;
     if (check_only) {
-        /* What SIGHUP would load, checked before it is sent: a broken file would only be
-         * logged by the running daemon. */
-        char what[9000];
-        snprintf(what, sizeof what, "%s%s%s%s%s", scenario ? "scenario " : "",
-                 scenario ? scenario : "", scenario && config ? ", " : "", config ? "config " : "",
-                 config ? config : "");
-        printf("ok: %s: %zu room%s with settings of %s own, every other room the defaults; "
-               "would %s\n",
-               scenario || config ? what : "built-in settings", home.n_rooms,
-               home.n_rooms == 1 ? "" : "s", home.n_rooms == 1 ? "its" : "their",
-               cfg.standby ? "stand by" : "lead");
+        hb__check_report(&src, &home, cfg.standby);
         hb_home_free(&home);
         hb_sign_destroy(key);
         return HB_EXIT_OK;
@@ -518,10 +558,6 @@ int hb_cmd_control(int argc, char **argv) {
     mosquitto_lib_cleanup();
     hb_home_free(&home);
     hb_sign_destroy(key);
-    if (status != 0) {
-        hb_cli_error(prog, err);
-    }
-    fputs("heatbench control: stopped; counters: ", stderr);
-    hb_control_print_stats(stderr, &st);
+    hb__stopped(prog, status, err, &st);
     return status ? HB_EXIT_FAIL : HB_EXIT_OK;
 }

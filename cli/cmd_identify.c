@@ -1,10 +1,10 @@
 /*
- * `heatbench identify`: a room's digital twin from its own trace (tuning/hb_ident.h), printed
+ * `heatbench identify`: a room's digital twin from its own trace (field/hb_ident.h), printed
  * as a table or JSON and written as a scenario the other commands accept.
  */
 #define _GNU_SOURCE /* getopt_long, open_memstream */
 #include "../report/hb_report.h"
-#include "../tuning/hb_ident.h"
+#include "../field/hb_ident.h"
 #include "../util/hb_error.h"
 #include "cli.h"
 #include "mqtt_opts.h"
@@ -75,7 +75,7 @@ static const char *hb__advice(const hb_ident_estimate *e) {
                : "wide: record longer or excite the valve (record --excite prbs)";
 }
 
-static void hb__print_table(FILE *out, const char *trace, const hb_ident_result *r) {
+static void hb__ident_table(FILE *out, const char *trace, const hb_ident_result *r) {
     fprintf(out, "identified from %s: %.1f h fitted, %.1f h held out, %d of %d starts converged\n",
             trace, (r->t_split_s - r->t_first_s) / 3600.0, (r->t_end_s - r->t_split_s) / 3600.0,
             r->starts_ok, r->starts_run);
@@ -216,8 +216,8 @@ static int hb__write(const char *out, const char *base_path, const char *trace,
 
 /* The report of R into DIR: the series as CSV in a temporary file, the table as text. 0, or -1
  * with the message printed and *STATUS set. */
-static int hb__report(const char *prog, const char *dir, bool force, const char *trace,
-                      const hb_ident_result *r, int *status) {
+static int hb__ident_report(const char *prog, const char *dir, bool force, const char *trace,
+                            const hb_ident_result *r, int *status) {
     char csv[] = "/tmp/heatbench-identify-XXXXXX";
     int fd = mkstemp(csv);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -236,7 +236,7 @@ static int hb__report(const char *prog, const char *dir, bool force, const char 
             }
             fprintf(f, ",%.4f\n", row[2]);
         }
-        hb__print_table(t, trace, r);
+        hb__ident_table(t, trace, r);
     }
     bool ok = f && t && !ferror(f) && !ferror(t);
     ok = (f && fclose(f) == 0) && ok;
@@ -400,13 +400,13 @@ int hb_cmd_identify(int argc, char **argv) {
         status = HB_EXIT_FAIL;
         goto out;
     }
-    if (report_dir && hb__report(prog, report_dir, force, trace_path, &r, &status) != 0) {
+    if (report_dir && hb__ident_report(prog, report_dir, force, trace_path, &r, &status) != 0) {
         goto out;
     }
     if (json) {
         hb_json_print(stdout, hb__json(trace_path, &r));
     } else {
-        hb__print_table(stdout, trace_path, &r);
+        hb__ident_table(stdout, trace_path, &r);
         if (out) {
             printf("identified scenario written to %s\n", out);
         }

@@ -35,8 +35,9 @@ static const char hb__live_help[] =
     "  --actuator-topic T     commands to subscribe to; '+' is the room (default "
     "/actuators/+)\n"
     "  --clock-topic T        publish room-1's simulated time there every simulated minute\n"
-    "                         ({\"t\": s}), for `heatbench record --clock-topic`\n" HB_MQTT_HELP
-    "\n"
+    "                         ({\"t\": s}; default heatbench/live/clock, '' for none): a\n"
+    "                         `heatbench control` without --speed follows it, and so does\n"
+    "                         `heatbench record --clock-topic`\n" HB_MQTT_HELP "\n"
     "exit status: 0 ok, 1 connection or run-time failure, 2 bad usage or a bad scenario.\n";
 
 static void hb__live_on_stop(int sig) {
@@ -74,15 +75,15 @@ int hb_cmd_live(int argc, char **argv) {
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *prog = "heatbench live";
-    hb_live_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    /* The clock is published by default: `heatbench control` follows it (hb_control.h). */
+    hb_live_config cfg = {.readings_topic = "/readings/+/temperature",
+                          .actuator_topic = "/actuators/+",
+                          .clock_topic = "heatbench/live/clock",
+                          .rooms = 1,
+                          .max_queue = 10000,
+                          .speed = 1.0,
+                          .connect_timeout_s = 30.0};
     hb_mqtt_opts_init(&cfg.mqtt, "heatbench-live");
-    cfg.readings_topic = "/readings/+/temperature";
-    cfg.actuator_topic = "/actuators/+";
-    cfg.rooms = 1;
-    cfg.max_queue = 10000;
-    cfg.speed = 1.0;
-    cfg.connect_timeout_s = 30.0;
     double hours = NAN;
     double seed = NAN;
     double v;
@@ -146,7 +147,7 @@ int hb_cmd_live(int argc, char **argv) {
             cfg.actuator_topic = optarg;
             break;
         case OPT_CLOCK:
-            cfg.clock_topic = optarg;
+            cfg.clock_topic = *optarg ? optarg : NULL; /* '': none */
             break;
         case 'v':
             cfg.verbose = 1;

@@ -1,6 +1,6 @@
-/* `heatbench record`: options, then live/hb_record.h. */
+/* `heatbench record`: options, then field/hb_record.h. */
 #define _GNU_SOURCE /* getopt_long */
-#include "../live/hb_record.h"
+#include "../field/hb_record.h"
 #include "../util/hb_error.h"
 #include "cli.h"
 #include "mqtt_opts.h"

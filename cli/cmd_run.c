@@ -6,6 +6,7 @@
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
 #include "../util/hb_ofile.h"
+#include "../util/hb_sigclean.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
@@ -86,6 +87,9 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
         }
         snprintf(paths[n], sizeof paths[n], "/tmp/heatbench-cmp-XXXXXX");
         int fd = mkstemp(paths[n]);
+        if (fd >= 0) {
+            hb_sigclean_add(paths[n]); /* removed on Ctrl-C too */
+        }
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (!f) {
             fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
@@ -144,6 +148,7 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     }
     for (int i = 0; i < n; i++) {
         unlink(paths[i]);
+        hb_sigclean_drop(paths[i]);
     }
     hb_energy_plan_free(&plan);
     return status;
@@ -299,6 +304,7 @@ static int hb__run_one(const hb_sim_config *cfg, const char *name, const hb__run
                 goto done;
             }
             close(fd);
+            hb_sigclean_add(tmp_trace);
             trace_path = tmp_trace;
             tmp_used = true;
         }
@@ -362,6 +368,7 @@ done:
     hb_ofile_abort(kf);
     if (tmp_used) {
         unlink(tmp_trace);
+        hb_sigclean_drop(tmp_trace);
     }
     hb_sim_destroy(sim);
     return status;

@@ -9,6 +9,7 @@
 #include "../scenario/hb_scenario.h"
 #include "../serve/hb_serve.h"
 #include "../serve/hb_tc_room.h"
+#include "../sim/hb_energy.h"
 #include "../util/hb_datadir.h"
 #include "../util/hb_error.h"
 #include "cli.h"
@@ -20,6 +21,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +164,35 @@ static int hb__serve_tc1(const void *arg, hb_tcase **out) {
     return hb_tc1_create(out);
 }
 
+/* A shipped scenario as a test case: its configuration, which the case's tests borrow, and its
+ * energy floor, solved at the case's first select and shared by every later test of it (the
+ * floor reads the scenario alone, hb_energy.h): one solve per case and process, not one per
+ * test and reset. Only the server's thread selects, so no lock. */
+enum { HB_SERVE_MAX_CASES = 64 };
+typedef struct hb__serve_scen {
+    hb_sim_config cfg;
+    hb_energy_plan plan;
+    bool solved;
+} hb__serve_scen;
+static hb__serve_scen hb__serve_scens[HB_SERVE_MAX_CASES];
+
 static int hb__serve_room(const void *arg, hb_tcase **out) {
-    return hb_tc_room_create(arg, hb_kpi_json, out);
+    hb__serve_scen *s = &hb__serve_scens[(const hb__serve_scen *)arg - hb__serve_scens];
+    if (!s->solved) {
+        (void)hb_energy_plan_solve(&s->cfg, &s->plan); /* NaN when it cannot: as a run has it */
+        s->cfg.plan = &s->plan;
+        s->solved = true;
+    }
+    return hb_tc_room_create(&s->cfg, hb_kpi_json, out);
+}
+
+static void hb__serve_scens_free(size_t n) {
+    for (size_t i = 1; i < n; i++) { /* case 0 is testcase1 */
+        hb_sim_config_free(&hb__serve_scens[i].cfg);
+        if (hb__serve_scens[i].solved) {
+            hb_energy_plan_free(&hb__serve_scens[i].plan);
+        }
+    }
 }
 
 static int hb__serve_name_cmp(const void *a, const void *b) {
@@ -173,7 +202,7 @@ static int hb__serve_name_cmp(const void *a, const void *b) {
 /* The test cases: BOPTEST's testcase1, then every shipped scenario under its file's name, sorted
  * (a scenario that does not load is left out with a message). CFGS receives the loaded
  * configurations, which the cases borrow. Returns the number of cases. */
-static size_t hb__serve_catalog(hb_serve_case *cases, size_t max, hb_sim_config *cfgs) {
+static size_t hb__serve_catalog(hb_serve_case *cases, size_t max) {
     size_t n = 0;
     snprintf(cases[n].name, sizeof cases[n].name, "testcase1");
     cases[n++].create = hb__serve_tc1;
@@ -188,13 +217,13 @@ static size_t hb__serve_catalog(hb_serve_case *cases, size_t max, hb_sim_config 
         }
         char path[2048], err[512];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (hb_scenario_load_file(path, &cfgs[n], err, sizeof err) != HB_OK) {
+        if (hb_scenario_load_file(path, &hb__serve_scens[n].cfg, err, sizeof err) != HB_OK) {
             fprintf(stderr, "heatbench serve: %s left out: %s\n", e->d_name, err);
             continue;
         }
         snprintf(cases[n].name, sizeof cases[n].name, "%.*s", (int)(len - 5), e->d_name);
         cases[n].create = hb__serve_room;
-        cases[n].arg = &cfgs[n];
+        cases[n].arg = &hb__serve_scens[n];
         n++;
     }
     if (d) {
@@ -208,10 +237,8 @@ static size_t hb__serve_catalog(hb_serve_case *cases, size_t max, hb_sim_config 
  * inherits the mask) and taken here with sigwait, so no handler runs inside the server. */
 static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests, double idle,
                          unsigned long max_body) {
-    enum { HB_SERVE_MAX_CASES = 64 };
     static hb_serve_case cases[HB_SERVE_MAX_CASES];
-    static hb_sim_config cfgs[HB_SERVE_MAX_CASES];
-    size_t n_cases = hb__serve_catalog(cases, HB_SERVE_MAX_CASES, cfgs);
+    size_t n_cases = hb__serve_catalog(cases, HB_SERVE_MAX_CASES);
     hb_serve_config cfg = {.cases = cases,
                            .n_cases = n_cases,
                            .max_tests = max_tests,
@@ -236,11 +263,7 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
         inet_ntop(AF_INET, &addr->sin_addr, ip, sizeof ip);
         fprintf(stderr, "heatbench serve: cannot listen on %s:%u\n", ip, ntohs(addr->sin_port));
         hb_serve_destroy(h.router);
-        for (size_t i = 0; i < n_cases; i++) {
-            if (cases[i].arg) {
-                hb_sim_config_free(&cfgs[i]);
-            }
-        }
+        hb__serve_scens_free(n_cases);
         return HB_EXIT_FAIL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -259,11 +282,7 @@ static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests
     }
     MHD_stop_daemon(d);
     hb_serve_destroy(h.router);
-    for (size_t i = 0; i < n_cases; i++) {
-        if (cases[i].arg) {
-            hb_sim_config_free(&cfgs[i]);
-        }
-    }
+    hb__serve_scens_free(n_cases);
     glp_free_env();
     fprintf(stderr, "heatbench serve: stopped (signal %d)\n", sig);
     return HB_EXIT_OK;

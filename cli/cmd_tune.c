@@ -5,6 +5,7 @@
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
 #include "../util/hb_ofile.h"
+#include "../util/hb_sigclean.h"
 #include "cli.h"
 #include "mqtt_opts.h"
 
@@ -249,6 +250,9 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
     int made = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         int fd = mkstemp(paths[i]);
+        if (fd >= 0) {
+            hb_sigclean_add(paths[i]); /* removed on Ctrl-C too */
+        }
         FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
         if (!f) {
             snprintf(err, errlen, "cannot create a temporary trace: %s", strerror(errno));
@@ -310,6 +314,7 @@ static int hb__report(const char *dir, bool force, const hb_sim_config *c, const
     free(table);
     for (int i = 0; i < made; i++) {
         unlink(paths[i]);
+        hb_sigclean_drop(paths[i]);
     }
     return rc;
 }
@@ -408,6 +413,31 @@ typedef struct hb__tune_args {
 } hb__tune_args;
 
 /* Loads, tunes and writes the results; every path out goes through the cleanup at its end. */
+/* A temporary file from the mkstemp template PATH, removed on Ctrl-C too (util/hb_sigclean.h);
+ * NULL (with errno) when it cannot be made. */
+static FILE *hb__tune_tmp(char *path) {
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        errno = e;
+    }
+    if (f) {
+        hb_sigclean_add(path);
+    }
+    return f;
+}
+
+/* Removes the temporary PATH (NULL: none). */
+static void hb__tune_untmp(const char *path) {
+    if (path) {
+        unlink(path);
+        hb_sigclean_drop(path);
+    }
+}
+
 static int hb__tune_exec(const hb__tune_args *a) {
     int n = a->n;
     const char *prog = a->prog;
@@ -455,14 +485,12 @@ static int hb__tune_exec(const hb__tune_args *a) {
     }
     char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";
     if (status == HB_EXIT_OK && report_dir && !conv) {
-        int fd = mkstemp(tmp_conv);
-        if (fd < 0) {
+        FILE *f = hb__tune_tmp(tmp_conv);
+        if (!f || fclose(f) != 0) {
             fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
             status = HB_EXIT_FAIL;
-        } else {
-            close(fd);
-            conv = tmp_conv;
         }
+        conv = f ? tmp_conv : NULL;
     }
     hb_ofile *cf = NULL;
     if (status == HB_EXIT_OK && conv) {
@@ -481,19 +509,11 @@ static int hb__tune_exec(const hb__tune_args *a) {
     FILE *relay_f = NULL;
     FILE *step_f = NULL;
     if (status == HB_EXIT_OK && report_dir) {
-        int fr = mkstemp(tmp_relay);
-        int fs = mkstemp(tmp_step);
-        relay_f = fr >= 0 ? fdopen(fr, "w") : NULL;
-        step_f = fs >= 0 ? fdopen(fs, "w") : NULL;
+        relay_f = hb__tune_tmp(tmp_relay);
+        step_f = hb__tune_tmp(tmp_step);
         if (!relay_f || !step_f) {
             fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
             status = HB_EXIT_FAIL;
-            if (!relay_f && fr >= 0) {
-                close(fr);
-            }
-            if (!step_f && fs >= 0) {
-                close(fs);
-            }
         }
         o.relay_trace = relay_f;
         o.step_csv = step_f;
@@ -561,15 +581,9 @@ static int hb__tune_exec(const hb__tune_args *a) {
         }
     }
 done:
-    if (conv == tmp_conv) {
-        unlink(tmp_conv);
-    }
-    if (relay_f) {
-        unlink(tmp_relay);
-    }
-    if (step_f) {
-        unlink(tmp_step);
-    }
+    hb__tune_untmp(conv == tmp_conv ? tmp_conv : NULL);
+    hb__tune_untmp(relay_f ? tmp_relay : NULL);
+    hb__tune_untmp(step_f ? tmp_step : NULL);
     for (int i = 0; i < loaded; i++) {
         hb_sim_config_free(&scen[i]);
     }

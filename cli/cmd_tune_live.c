@@ -1,7 +1,7 @@
-/* `heatbench tune --live`: options, the experiment (live/hb_tune_live.h), the rules' gains and
+/* `heatbench tune --live`: options, the experiment (field/hb_tune_live.h), the rules' gains and
  * the tuned scenario. */
 #define _GNU_SOURCE /* getopt_long */
-#include "../live/hb_tune_live.h"
+#include "../field/hb_tune_live.h"
 #include "../mqtt/hb_payload.h"
 #include "../util/hb_error.h"
 #include "cli.h"

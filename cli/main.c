@@ -15,6 +15,7 @@ static void hb__usage(FILE *out) {
           "  report TRACE... -o DIR  gnuplot plots and an HTML report of traces\n"
           "  check SCENARIO...   validate scenario (or sweep) files without running them\n"
           "  sweep SWEEP -o OUT  run a sweep of many runs (resumable, shardable); sweep merge\n"
+          "  scenarios           list the shipped scenarios, usable by name\n"
           "  keys                print the scenario key reference (Markdown)\n"
           "  control             the MQTT controller daemon (the production backend)\n"
           "  live [SCENARIO]     the scenario's room on MQTT, for any controller to drive\n"
@@ -72,6 +73,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "check") == 0) {
         return hb_cmd_check(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "scenarios") == 0) {
+        return hb_cmd_scenarios(argc - 1, argv + 1);
     }
     fprintf(stderr, "heatbench: unknown command '%s'\n", cmd);
     hb__usage(stderr);

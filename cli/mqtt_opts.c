@@ -34,7 +34,11 @@ const char *hb_cli_scenario_path(const char *arg, char *out, size_t len) {
     size_t n = strlen(arg);
     bool ext = n > 5 && strcmp(arg + n - 5, ".json") == 0;
     snprintf(out, len, "%s/%s%s", dir, arg, ext ? "" : ".json");
-    return access(out, F_OK) == 0 ? out : arg;
+    if (access(out, F_OK) == 0) {
+        return out;
+    }
+    hb_cli_scenario_suggest(arg); /* the caller's "cannot open" follows */
+    return arg;
 }
 
 int hb_cli_report_dir(const char *prog, const char *dir, bool force) {

@@ -82,6 +82,8 @@ int hb_cli_bad_option(const char *prog, const char *cmd, int c, char **argv);
  * scenario of that name (`heatbench run cold-snap` reads share/heatbench/scenarios/cold-snap.json,
  * see util/hb_datadir.h). Returns OUT, or ARG unchanged. */
 const char *hb_cli_scenario_path(const char *arg, char *out, size_t len);
+/* Says on stderr that ARG names no scenario, with the closest shipped name (cmd_scenarios.c). */
+void hb_cli_scenario_suggest(const char *arg);
 
 /* Loads PATH over the default (or the default alone when PATH is NULL) into CFG; prints the
  * error and returns HB_EXIT_USAGE on a bad scenario, 0 otherwise. CFG must be freed either way. */

@@ -19,6 +19,7 @@ struct hb_mpc {
     double *q_plan;  /* n: emission targets, W */
     double *ta_plan; /* n + 1: air temperatures, °C */
     int iterations;
+    double eta, gamma; /* hb_mpc_set_scales */
 };
 
 /* Column and row numbers (GLPK's, from 1). States x_k (air, mass, emission) for k = 0..n, then
@@ -141,6 +142,7 @@ hb_mpc *hb_mpc_create(const hb_mpc_config *cfg, const hb_room_model *model) {
     }
     c->cfg = *cfg;
     c->m = *model;
+    c->eta = c->gamma = 1.0;
     c->n = (int)ceil(cfg->horizon_h * 3600.0 / cfg->step_s - 1e-9);
     c->per_kw = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
     c->q_plan = calloc((size_t)c->n, sizeof *c->q_plan);
@@ -181,8 +183,8 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
         hb_room_inputs in;
         env->forecast.fn(env->forecast.ud, t + (k + 0.5) * dt, &in);
         for (int i = 0; i < 3; i++) {
-            double rhs = d->phi[i][3] * x[3] + d->gam[i][1] * in.t_out + d->gam[i][2] * in.q_air +
-                         d->gam[i][3] * in.q_mass;
+            double rhs = d->phi[i][3] * x[3] + d->gam[i][1] * in.t_out +
+                         (d->gam[i][2] * in.q_air + d->gam[i][3] * in.q_mass) * c->gamma;
             rhs *= hb__row_scale[i];
             glp_set_row_bnds(lp, HB__ROW(k, i), GLP_FX, rhs, rhs);
         }
@@ -199,8 +201,9 @@ static void hb__bounds(hb_mpc *c, double t, const double x[HB_RM_N], double q_pr
          * on a first plan from the setpoint (hb_mpc_solve then plans once more). */
         double ta_guess =
             c->planned ? hb_mpc_air_at(c, t + (k + 0.5) * dt) : fmax(x[0], sp.setpoint_c);
-        double qmax = hb_room_model_heat(&c->m, 100.0, in.t_supply, ta_guess) / HB__KW;
+        double qmax = c->eta * hb_room_model_heat(&c->m, 100.0, in.t_supply, ta_guess) / HB__KW;
         glp_set_col_bnds(lp, HB__Q(c, k), qmax > 0 ? GLP_DB : GLP_FX, 0, qmax);
+        glp_set_obj_coef(lp, HB__Q(c, k), dt / 3600.0 / c->eta); /* the heat from the water */
         double lo = sp.lo_c + c->cfg.margin_k;
         glp_set_row_bnds(lp, HB__ROW(k, 3), GLP_LO, lo, 0);
         glp_set_row_bnds(lp, HB__ROW(k, 4), GLP_FX, sp.setpoint_c, sp.setpoint_c);
@@ -257,6 +260,13 @@ int hb_mpc_solve(hb_mpc *c, double t, const double x[HB_RM_N], double q_prev,
         return hb_mpc_solve(c, t, x, q_prev, env); /* with full output at the planned ramp */
     }
     return HB_OK;
+}
+
+void hb_mpc_set_scales(hb_mpc *c, double eta, double gamma) {
+    if (isfinite(eta) && eta > 0 && isfinite(gamma) && gamma >= 0) {
+        c->eta = eta;
+        c->gamma = gamma;
+    }
 }
 
 int hb_mpc_planned(const hb_mpc *c) {

@@ -31,6 +31,7 @@
 
 #include "hb_room_model.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The longest plan, in steps: the program grows with it, and a solve with it. */
@@ -45,6 +46,7 @@ typedef struct hb_mpc_config {
     double w_travel;       /* kWh per % of planned level travel */
     double inner_kp;       /* %/K: the correction between solves */
     double arrive_early_s; /* a warmer period's band is planned to begin this much sooner, s */
+    bool learn; /* the room controller's filter corrects the model online (hb_room_kf_learn) */
 } hb_mpc_config;
 
 typedef struct hb_mpc hb_mpc;
@@ -61,6 +63,12 @@ void hb_mpc_destroy(hb_mpc *c);
  * ENV. HB_OK; HB_ERR_NUMERIC when the program has no optimum (the previous plan is kept). */
 int hb_mpc_solve(hb_mpc *c, double t, const double x[HB_RM_N], double q_prev,
                  const hb_ctl_env *env);
+
+/* What the filter learnt of the model (hb_room_kf.h): the next plans take ETA times the model's
+ * heat as what the radiator gives at each level (the plan's heat is then the heat the room gets,
+ * and hb_mpc_heat_at's target is reached with 1/ETA times the model's emission), and GAMMA times
+ * the forecast's gains. Both 1 from the start. */
+void hb_mpc_set_scales(hb_mpc *c, double eta, double gamma);
 
 /* Whether a plan exists, the planned emission target at T (held over each step, W), the
  * planned air temperature at T (linear between steps, °C), and the time of the last solve. Past

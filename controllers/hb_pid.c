@@ -13,14 +13,20 @@ struct hb_pid {
     double i; /* integral term, % */
     double d; /* filtered derivative term, % */
     double t_prev, y_prev, r_prev, u_prev;
+    double slope; /* smoothed rate of the measurement, K/h (for the integral band) */
 };
+
+/* The integral band's slope is smoothed over this long (the measurement's noise would flip the
+ * sign of a slope over one update), and an approach slower than this counts as stalled. */
+#define HB__SLOPE_H 0.25
+#define HB__APPROACH_K_H 0.1
 
 int hb_pid_check(const hb_pid_config *cfg) {
     bool ok = cfg && cfg->kp >= 0 && cfg->ki >= 0 && cfg->kd >= 0 && cfg->b >= 0 && cfg->b <= 1 &&
               cfg->out_max > cfg->out_min && cfg->max_dt_s > 0 && cfg->d_filter_n > 0 &&
-              cfg->tt_h >= 0 &&
+              cfg->tt_h >= 0 && cfg->i_band_k >= 0 &&
               isfinite(cfg->kp + cfg->ki + cfg->kd + cfg->out_min + cfg->out_max + cfg->max_dt_s +
-                       cfg->tt_h);
+                       cfg->tt_h + cfg->i_band_k);
     return ok ? HB_OK : HB_ERR_INVAL;
 }
 
@@ -48,6 +54,7 @@ void hb_pid_reset(hb_pid *p, double u0) {
     p->primed = false;
     p->u0 = hb__clamp(p, u0);
     p->d = 0.0;
+    p->slope = 0.0;
     p->u_prev = p->u0; /* what an update refused before the first good one returns */
 }
 
@@ -61,6 +68,19 @@ static double hb__tracking_h(const hb_pid_config *c) {
     double ti = c->kp / c->ki;
     double td = c->kd / c->kp;
     return td > 0 ? sqrt(ti * td) : ti;
+}
+
+/* Whether the integral acts in this update (see the integral band in the header); updates the
+ * smoothed slope of the measurement. DT in hours. */
+static bool hb__integrates(hb_pid *p, double r, double y, double dt) {
+    double a = fmin(dt / HB__SLOPE_H, 1.0);
+    p->slope += a * ((y - p->y_prev) / dt - p->slope);
+    double e = r - y;
+    if (p->cfg.i_band_k <= 0 || fabs(e) <= p->cfg.i_band_k) {
+        return true;
+    }
+    /* Outside the band: hold while the measurement moves toward the setpoint fast enough. */
+    return (e > 0 ? p->slope : -p->slope) <= HB__APPROACH_K_H;
 }
 
 double hb_pid_update(hb_pid *p, double t, double r, double y) {
@@ -77,6 +97,7 @@ double hb_pid_update_ff(hb_pid *p, double t, double r, double y, double ff) {
         /* The start level is the bias; P acts on the first error at once (see the header). */
         p->i = p->u0;
         p->d = 0.0;
+        p->slope = 0.0;
         p->primed = true;
         p->t_prev = t;
         p->y_prev = y;
@@ -99,14 +120,19 @@ double hb_pid_update_ff(hb_pid *p, double t, double r, double y, double ff) {
     } else {
         p->d = 0.0;
     }
-    p->i += c->ki * (r - y) * dt;
+    /* A held integral is held whole: the back-calculation would wind it towards the clamp
+     * (up to -P while the valve is shut far above the setpoint), the windup the band avoids. */
+    bool integrate = hb__integrates(p, r, y, dt);
+    if (integrate) {
+        p->i += c->ki * (r - y) * dt;
+    }
     double v = pterm + p->i + p->d + ff;
     double u = hb__clamp(p, v);
     double tt = hb__tracking_h(c);
-    if (isfinite(tt)) {
+    if (integrate && isfinite(tt)) {
         double k = dt / tt;
         p->i += (u - v) * (k < 1.0 ? k : 1.0);
-    } else if (u != v) {
+    } else if (integrate && u != v) {
         p->i += u - v; /* P-only: keep the bias where it leaves the output in range */
     }
     p->t_prev = t;

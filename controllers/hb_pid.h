@@ -16,6 +16,17 @@
  * integral for good (a first reading 3 K too warm would leave +60 % of bias behind once the room
  * reads right, at kp 20). Here a wrong first reading moves one output and is forgotten with it.
  *
+ * Integral band (i_band_k > 0): farther than i_band_k from the setpoint the integral holds while
+ * the measurement approaches the setpoint by at least 0.1 K/h (its slope smoothed over a quarter
+ * hour), and integrates as usual while it does not (a room the proportional term alone cannot
+ * bring closer still gets its integral). Without it a
+ * warm-up of hours from a setback winds the integral up while the room is still far away: the
+ * valve's heat hardly changes between 60 and 100 %, so the integral reaches 90 % by the time the
+ * air arrives, and the PID then overshoots by 1.6 K for hours while it unwinds (night-setback,
+ * the 06:30 step). P alone brings the air into the band; the integral does the last kelvin.
+ * Nothing about the output changes at a setpoint change (the integral is held, never reset), so
+ * the household's setpoint changes stay as bumpless as before.
+ *
  * Non-finite setpoints or measurements are refused: the update returns the previous output and
  * the state stays as it was, so a NaN can never enter the integral.
  */
@@ -32,6 +43,7 @@ typedef struct hb_pid_config {
     double out_min;    /* % */
     double out_max;    /* % */
     double max_dt_s;   /* longest gap integrated, s */
+    double i_band_k;   /* integral band, K (0: the integral acts at any error) */
 } hb_pid_config;
 
 typedef struct hb_pid hb_pid;

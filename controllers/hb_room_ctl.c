@@ -335,6 +335,9 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
         ff = hb__ff(c, &in);
         c->ms->q_target = hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, raw);
         hb_room_kf_init(&c->ms->kf, c->ms->env->model, t, raw, c->ms->q_target, &in);
+        if (c->cfg.algo == HB_ALGO_MPC && c->ms->mpc_cfg.learn) {
+            hb_room_kf_learn(&c->ms->kf); /* what it learnt before a restart is kept below */
+        }
         c->ms->kf_on = true;
         c->ms->t_solve = t;
     }
@@ -345,6 +348,8 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
     hb_pid_reset(c->pid, c->level - ff);
 }
 
+#define HB__ETA_CAUTION 0.5 /* standard deviations of eta the plan's radiator is weaker by */
+
 /* The MPC's level: a new plan every step, then the plan's heat through the inverse output
  * curve, corrected by the distance from the planned air temperature. */
 static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) {
@@ -354,8 +359,15 @@ static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) 
     if (!e) {
         return c->level;
     }
+    /* What the filter learnt: the radiator's heat over the model's (eta, 1 without learning)
+     * and the gains' scale. The plan takes the radiator as weak as eta less half its standard
+     * deviation: while the filter is unsure, a warm-up starts early enough for a weaker room,
+     * and the caution fades as the data fix eta. */
+    double eta = ms->kf.x[HB_KF_ETA];
+    double eta_plan = fmax(eta - HB__ETA_CAUTION * sqrt(ms->kf.p[HB_KF_ETA][HB_KF_ETA]), 0.3);
     if (t >= ms->t_solve - 1e-6) {
         ms->t_solve = t + ms->mpc_cfg.step_s;
+        hb_mpc_set_scales(ms->mpc, eta_plan, ms->kf.x[HB_KF_GAMMA]);
         (void)hb_mpc_solve(ms->mpc, t, ms->kf.x, ms->q_target, e);
     }
     double q;
@@ -367,7 +379,13 @@ static double hb__mpc_level(hb_room_ctl *c, double t, const hb_room_inputs *in) 
         q = hb_room_model_steady_heat(e->model, ms->sp, in) - ms->kf.x[3];
         ta_plan = ms->sp;
     }
-    double l = hb_room_model_level(e->model, q, in->t_supply, ms->kf.x[0]);
+    /* The plan's heat is what the room gets; the model's emission that gives it is 1/eta of it.
+     * A plan at its cautious bound wants all the radiator has. */
+    double full = hb_room_model_heat(e->model, 100.0, in->t_supply, ms->kf.x[0]);
+    if (eta_plan < eta && q >= 0.99 * eta_plan * full) {
+        return 100.0 + ms->mpc_cfg.inner_kp * fmax(ta_plan - ms->kf.x[0], 0.0);
+    }
+    double l = hb_room_model_level(e->model, q / eta, in->t_supply, ms->kf.x[0]);
     return l + ms->mpc_cfg.inner_kp * (ta_plan - ms->kf.x[0]);
 }
 
@@ -507,6 +525,12 @@ static void hb__ctl_update(hb_room_ctl *c, double t) {
             hb__os_arrived(c, &in, ff);
         }
         u = hb_pid_update_ff(c->pid, t, sp, c->est, ff);
+        if (c->ms && c->ms->os_warming) {
+            /* The warm-up runs at the full output the start time was computed for; the PID's
+             * integral band would otherwise hold it at the night's bias plus P, a warm-up that
+             * falls behind its own plan. The PID takes over on arrival (hb__os_arrived). */
+            u = 100.0;
+        }
     }
     c->level = hb__clamp_level(u);
     if (hb__ctl_env(c)) {

@@ -2,12 +2,10 @@
 #include "hb_ctl.h"
 #include "../util/hb_strutil.h"
 
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Set from signal handlers: the only mutable file-scope state, as signals require. */
 static volatile sig_atomic_t hb__stop;
@@ -59,18 +57,23 @@ static double hb__poll_room(hb_room *room, void *ud) {
 }
 
 /* A state that hb_ctl_show held back because one was shown within the last second (or, for
- * the estimate alone, 30 s): the room is due again when that time is up. */
-static void hb__show_later(hb_ctl *c, hb_room *room) {
-    uint32_t age = (uint32_t)(hb_mono_now() - c->t0) - room->t_shown;
+ * the estimate alone, 30 s): the room is due again when that time is up. The limit is on the
+ * wall clock, the due times on the controller's: the wall time left is converted at --speed,
+ * which a followed simulated clock only outruns (the room is then looked at early, not late). */
+static void hb__show_later(hb_ctl *c, hb_room *room, double t) {
+    double wall = hb_mono_now() - c->t0;
+    uint32_t age = (uint32_t)wall - room->t_shown;
     if (age < 30u) {
         uint32_t at = room->t_shown + (age < 1u ? 1u : 30u); /* wall seconds since the start */
-        hb_rooms_wake(c->rooms, room, (double)at * c->cfg->speed);
+        hb_rooms_wake(c->rooms, room, t + fmax(0.0, (double)at - wall) * c->cfg->speed);
     }
 }
 
 /* Announcements and states within a budget per sweep: a thousand rooms after a reconnect go
- * out over seconds instead of all queued at once. A room whose wish waits for its interval is
- * shown with its command, not before. */
+ * out over seconds instead of all queued at once. The saved controller state of a wish waiting
+ * for its interval goes out with its command, not before (a standby takes over what was
+ * commanded); the room state shows the wish at once, within its own rate limit: a hub that does
+ * not see its change for a minute shows the old one again, and its user sets it twice. */
 static int hb__publish_room(hb_room *room, void *ud) {
     hb__sweep *s = ud;
     hb_ctl *c = s->c;
@@ -87,18 +90,16 @@ static int hb__publish_room(hb_room *room, void *ud) {
         hb_ctl_publish_ctl(c, room);
         c->budget--;
     }
-    if (!waiting) {
-        if (c->budget <= 0) {
-            return HB_ROOMS_STOP; /* its state is still to be looked at */
-        }
-        if (hb_ctl_show(c, room, s->t, false)) {
-            c->budget--;
-        } else {
-            hb__show_later(c, room);
-        }
+    if (c->budget <= 0) {
+        return HB_ROOMS_STOP; /* its state is still to be looked at */
     }
-    bool left = unannounced ||
-                (!waiting && ((room->flags & HB_ROOM_CTL_DIRTY) || !(room->flags & HB_ROOM_SHOWN)));
+    if (hb_ctl_show(c, room, s->t, false)) {
+        c->budget--;
+    } else {
+        hb__show_later(c, room, s->t);
+    }
+    bool left = unannounced || (!waiting && (room->flags & HB_ROOM_CTL_DIRTY)) ||
+                !(room->flags & HB_ROOM_SHOWN);
     if (!left) {
         return HB_ROOMS_DONE;
     }
@@ -166,6 +167,7 @@ void hb_control_config_default(hb_control_config *c) {
     c->max_rooms = 1000;
     c->room_idle_s = 86400.0;
     c->speed = 1.0;
+    c->clock_topic = "heatbench/live/clock"; /* where `heatbench live` publishes its clock */
     c->log_interval_s = 10.0;
 }
 
@@ -185,21 +187,66 @@ void hb_control_print_stats(FILE *out, const hb_control_stats *s) {
     fflush(out);
 }
 
-/* Sleeps up to SECONDS, waking early on a stop request. */
-static void hb__nap(double seconds) {
-    double end = hb_mono_now() + seconds;
-    while (!hb__stop && hb_mono_now() < end) {
-        struct timespec ts = {0, 50000000L}; /* 50 ms */
-        nanosleep(&ts, NULL);
+/* A connection attempt failed; the session tries again after its back-off. */
+static void hb__ctl_unreachable(void *ud, const char *why, double retry_in_s) {
+    const hb_ctl *c = ud;
+    hb_ctl_log("broker %s:%d not reachable (%s); retrying in %.1f s", c->cfg->mqtt.host,
+               c->cfg->mqtt.port, why, retry_in_s);
+}
+
+/* One session for the first connection and every later one: the broker may not be up yet
+ * (containers start in any order) or may restart. Attempts back off from 0.5 s to 10 s with
+ * jitter; the timers (fail-safe, heartbeats, eviction) keep running in between. The last will
+ * says "offline" for an instance that dies. */
+static int hb__ctl_session(hb_ctl *c, char *err, size_t errlen) {
+    snprintf(err, errlen, "cannot set up the MQTT session"); /* the create's reason replaces it */
+    hb_session_config sc = {.mqtt = &c->cfg->mqtt,
+                            .will_topic = c->cfg->status_topic,
+                            .will_payload = "offline",
+                            .first_s = 0.5,
+                            .max_s = 10.0,
+                            .ud = c,
+                            .on_connect = hb_ctl_on_connect,
+                            .on_message = hb_ctl_on_message,
+                            .on_disconnect = hb_ctl_on_disconnect,
+                            .on_retry = hb__ctl_unreachable,
+                            .err = err,
+                            .errlen = errlen};
+    int rc = hb_session_create(&sc, &c->sess);
+    if (rc == HB_OK) {
+        c->m = hb_session_client(c->sess);
+        hb_mqtt_client_id(&c->cfg->mqtt, c->client_id, sizeof c->client_id);
+    }
+    return rc;
+}
+
+/* The topics the instance listens to besides the readings. */
+static void hb__topics(hb_ctl *c) {
+    const hb_control_config *cfg = c->cfg;
+    snprintf(c->leader_topic, sizeof c->leader_topic, "%s/leader", cfg->status_topic);
+    snprintf(c->hub_status_topic, sizeof c->hub_status_topic, "%s/status",
+             cfg->discovery_prefix ? cfg->discovery_prefix : "homeassistant");
+    snprintf(c->ctl_sub, sizeof c->ctl_sub, "%s/+/ctl", cfg->prefix);
+    snprintf(c->cmd_sub, sizeof c->cmd_sub, "%s/+/+/set", cfg->prefix);
+}
+
+/* Leaving the broker. A leader resigns (a standby takes over at once) and says goodbye itself:
+ * the will only fires on an unclean disconnect. A standby leaves quietly: the leader owns the
+ * status. */
+static void hb__goodbye(hb_ctl *c) {
+    if (c->connected && c->active) {
+        hb_ctl_resign(c);
+        c->active = false; /* our own "offline" comes back: not a dead peer's to answer */
+        hb_session_stop(c->sess, true); /* publishes the will's "offline", acknowledged */
+    } else if (c->connected) {
+        hb_session_stop(c->sess, false);
     }
 }
 
 int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *err,
                    size_t errlen) {
-    hb_ctl c = {.cfg = cfg, .offline_mid = -1, .t_decide = NAN, .week_swept = NAN};
-    snprintf(c.leader_topic, sizeof c.leader_topic, "%s/leader", cfg->status_topic);
-    snprintf(c.ctl_sub, sizeof c.ctl_sub, "%s/+/ctl", cfg->prefix);
-    snprintf(c.cmd_sub, sizeof c.cmd_sub, "%s/+/+/set", cfg->prefix);
+    hb_ctl c = {.cfg = cfg, .t_decide = NAN, .week_swept = NAN};
+    hb__topics(&c);
     hb__stop = 0;
     hb__stats = 0;
     hb__reload_requested = 0;
@@ -249,8 +296,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         hb_ctl_restore(&c);
     }
     c.next_save = hb_mono_now() + cfg->state_interval_s;
-    c.m = hb_mqtt_client(&cfg->mqtt, &c, cfg->status_topic, "offline", err, errlen);
-    if (!c.m) {
+    if (hb__ctl_session(&c, err, errlen) != HB_OK) {
         hb_rooms_destroy(c.rooms);
         hb_ctl_pending_free(&c);
         if (c.home_owned) {
@@ -258,59 +304,19 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
         }
         return 1;
     }
-    mosquitto_connect_callback_set(c.m, hb_ctl_on_connect);
-    mosquitto_disconnect_v5_callback_set(c.m, hb_ctl_on_disconnect);
-    mosquitto_message_callback_set(c.m, hb_ctl_on_message);
-    mosquitto_publish_callback_set(c.m, hb_ctl_on_publish);
-    hb_mqtt_client_id(&cfg->mqtt, c.client_id, sizeof c.client_id);
 
-    /* One loop for the first connection and every later one: the broker may not be up yet
-     * (containers start in any order) or may restart. Attempts back off from 0.5 s to 10 s;
-     * the timers (fail-safe, heartbeats, eviction) keep running in between. */
-    hb_mqtt_retry_init(&c.retry, 0.5, 10.0);
-    bool socket_up = false;
     double next_sweep = hb_mono_now();
     double next_evict = hb_mono_now() + 60.0;
     while (!hb__stop) {
-        int rc;
-        if (!socket_up && hb_mqtt_retry_due(&c.retry, hb_mono_now())) {
-            rc = hb_mqtt_connect(c.m, &cfg->mqtt);
-            if (rc == MOSQ_ERR_SUCCESS) {
-                socket_up = true;
-            } else if (hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host, cfg->mqtt.port,
-                         mosquitto_strerror(rc));
-                status = 1;
-                break;
-            } else {
-                hb_ctl_log("broker %s:%d not reachable (%s); retrying in %.1f s", cfg->mqtt.host,
-                           cfg->mqtt.port,
-                           rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc),
-                           c.retry.next - hb_mono_now());
-            }
+        /* The network for up to 100 ms, or (the broker away) a wait for the next attempt. */
+        if (hb_session_step(c.sess, 100) != HB_OK) {
+            snprintf(err, errlen, "%s", hb_session_error(c.sess));
+            status = 1;
+            break;
         }
-        if (socket_up) {
-            rc = mosquitto_loop(c.m, 100, 1);
-            if (c.fatal_connack) {
-                snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
-                         hb_mqtt_connack_text(c.fatal_connack));
-                status = 1;
-                break;
-            }
-            if (rc != MOSQ_ERR_SUCCESS) {
-                if (hb_mqtt_fatal(rc)) {
-                    snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
-                             cfg->mqtt.port, mosquitto_strerror(rc));
-                    status = 1;
-                    break;
-                }
-                socket_up = false;
-                c.connected = false;
-            } else if (c.connected && hb_mono_now() - c.t_connected > 300.0) {
-                c.takeovers_in_row = 0; /* five quiet minutes: the next take-over waits 30 s */
-            }
-        } else {
-            hb__nap(0.05);
+        c.connected = c.connected && hb_session_connected(c.sess);
+        if (c.connected && hb_mono_now() - c.t_connected > 300.0) {
+            c.takeovers_in_row = 0; /* five quiet minutes: the next take-over waits 30 s */
         }
         double now = hb_mono_now();
         c.week_s = hb_ctl_week_now(&c);
@@ -346,20 +352,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     }
 
     bool leading = c.active;
-    if (c.connected && c.active) {
-        /* Resign (a standby takes over at once) and say goodbye ourselves: the will only fires
-         * on an unclean disconnect. */
-        hb_ctl_resign(&c);
-        c.active = false; /* our own "offline" comes back: not a dead peer's to answer */
-        mosquitto_publish(c.m, &c.offline_mid, cfg->status_topic, 7, "offline", 1, true);
-        double until = hb_mono_now() + 2.0;
-        while (!c.offline_sent && hb_mono_now() < until &&
-               mosquitto_loop(c.m, 50, 1) == MOSQ_ERR_SUCCESS) {
-        }
-        mosquitto_disconnect(c.m);
-    } else if (c.connected) {
-        mosquitto_disconnect(c.m); /* a standby leaves quietly: the leader owns the status */
-    }
+    hb__goodbye(&c);
     if (cfg->state_file && leading) {
         hb_ctl_save(&c); /* the last word: a restart continues from here */
     }
@@ -367,7 +360,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     if (stats) {
         *stats = c.st;
     }
-    mosquitto_destroy(c.m);
+    hb_session_destroy(c.sess);
     hb_rooms_set_hooks(c.rooms, &(hb_rooms_hooks){0}); /* nothing to withdraw at exit */
     hb_rooms_destroy(c.rooms);
     hb_ctl_pending_free(&c);

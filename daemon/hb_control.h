@@ -48,8 +48,12 @@ typedef struct hb_control_config {
     double state_max_age_s; /* a saved state older than this is not restored (default 24 h) */
     double takeover_s;      /* a standby leads after this long without the leader's heartbeat */
     size_t max_rooms;
-    double room_idle_s;    /* controller seconds */
-    double speed;          /* controller time runs this many times wall time */
+    double room_idle_s; /* controller seconds */
+    double speed;       /* controller time runs this many times wall time */
+    /* A simulated clock to follow ({"t": seconds}, as `heatbench live` publishes it): once its
+     * ticks arrive, controller time advances with them instead of with wall time × speed, so the
+     * daemon keeps a simulated room's pace whatever its --speed. NULL: not followed. */
+    const char *clock_topic;
     double log_interval_s; /* wall seconds between two log lines of one kind */
     double run_for_s;      /* wall seconds, 0 = until a signal */
     int verbose;

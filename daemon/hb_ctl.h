@@ -7,6 +7,7 @@
 #ifndef HB_CTL_H
 #define HB_CTL_H
 
+#include "../mqtt/hb_session.h"
 #include "../util/hb_error.h"
 #include "hb_control.h"
 #include "hb_ha.h"
@@ -25,10 +26,10 @@ typedef struct hb_ctl_pending hb_ctl_pending;
  * together. */
 typedef struct hb_ctl {
     const hb_control_config *cfg;
-    struct mosquitto *m;
+    hb_session *sess;    /* connects, reconnects and runs the network loop (mqtt/hb_session.h) */
+    struct mosquitto *m; /* the session's client, for publishing and subscribing */
     hb_rooms *rooms;
     hb_control_stats st;
-    hb_mqtt_retry retry;
     hb_home home; /* the settings in force */
     hb_ha_ctx ha;
     double t0;          /* monotonic start */
@@ -37,6 +38,13 @@ typedef struct hb_ctl {
     double week_s;      /* the schedule clock now */
     double week_swept;  /* the schedule clock at the last sweep (NaN before the first) */
     double next_save;   /* monotonic time of the next state-file write */
+    /* the followed clock (hb_ctl_out.c): its first and last tick, the monotonic times they came,
+     * and controller time at the first (time stays continuous when following begins) */
+    double clk_first, clk_last, clk_mono_first, clk_mono_last, clk_base;
+    double fast_t0;       /* controller time the current count of readings began */
+    unsigned long fast_n; /* readings counted since */
+    bool clk_following;   /* a tick has come */
+    bool fast_warned;     /* readings faster than the clock allows: said once */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];
     unsigned long logged[HB_DROP__COUNT];
@@ -54,11 +62,8 @@ typedef struct hb_ctl {
     hb_ctl_pending *pending; /* saved states of rooms not running yet (never rooms themselves) */
     int takeovers_in_row;    /* consecutive take-overs: each doubles the wait before returning */
     int short_in_row;        /* connections in a row closed within seconds of the CONNACK */
-    int fatal_connack;       /* CONNACK code that retrying cannot fix, or 0 */
-    int offline_mid;
     int budget; /* announcements, states and controller states this sweep may still publish */
     bool connected;
-    bool offline_sent;
     bool home_owned;  /* HOME is the daemon's (a default or a reload), freed at the end */
     bool active;      /* this instance commands */
     bool decided;     /* the start-up look for a live leader is over */
@@ -66,8 +71,9 @@ typedef struct hb_ctl {
     char client_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char peer_id[HB_MQTT_CLIENT_ID_MAX + 1];
     char leader_topic[300];
-    char ctl_sub[160]; /* <prefix>/+/ctl: the rooms' retained controller states */
-    char cmd_sub[160]; /* <prefix>/+/+/set: the household's commands */
+    char hub_status_topic[300]; /* <discovery prefix>/status: Home Assistant's birth and will */
+    char ctl_sub[160];          /* <prefix>/+/ctl: the rooms' retained controller states */
+    char cmd_sub[160];          /* <prefix>/+/+/set: the household's commands */
 } hb_ctl;
 
 #define HB_CTL_HEARTBEAT_S 1.0
@@ -82,9 +88,12 @@ void hb_ctl_sweep(hb_ctl *c, bool every);
 
 /* hb_ctl_out.c */
 double hb_ctl_now(const hb_ctl *c);
+void hb_ctl_on_clock(hb_ctl *c, const struct mosquitto_message *msg);
+void hb_ctl_count_reading(hb_ctl *c, double t);
 double hb_ctl_epoch_now(void);
 void hb_ctl_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void hb_ctl_drop(hb_ctl *c, int reason, const char *topic);
+/* Counts MSG dropped for REASON and logs it (rate-limited) with the reason and the value. */
+void hb_ctl_drop(hb_ctl *c, int reason, const struct mosquitto_message *msg);
 bool hb_ctl_publish_retained(hb_ctl *c, const char *topic, const char *payload, int qos);
 void hb_ctl_publish_level(hb_ctl *c, hb_room *r, int level);
 
@@ -125,10 +134,9 @@ int hb_ctl_pending_reset(hb_ctl *c); /* empties (or creates) the table of saved 
 void hb_ctl_pending_free(hb_ctl *c);
 void hb_ctl_pending_take(hb_ctl *c, hb_room *room); /* a new room: its saved state, if any */
 
-/* hb_ctl_mqtt.c */
-void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc);
-void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p);
-void hb_ctl_on_publish(struct mosquitto *m, void *ud, int mid);
-void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg);
+/* hb_ctl_mqtt.c: the session's callbacks (hb_session_config) */
+void hb_ctl_on_connect(void *ud, int rc);
+void hb_ctl_on_disconnect(void *ud, int rc, const mosquitto_property *p);
+void hb_ctl_on_message(void *ud, const struct mosquitto_message *msg);
 
 #endif

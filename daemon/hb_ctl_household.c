@@ -25,7 +25,7 @@ double hb_ctl_calendar_week_s(void) {
 
 /* Whether the schedule clock is the calendar's (else it runs from its start at speed). */
 static bool hb__on_calendar(const hb_ctl *c) {
-    return isnan(c->cfg->week_start_s) && c->cfg->speed == 1.0;
+    return isnan(c->cfg->week_start_s) && c->cfg->speed == 1.0 && !c->clk_following;
 }
 
 double hb_ctl_week_now(const hb_ctl *c) {
@@ -239,6 +239,7 @@ int hb_ctl_command(hb_ctl *c, const char *topic, const struct mosquitto_message 
      * so that a looping automation cannot wear out the valve or drain its battery. */
     if (!hb_coalesce_change(&room->wishes, t, room->prefs->ctl.min_interval_s)) {
         c->st.coalesced++;
+        hb_rooms_queue(c->rooms, room); /* its state shows at the next sweep */
         return HB_DROP_NONE;
     }
     hb__act(c, room, t);

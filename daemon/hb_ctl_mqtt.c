@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_sdnotify.h"
 #include "../util/hb_strutil.h"
 
 #include <math.h>
@@ -14,26 +15,26 @@ static void hb__mark_resend(hb_room *room, void *ud) {
     hb_room_ctl_resend(room->ctl);
 }
 
-void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
+void hb_ctl_on_connect(void *ud, int rc) {
     hb_ctl *c = ud;
     if (rc != 0) {
+        /* A fatal code also ends hb_session_step, and so the loop, with the session's message. */
         hb_ctl_log("connection %s", hb_mqtt_connack_text(rc));
-        if (hb_mqtt_connack_fatal(rc)) {
-            c->fatal_connack = rc;
-        }
         return;
     }
     c->connected = true;
     c->st.connects++;
-    hb_mqtt_retry_reset(&c->retry);
     c->t_connected = hb_mono_now();
     /* Commands are not retained and QoS 1 state died with the broker: a valve may have missed
      * the last one, so every room re-sends its level at the next timer poll. */
     hb_rooms_each(c->rooms, hb__mark_resend, NULL);
     /* Subscribing here, not once at start, restores the subscriptions after every reconnect. */
-    int s = mosquitto_subscribe(m, NULL, c->leader_topic, 1);
+    int s = mosquitto_subscribe(c->m, NULL, c->leader_topic, 1);
     if (s == MOSQ_ERR_SUCCESS) {
-        s = mosquitto_subscribe(m, NULL, c->cfg->status_topic, 1);
+        s = mosquitto_subscribe(c->m, NULL, c->cfg->status_topic, 1);
+    }
+    if (s == MOSQ_ERR_SUCCESS && c->cfg->clock_topic) {
+        s = mosquitto_subscribe(c->m, NULL, c->cfg->clock_topic, 0);
     }
     if (isnan(c->t_decide)) {
         /* The first connection: a standby waits takeover_s for a leader, an instance without
@@ -47,6 +48,9 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
     if (c->active && s == MOSQ_ERR_SUCCESS) {
         s = hb_ctl_subscribe_leader(c);
     }
+    if (s == MOSQ_ERR_SUCCESS && c->cfg->discovery_prefix) {
+        s = mosquitto_subscribe(c->m, NULL, c->hub_status_topic, 1); /* Home Assistant's birth */
+    }
     hb_ctl_log("connected to %s:%d%s%s", c->cfg->mqtt.host, c->cfg->mqtt.port,
                c->active ? ", leading, subscribed to " : ", ",
                c->active ? c->cfg->readings_topic : "looking for a leader");
@@ -54,10 +58,15 @@ void hb_ctl_on_connect(struct mosquitto *m, void *ud, int rc) {
         hb_ctl_log("subscribing failed (%s); the next reconnect tries again",
                    mosquitto_strerror(s));
     }
+    if (c->decided) {
+        /* systemd's Type=notify: a --standby is ready once connected (an instance that looks
+         * for a leader first is ready when it has decided: hb_ctl_leadership). */
+        hb_sd_notify(c->active ? "READY=1\nSTATUS=connected, leading"
+                               : "READY=1\nSTATUS=connected, standing by");
+    }
 }
 
-void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto_property *p) {
-    (void)m;
+void hb_ctl_on_disconnect(void *ud, int rc, const mosquitto_property *p) {
     (void)p;
     hb_ctl *c = ud;
     bool was = c->connected;
@@ -78,7 +87,7 @@ void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
         c->short_in_row = 0;
         int doublings = c->takeovers_in_row < 5 ? c->takeovers_in_row - 1 : 4;
         double wait = 30.0 * (double)(1u << doublings); /* 30 s, 1, 2, 4, then 8 min */
-        hb_mqtt_retry_hold(&c->retry, hb_mono_now(), wait);
+        hb_session_hold(c->sess, wait);
         hb_ctl_log("session taken over: the broker closed it %s; another client with id '%s' (a "
                    "second instance with the same --client-id?) has it; trying again in %.0f s",
                    rc == MQTT_RC_SESSION_TAKEN_OVER ? "for another client"
@@ -92,20 +101,15 @@ void hb_ctl_on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
     }
 }
 
-void hb_ctl_on_publish(struct mosquitto *m, void *ud, int mid) {
-    (void)m;
-    hb_ctl *c = ud;
-    if (mid == c->offline_mid) {
-        c->offline_sent = true;
-    }
-}
-
-void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-    (void)m;
+void hb_ctl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb_ctl *c = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (strcmp(topic, c->leader_topic) == 0) {
         hb_ctl_on_leader(c, msg);
+        return;
+    }
+    if (c->cfg->clock_topic && strcmp(topic, c->cfg->clock_topic) == 0) {
+        hb_ctl_on_clock(c, msg); /* a standby keeps the same time as the leader */
         return;
     }
     /* A leader frozen past its lease finds the readings and commands of the freeze queued:
@@ -122,6 +126,13 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
     if (!c->active) {
         return; /* queued before we stood down (or unsubscribed): the leader handles it */
     }
+    if (strcmp(topic, c->hub_status_topic) == 0) {
+        /* Home Assistant came (back) online: it may have lost every entity, announce them. */
+        if (msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0) {
+            hb_rooms_each(c->rooms, hb_ctl_reannounce, c);
+        }
+        return;
+    }
     size_t plen = strlen(c->cfg->prefix);
     size_t tlen = strlen(topic);
     if (tlen > plen + 4 && strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/' &&
@@ -133,7 +144,7 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
     if (strncmp(topic, c->cfg->prefix, plen) == 0 && topic[plen] == '/') {
         int why = hb_ctl_command(c, topic, msg);
         if (why != HB_DROP_NONE) {
-            hb_ctl_drop(c, why, topic);
+            hb_ctl_drop(c, why, msg);
         }
         return;
     }
@@ -153,22 +164,23 @@ void hb_ctl_on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
         }
     }
     if (reason != HB_DROP_NONE) {
-        hb_ctl_drop(c, reason, topic);
+        hb_ctl_drop(c, reason, msg);
         return;
     }
     double t = hb_ctl_now(c);
+    hb_ctl_count_reading(c, t);
     hb_room *room = hb_rooms_get(c->rooms, room_name, t);
     if (!room) {
-        hb_ctl_drop(c, HB_DROP_ROOM_CAP, topic);
+        hb_ctl_drop(c, HB_DROP_ROOM_CAP, msg);
         return;
     }
     if (!hb_room_prefs_sensor_ok(room->prefs, sensor)) {
-        hb_ctl_drop(c, HB_DROP_UNLISTED, topic);
+        hb_ctl_drop(c, HB_DROP_UNLISTED, msg);
         return;
     }
     int rc = hb_room_ctl_reading(room->ctl, t, sensor, value);
     if (rc != HB_OK) {
-        hb_ctl_drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, topic);
+        hb_ctl_drop(c, rc == HB_ERR_FULL ? HB_DROP_SENSOR_CAP : HB_DROP_BAD_SENSOR, msg);
         return;
     }
     hb_rooms_touch(c->rooms, room, t);

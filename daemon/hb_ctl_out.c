@@ -1,16 +1,94 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_log.h"
 #include "../util/hb_strutil.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 /* What the daemon says: its clocks, its log, and the publishes every part of it makes. */
 
+/* Controller time: wall time × speed, or the followed clock's (see hb_control.h). Between two
+ * ticks (a simulated minute apart) it runs on at the clock's mean pace, but never past a minute
+ * beyond the last tick: the next tick is at least that, so time never runs backwards, and a room
+ * that stands still (back-pressure, a pause) holds the controller's time too. */
 double hb_ctl_now(const hb_ctl *c) {
-    return (hb_mono_now() - c->t0) * c->cfg->speed;
+    double mono = hb_mono_now();
+    if (!c->clk_following) {
+        return (mono - c->t0) * c->cfg->speed;
+    }
+    double span = c->clk_mono_last - c->clk_mono_first;
+    double rate = span > 0.5 ? (c->clk_last - c->clk_first) / span : c->cfg->speed;
+    double ahead = (mono - c->clk_mono_last) * rate;
+    return c->clk_base + (c->clk_last - c->clk_first) + (ahead < 60.0 ? ahead : 60.0);
+}
+
+void hb_ctl_on_clock(hb_ctl *c, const struct mosquitto_message *msg) {
+    char buf[64];
+    size_t n = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    if (n >= sizeof buf) {
+        return;
+    }
+    memcpy(buf, msg->payload, n);
+    buf[n] = '\0';
+    const char *p = strstr(buf, "\"t\"");
+    p = p ? strchr(p, ':') : NULL;
+    char *end = NULL;
+    double t = p ? strtod(p + 1, &end) : NAN;
+    if (msg->retain || !p || end == p + 1 || !isfinite(t)) {
+        return; /* a retained tick is old news; anything else is not a tick */
+    }
+    if (c->clk_following && t > c->clk_last) {
+        c->clk_last = t;
+        c->clk_mono_last = hb_mono_now();
+        return;
+    }
+    if (c->clk_following && t > c->clk_last - 3600.0) {
+        return; /* a tick out of order */
+    }
+    /* The first tick, or a clock that went back (a new `heatbench live`): follow it from here,
+     * controller time carrying on from where it is. */
+    double now = hb_ctl_now(c);
+    hb_ctl_log("%s simulated clock on %s (t = %.0f s)",
+               c->clk_following ? "following a restarted" : "following the", c->cfg->clock_topic,
+               t);
+    c->clk_base = now;
+    c->clk_first = c->clk_last = t;
+    c->clk_mono_first = c->clk_mono_last = hb_mono_now();
+    c->clk_following = true;
+}
+
+/* Sensors sample every few seconds: a room whose readings come tens of times per controller
+ * second runs on a faster clock than the daemon (`heatbench live --speed X` next to a control at
+ * wall pace), and is controlled as if time stood still. Said once, with what to do. */
+void hb_ctl_count_reading(hb_ctl *c, double t) {
+    if (c->fast_warned) {
+        return;
+    }
+    if (c->fast_n++ == 0) {
+        c->fast_t0 = t;
+        return;
+    }
+    if (c->fast_n < 500) {
+        return;
+    }
+    size_t rooms = hb_rooms_count(c->rooms);
+    double per_s = (double)c->fast_n / fmax(t - c->fast_t0, 1e-3) / (double)(rooms ? rooms : 1);
+    c->fast_n = 0;
+    if (per_s > 20.0) {
+        c->fast_warned = true;
+        hb_ctl_log("warning: readings arrive %.0f times per controller second per room, far faster "
+                   "than sensors sample: the rooms run on a faster clock than this daemon's "
+                   "(speed %g%s%s); start control with --speed X of `heatbench live --speed X`, "
+                   "or let live publish its clock (--clock-topic) where control follows it",
+                   per_s, c->cfg->speed,
+                   c->cfg->clock_topic && !c->clk_following ? ", no ticks on " : "",
+                   c->cfg->clock_topic && !c->clk_following ? c->cfg->clock_topic : "");
+    }
 }
 
 /* Wall-clock seconds since the epoch: only to judge a retained heartbeat's age, never for
@@ -21,32 +99,36 @@ double hb_ctl_epoch_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* An informational line; its form (time first, or a journal priority) is util/hb_log.c's. */
 void hb_ctl_log(const char *fmt, ...) {
-    char ts[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s heatbench control: ", ts);
     va_list ap;
     va_start(ap, fmt);
-    /* clang-tidy 14's analyzer does not see va_start initialise ap here (a known false
-     * positive); the call is the textbook one. */
-    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    hb_log_v(HB_LOG_INFO, "heatbench control", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
-/* Counts a dropped message and logs at most one line per reason and interval. */
-void hb_ctl_drop(hb_ctl *c, int reason, const char *topic) {
+/* Counts a dropped message and logs at most one line per reason and interval: a warning with
+ * the reason, the latest offending payload (truncated, printable) and its topic, so that a
+ * rejected setpoint of 99 says so rather than "dropped 1 message". */
+void hb_ctl_drop(hb_ctl *c, int reason, const struct mosquitto_message *msg) {
     c->st.dropped[reason]++;
     double now = hb_mono_now();
     if (now - c->last_log[reason] >= c->cfg->log_interval_s || c->last_log[reason] == 0) {
         unsigned long n = c->st.dropped[reason] - c->logged[reason];
         char safe[80];
-        hb_str_printable(topic, safe, sizeof safe);
-        hb_ctl_log("dropped %lu message%s (%s), latest on topic '%s'", n, n == 1 ? "" : "s",
-                   hb_drop_name(reason), safe);
+        char value[48] = "";
+        char raw[48] = "";
+        hb_str_printable(msg->topic ? msg->topic : "", safe, sizeof safe);
+        size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+        size_t k = len < sizeof raw - 1 ? len : sizeof raw - 1;
+        if (k > 0) {
+            memcpy(raw, msg->payload, k);
+        }
+        raw[k] = '\0';
+        hb_str_printable(raw, value, sizeof value);
+        hb_log(HB_LOG_WARNING, "heatbench control",
+               "dropped %lu message%s (%s: %s), latest '%s%s' on topic '%s'", n, n == 1 ? "" : "s",
+               hb_drop_name(reason), hb_drop_why(reason), value, len > k ? "..." : "", safe);
         c->last_log[reason] = now;
         c->logged[reason] = c->st.dropped[reason];
     }

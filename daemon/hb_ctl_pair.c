@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ctl.h"
+#include "../util/hb_sdnotify.h"
 #include "../util/hb_strutil.h"
 
 #include <cjson/cJSON.h>
@@ -64,7 +65,7 @@ bool hb_ctl_authentic(hb_ctl *c, const struct mosquitto_message *msg, uint64_t *
                                               (size_t)msg->payloadlen, counter)) {
         return true;
     }
-    hb_ctl_drop(c, HB_DROP_FORGED, msg->topic);
+    hb_ctl_drop(c, HB_DROP_FORGED, msg);
     return false;
 }
 
@@ -216,7 +217,7 @@ void hb_ctl_on_leader(hb_ctl *c, const struct mosquitto_message *msg) {
     if (ok && c->cfg->pair_key && !msg->retain) {
         bool same = strcmp(c->peer_id, id->valuestring) == 0;
         if (same && n <= c->peer_n) {
-            hb_ctl_drop(c, HB_DROP_FORGED, msg->topic);
+            hb_ctl_drop(c, HB_DROP_FORGED, msg);
             ok = false;
         } else {
             snprintf(c->peer_id, sizeof c->peer_id, "%s", id->valuestring);
@@ -289,6 +290,11 @@ void hb_ctl_leadership(hb_ctl *c, double now) {
         } else {
             hb__lead(c, "no other instance leads");
         }
+        /* systemd's Type=notify: ready once connected and decided, since readings that come
+         * while an instance looks for a leader are the leader's to handle (repeats are
+         * harmless, after a reconnection too). */
+        hb_sd_notify(c->active ? "READY=1\nSTATUS=connected, leading"
+                               : "READY=1\nSTATUS=connected, standing by");
         return;
     }
     if (now - c->t_leader_seen >= c->cfg->takeover_s) {

@@ -158,14 +158,14 @@ void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg) {
     size_t rn = strlen(name) - 4;
     char room[HB_ROOM_MAX];
     if (rn == 0 || rn >= sizeof room) {
-        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg->topic);
+        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg);
         return;
     }
     memcpy(room, name, rn);
     room[rn] = '\0';
     uint64_t n;
     if (!hb_room_name_ok(room)) {
-        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg->topic);
+        hb_ctl_drop(c, HB_DROP_BAD_TOPIC, msg);
         return;
     }
     if (!hb_ctl_authentic(c, msg, &n)) {
@@ -173,11 +173,11 @@ void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg) {
     }
     hb_saved_room s;
     if (hb_statefile_parse_for(msg->payload, (size_t)msg->payloadlen, room, &s) != HB_OK) {
-        hb_ctl_drop(c, HB_DROP_JSON, msg->topic);
+        hb_ctl_drop(c, HB_DROP_JSON, msg);
         return;
     }
     if (!hb_saved_room_fresh(&s, hb_ctl_epoch_now(), c->cfg->state_max_age_s)) {
-        hb_ctl_drop(c, HB_DROP_STALE, msg->topic);
+        hb_ctl_drop(c, HB_DROP_STALE, msg);
         return;
     }
     hb_room *r = hb_rooms_find(c->rooms, room);

@@ -76,7 +76,9 @@ static bool hb__climate(cJSON *o, const hb_ha_ctx *ctx, const char *room, const 
     }
     cJSON_AddItemToObject(o, "modes", m);
     cJSON_AddItemToObject(o, "preset_modes", pr);
-    return cJSON_AddNullToObject(o, "name") && /* the entity is the device: named by the room */
+    /* A string, not null: Home Assistant before 2023.8 refuses a null name; the entity shows
+     * as "<room> Thermostat" in every version since has_entity_name. */
+    return cJSON_AddStringToObject(o, "name", "Thermostat") &&
            hb__add_topic(o, "current_temperature_topic", ctx, room, "state") &&
            cJSON_AddStringToObject(o, "current_temperature_template",
                                    "{{ value_json.estimate_c }}") &&

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int hb__num(char *buf, size_t len, const char *key, double v) {
+static int hb__state_num(char *buf, size_t len, const char *key, double v) {
     return isfinite(v) ? snprintf(buf, len, ",\"%s\":%.17g", key, v)
                        : snprintf(buf, len, ",\"%s\":null", key);
 }
@@ -33,12 +33,12 @@ int hb_statefile_format_room(char *buf, size_t len, const hb_room *room, double 
     } while (0)
     /* Room names are plain (letters, digits, '-', '_', '.'): no escaping needed. */
     HB__PUT(snprintf(buf + n, len - n, "{\"room\":\"%s\"", room->name));
-    HB__PUT(hb__num(buf + n, len - n, "level", s.level));
-    HB__PUT(hb__num(buf + n, len - n, "integral", s.integral));
-    HB__PUT(hb__num(buf + n, len - n, "avg", s.avg));
+    HB__PUT(hb__state_num(buf + n, len - n, "level", s.level));
+    HB__PUT(hb__state_num(buf + n, len - n, "integral", s.integral));
+    HB__PUT(hb__state_num(buf + n, len - n, "avg", s.avg));
     HB__PUT(snprintf(buf + n, len - n, ",\"mode\":\"%s\",\"preset\":\"%s\"",
                      hb_mode_name(room->th.mode), hb_preset_name(room->th.preset)));
-    HB__PUT(hb__num(buf + n, len - n, "manual_c", room->th.manual_c));
+    HB__PUT(hb__state_num(buf + n, len - n, "manual_c", room->th.manual_c));
     HB__PUT(snprintf(buf + n, len - n, ",\"period\":%d", room->th.period));
     HB__PUT(isfinite(at) ? snprintf(buf + n, len - n, ",\"at\":%.3f}", at)
                          : snprintf(buf + n, len - n, "}"));

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_live.h"
+#include "../mqtt/hb_session.h"
 #include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 #include "../util/hb_rng.h"
@@ -30,16 +31,14 @@ typedef struct hb__room {
 
 typedef struct hb__live {
     const hb_live_config *cfg;
-    struct mosquitto *m;
+    hb_session *sess;
+    struct mosquitto *m; /* the session's client, for publishing */
     hb__room *rooms;
     hb_energy_plan
         plan; /* the scenario's energy floor, one for every room (seeds do not move it) */
     hb_live_stats st;
     unsigned long accounted; /* readings written or lost: published - accounted are queued */
     int clock_mid;           /* the clock tick not yet written (0: none) */
-    bool connected;
-    bool subscribed;
-    int fatal_connack;
 } hb__live;
 
 static void hb__live_on_reading(void *ud, double t, const char *sensor_id, double value) {
@@ -66,9 +65,7 @@ static int hb__room_index(const char *name, int rooms) {
     return (*end == '\0' && k >= 1 && k <= rooms) ? (int)(k - 1) : -1;
 }
 
-static void hb__live_on_message(struct mosquitto *m, void *ud,
-                                const struct mosquitto_message *msg) {
-    (void)m;
+static void hb__live_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__live *l = ud;
     char name[HB_ROOM_MAX];
     int reason =
@@ -94,31 +91,10 @@ static void hb__live_on_message(struct mosquitto *m, void *ud,
     hb_sim_command(l->rooms[idx].sim, level);
 }
 
-static void hb__live_on_connect(struct mosquitto *m, void *ud, int rc) {
-    hb__live *l = ud;
-    if (rc != 0) {
-        if (hb_mqtt_connack_fatal(rc)) {
-            l->fatal_connack = rc;
-        }
-        return;
-    }
-    l->connected = true;
-    mosquitto_subscribe(m, NULL, l->cfg->actuator_topic, 1);
-}
-
-static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos) {
-    (void)m;
-    (void)mid;
-    (void)n;
-    (void)qos;
-    ((hb__live *)ud)->subscribed = true;
-}
-
-static void hb__live_on_disconnect(struct mosquitto *m, void *ud, int rc) {
-    (void)m;
+static void hb__live_on_disconnect(void *ud, int rc, const mosquitto_property *props) {
     (void)rc;
+    (void)props;
     hb__live *l = ud;
-    l->connected = false;
     /* QoS 0 readings still queued die with the connection: no callback will account for them. */
     l->st.lost += l->st.published - l->accounted;
     l->accounted = l->st.published;
@@ -127,8 +103,7 @@ static void hb__live_on_disconnect(struct mosquitto *m, void *ud, int rc) {
 
 /* Called by the client once a QoS 0 reading is written to the socket (QoS 1 commands are not
  * ours to send). */
-static void hb__live_on_publish(struct mosquitto *m, void *ud, int mid) {
-    (void)m;
+static void hb__live_on_publish(void *ud, int mid) {
     hb__live *l = ud;
     if (mid == l->clock_mid) { /* the clock's tick, not a reading */
         l->clock_mid = 0;
@@ -184,6 +159,58 @@ static int hb__make_rooms(hb__live *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* A run stopped before the scenario's end (SIGINT, SIGTERM) is compared with the energy
+ * references of the time it ran, not of the whole scenario: 4 kWh in 5 hours set against a
+ * 48-hour floor is a ratio that means nothing. The floor and the ideal are solved again for the
+ * hours run, as `heatbench run --hours H` solves them, so the two agree. */
+static void hb__live_rereference(const hb__live *l, hb_kpis *k) {
+    const hb_sim *s = l->rooms[0].sim;
+    double ran_h = (hb_sim_now(s) - l->cfg->scenario->plant.t_start_s) / 3600.0;
+    if (hb_sim_now(s) >= hb_sim_end_time(s) - 1e-6) {
+        return;
+    }
+    hb_sim_config c = *l->cfg->scenario;
+    c.duration_h = ran_h;
+    c.plan = NULL;
+    hb_energy_plan p = {0};
+    bool ok = ran_h > 0 && hb_energy_plan_solve(&c, &p) == HB_OK;
+    k->energy_floor_kwh = ok ? p.floor_kwh : NAN;
+    k->energy_ideal_kwh = ok ? p.ideal_kwh : NAN;
+    k->energy_ratio = ok && p.floor_kwh > 0 ? k->energy_kwh / p.floor_kwh : NAN;
+    if (ran_h > 0) {
+        hb_energy_plan_free(&p);
+    }
+}
+
+/* Finishes every room: the discomfort over all of them into the stats, room-1's KPIs into
+ * ROOM1 (NULL: not wanted). 0, or 1 with a message in ERR. */
+static int hb__live_results(hb__live *l, hb_kpis *room1, char *err, size_t errlen) {
+    int status = 0;
+    double sum = 0;
+    double worst = 0;
+    int counted = 0;
+    for (int i = 0; i < l->cfg->rooms; i++) {
+        int rc = hb_sim_finish(l->rooms[i].sim);
+        if (rc != HB_OK) {
+            snprintf(err, errlen, "%s: %s", l->rooms[i].name, hb_strerror(rc));
+            status = 1;
+        }
+        double d = hb_sim_kpis(l->rooms[i].sim)->discomfort_kh;
+        if (isfinite(d)) { /* NaN: a run shorter than the warm-up has no discomfort yet */
+            sum += d;
+            counted++;
+            worst = d > worst ? d : worst;
+        }
+    }
+    l->st.mean_discomfort_kh = counted ? sum / counted : NAN;
+    l->st.worst_discomfort_kh = worst;
+    if (room1) {
+        *room1 = *hb_sim_kpis(l->rooms[0].sim);
+        hb__live_rereference(l, room1);
+    }
+    return status;
+}
+
 int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats, char *err,
                 size_t errlen) {
     hb__live l = {.cfg = cfg};
@@ -193,66 +220,44 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
         hb__free_rooms(&l);
         return 1;
     }
-    l.m = hb_mqtt_client(&cfg->mqtt, &l, NULL, NULL, err, errlen);
-    if (!l.m) {
+    /* Retries from 0.5 s up to 5 s: a lost broker costs at most two attempts a second. */
+    hb_session_config sc = {.mqtt = &cfg->mqtt,
+                            .first_s = 0.5,
+                            .max_s = 5.0,
+                            .ud = &l,
+                            .on_message = hb__live_on_message,
+                            .on_disconnect = hb__live_on_disconnect,
+                            .on_publish = hb__live_on_publish,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &l.sess) != HB_OK) {
         hb__free_rooms(&l);
         return 1;
     }
-    mosquitto_connect_callback_set(l.m, hb__live_on_connect);
-    mosquitto_disconnect_callback_set(l.m, hb__live_on_disconnect);
-    mosquitto_subscribe_callback_set(l.m, hb__on_subscribe);
-    mosquitto_message_callback_set(l.m, hb__live_on_message);
-    mosquitto_publish_callback_set(l.m, hb__live_on_publish);
+    l.m = hb_session_client(l.sess);
+    if (hb_session_subscribe(l.sess, cfg->actuator_topic, 1) != HB_OK) {
+        snprintf(err, errlen, "out of memory");
+        status = 1;
+        goto out;
+    }
 
-    /* Wait for the broker and the subscription before the clock starts, so no command is lost.
-     * mosquitto_connect is called until the socket connects, then the loop runs until the
-     * CONNACK and the SUBACK have arrived (calling connect again would restart the handshake). */
+    /* Wait for the broker and the subscription before the clock starts, so no command is lost. */
     double deadline = hb_mono_now() + cfg->connect_timeout_s;
-    int rc = MOSQ_ERR_NO_CONN;
-    bool socket_up = false;
-    while (!hb__live_stop && !l.subscribed) {
+    int rc;
+    while (!hb__live_stop && !hb_session_ready(l.sess)) {
         if (hb_mono_now() > deadline) {
             snprintf(err, errlen, "no connection to %s:%d within %.0f s (%s)", cfg->mqtt.host,
-                     cfg->mqtt.port, cfg->connect_timeout_s,
-                     rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+                     cfg->mqtt.port, cfg->connect_timeout_s, hb_session_error(l.sess));
             status = 1;
             goto out;
         }
-        if (!socket_up) {
-            rc = hb_mqtt_connect(l.m, &cfg->mqtt);
-            if (rc != MOSQ_ERR_SUCCESS) {
-                if (hb_mqtt_fatal(rc)) {
-                    snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
-                             cfg->mqtt.port, mosquitto_strerror(rc));
-                    status = 1;
-                    goto out;
-                }
-                struct timespec ts = {0, 200000000L}; /* 200 ms */
-                nanosleep(&ts, NULL);
-                continue;
-            }
-            socket_up = true;
-        }
-        rc = mosquitto_loop(l.m, 100, 1);
-        if (l.fatal_connack) {
-            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
-                     hb_mqtt_connack_text(l.fatal_connack));
+        if (hb_session_step(l.sess, 100) != HB_OK) {
+            snprintf(err, errlen, "%s", hb_session_error(l.sess));
             status = 1;
             goto out;
-        }
-        if (rc != MOSQ_ERR_SUCCESS) {
-            if (hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "connection to %s:%d failed: %s", cfg->mqtt.host,
-                         cfg->mqtt.port, mosquitto_strerror(rc));
-                status = 1;
-                goto out;
-            }
-            socket_up = false;                    /* lost during the handshake: start over */
-            struct timespec ts = {0, 200000000L}; /* 200 ms */
-            nanosleep(&ts, NULL);
         }
     }
-    if (!l.subscribed) {
+    if (!hb_session_ready(l.sess)) {
         snprintf(err, errlen, "interrupted before the broker at %s:%d answered", cfg->mqtt.host,
                  cfg->mqtt.port);
         status = 1;
@@ -260,9 +265,6 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     }
     double w0 = hb_mono_now();
     double t0 = hb_sim_now(l.rooms[0].sim);
-    hb_mqtt_retry retry;
-    hb_mqtt_retry_init(&retry, 0.2, 5.0);
-    socket_up = true;
     double t_end = hb_sim_end_time(l.rooms[0].sim);
     double stall_from = NAN; /* wall time back-pressure began, NaN when flowing */
     int next_room = 0;       /* rooms advance from a rotating start: none always lags */
@@ -270,6 +272,7 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
     double target = t0;
     double next_clock = t0; /* the next publication of the simulated clock */
     while (!hb__live_stop) {
+        bool socket_up = hb_session_connected(l.sess);
         unsigned long queued = l.st.published - l.accounted;
         bool full = (cfg->max_queue > 0 && socket_up && queued > cfg->max_queue) || behind;
         if (full && isnan(stall_from)) {
@@ -333,68 +336,33 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
         if (target >= t_end && !behind && !catching_up) {
             break;
         }
-        if (!socket_up) {
-            /* Broker gone: keep simulating (readings are lost, as they would be) and retry with
-             * back-off, sleeping in between instead of spinning on a dead socket. */
-            if (hb_mqtt_retry_due(&retry, hb_mono_now())) {
-                rc = hb_mqtt_connect(l.m, &cfg->mqtt);
-                socket_up = rc == MOSQ_ERR_SUCCESS;
-            }
-            if (!socket_up) {
-                struct timespec ts = {0, 10000000L}; /* 10 ms: the pace of the simulated clock */
-                nanosleep(&ts, NULL);
-                continue;
-            }
-        }
-        rc = mosquitto_loop(l.m, 2, 1);
-        if (rc != MOSQ_ERR_SUCCESS) {
-            if (hb_mqtt_fatal(rc) || l.fatal_connack) {
-                snprintf(err, errlen, "connection failed: %s", mosquitto_strerror(rc));
-                status = 1;
-                goto out;
-            }
-            socket_up = false;
-        } else if (l.connected) {
-            hb_mqtt_retry_reset(&retry);
+        /* Broker gone: keep simulating (readings are lost, as they would be) while the
+         * session retries with back-off, waiting at most 10 ms (the pace of the simulated
+         * clock) instead of spinning on a dead socket. */
+        if (hb_session_step(l.sess, socket_up ? 2 : 10) != HB_OK) {
+            snprintf(err, errlen, "connection failed: %s", hb_session_error(l.sess));
+            status = 1;
+            goto out;
         }
     }
     /* Let queued readings out and late commands in before closing. */
     double drain_until = hb_mono_now() + 5.0;
-    while (l.connected && l.accounted < l.st.published && hb_mono_now() < drain_until) {
-        mosquitto_loop(l.m, 10, 1);
+    while (hb_session_connected(l.sess) && l.accounted < l.st.published &&
+           hb_mono_now() < drain_until) {
+        (void)hb_session_step(l.sess, 10);
     }
-    mosquitto_disconnect(l.m);
+    hb_session_stop(l.sess, false);
     l.st.lost += l.st.published - l.accounted; /* what could not be written in time */
     l.accounted = l.st.published;
 
-    double sum = 0;
-    double worst = 0;
-    int counted = 0;
-    for (int i = 0; i < cfg->rooms; i++) {
-        rc = hb_sim_finish(l.rooms[i].sim);
-        if (rc != HB_OK) {
-            snprintf(err, errlen, "%s: %s", l.rooms[i].name, hb_strerror(rc));
-            status = 1;
-        }
-        double d = hb_sim_kpis(l.rooms[i].sim)->discomfort_kh;
-        if (isfinite(d)) { /* NaN: a run shorter than the warm-up has no discomfort yet */
-            sum += d;
-            counted++;
-            worst = d > worst ? d : worst;
-        }
-    }
-    l.st.mean_discomfort_kh = counted ? sum / counted : NAN;
-    l.st.worst_discomfort_kh = worst;
+    status |= hb__live_results(&l, room1, err, errlen);
     l.st.wall_s = hb_mono_now() - w0 + l.st.stalled_s;
     l.st.sim_h = (hb_sim_now(l.rooms[0].sim) - t0) / 3600.0;
-    if (room1) {
-        *room1 = *hb_sim_kpis(l.rooms[0].sim);
-    }
 out:
     if (stats) {
         *stats = l.st;
     }
-    mosquitto_destroy(l.m);
+    hb_session_destroy(l.sess);
     hb__free_rooms(&l);
     return status;
 }

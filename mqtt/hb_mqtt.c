@@ -43,6 +43,17 @@ void hb_mqtt_opts_init(hb_mqtt_opts *o, const char *client_id_prefix) {
     o->keyfile = hb__env("HEATBENCH_MQTT_KEY", NULL);
     o->port = hb__env_int("HEATBENCH_MQTT_PORT", 0); /* 0: the default; ranges checked later */
     o->keepalive = hb__env_int("HEATBENCH_MQTT_KEEPALIVE", 30);
+    /* The packaged unit hands /etc/heatbench/credentials/ over as systemd credentials named
+     * heatbench_<file>: a password put there is used, and none there is no error, so the
+     * service also starts against a broker that takes anonymous clients. */
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (creds && !o->password && !o->password_file) {
+        snprintf(o->credential_path, sizeof o->credential_path, "%s/heatbench_mqtt-password",
+                 creds);
+        if (access(o->credential_path, R_OK) == 0) {
+            o->password_file = o->credential_path;
+        }
+    }
 }
 
 int hb_mqtt_opts_finish(hb_mqtt_opts *o, char *err, size_t errlen) {
@@ -137,56 +148,7 @@ struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const ch
     /* Commands and readings are tiny packets: without TCP_NODELAY, Nagle's algorithm and delayed
      * ACKs hold them back for tens of milliseconds. */
     mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
-    /* Reconnects are ours (with backoff); keep libmosquitto's own delay short and bounded. */
-    mosquitto_reconnect_delay_set(m, 1, 10, true);
     return m;
-}
-
-int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o) {
-    mosquitto_property *props = NULL;
-    int rc =
-        mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE, HB_MQTT_MAX_PACKET);
-    if (rc == MOSQ_ERR_SUCCESS) {
-        rc = mosquitto_connect_bind_v5(m, o->host, o->port, o->keepalive, NULL, props);
-    }
-    mosquitto_property_free_all(&props);
-    return rc;
-}
-
-int hb_mqtt_wait_ack(struct mosquitto *m, const int *acked_mid, int mid, double timeout_s) {
-    double until = hb_mono_now() + timeout_s;
-    while (*acked_mid != mid) {
-        if (hb_mono_now() >= until || mosquitto_loop(m, 10, 1) != MOSQ_ERR_SUCCESS) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-void hb_mqtt_retry_init(hb_mqtt_retry *r, double first_s, double max_s) {
-    r->first_s = first_s;
-    r->max_s = max_s;
-    r->delay_s = first_s;
-    r->next = 0.0;
-}
-
-bool hb_mqtt_retry_due(hb_mqtt_retry *r, double now) {
-    if (now < r->next) {
-        return false;
-    }
-    r->next = now + r->delay_s;
-    r->delay_s = r->delay_s * 2 > r->max_s ? r->max_s : r->delay_s * 2;
-    return true;
-}
-
-void hb_mqtt_retry_reset(hb_mqtt_retry *r) {
-    r->delay_s = r->first_s;
-}
-
-void hb_mqtt_retry_hold(hb_mqtt_retry *r, double now, double seconds) {
-    if (r->next < now + seconds) {
-        r->next = now + seconds;
-    }
 }
 
 bool hb_mqtt_fatal(int rc) {

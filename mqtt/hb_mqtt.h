@@ -1,6 +1,7 @@
 /*
- * Connection settings shared by `heatbench control` and `heatbench live`, and the client set-up
- * around libmosquitto: credentials, TLS, last will, connecting with retries.
+ * Connection settings shared by every program that talks to a broker, and the client set-up
+ * around libmosquitto: credentials, TLS, last will. Connecting, reconnecting and the network
+ * loop are the session's (hb_session.h).
  */
 #ifndef HB_MQTT_H
 #define HB_MQTT_H
@@ -32,6 +33,7 @@ typedef struct hb_mqtt_opts {
     const char *keyfile;
     int keepalive; /* s, default 30 */
     char password_buf[256];
+    char credential_path[4096]; /* the systemd credential, when password_file names it */
 } hb_mqtt_opts;
 
 /* Defaults, overridden by HEATBENCH_MQTT_HOST, _PORT, _CLIENT_ID, _USERNAME, _PASSWORD,
@@ -51,35 +53,6 @@ void hb_mqtt_client_id(const hb_mqtt_opts *o, char *out, size_t len);
  * WILL_PAYLOAD. NULL with a message on failure. mosquitto_lib_init() must have been called. */
 struct mosquitto *hb_mqtt_client(const hb_mqtt_opts *o, void *userdata, const char *will_topic,
                                  const char *will_payload, char *err, size_t errlen);
-
-/* Connects, or connects again after a loss, announcing HB_MQTT_MAX_PACKET as the Maximum Packet
- * Size (mosquitto_reconnect would drop the CONNECT properties). A mosquitto error code. */
-int hb_mqtt_connect(struct mosquitto *m, const hb_mqtt_opts *o);
-
-/* Runs the client's loop until the QoS 1 publication MID is acknowledged (*ACKED_MID, which the
- * caller's publish callback sets, equals it) or TIMEOUT_S passes: for a last command before the
- * client leaves (a valve restored), which closing the connection at once could leave unconfirmed
- * (and which mosquitto 2.0 then logs as "out of memory"). 0 when acknowledged, -1 otherwise. */
-int hb_mqtt_wait_ack(struct mosquitto *m, const int *acked_mid, int mid, double timeout_s);
-
-/* Reconnect pacing with exponential back-off, shared by the daemon and the live room: the next
- * attempt is due `delay` after the last one, and each failure doubles the delay up to max_s. */
-typedef struct hb_mqtt_retry {
-    double first_s, max_s;
-    double delay_s;
-    double next; /* monotonic time the next attempt is due */
-} hb_mqtt_retry;
-
-void hb_mqtt_retry_init(hb_mqtt_retry *r, double first_s, double max_s);
-
-/* Whether an attempt is due at NOW; if so, schedules the one after it (doubling the delay). */
-bool hb_mqtt_retry_due(hb_mqtt_retry *r, double now);
-
-/* After a successful connection: the next loss retries after first_s again. */
-void hb_mqtt_retry_reset(hb_mqtt_retry *r);
-
-/* Makes the next attempt wait at least SECONDS from NOW (a session take-over). */
-void hb_mqtt_retry_hold(hb_mqtt_retry *r, double now, double seconds);
 
 /* Whether a mosquitto error code is one that retrying cannot fix (TLS, auth, protocol). */
 bool hb_mqtt_fatal(int rc);

@@ -22,6 +22,36 @@ const char *hb_drop_name(int reason) {
     return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_names[reason] : "unknown";
 }
 
+/* What each reason means, for the log line of a drop (the names are for counters). */
+static const char *const hb__drop_whys[] = {
+    "accepted",
+    "payload larger than the limit",
+    "NUL or control bytes",
+    "not valid JSON",
+    "JSON but not an object",
+    "no \"sensorID\"",
+    "\"sensorID\" empty, too long or not a string",
+    "\"type\" is not \"temperature\"",
+    "no \"value\"",
+    "value is not a number",
+    "value is NaN or infinite",
+    "value outside -40..80 degC",
+    "topic does not match or names no plain room",
+    "too many rooms and none idle",
+    "the room's sensors are all fresh: an extra id gets no vote",
+    "retained: of unknown age",
+    "not understood or outside the room's limits",
+    "a sensor id the room's --config entry does not list",
+    "a household command for a room with no readings and no --config entry",
+    "a pair message whose signature does not verify (wrong or no --pair-key-file?)",
+    "a saved controller state older than --state-max-age or undated"};
+_Static_assert(sizeof hb__drop_whys / sizeof hb__drop_whys[0] == HB_DROP__COUNT,
+               "one explanation per drop reason");
+
+const char *hb_drop_why(int reason) {
+    return (reason >= 0 && reason < HB_DROP__COUNT) ? hb__drop_whys[reason] : "unknown";
+}
+
 int hb_payload_word(const char *buf, size_t len, char *out, size_t outlen) {
     while (len > 0 && (*buf == ' ' || *buf == '\t' || *buf == '\n' || *buf == '\r')) {
         buf++;

@@ -47,6 +47,8 @@ enum hb_drop {
 
 /* Short name of a reason ("oversize", "json", ...). */
 const char *hb_drop_name(int reason);
+/* What REASON means, in a few words, for log lines. */
+const char *hb_drop_why(int reason);
 
 /* Parses a reading. SENSOR_ID receives the id (HB_SENSOR_ID_LEN bytes). */
 int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *value);

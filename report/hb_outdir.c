@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700 /* mkdtemp */
 #include "hb_outdir.h"
 #include "../util/hb_error.h"
+#include "../util/hb_sigclean.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,7 +155,35 @@ int hb_outdir_stage(const char *dir_in, char *tmp, size_t len, char *err, size_t
         return HB_ERR_IO;
     }
     chmod(tmp, 0755);
+    /* A signal from here on is deferred until the report is committed or discarded: the handler
+     * cannot empty a directory safely, hb_outdir_discard can. */
+    hb_sigclean_add(tmp);
+    hb_sigclean_hold();
     return HB_OK;
+}
+
+void hb_outdir_discard(char *tmp) {
+    if (!tmp[0]) {
+        return;
+    }
+    DIR *d = opendir(tmp);
+    if (d) {
+        const struct dirent *e;
+        while ((e = readdir(d))) {
+            char path[4400];
+            snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+            unlink(path); /* staging holds regular files only; "." and ".." fail harmlessly */
+        }
+        closedir(d);
+    }
+    rmdir(tmp);
+    hb_sigclean_drop(tmp);
+    tmp[0] = '\0';
+    hb_sigclean_release();
+}
+
+bool hb_outdir_interrupted(void) {
+    return hb_sigclean_pending() != 0;
 }
 
 /* The regular files staged in TMP. */
@@ -200,6 +229,10 @@ int hb_outdir_commit(const char *tmp, const char *dir_in, bool force, char *err,
     if (hb__normalize(dir_in, dir, sizeof dir) != 0) {
         snprintf(err, errlen, "'%s' cannot be a report directory", dir_in);
         return HB_ERR_INVAL;
+    }
+    if (hb_outdir_interrupted()) { /* stopped while staging: the target is not touched */
+        snprintf(err, errlen, "interrupted");
+        return HB_ERR_IO;
     }
     hb__names *now = malloc(sizeof *now);
     hb__names *old = malloc(sizeof *old);
@@ -270,5 +303,9 @@ int hb_outdir_commit(const char *tmp, const char *dir_in, bool force, char *err,
 out:
     free(now);
     free(old);
+    if (rc == HB_OK) {
+        hb_sigclean_drop(tmp);
+        hb_sigclean_release(); /* a signal during the renames takes effect now */
+    }
     return rc;
 }

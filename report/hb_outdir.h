@@ -28,9 +28,22 @@ int hb_outdir_check(const char *dir, bool force, char *err, size_t errlen);
  * as needed), into TMP (LEN bytes). HB_OK or HB_ERR_IO with a message. */
 int hb_outdir_stage(const char *dir, char *tmp, size_t len, char *err, size_t errlen);
 
+/* Signals (SIGINT, SIGTERM, SIGHUP) are deferred from a successful hb_outdir_stage until the
+ * report is committed or discarded (util/hb_sigclean.h), so an interrupted report leaves neither
+ * TMP nor a half-written DIR: the writer polls hb_outdir_interrupted() between steps, and the
+ * discard re-raises the signal. */
+
 /* Moves the complete report staged in TMP (regular files only) into DIR, writes the manifest and
  * removes TMP. HB_OK, HB_ERR_EXISTS / HB_ERR_INVAL (refused: nothing in DIR changed), or
- * HB_ERR_IO. */
+ * HB_ERR_IO; HB_ERR_IO "interrupted" too when a signal came while staging. On an error TMP stays:
+ * the caller discards it. */
 int hb_outdir_commit(const char *tmp, const char *dir, bool force, char *err, size_t errlen);
+
+/* Removes the staged TMP (when TMP is not "") and sets it to ""; then a signal deferred since the
+ * stage is re-raised (the call does not return). */
+void hb_outdir_discard(char *tmp);
+
+/* Whether a signal came since the report was staged: the writer stops and discards. */
+bool hb_outdir_interrupted(void);
 
 #endif

@@ -1,4 +1,4 @@
-#define _XOPEN_SOURCE 700 /* nftw, mkdtemp */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
 #include "hb_report.h"
 #include "../metrics/hb_trace.h"
 #include "../util/hb_datadir.h"
@@ -7,25 +7,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int hb__rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void hb__rm_rf(const char *path) {
-    nftw(path, hb__rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int hb__have_gnuplot(void) {
     const char *path = getenv("PATH");
@@ -70,6 +60,10 @@ int hb_report_gnuplot(const char *cwd, const char *vars, const char *tmpl, char 
 
 static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char *err,
                        size_t errlen) {
+    if (hb_outdir_interrupted()) {
+        snprintf(err, errlen, "interrupted");
+        return -1;
+    }
     char logpath[4096];
     snprintf(logpath, sizeof logpath, "%s/gnuplot.log", cwd);
     pid_t pid = fork();
@@ -91,7 +85,12 @@ static int hb__gnuplot(const char *cwd, const char *vars, const char *tmpl, char
         _exit(127);
     }
     int status;
+    bool stopped = false;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        if (!stopped && hb_outdir_interrupted()) { /* Ctrl-C: the plot is not waited for */
+            kill(pid, SIGTERM);
+            stopped = true;
+        }
     }
     char log[600] = "";
     FILE *f = fopen(logpath, "r");
@@ -668,9 +667,7 @@ int hb_report_write(const char *dir, const hb_report_trace *tr, size_t n, const 
     }
     tmp[0] = '\0';
 out:
-    if (tmp[0]) {
-        hb__rm_rf(tmp);
-    }
+    hb_outdir_discard(tmp);
     for (size_t i = 0; i < loaded && i < n; i++) {
         hb_trace_free(&traces[i]);
     }
@@ -735,8 +732,6 @@ int hb_report_fit(const char *dir, const char *csv, double split_h, const char *
         tmp[0] = '\0';
     }
 out:
-    if (tmp[0]) {
-        hb__rm_rf(tmp);
-    }
+    hb_outdir_discard(tmp);
     return rc;
 }

@@ -386,23 +386,6 @@ static int hb__sr_plots(const hb__sr *r, const char *tmp, const hb_sweep_report_
 }
 
 /* Removes the staging directory TMP of a report that failed (it holds only files). */
-static void hb__sr_unstage(const char *tmp) {
-    DIR *d = *tmp ? opendir(tmp) : NULL;
-    if (!d) {
-        return;
-    }
-    struct dirent *e;
-    char path[4500];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
-            unlink(path);
-        }
-    }
-    closedir(d);
-    rmdir(tmp);
-}
-
 int hb_sweep_report_write(const char *dir, const char *results, const hb_sweep_report_opts *o,
                           char *err, size_t errlen) {
     int rc = hb_outdir_check(dir, o->force, err, errlen);
@@ -435,11 +418,10 @@ int hb_sweep_report_write(const char *dir, const char *results, const hb_sweep_r
     if (rc == HB_OK && (rc = hb__sr_html(&r, tmp, o, idx)) != HB_OK) {
         snprintf(err, errlen, "%s: cannot write index.html", tmp);
     }
-    if (rc == HB_OK) {
-        rc = hb_outdir_commit(tmp, dir, o->force, err, errlen);
-    } else {
-        hb__sr_unstage(tmp);
+    if (rc == HB_OK && (rc = hb_outdir_commit(tmp, dir, o->force, err, errlen)) == HB_OK) {
+        tmp[0] = '\0';
     }
+    hb_outdir_discard(tmp);
     if (rc == HB_ERR_NOMEM) {
         snprintf(err, errlen, "out of memory");
     }

@@ -13,7 +13,7 @@
 
 #define HB__MAX_FILE (16u << 20) /* a scenario bigger than 16 MiB is not a scenario */
 
-#include "hb_schema_def.h"
+#include "../util/hb_schema_def.h"
 
 static const char *const weather_kinds[] = {"constant", "design-day", "sine", "csv", NULL};
 static const char *const supply_modes[] = {"fixed", "curve", NULL};
@@ -174,6 +174,8 @@ static const hb_field pid_fields[] = {
     NUM("kd", hb_pid_config, kd, 0, 1e4, "%·h/K", "derivative gain (on measurement)"),
     NUM("b", hb_pid_config, b, 0, 1, "", "setpoint weight of the P term"),
     NUM_GT("d_filter_n", hb_pid_config, d_filter_n, 0, 1000, "", "derivative filter N (Tf = Td/N)"),
+    NUM("i_band_k", hb_pid_config, i_band_k, 0, 100, "K",
+        "integral band: farther off, the integral holds while the air approaches (0: off)"),
     NUM("tt_h", hb_pid_config, tt_h, 0, 1000, "h", "anti-windup tracking time (0 = auto)"),
     NUM_GT("max_dt_s", hb_pid_config, max_dt_s, 0, 86400, "s", "longest gap integrated"),
 };
@@ -205,6 +207,10 @@ static const hb_field mpc_fields[] = {
      .scale = 60.0,
      .unit = "min",
      .doc = "warm-ups are planned to arrive this much before their period"},
+    {.key = "learn",
+     .type = HB_F_BOOL,
+     .offset = offsetof(hb_mpc_config, learn),
+     .doc = "correct the model online: the radiator's heat and the forecast gains' scale"},
 };
 static const hb_schema mpc_schema = SCHEMA(mpc_fields);
 static const hb_field detect_fields[] = {
@@ -319,6 +325,18 @@ static const hb_field forecast_fields[] = {
         "forecast minus actual outdoor temperature"),
     NUM("t_out_noise_k", hb_forecast_config, t_out_noise_k, 0, 20, "K",
         "standard deviation of a random hourly forecast error"),
+    NUM("solar_bias_pct", hb_forecast_config, solar_bias_pct, -100, 1000, "%",
+        "forecast minus actual sun, in % of the actual (100: believed twice as strong)"),
+    NUM("solar_noise_pct", hb_forecast_config, solar_noise_pct, 0, 100, "%",
+        "standard deviation of a random hourly error of the sun, in % of the actual"),
+    NUM("gains_bias_w", hb_forecast_config, gains_bias_w, -5000, 5000, "W",
+        "forecast minus actual internal gains"),
+    NUM("gains_noise_w", hb_forecast_config, gains_noise_w, 0, 5000, "W",
+        "standard deviation of a random hourly error of the internal gains"),
+    NUM("t_supply_bias_k", hb_forecast_config, t_supply_bias_k, -30, 30, "K",
+        "forecast minus actual supply temperature"),
+    NUM("t_supply_noise_k", hb_forecast_config, t_supply_noise_k, 0, 20, "K",
+        "standard deviation of a random hourly error of the supply temperature"),
     STR("model_file", hb_forecast_config, model_file, 0,
         "scenario whose room, radiator and valve the model-based controllers believe (\"\" = "
         "this one)"),

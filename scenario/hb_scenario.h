@@ -6,7 +6,7 @@
 #define HB_SCENARIO_H
 
 #include "../sim/hb_sim.h"
-#include "hb_schema.h"
+#include "../util/hb_schema.h"
 
 #include <stddef.h>
 

@@ -13,6 +13,6 @@ cmake -S . -B build-lint -DHEATBENCH_LTO=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON 
 # xargs exits non-zero when any of them found something.
 git ls-files '*.c' | xargs -P "$(nproc)" -n 8 clang-tidy --quiet -p build-lint 2>/dev/null
 # shellcheck disable=SC2046
-cppcheck $(grep -v '^#' .cppcheck) util models controllers metrics engine sim scenario mqtt daemon live tuning report sweep serve cli \
+cppcheck $(grep -v '^#' .cppcheck) util models controllers metrics engine sim scenario mqtt daemon live field tuning report sweep serve cli \
     bench tests fuzz
 echo "lint: conventions, clang-format, clang-tidy and cppcheck clean"

@@ -10,6 +10,9 @@ strings and character literals blanked, so a name in a comment is no caller.
   long-function    no function is over 150 lines (tables are data, not functions: not counted)
   create           a public hb_*_create returns an int code and hands its object out through
                    its last parameter (int hb_x_create(const cfg *, hb_x **out))
+  one-session      no file but mqtt/hb_session.c names mosquitto_connect*, mosquitto_reconnect*
+                   or mosquitto_loop* (tests and fuzz harnesses included): every program drives
+                   the one MQTT session, so connection pacing cannot drift apart between them
 
 Offenders of today that other work is about to fix are listed, each with its size, in
 scripts/ratchet/<check>.txt: a listed offender may shrink or go, never grow, and an offender not
@@ -27,6 +30,8 @@ import subprocess
 import sys
 
 MAX_LINES = 150
+SESSION_FILE = "mqtt/hb_session.c"  # the one file that connects and runs the network loop
+NETWORK = re.compile(r"mosquitto_(?:connect|reconnect|loop)\w*")
 SKIP_DIRS = {".git", "deploy", "docs", "scenarios", "plots"}
 NOT_CALLERS = ("tests", "fuzz")  # folders whose uses do not count as callers
 
@@ -158,10 +163,22 @@ def main():
     judge(rep, "create", ratchet(root, "create"), found, None,
           lambda n, k: f"{n} is not `int {n}(const cfg *, T **out)` (return an hb_err code)")
 
+    # one-session: keyed by file; a callback setter counts too (the session sets them all).
+    found = {}
+    for p in files:
+        if p.replace(os.sep, "/") != SESSION_FILE:
+            hits = sorted(n for n in identifiers(root, p) if NETWORK.fullmatch(n))
+            if hits:
+                found[p] = (len(hits), ", ".join(hits))
+    judge(rep, "one-session", ratchet(root, "one-session"), found, None,
+          lambda n, k: f"{n} calls {found[n][1]}: only {SESSION_FILE} connects or runs the "
+                       "network loop (drive hb_session)")
+
     if rep.failures:
         print(f"conventions: {rep.failures} failed (docs/architecture.md, \"Conventions\")")
         return 1
-    print("conventions: unique private names, called public functions, function length, creates: ok")
+    print("conventions: unique private names, called public functions, function length, creates, "
+          "one MQTT session: ok")
     return 0
 
 

@@ -43,25 +43,59 @@ void hb_belief_model(const hb_plant *p, const hb_valve_config *valve, double t, 
     }
 }
 
+/* The error of E at time T: its bias plus its hourly noise, linear between the hours. */
+static double hb__error_at(const hb_belief_error *e, double t0, double t) {
+    double err = e->bias;
+    if (e->n > 1) {
+        double x = (t - t0) / 3600.0;
+        x = fmin(fmax(x, 0.0), (double)(e->n - 1));
+        size_t k = (size_t)x;
+        if (k >= e->n - 1) {
+            k = e->n - 2;
+        }
+        double f = x - (double)k;
+        err += e->noise[k] + f * (e->noise[k + 1] - e->noise[k]);
+    }
+    return err;
+}
+
 static void hb__forecast(void *ud, double t, hb_room_inputs *in) {
     const hb_belief *b = ud;
     hb_plant_inputs pin;
     hb_plant_inputs_at(b->plant, t, &pin);
-    double err = b->bias_k;
-    if (b->n_noise > 1) {
-        double x = (t - b->t0) / 3600.0;
-        x = fmin(fmax(x, 0.0), (double)(b->n_noise - 1));
-        size_t k = (size_t)x;
-        if (k >= b->n_noise - 1) {
-            k = b->n_noise - 2;
-        }
-        double f = x - (double)k;
-        err += b->noise_k[k] + f * (b->noise_k[k + 1] - b->noise_k[k]);
+    in->t_out = pin.t_out + hb__error_at(&b->err[HB_BELIEF_T_OUT], b->t0, t);
+    in->t_supply = pin.t_supply + hb__error_at(&b->err[HB_BELIEF_T_SUPPLY], b->t0, t);
+    /* The sun's error scales the sun the belief's glazing lets in, split between air and mass
+     * as the belief splits it; a forecast never has the sun below nothing. */
+    double sun = b->solar_area_m2 * hb_weather_solar(b->weather, t);
+    double rel = fmax(hb__error_at(&b->err[HB_BELIEF_SOLAR], b->t0, t) / 100.0, -1.0);
+    double d_sun = sun * rel;
+    in->q_air = pin.q_air + d_sun * (1.0 - b->solar_to_mass) +
+                hb__error_at(&b->err[HB_BELIEF_GAINS], b->t0, t);
+    in->q_mass = pin.q_mass + d_sun * b->solar_to_mass;
+}
+
+/* One input's error of CFG: the bias, and SD's hourly draws from the stream NAME over the run
+ * and the longest look-ahead after it (none without an SD). */
+static int hb__error_init(hb_belief_error *e, const hb_sim_config *cfg, double bias, double sd,
+                          const char *name) {
+    e->bias = bias;
+    if (!(sd > 0)) {
+        return HB_OK;
     }
-    in->t_out = pin.t_out + err;
-    in->t_supply = pin.t_supply;
-    in->q_air = pin.q_air;
-    in->q_mass = pin.q_mass;
+    e->n = (size_t)ceil(cfg->duration_h) + 170;
+    e->noise = malloc(e->n * sizeof *e->noise);
+    gsl_rng *r = hb_rng_stream(cfg->seed, name);
+    if (!e->noise || !r) {
+        gsl_rng_free(r);
+        e->n = 0;
+        return HB_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        e->noise[i] = gsl_ran_gaussian(r, sd);
+    }
+    gsl_rng_free(r);
+    return HB_OK;
 }
 
 int hb_belief_init(hb_belief *b, const hb_sim_config *cfg, const hb_weather_config *weather,
@@ -75,21 +109,20 @@ int hb_belief_init(hb_belief *b, const hb_sim_config *cfg, const hb_weather_conf
         return rc;
     }
     hb_belief_model(b->plant, &pc.valve, pc.t_start_s, &b->model);
-    b->bias_k = cfg->forecast.t_out_bias_k;
+    b->weather = weather;
+    b->solar_area_m2 = pc.room.window_area_m2 * pc.room.solar_g;
+    b->solar_to_mass = pc.room.solar_to_mass;
     b->t0 = pc.t_start_s;
-    if (cfg->forecast.t_out_noise_k > 0) {
-        /* Hours of the run and of the longest look-ahead after it. */
-        b->n_noise = (size_t)ceil(cfg->duration_h) + 170;
-        b->noise_k = malloc(b->n_noise * sizeof *b->noise_k);
-        gsl_rng *r = hb_rng_stream(cfg->seed, "forecast/t_out");
-        if (!b->noise_k || !r) {
-            gsl_rng_free(r);
-            return HB_ERR_NOMEM;
-        }
-        for (size_t i = 0; i < b->n_noise; i++) {
-            b->noise_k[i] = gsl_ran_gaussian(r, cfg->forecast.t_out_noise_k);
-        }
-        gsl_rng_free(r);
+    const hb_forecast_config *f = &cfg->forecast;
+    if (hb__error_init(&b->err[HB_BELIEF_T_OUT], cfg, f->t_out_bias_k, f->t_out_noise_k,
+                       "forecast/t_out") != HB_OK ||
+        hb__error_init(&b->err[HB_BELIEF_SOLAR], cfg, f->solar_bias_pct, f->solar_noise_pct,
+                       "forecast/solar") != HB_OK ||
+        hb__error_init(&b->err[HB_BELIEF_GAINS], cfg, f->gains_bias_w, f->gains_noise_w,
+                       "forecast/gains") != HB_OK ||
+        hb__error_init(&b->err[HB_BELIEF_T_SUPPLY], cfg, f->t_supply_bias_k, f->t_supply_noise_k,
+                       "forecast/t_supply") != HB_OK) {
+        return HB_ERR_NOMEM;
     }
     b->env = (hb_ctl_env){.model = &b->model,
                           .forecast = {.fn = hb__forecast, .ud = b},
@@ -101,6 +134,8 @@ int hb_belief_init(hb_belief *b, const hb_sim_config *cfg, const hb_weather_conf
 
 void hb_belief_free(hb_belief *b) {
     hb_plant_destroy(b->plant);
-    free(b->noise_k);
+    for (int i = 0; i < HB_BELIEF_NERR; i++) {
+        free(b->err[i].noise);
+    }
     memset(b, 0, sizeof *b);
 }

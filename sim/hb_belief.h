@@ -1,21 +1,34 @@
 /*
  * What a model-based controller is told in the simulator (hb_ctl_env): its belief of the room,
  * built from the scenario's plant (perfect knowledge) or from forecast.model_file (a wrong
- * model), and a forecast of the weather the plant sees, off by forecast.t_out_bias_k plus an
- * hourly random error (the named stream "forecast/t_out", linear between the hours). Open
- * windows are not forecast: the controller learns of them from its readings.
+ * model), and a forecast of what the plant sees, each input off by its bias plus an hourly
+ * random error linear between the hours, from its own named stream: the outdoor temperature
+ * (forecast.t_out_*, "forecast/t_out"), the sun (forecast.solar_*, relative to the actual sun,
+ * "forecast/solar"), the internal gains (forecast.gains_*, "forecast/gains") and the supply
+ * temperature (forecast.t_supply_*, "forecast/t_supply"). Open windows are not forecast: the
+ * controller learns of them from its readings.
  */
 #ifndef HB_BELIEF_H
 #define HB_BELIEF_H
 
 #include "hb_sim.h"
 
+/* One input's error: a bias and a random error per hour from t0 (none: NULL). */
+typedef struct hb_belief_error {
+    double bias;
+    double *noise; /* n values, hour i from t0 */
+    size_t n;
+} hb_belief_error;
+
+enum { HB_BELIEF_T_OUT, HB_BELIEF_SOLAR, HB_BELIEF_GAINS, HB_BELIEF_T_SUPPLY, HB_BELIEF_NERR };
+
 typedef struct hb_belief {
     hb_room_model model;
     hb_plant *plant; /* the belief's plant, for the inputs it forecasts */
-    double bias_k;
-    double *noise_k; /* per hour from t0 */
-    size_t n_noise;
+    const hb_weather_config *weather;
+    double solar_area_m2; /* the belief's glazing times its g, for the sun's part of the gains */
+    double solar_to_mass;
+    hb_belief_error err[HB_BELIEF_NERR]; /* the sun's in % of the actual */
     double t0;
     hb_ctl_env env; /* points into this struct: keep it where it is */
 } hb_belief;

@@ -12,8 +12,9 @@
 #include <string.h>
 
 /* Grid of the program: the band checked every 15 minutes, and at most HB__MAX_N intervals
- * (GLPK's simplex takes a few ms for a day of 96 and about 70 for 288). Fewer checks only
- * loosen the program, so the floor stays a floor (docs/model.md). */
+ * (from the guessed basis below the simplex takes well under a millisecond for a day of 96; the
+ * inputs' composition over the plant's steps costs more). Fewer checks only loosen the
+ * program, so the floor stays a floor (docs/model.md). */
 #define HB__STEP_S 900.0
 #define HB__MAX_N 256.0
 /* Cost of one K·s outside the band, in J: far above any heat that could avoid it, so the
@@ -128,21 +129,56 @@ typedef struct hb__piece_in {
     double t_supply, h_win, q_air, q_mass, t_out;
 } hb__piece_in;
 
+/* The weather and the band at the last piece's end, which is the next piece's start: each
+ * piece samples its start, middle and end, so keeping the end saves a third of the weather's
+ * evaluations and half the schedule's (reused only at the very same time, so the values are
+ * the ones a fresh evaluation gives). */
+typedef struct hb__memo {
+    double t, sol, t_out; /* the weather at T (NAN: none yet) */
+    double t_lo, lo;      /* the band's lower edge at T_LO */
+} hb__memo;
+
+static void hb__weather_at(const hb__memo *mm, const hb_weather_config *w, double t, double *sol,
+                           double *t_out) {
+    if (t == mm->t) {
+        *sol = mm->sol;
+        *t_out = mm->t_out;
+        return;
+    }
+    *sol = hb_weather_solar(w, t);
+    *t_out = hb_weather_t_out(w, t);
+}
+
+static double hb__lo_at(hb__memo *mm, const hb_sim_config *cfg, double t) {
+    if (t != mm->t_lo) {
+        hb_setpoint s;
+        hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, t, &s);
+        mm->t_lo = t;
+        mm->lo = s.lo_c;
+    }
+    return mm->lo;
+}
+
 static void hb__piece_inputs(const hb_sim_config *cfg, const hb_plant *p, double t, double a,
-                             double b, hb__piece_in *out) {
+                             double b, hb__memo *mm, hb__piece_in *out) {
     const hb_room_config *r = &cfg->plant.room;
     const hb_weather_config *w = cfg->plant.weather;
     double area = r->window_area_m2 * r->solar_g;
     hb_plant_inputs in;
     hb_plant_inputs_at(p, t, &in);
-    double gains = in.q_air - (1.0 - r->solar_to_mass) * area * hb_weather_solar(w, t);
+    double sol_a, tout_a, sol_b, tout_b;
+    hb__weather_at(mm, w, a, &sol_a, &tout_a);
+    double sol_t = t == a ? sol_a : hb_weather_solar(w, t);
+    double gains = in.q_air - (1.0 - r->solar_to_mass) * area * sol_t;
     /* Simpson's rule, as the plant's RK4 samples them (start, middle, end). */
     double mid = 0.5 * (a + b);
-    double sol =
-        area * (hb_weather_solar(w, a) + 4.0 * hb_weather_solar(w, mid) + hb_weather_solar(w, b)) /
-        6.0;
-    out->t_out =
-        (hb_weather_t_out(w, a) + 4.0 * hb_weather_t_out(w, mid) + hb_weather_t_out(w, b)) / 6.0;
+    sol_b = hb_weather_solar(w, b);
+    tout_b = hb_weather_t_out(w, b);
+    mm->t = b;
+    mm->sol = sol_b;
+    mm->t_out = tout_b;
+    double sol = area * (sol_a + 4.0 * hb_weather_solar(w, mid) + sol_b) / 6.0;
+    out->t_out = (tout_a + 4.0 * hb_weather_t_out(w, mid) + tout_b) / 6.0;
     out->t_supply = in.t_supply;
     out->h_win = in.h_win;
     out->q_air = gains + (1.0 - r->solar_to_mass) * sol;
@@ -180,7 +216,7 @@ typedef struct hb__span {
 
 static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_plant_linear *m,
                         hb__discs *cache, double t0, double ta, double tb, hb__grid *g, size_t k,
-                        double xl[2], hb__span *sp) {
+                        double xl[2], hb__memo *memo, hb__span *sp) {
     double h = cfg->plant.step_s;
     double mm[2][2] = {{1, 0}, {0, 1}};
     double cc[2] = {0, 0};
@@ -204,7 +240,7 @@ static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_pl
             continue;
         }
         hb__piece_in in;
-        hb__piece_inputs(cfg, p, tj, a, b, &in);
+        hb__piece_inputs(cfg, p, tj, a, b, memo, &in);
         const hb__disc *d;
         int rc = hb__disc_get(cache, m, in.h_win, b - a, &d);
         if (rc != HB_OK) {
@@ -222,13 +258,10 @@ static int hb__interval(const hb_sim_config *cfg, const hb_plant *p, const hb_pl
         sp->ts_max = fmax(sp->ts_max, in.t_supply);
         sp->ts_min = fmin(sp->ts_min, in.t_supply);
         /* The band at the plant's grid points, where discomfort is measured. */
-        hb_setpoint s;
-        hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, b, &s);
-        sp->lo_min = fmin(sp->lo_min, s.lo_c);
         if (a == tj) {
-            hb_schedule_at(&cfg->schedule, cfg->setpoint_c, cfg->comfort_band_k, a, &s);
-            sp->lo_min = fmin(sp->lo_min, s.lo_c);
+            sp->lo_min = fmin(sp->lo_min, hb__lo_at(memo, cfg, a));
         }
+        sp->lo_min = fmin(sp->lo_min, hb__lo_at(memo, cfg, b));
     }
     memcpy(g->m[k], mm, sizeof mm);
     g->c[k][0] = cc[0];
@@ -288,6 +321,7 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
         hi_max = fmax(hi_max, sp.hi_c);
     }
     hb__discs cache = {.n = 0};
+    hb__memo memo = {.t = NAN, .t_lo = NAN};
     double xl[2] = {st0->t_air, st0->t_mass};
     /* No segment is hotter than the hottest water it has been given (it starts at its steady
      * profile, below the supply) nor colder than the coldest of its start, the water and the
@@ -298,7 +332,7 @@ static int hb__grid_fill(const hb_sim_config *cfg, const hb_plant *p, size_t n, 
     for (size_t k = 0; k < n; k++) {
         double ta = t0 + (double)k * dt;
         hb__span s;
-        int rc = hb__interval(cfg, p, &m, &cache, t0, ta, ta + dt, g, k, xl, &s);
+        int rc = hb__interval(cfg, p, &m, &cache, t0, ta, ta + dt, g, k, xl, &memo, &s);
         if (rc != HB_OK) {
             return rc;
         }
@@ -370,6 +404,149 @@ static void hb__nz(hb__lp *l, int row, int col, double v) {
     l->ia[l->nz] = row;
     l->ja[l->nz] = col;
     l->ar[l->nz] = v;
+}
+
+/* A starting basis for the simplex from one forward pass over the grid, the way the program's
+ * optimum usually looks: after the warm-up the air is held exactly on the band's lower edge
+ * (the least heat now and the least stored in the walls for later), the radiator fed from its
+ * store while the store lasts and from the water once the chord binds; before it, and wherever
+ * the air is above the edge without heat, the store takes up what the air can give (it is
+ * free heat for later); where the edge cannot be reached in one interval (a morning after a
+ * setback), full output from as late as reaches it. Where the pass is right the simplex only
+ * confirms it (no pivots: a fiftieth of its work from GLPK's triangular crash basis);
+ * where it is wrong it pivots from it to the optimum as from any other basis. The guess
+ * changes nothing but the starting point: the optimum and so the floor are the program's. */
+typedef struct hb__gx {
+    double ta, tm, s;
+} hb__gx;
+
+typedef struct hb__gst {
+    signed char band, chord, s, u, w, v; /* GLPK's statuses of the interval's rows and columns */
+} hb__gst;
+
+/* One interval of the guess from *X (FULL: the radiator at its bound). False when the band at
+ * its end is missed. */
+static bool hb__guess_step(const hb_plant_linear *m, const hb__grid *g, size_t k, double dt,
+                           bool full, hb__gx *x, hb__gst *st) {
+    double(*mk)[2] = g->m[k];
+    double fa = mk[0][0] * x->ta + mk[0][1] * x->tm + g->c[k][0];
+    double fm = mk[1][0] * x->ta + mk[1][1] * x->tm + g->c[k][1];
+    bool banded = g->banded[k + 1];
+    double umin = -m->q50_w;
+    double ureq = banded ? (g->lo[k + 1] - fa) / g->g[k][0] : -INFINITY;
+    double ufill = (x->s - g->smax[k + 1]) / dt; /* fills the store to its ceiling from the air */
+    double u = full ? g->umax[k] : fmax(fmax(ureq, ufill), umin);
+    st->u = GLP_BS;
+    bool pinned = !full && banded && u == ureq;
+    bool missed = false;
+    if (u >= g->umax[k]) {
+        missed = banded && u > g->umax[k];
+        u = g->umax[k];
+        st->u = GLP_NU;
+        pinned = false;
+    } else if (u == umin && !pinned) {
+        st->u = GLP_NL;
+    }
+    bool fill = !pinned && st->u == GLP_BS && u == ufill;
+    /* The store: from itself while it lasts (no water), else the water makes up what the chord
+     * asks for, or what keeps the store at its floor. */
+    double s_next = x->s - dt * u;
+    st->s = fill ? GLP_NU : GLP_BS;
+    st->w = GLP_NL;
+    st->chord = GLP_BS;
+    double kk = g->kappa[k];
+    double cu = 1.0 - kk * dt / m->c_rad;
+    if (kk > 0 && cu > 0 && !fill) {
+        double rhs = kk * (dt * g->uneg / m->c_rad - g->abar[k]) + g->eps[k];
+        double s_req = (cu * u - rhs) * m->c_rad / kk;
+        if (s_req > s_next) {
+            s_next = s_req;
+            st->w = GLP_BS;
+            st->chord = GLP_NU;
+        }
+    }
+    if (s_next < g->smin && st->w == GLP_NL && !fill) {
+        s_next = g->smin;
+        st->s = GLP_NL;
+        st->w = GLP_BS;
+    } else if (s_next > g->smax[k + 1] && !fill) {
+        s_next = g->smax[k + 1];
+        st->s = GLP_NU;
+        st->w = GLP_BS;
+        st->chord = GLP_BS;
+    }
+    if (!(g->smax[k + 1] > g->smin)) {
+        st->s = GLP_NS;
+    }
+    x->ta = fa + g->g[k][0] * u;
+    x->tm = fm + g->g[k][1] * u;
+    x->s = s_next;
+    missed = missed || (banded && x->ta < g->lo[k + 1] - 1e-9);
+    st->band = pinned ? GLP_NL : GLP_BS;
+    st->v = !banded ? GLP_NS : missed ? GLP_BS : GLP_NL;
+    if (missed) {
+        st->band = GLP_NL; /* the violation makes up the rest */
+    }
+    return !missed;
+}
+
+/* The pass, with full output started as late as reaches the band where one interval cannot.
+ * False without memory (the caller then starts from GLPK's crash basis). */
+static bool hb__guess_basis(glp_prob *lp, const hb_plant_linear *m, const hb__grid *g, size_t n,
+                            double dt, const hb_plant_state *st0) {
+    hb__gx *x = malloc((n + 1) * sizeof *x);
+    hb__gst *st = malloc(2 * n * sizeof *st);
+    if (!x || !st) {
+        free(x);
+        free(st);
+        return false;
+    }
+    hb__gst *trial = st + n;
+    x[0] = (hb__gx){st0->t_air, st0->t_mass, m->c_rad * st0->t_rad_mean};
+    for (size_t k = 0; k < n; k++) {
+        hb__gx y = x[k];
+        if (!hb__guess_step(m, g, k, dt, false, &y, &st[k])) {
+            /* Full output from j on, the latest j that reaches the band at k + 1 (and at the
+             * points in between). */
+            for (size_t j = k; j-- > 0;) {
+                hb__gx z = x[j];
+                bool ok = true;
+                for (size_t i = j; i < k && ok; i++) {
+                    ok = hb__guess_step(m, g, i, dt, true, &z, &trial[i]);
+                }
+                if (ok && hb__guess_step(m, g, k, dt, false, &z, &trial[k])) {
+                    for (size_t i = j; i <= k; i++) {
+                        st[i] = trial[i];
+                    }
+                    /* the states in between follow from the statuses; only the end matters */
+                    y = z;
+                    break;
+                }
+            }
+        }
+        x[k + 1] = y;
+    }
+    int base = 3 * (int)(n + 1);
+    for (int c = 1; c <= 3; c++) {
+        glp_set_col_stat(lp, c, GLP_NS); /* the start state, fixed */
+    }
+    for (size_t k = 0; k < n; k++) {
+        int r = 1 + 5 * (int)k;
+        glp_set_row_stat(lp, r, GLP_NS);
+        glp_set_row_stat(lp, r + 1, GLP_NS);
+        glp_set_row_stat(lp, r + 2, GLP_NS);
+        glp_set_row_stat(lp, r + 3, st[k].band);
+        glp_set_row_stat(lp, r + 4, st[k].chord);
+        glp_set_col_stat(lp, HB__TA(k + 1), GLP_BS);
+        glp_set_col_stat(lp, HB__TM(k + 1), GLP_BS);
+        glp_set_col_stat(lp, HB__S(k + 1), st[k].s);
+        glp_set_col_stat(lp, HB__U(k), st[k].u);
+        glp_set_col_stat(lp, HB__W(k), st[k].w);
+        glp_set_col_stat(lp, HB__V(k), st[k].v);
+    }
+    free(x);
+    free(st);
+    return true;
 }
 
 static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, double dt,
@@ -461,12 +638,18 @@ static int hb__floor(const hb_plant_linear *m, const hb__grid *g, size_t n, doub
         glp_init_smcp(&parm);
         parm.msg_lev = GLP_MSG_OFF;
         parm.meth = GLP_DUALP;
-        /* From an advanced (triangular) basis without presolve: 3 to 10 times faster here than
-         * the presolver's path (the default day 3 against 30 ms); the presolver stays the
-         * fallback should that basis fail. */
+        /* From a starting basis without presolve (the guessed one, else GLPK's triangular
+         * crash basis: 3 to 10 times faster than the presolver's path); the presolver stays
+         * the fallback should that basis fail. */
         parm.presolve = GLP_OFF;
         int term = glp_term_out(GLP_OFF); /* glp_adv_basis reports on stdout otherwise */
-        glp_adv_basis(lp, 0);
+        if (hb__guess_basis(lp, m, g, n, dt, st0) && glp_warm_up(lp) == 0) {
+            /* The guess is primal feasible where it is not optimal, usually: primal simplex
+             * from it (the dual from it takes ten times the pivots on the night setback). */
+            parm.meth = GLP_PRIMAL;
+        } else {
+            glp_adv_basis(lp, 0);
+        }
         glp_term_out(term);
         int s = glp_simplex(lp, &parm);
         if (s != 0 || glp_get_status(lp) != GLP_OPT) {

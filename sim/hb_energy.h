@@ -25,7 +25,7 @@
 #include <stddef.h>
 
 /* Runs longer than this get no floor (NaN): the program's inputs are integrated over every
- * plant step (a year takes about a second). Up to it, a longer run gets a coarser grid. */
+ * plant step (a year takes about half a second). Up to it, a longer run gets a coarser grid. */
 #define HB_ENERGY_MAX_DAYS 366.0
 
 typedef struct hb_energy_plan {

@@ -32,6 +32,12 @@
 typedef struct hb_forecast_config {
     double t_out_bias_k;  /* forecast minus actual outdoor temperature, K */
     double t_out_noise_k; /* standard deviation of a random error per hour on top, K */
+    /* The same for the other inputs the controllers are told: the sun (relative to the actual
+     * one: 100 % is a sun believed twice as strong), the internal gains and the supply
+     * temperature. Each noise has its own stream, so adding one leaves the others' draws. */
+    double solar_bias_pct, solar_noise_pct;
+    double gains_bias_w, gains_noise_w;
+    double t_supply_bias_k, t_supply_noise_k;
     char model_file[256]; /* (the loader's) scenario whose room, radiator and valve are the
                              belief; "" = this scenario's own: perfect knowledge */
     bool has_model;       /* MODEL holds a belief (loaded from model_file) */

@@ -121,7 +121,8 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .tt_h = 0.0,
                              .out_min = 0.0,
                              .out_max = 100.0,
-                             .max_dt_s = 900.0};
+                             .max_dt_s = 900.0,
+                             .i_band_k = 1.0};
     /* The MPC's defaults: a plan every 15 minutes over a day; a shortfall costs far more than
      * any heat (5 kWh per K·h); tracking the setpoint is worth more than the 30-odd Wh an hour
      * a kelvin of a typical room costs, so the MPC holds the setpoint rather than the band's
@@ -133,7 +134,8 @@ void hb_sim_config_default(hb_sim_config *c) {
                              .w_track = 0.15,
                              .w_travel = 5e-4,
                              .inner_kp = 10.0,
-                             .arrive_early_s = 3600.0};
+                             .arrive_early_s = 3600.0,
+                             .learn = true};
     /* Open-window detection, off unless asked: 0.5 K within 10 min (3 K/h, the slope Home
      * Assistant's Versatile Thermostat starts from) closes the valve for up to 30 min. */
     k->window =

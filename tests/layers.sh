@@ -12,14 +12,15 @@ allowed() {
     scenario | tuning | report) echo "util engine models controllers metrics sim" ;;
     mqtt) echo "util" ;;
     daemon) echo "util controllers mqtt" ;;
-    live) echo "util engine models controllers metrics sim mqtt tuning" ;;
+    live) echo "util engine models controllers metrics sim mqtt" ;;
+    field) echo "util engine models controllers metrics sim mqtt tuning" ;;
     sweep) echo "util engine models controllers metrics sim scenario" ;;
     serve) echo "util engine models controllers metrics sim scenario" ;;
-    cli) echo "util engine models controllers metrics sim scenario tuning report mqtt daemon live sweep serve" ;;
+    cli) echo "util engine models controllers metrics sim scenario tuning report mqtt daemon live field sweep serve" ;;
     esac
 }
 fail=0
-for dir in util engine models controllers metrics sim scenario tuning report mqtt daemon live sweep serve cli; do
+for dir in util engine models controllers metrics sim scenario tuning report mqtt daemon live field sweep serve cli; do
     ok=$(allowed "$dir")
     for f in "$dir"/*.c "$dir"/*.h; do
         [ -f "$f" ] || continue
@@ -36,6 +37,6 @@ fail=$(grep -c '^FAIL' "${TMPDIR:-/tmp}/layers.$$")
 cat "${TMPDIR:-/tmp}/layers.$$"
 rm -f "${TMPDIR:-/tmp}/layers.$$"
 files=$(ls util/*.[ch] engine/*.[ch] models/*.[ch] controllers/*.[ch] metrics/*.[ch] sim/*.[ch] scenario/*.[ch] \
-    tuning/*.[ch] report/*.[ch] mqtt/*.[ch] daemon/*.[ch] live/*.[ch] sweep/*.[ch] serve/*.[ch] cli/*.[ch] | wc -l)
+    tuning/*.[ch] report/*.[ch] mqtt/*.[ch] daemon/*.[ch] live/*.[ch] field/*.[ch] sweep/*.[ch] serve/*.[ch] cli/*.[ch] | wc -l)
 echo "layers: $((files - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,7 @@
 # The convention checks of scripts/lint_conventions.py can fail: on a copy of the source tree,
 # each planted violation (a private name defined twice, a public function nobody calls, a
 # function over 150 lines, a listed long function grown past its ratchet, a create returning a
-# pointer) must fail the check with its own message, and the unplanted copy must pass.
+# pointer, a network loop run outside mqtt/hb_session.c) must fail the check with its own message, and the unplanted copy must pass.
 # usage: lint_checks.sh SOURCE_DIR
 . "$(dirname "$0")/cli/lib.sh"
 src=$1
@@ -40,6 +40,14 @@ hb_planted *hb_planted_create(int n);
 hb_planted *hb_planted_create(int n) { (void)n; return 0; }
 void hb_planted_use(void);
 void hb_planted_use(void) { (void)hb_planted_create(1); }" "hb_planted_create is not"
+plant session live/hb_planted.c "#include <mosquitto.h>
+int hb__planted_loop(struct mosquitto *m);
+int hb__planted_loop(struct mosquitto *m) { return mosquitto_loop(m, 10, 1); }" \
+    "live/hb_planted.c calls mosquitto_loop: only mqtt/hb_session.c"
+plant session-reconnect tests/planted.c "#include <mosquitto.h>
+int hb__planted_again(struct mosquitto *m);
+int hb__planted_again(struct mosquitto *m) { return mosquitto_reconnect(m); }" \
+    "tests/planted.c calls mosquitto_reconnect"
 # A listed offender may shrink, never grow: lower its allowance below its length.
 long=$(grep -v '^#' "$copy/scripts/ratchet/long-function.txt" | head -1)
 if [ -n "$long" ]; then

@@ -1,9 +1,10 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp */
 /* The household's side of the daemon: thermostat rules, the configuration file, Home Assistant
  * discovery documents, the state file, and the room controller's "off" and restore. */
-#include "../cli/home_load.h"
+#include "../daemon/hb_home_load.h"
 #include "../daemon/hb_ha.h"
 #include "../daemon/hb_statefile.h"
+#include "../scenario/hb_scenario.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"
@@ -191,7 +192,7 @@ static const char home_doc[] =
 static int load(const char *text, hb_home *h, char *err, size_t len) {
     hb_room_prefs base;
     prefs(&base);
-    return hb_home_load_string(text, "home.json", &base, h, err, len);
+    return hb_home_load_string(text, "home.json", &base, hb_scenario_section, h, err, len);
 }
 
 static void test_config_file(void) {

@@ -1,8 +1,8 @@
-/* Identification (tuning/hb_ident.h): a room unlike the default, simulated, then fitted from
+/* Identification (field/hb_ident.h): a room unlike the default, simulated, then fitted from
  * its trace with the default as the base; and what a bad trace gets. */
 #define _POSIX_C_SOURCE 200809L
 #include "../sim/hb_sim.h"
-#include "../tuning/hb_ident.h"
+#include "../field/hb_ident.h"
 #include "../util/hb_error.h"
 #include "hb_test.h"
 

@@ -4,7 +4,7 @@
  * the same KPIs recomputed from its own trace. */
 #include "../metrics/hb_cost.h"
 #include "../metrics/hb_kpi.h"
-#include "../metrics/hb_recorder.h"
+#include "../field/hb_recorder.h"
 #include "../metrics/hb_trace.h"
 #include "../sim/hb_sim.h"
 #include "../util/hb_error.h"

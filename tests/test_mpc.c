@@ -6,6 +6,7 @@
 #include "../controllers/hb_pid.h"
 #include "../controllers/hb_room_ctl.h"
 #include "../controllers/hb_room_kf.h"
+#include "../models/hb_plant.h"
 #include "../scenario/hb_scenario.h"
 #include "../sim/hb_belief.h"
 #include "../sim/hb_sim.h"
@@ -103,6 +104,63 @@ static void test_kf_finds_disturbance(void) {
     HB_ASSERT_NEAR(f.x[0], truth[0], 0.1);
     /* A non-finite reading is ignored, not absorbed. */
     hb_room_kf_update(&f, NAN);
+    CU_ASSERT(isfinite(f.x[0]) && isfinite(f.x[3]));
+}
+
+/* Data from the model itself with a radiator giving ETA of the model's heat and gains GAMMA of
+ * the told ones, Q a square wave of period Q_PERIOD_MIN (0: constant) and the told gains a
+ * daily sun (or none): the learning filter's estimates after HOURS. */
+static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, double hours,
+                          hb_room_kf *f) {
+    hb_room_model m;
+    hb__test_model(&m);
+    hb_room_disc d;
+    CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 60, &d), HB_OK);
+    hb_room_inputs in = {.t_out = 0, .t_supply = 70, .q_air = 0, .q_mass = 0};
+    double truth[HB_RM_N] = {20, 19, 600, 0};
+    hb_room_kf_init(f, &m, 0, 20, 600, &in);
+    hb_room_kf_learn(f);
+    gsl_rng *r = hb_rng_stream(11, "test/kf-learn");
+    CU_ASSERT_FATAL(r != NULL);
+    for (int k = 1; k <= (int)(hours * 60); k++) {
+        double q = q_period_min > 0 ? 400 + 500 * ((k / q_period_min) % 2) : 600;
+        double h = fmod(k / 60.0, 24.0);
+        in.q_air = sun && h > 8 && h < 16 ? 300 * sin(3.14159265358979 * (h - 8) / 8) : 0;
+        in.q_mass = in.q_air;
+        double w[HB_RM_W] = {q * eta, in.t_out, in.q_air * gamma, in.q_mass * gamma};
+        hb_room_disc_step(&d, truth, w);
+        CU_ASSERT_EQUAL(hb_room_kf_predict(f, 60.0 * k, q, &in), HB_OK);
+        hb_room_kf_update(f, truth[0] + gsl_ran_gaussian(r, 0.05));
+    }
+    gsl_rng_free(r);
+}
+
+/* The estimator: on informative data from known parameters (a radiator at 75 % of the model's,
+ * gains at 60 % of the told ones) it finds them within a day; on data that carry no
+ * information (a constant valve, no gains, an unmodelled heat that d must take) the parameters
+ * do not move at all; the range and the per-update step bound what any data can do. */
+static void test_kf_learns(void) {
+    hb_room_kf f;
+    hb__learn_run(0.75, 0.6, 90, 1, 24, &f);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 0.75, 0.05);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 0.6, 0.1);
+    CU_ASSERT(f.updates[0] > 0 && f.updates[1] > 0);
+    /* A perfect model stays where it is. */
+    hb__learn_run(1.0, 1.0, 90, 1, 24, &f);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 1.0, 0.03);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 1.0, 0.1);
+    /* Constant data: 48 h of a steady valve and no gains, the radiator really 30 % weaker. The
+     * data cannot tell eta from d: d takes it all, eta and gamma are never taught. */
+    hb__learn_run(0.7, 1.0, 0, 0, 48, &f);
+    CU_ASSERT_EQUAL(f.updates[0], 0);
+    CU_ASSERT_EQUAL(f.updates[1], 0);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 1.0, 0.0);
+    HB_ASSERT_NEAR(f.x[HB_KF_GAMMA], 1.0, 0.0);
+    HB_ASSERT_NEAR(f.x[3], -0.3 * 600, 20); /* the missing heat is the disturbance's */
+    CU_ASSERT(f.p[HB_KF_ETA][HB_KF_ETA] <= 0.09 + 1e-12);
+    /* Data from a radiator far weaker than any room: eta stops at its bound. */
+    hb__learn_run(0.2, 1.0, 90, 0, 24, &f);
+    CU_ASSERT(f.x[HB_KF_ETA] >= 0.5 - 1e-12);
     CU_ASSERT(isfinite(f.x[0]) && isfinite(f.x[3]));
 }
 
@@ -241,6 +299,7 @@ static hb_kpis hb__run(const char *scenario, const char *algo_ff_os, uint64_t se
     c.controller.algo = algo_ff_os[0] == 'm' ? HB_ALGO_MPC : HB_ALGO_PID;
     c.controller.feed_forward = strstr(algo_ff_os, "ff") != NULL;
     c.controller.optimal_start = strstr(algo_ff_os, "os") != NULL;
+    c.controller.mpc.learn = strstr(algo_ff_os, "fixed") == NULL; /* "mpc-fixed": no learning */
     hb_sim *s;
     CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
     CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
@@ -264,27 +323,89 @@ static void test_mpc_default_day(void) {
     }
 }
 
-/* Night setback: the PID is late in the morning, optimal start and the MPC are on time. */
+/* Night setback: the PID is late in the morning, optimal start and the MPC are on time. The
+ * reference is the MPC that trusts its (perfect) model; the learning MPC, cautious while its
+ * estimate is young, pays at most 1 % more heat for it and stays on time. */
 static void test_night_setback_ranking(void) {
     hb_kpis p = hb__run("night-setback", "pid", 1);
     hb_kpis o = hb__run("night-setback", "pid-os", 1);
-    hb_kpis m = hb__run("night-setback", "mpc", 1);
+    hb_kpis m = hb__run("night-setback", "mpc-fixed", 1);
+    hb_kpis l = hb__run("night-setback", "mpc", 1);
+    CU_ASSERT(l.discomfort_kh <= 0.05);
+    CU_ASSERT(l.energy_kwh <= 1.01 * m.energy_kwh);
     CU_ASSERT(p.discomfort_kh > 5.0);
     CU_ASSERT(o.discomfort_kh < 0.1 * p.discomfort_kh);
     CU_ASSERT(m.discomfort_kh <= 0.05);
     /* Optimal start arrives by heating at full output from the moment it must; the MPC plans
-     * the same arrival with less heat, less than the late PID's too, within 5 % of the floor
+     * the same arrival with less heat, within 5 % of the floor
      * (the scenario ships economic weights). It was 3 % against the old midpoint-sampled floor;
      * the floor that is a bound for every input (issue 28) is 1.45 % lower here, so the same
      * 17.01 kWh is 1.043 of it. */
     CU_ASSERT(m.energy_kwh < o.energy_kwh);
-    CU_ASSERT(m.energy_kwh < p.energy_kwh);
+    /* Not below the PID's heat any more: the PID with its integral band (item 6) no longer
+     * overshoots the afternoon and takes 16.88 kWh, still 8.1 K·h late; it saves by being cold. */
     CU_ASSERT(m.energy_kwh >= m.energy_floor_kwh);
     CU_ASSERT(m.energy_ratio <= 1.05);
 }
 
-/* The issue's robustness figure: the MPC's model 20 % off in UA and in both capacities, the
- * forecast 2 K off; the worst of the eight corners keeps the occupied band within 0.2 K·h. */
+/* The highest air temperature over the setpoint between the 06:30 step and 22:00 of the night
+ * setback under ALGO (as hb__run takes it), sampled every minute. */
+static double hb__step_overshoot(const char *algo) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    c.controller.algo = HB_ALGO_PID;
+    c.controller.optimal_start = strstr(algo, "os") != NULL;
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    double worst = -INFINITY;
+    for (int minute = 6 * 60 + 30; minute < 22 * 60; minute++) {
+        CU_ASSERT_EQUAL(hb_sim_advance(s, minute * 60.0), HB_OK);
+        worst = fmax(worst, hb_plant_cur(hb_sim_plant(s))->t_air - c.setpoint_c); /* 22 °C */
+    }
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    return worst;
+}
+
+/* Issue 28 item 6. The PID's integral band keeps the five-hour warm-up after the 06:30 step from
+ * winding the integral up: the air overshoots 22 °C by 0.33 K (1.57 K without it, 23.6 °C) and
+ * the room is less late (8.10 against 9.19 K·h). Optimal start stays on time at no more than
+ * 1.02 x the heat of the MPC that tracks the setpoint as the PID does (the MPC's default
+ * weights: 17.85 against 17.51 kWh); against the economic MPC the scenario ships it is 1.043,
+ * the half kelvin the economic plan rides below the setpoint all day. */
+static void test_pid_step_and_optimal_start(void) {
+    double over = hb__step_overshoot("pid");
+    CU_ASSERT(over > 0.0 && over <= 0.5);
+    CU_ASSERT(hb__step_overshoot("pid-os") <= 0.5);
+    hb_kpis p = hb__run("night-setback", "pid", 1);
+    CU_ASSERT(p.discomfort_kh <= 8.2);
+    hb_kpis o = hb__run("night-setback", "pid-os", 1);
+    CU_ASSERT(o.discomfort_kh == 0.0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    hb_sim_config d;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    hb_sim_config_default(&d);
+    c.controller.algo = HB_ALGO_MPC;
+    c.controller.mpc = d.controller.mpc; /* tracking the setpoint, as the PID does */
+    hb_sim *s;
+    CU_ASSERT_EQUAL_FATAL(hb_sim_create(&c, &s), HB_OK);
+    CU_ASSERT_EQUAL(hb_sim_run(s), HB_OK);
+    double e_mpc = hb_sim_kpis(s)->energy_kwh;
+    hb_sim_destroy(s);
+    hb_sim_config_free(&c);
+    hb_sim_config_free(&d);
+    CU_ASSERT(o.energy_kwh <= 1.02 * e_mpc);
+}
+
+/* The issue's robustness figures: the MPC's model 30 % off in UA and in both capacities, the
+ * forecast 2 K off; the worst of the eight corners keeps the occupied band within 0.3 K·h (the
+ * full table over seeds: bench/mpc_table.sh). */
 static void test_mpc_mismatch(void) {
     char path[1024];
     snprintf(path, sizeof path, "%s/scenarios/night-setback.json", HB_SOURCE_DIR);
@@ -300,8 +421,8 @@ static void test_mpc_mismatch(void) {
         c.forecast.has_model = true;
         c.forecast.model = c.plant;
         hb_room_config *r = &c.forecast.model.room;
-        double ua = corner & 1 ? 1.2 : 0.8;
-        double cap = corner & 2 ? 1.2 : 0.8;
+        double ua = corner & 1 ? 1.3 : 0.7;
+        double cap = corner & 2 ? 1.3 : 0.7;
         r->ua_w_per_k *= ua;
         r->air_capacity_j_per_k *= cap;
         r->mass_capacity_j_per_k *= cap;
@@ -314,7 +435,13 @@ static void test_mpc_mismatch(void) {
         hb_sim_destroy(s);
         hb_sim_config_free(&c);
     }
-    CU_ASSERT(worst <= 0.2);
+    CU_ASSERT(worst <= 0.3);
+    /* The shipped mismatch scenarios on two seeds: the night setback's wrong room and warm
+     * forecast within 0.2 K·h, a sun believed twice as strong within 0.05 K·h. */
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        CU_ASSERT(hb__run("night-setback-mismatch", "mpc", seed).discomfort_kh <= 0.2);
+        CU_ASSERT(hb__run("mild-sunny-mismatch", "mpc", seed).discomfort_kh <= 0.05);
+    }
 }
 
 /* The forecast's error comes from its own stream: the same seed gives the same run, and a noisy
@@ -338,6 +465,72 @@ static void test_forecast_error(void) {
     }
     CU_ASSERT(e[0] != e[1]);
     CU_ASSERT_EQUAL(e[1], e[2]);
+    hb_sim_config_free(&c);
+}
+
+/* Every input the belief forecasts carries its own error: the sun's in proportion to the sun
+ * (none at night), the gains' and the supply's in watts and kelvin, and each noise from its own
+ * stream, so that adding one leaves the others' draws alone. */
+static void hb__belief_at(const hb_sim_config *c, double t, hb_room_inputs *in) {
+    hb_belief b;
+    CU_ASSERT_EQUAL_FATAL(hb_belief_init(&b, c, &c->weather, NULL), HB_OK);
+    b.env.forecast.fn(b.env.forecast.ud, t, in);
+    hb_belief_free(&b);
+}
+
+static void test_forecast_errors(void) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/mild-sunny.json", HB_SOURCE_DIR);
+    hb_sim_config c;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(hb_scenario_load_file(path, &c, err, sizeof err), HB_OK);
+    double noon = 12.5 * 3600.0;
+    double night = 2.0 * 3600.0;
+    hb_room_inputs base;
+    hb_room_inputs base_night;
+    hb_room_inputs in;
+    hb__belief_at(&c, noon, &base);
+    hb__belief_at(&c, night, &base_night);
+    double sun =
+        c.plant.room.window_area_m2 * c.plant.room.solar_g * hb_weather_solar(&c.weather, noon);
+    CU_ASSERT_FATAL(sun > 100.0);
+    c.forecast.solar_bias_pct = 100;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base.q_air + base.q_mass + sun, 1e-9);
+    HB_ASSERT_NEAR(in.q_mass - base.q_mass, sun * c.plant.room.solar_to_mass, 1e-9);
+    HB_ASSERT_NEAR(in.t_out, base.t_out, 0.0);
+    hb__belief_at(&c, night, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base_night.q_air + base_night.q_mass, 1e-12);
+    c.forecast.solar_bias_pct = -100; /* no sun at all, never a negative one */
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air + in.q_mass, base.q_air + base.q_mass - sun, 1e-9);
+    c.forecast.solar_bias_pct = 0;
+    c.forecast.gains_bias_w = 50;
+    c.forecast.t_supply_bias_k = -3;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.q_air, base.q_air + 50, 1e-9);
+    HB_ASSERT_NEAR(in.q_mass, base.q_mass, 0.0);
+    HB_ASSERT_NEAR(in.t_supply, base.t_supply - 3, 1e-9);
+    c.forecast.gains_bias_w = 0;
+    c.forecast.t_supply_bias_k = 0;
+    /* The outdoor noise alone, then with every other noise on top: the same outdoor draws. */
+    c.forecast.t_out_noise_k = 1;
+    hb_room_inputs a;
+    hb__belief_at(&c, noon, &a);
+    CU_ASSERT(a.t_out != base.t_out);
+    HB_ASSERT_NEAR(a.q_air, base.q_air, 0.0);
+    c.forecast.solar_noise_pct = 20;
+    c.forecast.gains_noise_w = 30;
+    c.forecast.t_supply_noise_k = 1;
+    hb__belief_at(&c, noon, &in);
+    HB_ASSERT_NEAR(in.t_out, a.t_out, 0.0);
+    CU_ASSERT(in.q_air != base.q_air && in.q_mass != base.q_mass && in.t_supply != base.t_supply);
+    hb_room_inputs again;
+    hb__belief_at(&c, noon, &again); /* the same seed, the same forecast */
+    HB_ASSERT_NEAR(again.t_out, in.t_out, 0.0);
+    HB_ASSERT_NEAR(again.t_supply, in.t_supply, 0.0);
+    HB_ASSERT_NEAR(again.q_air, in.q_air, 0.0);
+    HB_ASSERT_NEAR(again.q_mass, in.q_mass, 0.0);
     hb_sim_config_free(&c);
 }
 
@@ -394,13 +587,16 @@ int hb_test_mpc(void) {
         {"output curve and its inverse", test_output_curve},
         {"discretisation holds the steady state", test_disc_steady_state},
         {"Kalman filter finds an unmodelled heat", test_kf_finds_disturbance},
+        {"learning filter: converges, does not drift", test_kf_learns},
         {"MPC pre-heats for a schedule", test_mpc_preheats},
         {"PID feed-forward", test_pid_feed_forward},
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
         {"MPC on the default day", test_mpc_default_day},
         {"night setback: pid, optimal start, mpc", test_night_setback_ranking},
-        {"model 20 % off, forecast 2 K off", test_mpc_mismatch},
+        {"pid step overshoot, optimal start's heat", test_pid_step_and_optimal_start},
+        {"model 30 % off, forecast 2 K off, sun 2x", test_mpc_mismatch},
         {"forecast error stream", test_forecast_error},
+        {"forecast errors of sun, gains, supply", test_forecast_errors},
         {"forecast.model_file", test_model_file},
         CU_TEST_INFO_NULL};
     return hb_test_register("mpc", t);

@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_ofile.h"
 #include "hb_error.h"
+#include "hb_sigclean.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -78,6 +79,7 @@ hb_ofile *hb_ofile_open(const char *path, int *err) {
         *err = HB_ERR_IO;
         return NULL;
     }
+    hb_sigclean_add(f->tmp_path);
     /* mkstemp creates 0600; an output file should get the usual umask-governed mode. */
     mode_t mask = umask(0);
     umask(mask);
@@ -87,6 +89,7 @@ hb_ofile *hb_ofile_open(const char *path, int *err) {
         int e = errno;
         close(fd);
         unlink(f->tmp_path);
+        hb_sigclean_drop(f->tmp_path);
         hb__ofile_free(f);
         errno = e;
         *err = HB_ERR_IO;
@@ -128,6 +131,7 @@ int hb_ofile_commit(hb_ofile *f) {
             errno = e;
             rc = HB_ERR_IO;
         }
+        hb_sigclean_drop(f->tmp_path);
         break;
     }
     }
@@ -142,6 +146,7 @@ void hb_ofile_abort(hb_ofile *f) {
     if (f->kind == HB_OFILE_ATOMIC) {
         fclose(f->fp);
         unlink(f->tmp_path);
+        hb_sigclean_drop(f->tmp_path);
     } else if (f->kind == HB_OFILE_DIRECT) {
         fclose(f->fp);
     } else {

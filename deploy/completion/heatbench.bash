@@ -14,7 +14,7 @@ _heatbench() {
     local hb=${words[0]}
     if [ "$cword" -eq 1 ]; then
         local cmds
-        cmds=$("$hb" --help 2>/dev/null | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+        cmds=$("$hb" --help 2>/dev/null | awk '/^commands:/ {on = 1; next} on && /^$/ {exit} on && /^  [a-z]/ {print $1}')
         COMPREPLY=($(compgen -W "$cmds --help --version" -- "$cur"))
         return
     fi
@@ -22,6 +22,14 @@ _heatbench() {
     case $prev in
         -o | --output | --report | --convergence | --password-file | --cafile | --cert | --key | --scenario | --config | --state-file)
             COMPREPLY=($(compgen -f -- "$cur"))
+            return
+            ;;
+        --rule)
+            COMPREPLY=($(compgen -W "tl zn no-overshoot simc amigo" -- "$cur"))
+            return
+            ;;
+        --log-format)
+            COMPREPLY=($(compgen -W "auto text journal" -- "$cur"))
             return
             ;;
         --controller)
@@ -36,7 +44,7 @@ _heatbench() {
     if [[ $cur == -* ]]; then
         local opts
         opts=$("$hb" "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
-        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
         return
     fi
     case $cmd in

@@ -38,6 +38,18 @@ finish() {
     [ "$fail" -eq 0 ]
 }
 
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds; false on timeout.
+# The timeout only guards against a hang: tests wait on events (a log line, a message), so
+# SECONDS is generous and a loaded machine only makes the wait longer, never the test fail.
+wait_for() {
+    local end=$(($(date +%s) + $1))
+    shift
+    until "$@"; do
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.1
+    done
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

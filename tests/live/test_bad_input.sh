@@ -33,7 +33,7 @@ for k in ("json", "not-object", "no-sensor", "no-value", "bad-value", "non-finit
     assert d[k] >= 1, (k, d)
 assert d["bad-value"] >= 2 and d["json"] + d["binary"] >= 2, d
 assert d["bad-topic"] >= 1, d' "$s"
-check "rate-limited log lines name the reason" grep -q 'dropped .* (implausible)' "$DIR/control.log"
+check "rate-limited log lines name the reason and the value" grep -q "dropped .* (implausible: value outside -40..80 degC), latest '.*' on topic" "$DIR/control.log"
 check "next valid reading still answered" command_for room-b
 
 # What real sensors send: pretty-printed, integer, numeric string, odd ids.

@@ -96,10 +96,12 @@ sleep 0.3
 check "the valve is restored after the abort" test "$(last_level)" -eq 13
 
 "$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
-    --password-file "$DIR/controller.pw" --speed "$SPEED" --restore 12 \
+    --password-file "$DIR/controller.pw" --speed "$SPEED" --restore 12 --min-c 5 --max-c 35 -v \
     >"$DIR/interrupted.out" 2>"$DIR/interrupted.log" &
 TL_PID=$!
-sleep 3
+# SIGINT while the experiment runs: once its first command is out (an event, not a wall time, so
+# a loaded machine cannot let it end first), and with limits so wide that they cannot end it.
+wait_for 60 grep -q ' <- ' "$DIR/interrupted.log" || bad "the experiment to interrupt never commanded"
 kill -INT "$TL_PID"
 wait "$TL_PID"
 check "SIGINT ends the experiment (exit 1)" test $? -eq 1

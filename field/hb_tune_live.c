@@ -5,6 +5,7 @@
 #include "../controllers/hb_fusion.h"
 #include "../controllers/hb_pid.h"
 #include "../mqtt/hb_payload.h"
+#include "../mqtt/hb_session.h"
 #include "../util/hb_error.h"
 
 #include <math.h>
@@ -25,7 +26,8 @@ enum { HB__WAIT, HB__WARMUP, HB__RELAY, HB__SETTLE, HB__BASE, HB__STEP, HB__DONE
 typedef struct hb__tl {
     const hb_tune_live_config *cfg;
     hb_tune_live_result *res;
-    struct mosquitto *m;
+    hb_session *sess;
+    struct mosquitto *m; /* the session's client, for publishing */
     char readings[256], actuator[256];
     hb_fusion *fusion;
     hb_pid *pid;
@@ -39,19 +41,15 @@ typedef struct hb__tl {
     double *st, *sy;       /* the step test's samples: clock and filtered estimate */
     size_t sn, scap;
     double level; /* the last level sent (NaN: none) */
-    bool subscribed, controller_online;
-    int last_mid;  /* the last command's message id */
-    int acked_mid; /* the last one the broker acknowledged */
-    double subscribed_at;
-    int fatal_connack;
+    bool controller_online;
+    int last_mid; /* the last command's message id */
 } hb__tl;
 
 static double hb__clock(const hb__tl *s) {
     return (hb_mono_now() - s->w0) * s->cfg->speed;
 }
 
-static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-    (void)m;
+static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__tl *s = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (s->cfg->status_topic && strcmp(topic, s->cfg->status_topic) == 0) {
@@ -68,35 +66,6 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     if (!isnan(s->w0)) {
         hb_fusion_add(s->fusion, hb__clock(s), id, v);
     }
-}
-
-static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
-    hb__tl *s = ud;
-    if (rc != 0) {
-        s->fatal_connack = hb_mqtt_connack_fatal(rc) ? rc : 0;
-        return;
-    }
-    mosquitto_subscribe(m, NULL, s->readings, 0);
-    if (s->cfg->status_topic) {
-        mosquitto_subscribe(m, NULL, s->cfg->status_topic, 1);
-    }
-}
-
-static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *q) {
-    (void)m;
-    (void)mid;
-    (void)n;
-    (void)q;
-    hb__tl *s = ud;
-    if (!s->subscribed) {
-        s->subscribed = true;
-        s->subscribed_at = hb_mono_now();
-    }
-}
-
-static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
-    (void)m;
-    ((hb__tl *)ud)->acked_mid = mid;
 }
 
 static int hb__send(hb__tl *s, double level) {
@@ -294,39 +263,24 @@ static bool hb__update(hb__tl *s, double t) {
     return hb__step_test(s, t, dt);
 }
 
-/* Connects and subscribes within the timeout; 0, or 1 with ERR. */
+/* Connects and subscribes within the timeout, then waits half a second for the retained
+ * status; 0, or 1 with ERR. */
 static int hb__connect(hb__tl *s, char *err, size_t errlen) {
     const hb_tune_live_config *c = s->cfg;
     double deadline = hb_mono_now() + c->connect_timeout_s;
-    bool up = false;
-    while (!hb__tl_stop && !(s->subscribed && hb_mono_now() > s->subscribed_at + 0.5)) {
+    while (!hb__tl_stop &&
+           !(hb_session_ready(s->sess) && hb_mono_now() > hb_session_ready_since(s->sess) + 0.5)) {
         if (hb_mono_now() > deadline) {
             snprintf(err, errlen, "no connection to %s:%d within %.0f s", c->mqtt.host,
                      c->mqtt.port, c->connect_timeout_s);
             return 1;
         }
-        if (!up) {
-            int rc = hb_mqtt_connect(s->m, &c->mqtt);
-            if (rc != MOSQ_ERR_SUCCESS && hb_mqtt_fatal(rc)) {
-                snprintf(err, errlen, "cannot connect to %s:%d: %s", c->mqtt.host, c->mqtt.port,
-                         mosquitto_strerror(rc));
-                return 1;
-            }
-            up = rc == MOSQ_ERR_SUCCESS;
-            if (!up) {
-                struct timespec ts = {0, 200000000L};
-                nanosleep(&ts, NULL);
-                continue;
-            }
-        }
-        up = mosquitto_loop(s->m, 50, 1) == MOSQ_ERR_SUCCESS;
-        if (s->fatal_connack) {
-            snprintf(err, errlen, "broker %s:%d %s", c->mqtt.host, c->mqtt.port,
-                     hb_mqtt_connack_text(s->fatal_connack));
+        if (hb_session_step(s->sess, 50) != HB_OK) {
+            snprintf(err, errlen, "%s", hb_session_error(s->sess));
             return 1;
         }
     }
-    if (!s->subscribed) {
+    if (!hb_session_ready(s->sess)) {
         snprintf(err, errlen, "interrupted before the broker answered");
         return 1;
     }
@@ -341,7 +295,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     res->restored = NAN;
     res->setpoint_c = NAN;
     hb__tl_stop = 0;
-    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN, .acked_mid = -1};
+    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN};
     int status = 1;
     if (hb_topic_format(cfg->readings_topic, cfg->room, s.readings, sizeof s.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, s.actuator, sizeof s.actuator) < 0) {
@@ -357,17 +311,27 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     }
     s.fusion = hb_fusion_create(&cfg->ctl->fusion);
     s.pid = hb_pid_create(&cfg->ctl->pid);
-    s.m = s.fusion && s.pid ? hb_mqtt_client(&cfg->mqtt, &s, NULL, NULL, err, errlen) : NULL;
-    if (!s.m) {
-        if (!s.fusion || !s.pid) {
+    if (!s.fusion || !s.pid) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    /* Retries from 0.5 s up to 5 s: a lost broker costs at most two attempts a second. */
+    hb_session_config sc = {.mqtt = &cfg->mqtt,
+                            .first_s = 0.5,
+                            .max_s = 5.0,
+                            .ud = &s,
+                            .on_message = hb__tl_on_message,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &s.sess) != HB_OK ||
+        hb_session_subscribe(s.sess, s.readings, 0) != HB_OK ||
+        (cfg->status_topic && hb_session_subscribe(s.sess, cfg->status_topic, 1) != HB_OK)) {
+        if (s.sess) {
             snprintf(err, errlen, "out of memory");
         }
         goto out;
     }
-    mosquitto_connect_callback_set(s.m, hb__on_connect);
-    mosquitto_subscribe_callback_set(s.m, hb__on_subscribe);
-    mosquitto_message_callback_set(s.m, hb__on_message);
-    mosquitto_publish_callback_set(s.m, hb__on_publish);
+    s.m = hb_session_client(s.sess);
     if (hb__connect(&s, err, errlen) != 0) {
         goto out;
     }
@@ -382,8 +346,10 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     double next = 0;
     bool ok = true;
     while (!hb__tl_stop && ok && s.phase != HB__DONE) {
-        if (mosquitto_loop(s.m, 5, 1) != MOSQ_ERR_SUCCESS) {
-            hb_mqtt_connect(s.m, &cfg->mqtt); /* a lost connection: once more, then on */
+        /* A lost connection is retried with back-off while the experiment's clock runs on. */
+        if (hb_session_step(s.sess, 5) != HB_OK) {
+            snprintf(res->aborted, sizeof res->aborted, "%s", hb_session_error(s.sess));
+            break;
         }
         double t = hb__clock(&s);
         if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
@@ -420,7 +386,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     if (hb__send(&s, restore) == 0) {
         res->restored = s.level;
         /* Not gone before the broker has it: the restore is the one command that must land. */
-        if (hb_mqtt_wait_ack(s.m, &s.acked_mid, s.last_mid, 2.0) != 0) {
+        if (hb_session_wait_ack(s.sess, s.last_mid, 2.0) != HB_OK) {
             fprintf(stderr, "heatbench tune --live: the broker did not acknowledge the restore "
                             "command within 2 s\n");
         }
@@ -430,9 +396,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         snprintf(err, errlen, "experiment ended early: %s", res->aborted);
     }
 out:
-    if (s.m) {
-        mosquitto_disconnect(s.m);
-        mosquitto_destroy(s.m);
+    if (s.sess) {
+        hb_session_stop(s.sess, false);
+        hb_session_destroy(s.sess);
     }
     hb_fusion_destroy(s.fusion);
     hb_pid_destroy(s.pid);

@@ -3,7 +3,7 @@
 #include "hb_recorder.h"
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
-#include "hb_trace.h"
+#include "../metrics/hb_trace.h"
 
 #include <assert.h>
 #include <math.h>

@@ -2,7 +2,8 @@
  * the loop rewrites the file every flush_s and once more at the end. */
 #define _POSIX_C_SOURCE 200809L
 #include "hb_record.h"
-#include "../metrics/hb_recorder.h"
+#include "hb_recorder.h"
+#include "../mqtt/hb_session.h"
 #include "../util/hb_error.h"
 
 #include <cjson/cJSON.h>
@@ -35,11 +36,10 @@ typedef struct hb__rec {
     unsigned lfsr;     /* the PRBS-7 register */
     double next_bit;   /* recording time of the next PRBS bit */
     double sent;       /* the last level the excitation sent (NaN: none) */
-    int last_mid;      /* its message id, and the last one the broker acknowledged */
-    int acked_mid;
-    struct mosquitto *m;
-    int fatal_connack;
-    int failed; /* an error of the recorder (out of memory) */
+    int last_mid;      /* its message id */
+    hb_session *sess;
+    struct mosquitto *m; /* the session's client, for publishing */
+    int failed;          /* an error of the recorder (out of memory) */
 } hb__rec;
 
 /* The recording clock: starts at the first message. */
@@ -74,8 +74,7 @@ static bool hb__outdoor_value(const char *buf, int len, double *v) {
     return ok;
 }
 
-static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg) {
-    (void)m;
+static void hb__rec_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__rec *r = ud;
     const char *topic = msg->topic ? msg->topic : "";
     if (r->cfg->status_topic && strcmp(topic, r->cfg->status_topic) == 0) {
@@ -165,43 +164,24 @@ static void hb__on_message(struct mosquitto *m, void *ud, const struct mosquitto
     }
 }
 
-static void hb__on_connect(struct mosquitto *m, void *ud, int rc) {
-    hb__rec *r = ud;
-    if (rc != 0) {
-        if (hb_mqtt_connack_fatal(rc)) {
-            r->fatal_connack = rc;
-        }
-        return;
+/* The recording's subscriptions, made again by the session on every reconnect. QoS 1: a
+ * reading the broker has for us is not lost to a full socket buffer. */
+static int hb__subscribe(hb__rec *r, hb_session *s) {
+    const hb_record_config *c = r->cfg;
+    int rc = hb_session_subscribe(s, r->readings, 1);
+    if (rc == HB_OK) {
+        rc = hb_session_subscribe(s, r->actuator, 1);
     }
-    /* QoS 1: a reading the broker has for us is not lost to a full socket buffer. */
-    mosquitto_subscribe(m, NULL, r->readings, 1);
-    mosquitto_subscribe(m, NULL, r->actuator, 1);
-    if (r->cfg->outdoor_topic) {
-        mosquitto_subscribe(m, NULL, r->cfg->outdoor_topic, 1);
+    if (rc == HB_OK && c->outdoor_topic) {
+        rc = hb_session_subscribe(s, c->outdoor_topic, 1);
     }
-    if (r->cfg->excite && r->cfg->status_topic) {
-        mosquitto_subscribe(m, NULL, r->cfg->status_topic, 1);
+    if (rc == HB_OK && c->excite && c->status_topic) {
+        rc = hb_session_subscribe(s, c->status_topic, 1);
     }
-    if (r->cfg->clock_topic) {
-        mosquitto_subscribe(m, NULL, r->cfg->clock_topic, 0);
+    if (rc == HB_OK && c->clock_topic) {
+        rc = hb_session_subscribe(s, c->clock_topic, 0);
     }
-}
-
-static void hb__on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const int *qos) {
-    (void)m;
-    (void)mid;
-    (void)n;
-    (void)qos;
-    hb__rec *r = ud;
-    if (!r->subscribed) {
-        r->subscribed = true;
-        r->subscribed_at = hb_mono_now();
-    }
-}
-
-static void hb__on_publish(struct mosquitto *m, void *ud, int mid) {
-    (void)m;
-    ((hb__rec *)ud)->acked_mid = mid;
+    return rc;
 }
 
 /* Commands LEVEL (clamped to 0..100) on the room's actuator topic, QoS 1; 0 or -1. */
@@ -235,11 +215,6 @@ static int hb__excite(hb__rec *r, double t) {
     return hb__command(r, lv);
 }
 
-static void hb__sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, size_t errlen) {
     memset(st, 0, sizeof *st);
     hb__record_stop = 0;
@@ -249,7 +224,6 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
                  .t0 = NAN,
                  .last_level = NAN,
                  .sent = NAN,
-                 .acked_mid = -1,
                  .lfsr = 0x5bu,
                  .next_bit = -INFINITY};
     st->restored = NAN;
@@ -260,24 +234,30 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
         return 1;
     }
     int status = 1;
-    struct mosquitto *m = NULL;
+    hb_session *sess = NULL;
     if (hb_recorder_create(cfg->interval_s, NAN, cfg->ids, cfg->n_ids, cfg->outdoor_topic != NULL,
                            &r.rec) != HB_OK) {
         snprintf(err, errlen, "cannot set up the recorder (sensor ids too long or too many)");
         return 1;
     }
-    m = r.m = hb_mqtt_client(&cfg->mqtt, &r, NULL, NULL, err, errlen);
-    if (!m) {
+    /* Retries from 0.5 s up to 5 s: a lost broker costs at most two attempts a second. */
+    hb_session_config sc = {.mqtt = &cfg->mqtt,
+                            .first_s = 0.5,
+                            .max_s = 5.0,
+                            .ud = &r,
+                            .on_message = hb__rec_on_message,
+                            .err = err,
+                            .errlen = errlen};
+    if (hb_session_create(&sc, &sess) != HB_OK) {
         goto out;
     }
-    mosquitto_connect_callback_set(m, hb__on_connect);
-    mosquitto_subscribe_callback_set(m, hb__on_subscribe);
-    mosquitto_message_callback_set(m, hb__on_message);
-    mosquitto_publish_callback_set(m, hb__on_publish);
-    hb_mqtt_retry retry;
-    hb_mqtt_retry_init(&retry, 0.2, 5.0);
+    if (hb__subscribe(&r, sess) != HB_OK) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    r.sess = sess;
+    r.m = hb_session_client(sess);
     double deadline = hb_mono_now() + cfg->connect_timeout_s;
-    bool socket_up = false;
     double next_flush = hb_mono_now() + cfg->flush_s;
     while (!hb__record_stop) {
         if (!r.subscribed && hb_mono_now() > deadline) {
@@ -285,31 +265,14 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
                      cfg->mqtt.port, cfg->connect_timeout_s);
             goto out;
         }
-        if (!socket_up) {
-            if (hb_mqtt_retry_due(&retry, hb_mono_now())) {
-                int rc = hb_mqtt_connect(m, &cfg->mqtt);
-                if (rc != MOSQ_ERR_SUCCESS && hb_mqtt_fatal(rc)) {
-                    snprintf(err, errlen, "cannot connect to %s:%d: %s", cfg->mqtt.host,
-                             cfg->mqtt.port, mosquitto_strerror(rc));
-                    goto out;
-                }
-                socket_up = rc == MOSQ_ERR_SUCCESS;
-            }
-            if (!socket_up) {
-                hb__sleep_ms(20);
-                continue;
-            }
-        }
-        int rc = mosquitto_loop(m, 10, 1);
-        if (r.fatal_connack) {
-            snprintf(err, errlen, "broker %s:%d %s", cfg->mqtt.host, cfg->mqtt.port,
-                     hb_mqtt_connack_text(r.fatal_connack));
+        /* The broker gone: keep what we have; the session reconnects with back-off. */
+        if (hb_session_step(sess, 10) != HB_OK) {
+            snprintf(err, errlen, "%s", hb_session_error(sess));
             goto out;
         }
-        if (rc != MOSQ_ERR_SUCCESS) {
-            socket_up = false; /* the broker went away: keep what we have, reconnect */
-        } else {
-            hb_mqtt_retry_reset(&retry);
+        if (!r.subscribed && hb_session_ready(sess)) {
+            r.subscribed = true;
+            r.subscribed_at = hb_session_ready_since(sess);
         }
         if (r.failed) {
             snprintf(err, errlen, "recording failed: %s", hb_strerror(r.failed));
@@ -355,22 +318,22 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
     }
     status = 0;
 out:
-    if (m && !isnan(r.sent)) {
+    if (sess && !isnan(r.sent)) {
         /* Leave the valve as the excitation found it. */
         double lv = !isnan(restore) ? restore : r.center;
         if (hb__command(&r, lv) == 0) {
             st->restored = r.sent;
             /* Not gone before the broker has it: the restore is the one command that must
              * land. */
-            if (hb_mqtt_wait_ack(m, &r.acked_mid, r.last_mid, 2.0) != 0) {
+            if (hb_session_wait_ack(sess, r.last_mid, 2.0) != HB_OK) {
                 fprintf(stderr, "heatbench record: the broker did not acknowledge the restore "
                                 "command within 2 s\n");
             }
         }
     }
-    if (m) {
-        mosquitto_disconnect(m);
-        mosquitto_destroy(m);
+    if (sess) {
+        hb_session_stop(sess, false);
+        hb_session_destroy(sess);
     }
     /* The file as it stands, whole, whatever ended the recording (unless nothing came). */
     if (hb_recorder_rows(r.rec) > 0) {

@@ -1,8 +1,7 @@
-#include "home_load.h"
+#include "hb_home_load.h"
 #include "../util/hb_error.h"
 #include "../util/hb_file.h"
-#include "../scenario/hb_scenario.h"
-#include "../scenario/hb_schema_def.h"
+#include "../util/hb_schema_def.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -21,7 +20,8 @@ static const hb_field preset_fields[] = {
 static const hb_schema preset_schema = SCHEMA(preset_fields);
 // NOLINTEND(bugprone-macro-parentheses)
 
-/* The controller and schedule sections are the scenario's own: filled in at first use. */
+/* The controller and schedule sections are the scenario's own: filled in from the caller's
+ * SECTIONS at each load (always the same schemas: the scenario's). */
 static hb_field room_fields[] = {
     STR("name", hb_room_prefs, name, 1, "the room (rooms[] only): its readings topic's level"),
     NUM("setpoint_c", hb_room_prefs, setpoint_c, 5, 35, "°C",
@@ -40,13 +40,12 @@ static hb_field room_fields[] = {
 };
 static const hb_schema room_schema = SCHEMA(room_fields);
 
-const hb_schema *hb_home_room_schema(void) {
+static void hb__home_sections(hb_home_section_fn *sections) {
     for (size_t i = 0; i < room_schema.n; i++) {
         if (!room_fields[i].sub && room_fields[i].type == HB_F_OBJ) {
-            room_fields[i].sub = hb_scenario_section(room_fields[i].key);
+            room_fields[i].sub = sections(room_fields[i].key);
         }
     }
-    return &room_schema;
 }
 
 /* The room's "sensors": an array of distinct ids (NULL: the key is absent, P keeps its list). */
@@ -108,7 +107,7 @@ static int hb__apply(const cJSON *obj, hb_room_prefs *p, const char *path, bool 
     cJSON *sensors = rest ? cJSON_DetachItemFromObjectCaseSensitive(rest, "sensors") : NULL;
     int rc = rest ? hb__sensors(sensors, p, path, name, err, errlen) : HB_ERR_NOMEM;
     if (rc == HB_OK) {
-        rc = hb_schema_apply(hb_home_room_schema(), rest, p, path, msg, sizeof msg);
+        rc = hb_schema_apply(&room_schema, rest, p, path, msg, sizeof msg);
         if (rc != HB_OK) {
             snprintf(err, errlen, "%s: %s", name, msg);
         }
@@ -192,7 +191,8 @@ static int hb__load(const cJSON *doc, const char *name, const hb_room_prefs *bas
 }
 
 int hb_home_load_string(const char *text, const char *name, const hb_room_prefs *base,
-                        hb_home *home, char *err, size_t errlen) {
+                        hb_home_section_fn *sections, hb_home *home, char *err, size_t errlen) {
+    hb__home_sections(sections);
     const char *end = NULL;
     cJSON *doc = cJSON_ParseWithOpts(text, &end, 1);
     if (!doc) {
@@ -208,14 +208,14 @@ int hb_home_load_string(const char *text, const char *name, const hb_room_prefs 
     return rc;
 }
 
-int hb_home_load_file(const char *path, const hb_room_prefs *base, hb_home *home, char *err,
-                      size_t errlen) {
+int hb_home_load_file(const char *path, const hb_room_prefs *base, hb_home_section_fn *sections,
+                      hb_home *home, char *err, size_t errlen) {
     size_t len;
     char *text = hb_file_read(path, "configuration", HB__MAX_FILE, err, errlen, &len);
     if (!text) {
         return HB_ERR_IO;
     }
-    int rc = hb_home_load_string(text, path, base, home, err, errlen);
+    int rc = hb_home_load_string(text, path, base, sections, home, err, errlen);
     free(text);
     return rc;
 }

@@ -1,6 +1,6 @@
 #include "hb_schema.h"
-#include "../util/hb_error.h"
-#include "../util/hb_strutil.h"
+#include "hb_error.h"
+#include "hb_strutil.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * `heatbench record`: a room's readings, valve commands and (optionally) outdoor temperature
- * from the broker into a trace (metrics/hb_recorder.h). Recording time starts at the first
+ * from the broker into a trace (field/hb_recorder.h). Recording time starts at the first
  * message and runs `speed` times the wall clock, so an accelerated `heatbench live` is recorded
  * on its own simulated time.
  */

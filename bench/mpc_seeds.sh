@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The predictive controller's figures over seeds 1..10 (median and worst), as README and
+# docs/model.md quote them: the shipped mismatch scenarios, the eight ±30 % corners of the night
+# setback (UA and both capacities 0.7 or 1.3 of the plant's, the outdoor forecast 2 K off either
+# way, the MPC's default weights), and the perfect-foresight night setback for reference; then
+# optimal start against the MPC and the PID's overshoot after the 06:30 step.
+# usage: bench/mpc_seeds.sh [BUILD_DIR]   (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build}
+HB=$B/heatbench
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+SEEDS=$(seq 1 10)
+# A KPI of every seed: scenario controller key -> one figure a line.
+each() {
+    for s in $SEEDS; do
+        "$HB" run "$1" --controller "$2" --seed "$s" --json |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$3"
+    done
+}
+# Median and worst of the figures on stdin.
+stats() {
+    python3 -c '
+import statistics, sys
+v = [float(x) for x in sys.stdin]
+print("%.3f / %.3f" % (statistics.median(v), max(v)))'
+}
+echo "| runs, seeds 1..10 | discomfort K·h, median / worst |"
+echo "|---|---|"
+echo "| night-setback-mismatch, mpc | $(each scenarios/night-setback-mismatch.json mpc discomfort_kh | stats) |"
+echo "| mild-sunny-mismatch, mpc (sun believed twice as strong) | $(each scenarios/mild-sunny-mismatch.json mpc discomfort_kh | stats) |"
+for ua in 0.7 1.3; do
+    for cap in 0.7 1.3; do
+        for bias in -2 2; do
+            python3 - "$TMP" "$ua" "$cap" "$bias" <<'PY'
+import json, sys
+d, ua, cap, bias = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+m = {"room": {"ua_w_per_k": 30 * ua, "air_capacity_kj_per_k": 300 * cap,
+              "mass_capacity_kj_per_k": 3300 * cap}}
+json.dump(m, open(d + "/belief.json", "w"))
+s = json.load(open("scenarios/night-setback.json"))
+s["controller"] = {"type": "mpc"}
+s["forecast"] = {"t_out_bias_k": bias, "model_file": "belief.json"}
+json.dump(s, open(d + "/corner.json", "w"))
+PY
+            each "$TMP/corner.json" mpc discomfort_kh
+        done
+    done
+done >"$TMP/corners"
+echo "| night-setback, eight ±30 % corners × 10 seeds, mpc default weights | $(stats <"$TMP/corners") |"
+echo "| night-setback, mpc, perfect foresight (reference) | $(each scenarios/night-setback.json mpc discomfort_kh | stats) |"
+echo
+# Optimal start against the MPC, both tracking the setpoint (the MPC's default weights) and the
+# MPC as shipped (economic weights); the PID's overshoot: the highest air after 06:30 over 22 °C.
+python3 - "$TMP" <<'PY'
+import json, sys
+s = json.load(open("scenarios/night-setback.json"))
+del s["controller"]
+json.dump(s, open(sys.argv[1] + "/tracking.json", "w"))
+PY
+e_os=$(each scenarios/night-setback.json pid-os energy_kwh | stats)
+d_os=$(each scenarios/night-setback.json pid-os discomfort_kh | stats)
+e_track=$(each "$TMP/tracking.json" mpc energy_kwh | stats)
+e_econ=$(each scenarios/night-setback.json mpc energy_kwh | stats)
+echo "night-setback energy kWh, median / worst of seeds 1..10: pid-os $e_os (discomfort $d_os K·h), mpc default weights $e_track, mpc economic (as shipped) $e_econ"
+for c in pid pid-os; do
+    for s in $SEEDS; do
+        "$HB" run scenarios/night-setback.json --controller "$c" --seed "$s" -o "$TMP/t.csv" >/dev/null
+        python3 -c '
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if 6.5 * 3600 <= float(r["time_s"]) < 22 * 3600]
+print(max(float(r["t_air"]) - float(r["setpoint"]) for r in rows))' "$TMP/t.csv"
+    done | stats | sed "s|^|night-setback, $c: overshoot after the 06:30 step K, median / worst: |"
+done
