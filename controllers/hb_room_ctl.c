@@ -38,6 +38,7 @@ typedef struct hb__model_state {
     double os_sp;
     double sp;       /* setpoint in force (the schedule's, or earlier by optimal start) */
     bool kf_on;      /* the filter runs (since the last start) */
+    bool in_window;  /* the detector held the valve closed at the last update */
     bool os_warming; /* an optimal-start warm-up has not reached its setpoint yet */
 } hb__model_state;
 
@@ -226,6 +227,19 @@ static void hb__kf_step(hb_room_ctl *c, double t, double raw, const hb_room_inpu
     if (c->ms->kf_on && hb_room_kf_predict(&c->ms->kf, t, c->ms->q_target, in) == HB_OK) {
         hb_room_kf_update(&c->ms->kf, raw);
     }
+}
+
+/* The filter around an open window: while it is open nothing is taught to the model's
+ * parameters, and once it is shut the disturbance that took in its heat loss is forgotten. That
+ * state drifts only as fast as a slow disturbance may (a sun, a neighbour), so kept, the plans
+ * would heat at full output for hours against a loss that ended (window-open: the room at 25 C). */
+static void hb__kf_window(hb_room_ctl *c, bool open) {
+    if (open) {
+        hb_room_kf_hold(&c->ms->kf);
+    } else if (c->ms->in_window) {
+        hb_room_kf_forget_disturbance(&c->ms->kf);
+    }
+    c->ms->in_window = open;
 }
 
 /* Whether, heating at full output from the filter's state, the room would reach the middle of
@@ -505,7 +519,11 @@ static void hb__ctl_update(hb_room_ctl *c, double t) {
         hb__kf_step(c, t, raw, &in);
         sp = c->ms->sp = hb__setpoint_at(c, t);
     }
-    if (hb__window(c, t, raw)) {
+    bool window = hb__window(c, t, raw);
+    if (hb__ctl_env(c)) {
+        hb__kf_window(c, window);
+    }
+    if (window) {
         /* An open window: the valve closed, the algorithm frozen where it was (its integral
          * must not learn that a closed valve cannot hold the room), the fail-safe mean kept. */
         c->level = 0;

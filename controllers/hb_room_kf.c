@@ -13,6 +13,7 @@
 #define HB__Q_E 1e4   /* W²/h */
 #define HB__Q_D 1e3   /* W²/h */
 #define HB__R 0.01    /* K² */
+#define HB__P_D0 4e4  /* W²: the disturbance's variance at a start */
 
 /* Learning: the parameters' starting variances (a model some 30 % off, gains up to half off),
  * their random walks per hour while excited, the range each stays in, the most one update moves
@@ -47,7 +48,7 @@ void hb_room_kf_init(hb_room_kf *f, const hb_room_model *m, double t, double t_a
     f->p[0][0] = 0.25;
     f->p[1][1] = 4.0;
     f->p[2][2] = 1e5;
-    f->p[3][3] = 4e4;
+    f->p[3][3] = HB__P_D0;
     f->r_k2 = HB__R;
 }
 
@@ -60,6 +61,23 @@ void hb_room_kf_learn(hb_room_kf *f) {
     f->q_mean = f->x[2];
     f->q_msq = f->x[2] * f->x[2];
     f->g_mean = f->g_msq = NAN; /* from the first prediction's gains */
+}
+
+void hb_room_kf_hold(hb_room_kf *f) {
+    /* An open window's heat loss looks like a weaker radiator and negative gains: taught, the
+     * plan under-heats for hours after the window is shut (window-open: 2.8 -> 10.7 K.h). */
+    f->t_learn = fmax(f->t_learn, f->t + HB__SETTLE_S);
+}
+
+void hb_room_kf_forget_disturbance(hb_room_kf *f) {
+    if (!f->learn) {
+        return; /* without parameters to mislead, the plain filter unlearns it by itself */
+    }
+    f->x[3] = 0.0;
+    for (int i = 0; i < HB_KF_N; i++) {
+        f->p[3][i] = f->p[i][3] = 0.0;
+    }
+    f->p[3][3] = HB__P_D0;
 }
 
 /* How far the inputs moved lately: an exponentially weighted spread of Q and of the gains. */

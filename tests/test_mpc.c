@@ -110,8 +110,8 @@ static void test_kf_finds_disturbance(void) {
 /* Data from the model itself with a radiator giving ETA of the model's heat and gains GAMMA of
  * the told ones, Q a square wave of period Q_PERIOD_MIN (0: constant) and the told gains a
  * daily sun (or none): the learning filter's estimates after HOURS. */
-static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, double hours,
-                          hb_room_kf *f) {
+static void hb__learn_run_held(double eta, double gamma, int q_period_min, int sun, double hours,
+                               double hold_from_h, hb_room_kf *f) {
     hb_room_model m;
     hb__test_model(&m);
     hb_room_disc d;
@@ -131,8 +131,39 @@ static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, d
         hb_room_disc_step(&d, truth, w);
         CU_ASSERT_EQUAL(hb_room_kf_predict(f, 60.0 * k, q, &in), HB_OK);
         hb_room_kf_update(f, truth[0] + gsl_ran_gaussian(r, 0.05));
+        if (k >= hold_from_h * 60) {
+            hb_room_kf_hold(f); /* as the room controller does while a window is open */
+        }
     }
     gsl_rng_free(r);
+}
+
+static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, double hours,
+                          hb_room_kf *f) {
+    hb__learn_run_held(eta, gamma, q_period_min, sun, hours, INFINITY, f);
+}
+
+/* An open window: held from the start, informative data teach the parameters nothing (they
+ * would take the window's loss for a weak radiator); once shut, a learning filter forgets the
+ * disturbance that took the loss in, a plain one keeps its own. */
+static void test_kf_window_hold(void) {
+    hb_room_kf f;
+    hb__learn_run_held(0.75, 0.6, 90, 1, 24, 0, &f);
+    CU_ASSERT_EQUAL(f.updates[0], 0);
+    CU_ASSERT_EQUAL(f.updates[1], 0);
+    HB_ASSERT_NEAR(f.x[HB_KF_ETA], 1.0, 0.0);
+    f.x[3] = -2000; /* the window's loss, as the disturbance took it in */
+    hb_room_kf_forget_disturbance(&f);
+    HB_ASSERT_NEAR(f.x[3], 0.0, 0.0);
+    CU_ASSERT(f.p[3][3] > 1e4 && f.p[3][0] == 0.0 && f.p[0][3] == 0.0);
+    hb_room_kf plain;
+    hb_room_model m;
+    hb__test_model(&m);
+    hb_room_inputs in = {.t_out = 0, .t_supply = 70};
+    hb_room_kf_init(&plain, &m, 0, 20, 600, &in);
+    plain.x[3] = 123;
+    hb_room_kf_forget_disturbance(&plain);
+    HB_ASSERT_NEAR(plain.x[3], 123, 0.0);
 }
 
 /* The estimator: on informative data from known parameters (a radiator at 75 % of the model's,
@@ -588,6 +619,7 @@ int hb_test_mpc(void) {
         {"discretisation holds the steady state", test_disc_steady_state},
         {"Kalman filter finds an unmodelled heat", test_kf_finds_disturbance},
         {"learning filter: converges, does not drift", test_kf_learns},
+        {"learning filter: held by an open window", test_kf_window_hold},
         {"MPC pre-heats for a schedule", test_mpc_preheats},
         {"PID feed-forward", test_pid_feed_forward},
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
