@@ -142,28 +142,20 @@ static int hb__sw_list(const hb_sweep *s, size_t shard, size_t shards) {
 }
 
 static int hb__merge(int argc, char **argv) {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"plan", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *out = NULL;
     const char *plan_path = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'p':
-            plan_path = optarg;
-            break;
-        case 'h':
+    bool help = false;
+    const hb_opt opts[] = {
+        {"output", 'o', HB_OPT_STR, &out, 0, 0, NULL},
+        {"plan", 0, HB_OPT_STR, &plan_path, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse("heatbench sweep merge", "sweep", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (help) {
             fputs(hb__sweep_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option("heatbench sweep merge", "sweep", c, argv);
         }
+        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
     }
     if (!out || optind >= argc) {
         fprintf(stderr, "heatbench sweep merge: expected PARTS... -o RESULTS.jsonl\n");
@@ -175,8 +167,8 @@ static int hb__merge(int argc, char **argv) {
     }
     hb_sweep_merge_stats st;
     char err[1024];
-    int rc = hb_sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, plan,
-                            0, stdout, &st, err, sizeof err);
+    rc = hb_sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, plan, 0,
+                        stdout, &st, err, sizeof err);
     hb_sweep_destroy(plan);
     if (rc != HB_OK) {
         hb_cli_error("heatbench sweep merge", err);
