@@ -7,6 +7,7 @@
 #include "../util/hb_ofile.h"
 #include "../daemon/hb_home_load.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <errno.h>
@@ -199,34 +200,6 @@ static int hb__start_time(const char *s, double *out) {
     return -1;
 }
 
-enum {
-    OPT_SCENARIO = 2000,
-    OPT_CONTROLLER,
-    OPT_SETPOINT,
-    OPT_SPEED,
-    OPT_READINGS,
-    OPT_ACTUATOR,
-    OPT_ROOM,
-    OPT_STATUS,
-    OPT_MAX_ROOMS,
-    OPT_ROOM_IDLE,
-    OPT_LOG_INTERVAL,
-    OPT_RUN_FOR,
-    OPT_CONFIG,
-    OPT_START_TIME,
-    OPT_STATE_FILE,
-    OPT_STATE_INTERVAL,
-    OPT_PREFIX,
-    OPT_DISCOVERY_PREFIX,
-    OPT_NO_DISCOVERY,
-    OPT_STANDBY,
-    OPT_TAKEOVER,
-    OPT_PAIR_KEY,
-    OPT_STATE_MAX_AGE,
-    OPT_CHECK,
-    OPT_LOG_FORMAT,
-};
-
 /* A state file the daemon could not write would be found out a minute later, in the log, and
  * a restart would then lose every room's state: a temporary file made and removed beside it
  * now says at start whether it can be written there. */
@@ -320,219 +293,176 @@ static void hb__stopped(const char *prog, int status, const char *err, const hb_
     hb_control_print_stats(stderr, st);
 }
 
-int hb_cmd_control(int argc, char **argv) {
-    static const struct option opts[] = {
-        HB_MQTT_LONG_OPTIONS,
-        {"scenario", required_argument, NULL, OPT_SCENARIO},
-        {"controller", required_argument, NULL, OPT_CONTROLLER},
-        {"setpoint", required_argument, NULL, OPT_SETPOINT},
-        {"speed", required_argument, NULL, OPT_SPEED},
-        {"readings-topic", required_argument, NULL, OPT_READINGS},
-        {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
-        {"room", required_argument, NULL, OPT_ROOM},
-        {"status-topic", required_argument, NULL, OPT_STATUS},
-        {"max-rooms", required_argument, NULL, OPT_MAX_ROOMS},
-        {"room-idle", required_argument, NULL, OPT_ROOM_IDLE},
-        {"log-interval", required_argument, NULL, OPT_LOG_INTERVAL},
-        {"run-for", required_argument, NULL, OPT_RUN_FOR},
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"start-time", required_argument, NULL, OPT_START_TIME},
-        {"state-file", required_argument, NULL, OPT_STATE_FILE},
-        {"state-interval", required_argument, NULL, OPT_STATE_INTERVAL},
-        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
-        {"discovery-prefix", required_argument, NULL, OPT_DISCOVERY_PREFIX},
-        {"no-discovery", no_argument, NULL, OPT_NO_DISCOVERY},
-        {"standby", no_argument, NULL, OPT_STANDBY},
-        {"takeover-s", required_argument, NULL, OPT_TAKEOVER},
-        {"pair-key-file", required_argument, NULL, OPT_PAIR_KEY},
-        {"state-max-age", required_argument, NULL, OPT_STATE_MAX_AGE},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+static int hb__control_speed(const char *prog, const char *arg, void *target) {
+    hb_control_config *cfg = target;
+    if (hb_cli_number(prog, "--speed", arg, 1e-3, 1e6, &cfg->speed) != 0) {
+        return -1;
+    }
+    cfg->clock_topic = NULL; /* an explicit speed wins over a published clock */
+    return 0;
+}
+
+static int hb__control_start(const char *prog, const char *arg, void *target) {
+    if (hb__start_time(arg, target) != 0) {
+        fprintf(stderr, "%s: --start-time: expected DAY,HH:MM (mon..sun), got '%s'\n", prog, arg);
+        return -1;
+    }
+    return 0;
+}
+
+static int hb__control_no_discovery(const char *prog, const char *arg, void *target) {
+    (void)prog;
+    (void)arg;
+    *(const char **)target = NULL;
+    return 0;
+}
+
+static int hb__control_log_format(const char *prog, const char *arg, void *target) {
+    (void)target;
+    if (hb_log_format_parse(arg) < 0) {
+        fprintf(stderr, "%s: --log-format: expected auto, text or journal, got '%s'\n", prog, arg);
+        return -1;
+    }
+    hb_log_set_format(hb_log_format_parse(arg));
+    return 0;
+}
+
+/* What the command line asks of the daemon beyond its hb_control_config. */
+typedef struct {
+    hb__reload_src src;
+    const char *key_file;
+    bool check_only, verbose, help;
+} hb__control_args;
+
+/* The options into CFG and A: 0 to go on, else the exit status (help printed, or an error). */
+static int hb__control_parse(int argc, char **argv, hb_control_config *cfg, hb__control_args *a,
+                             int *status) {
     const char *prog = "heatbench control";
-    hb_control_config cfg;
-    hb_control_config_default(&cfg);
-    const char *scenario = NULL;
-    const char *config = NULL;
-    bool check_only = false;
-    const char *key_file = NULL;
-    const char *algo = NULL;
-    double setpoint = NAN;
-    double v;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
-        int m = hb_mqtt_opt(&cfg.mqtt, c, optarg, prog);
-        if (m < 0) {
-            return HB_EXIT_USAGE;
-        }
-        if (m > 0) {
-            continue;
-        }
-        switch (c) {
-        case OPT_SCENARIO:
-            scenario = optarg;
-            break;
-        case OPT_CONTROLLER:
-            algo = optarg;
-            break;
-        case OPT_SETPOINT:
-            if (hb_cli_number(prog, "--setpoint", optarg, 5, 35, &setpoint) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_SPEED:
-            if (hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            cfg.clock_topic = NULL; /* an explicit speed wins over a published clock */
-            break;
-        case OPT_READINGS:
-            cfg.readings_topic = optarg;
-            break;
-        case OPT_ACTUATOR:
-            cfg.actuator_topic = optarg;
-            break;
-        case OPT_ROOM:
-            cfg.default_room = optarg;
-            break;
-        case OPT_STATUS:
-            cfg.status_topic = optarg;
-            break;
-        case OPT_MAX_ROOMS:
-            if (hb_cli_number(prog, "--max-rooms", optarg, 1, 1 << 24, &v) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            cfg.max_rooms = (size_t)v;
-            break;
-        case OPT_ROOM_IDLE:
-            if (hb_cli_number(prog, "--room-idle", optarg, 1, 1e9, &cfg.room_idle_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_LOG_INTERVAL:
-            if (hb_cli_number(prog, "--log-interval", optarg, 0, 1e6, &cfg.log_interval_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_RUN_FOR:
-            if (hb_cli_number(prog, "--run-for", optarg, 0, 1e9, &cfg.run_for_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_CONFIG:
-            config = optarg;
-            break;
-        case OPT_START_TIME:
-            if (hb__start_time(optarg, &cfg.week_start_s) != 0) {
-                fprintf(stderr, "%s: --start-time: expected DAY,HH:MM (mon..sun), got '%s'\n", prog,
-                        optarg);
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_STATE_FILE:
-            cfg.state_file = optarg;
-            break;
-        case OPT_STATE_INTERVAL:
-            if (hb_cli_number(prog, "--state-interval", optarg, 0.1, 86400,
-                              &cfg.state_interval_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_PREFIX:
-            cfg.prefix = optarg;
-            break;
-        case OPT_DISCOVERY_PREFIX:
-            cfg.discovery_prefix = optarg;
-            break;
-        case OPT_NO_DISCOVERY:
-            cfg.discovery_prefix = NULL;
-            break;
-        case OPT_STANDBY:
-            cfg.standby = true;
-            break;
-        case OPT_TAKEOVER:
-            if (hb_cli_number(prog, "--takeover-s", optarg, 2, 3600, &cfg.takeover_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_PAIR_KEY:
-            key_file = optarg;
-            break;
-        case OPT_STATE_MAX_AGE:
-            if (hb_cli_number(prog, "--state-max-age", optarg, 1, 1e9, &cfg.state_max_age_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_CHECK:
-            check_only = true;
-            break;
-        case OPT_LOG_FORMAT:
-            if (hb_log_format_parse(optarg) < 0) {
-                fprintf(stderr, "%s: --log-format: expected auto, text or journal, got '%s'\n",
-                        prog, optarg);
-                return HB_EXIT_USAGE;
-            }
-            hb_log_set_format(hb_log_format_parse(optarg));
-            break;
-        case 'v':
-            cfg.verbose = 1;
-            break;
-        case 'h':
+    const hb_opt opts[] = {
+        HB_MQTT_OPTS(&cfg->mqtt),
+        {"scenario", 0, HB_OPT_STR, &a->src.scenario, 0, 0, NULL},
+        {"controller", 0, HB_OPT_STR, &a->src.controller, 0, 0, NULL},
+        {"setpoint", 0, HB_OPT_NUM, &a->src.setpoint, 5, 35, NULL},
+        {"speed", 0, HB_OPT_CALL, cfg, 0, 0, hb__control_speed},
+        {"readings-topic", 0, HB_OPT_STR, &cfg->readings_topic, 0, 0, NULL},
+        {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
+        {"room", 0, HB_OPT_STR, &cfg->default_room, 0, 0, NULL},
+        {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
+        {"max-rooms", 0, HB_OPT_SIZE, &cfg->max_rooms, 1, 1 << 24, NULL},
+        {"room-idle", 0, HB_OPT_NUM, &cfg->room_idle_s, 1, 1e9, NULL},
+        {"log-interval", 0, HB_OPT_NUM, &cfg->log_interval_s, 0, 1e6, NULL},
+        {"run-for", 0, HB_OPT_NUM, &cfg->run_for_s, 0, 1e9, NULL},
+        {"config", 0, HB_OPT_STR, &a->src.config, 0, 0, NULL},
+        {"start-time", 0, HB_OPT_CALL, &cfg->week_start_s, 0, 0, hb__control_start},
+        {"state-file", 0, HB_OPT_STR, &cfg->state_file, 0, 0, NULL},
+        {"state-interval", 0, HB_OPT_NUM, &cfg->state_interval_s, 0.1, 86400, NULL},
+        {"topic-prefix", 0, HB_OPT_STR, &cfg->prefix, 0, 0, NULL},
+        {"discovery-prefix", 0, HB_OPT_STR, &cfg->discovery_prefix, 0, 0, NULL},
+        {"no-discovery", 0, HB_OPT_DO, &cfg->discovery_prefix, 0, 0, hb__control_no_discovery},
+        {"standby", 0, HB_OPT_FLAG, &cfg->standby, 0, 0, NULL},
+        {"takeover-s", 0, HB_OPT_NUM, &cfg->takeover_s, 2, 3600, NULL},
+        {"pair-key-file", 0, HB_OPT_STR, &a->key_file, 0, 0, NULL},
+        {"state-max-age", 0, HB_OPT_NUM, &cfg->state_max_age_s, 1, 1e9, NULL},
+        {"check", 0, HB_OPT_FLAG, &a->check_only, 0, 0, NULL},
+        {"log-format", 0, HB_OPT_CALL, NULL, 0, 0, hb__control_log_format},
+        {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "control", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
             fputs(hb__control_help, stdout);
             fputs(hb__control_help2, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "control", c, argv);
         }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
     }
+    cfg->verbose = a->verbose ? 1 : cfg->verbose;
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
-        return HB_EXIT_USAGE;
+        *status = HB_EXIT_USAGE;
+        return -1;
     }
-    if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, false) != 0) {
-        return HB_EXIT_USAGE;
+    return 0;
+}
+
+/* What no single option can check: the topics, the room, the state file and the prefixes. */
+static int hb__control_validate(const char *prog, const hb_control_config *cfg) {
+    if (hb_cli_check_topics(prog, cfg->readings_topic, cfg->actuator_topic, false) != 0) {
+        return -1;
     }
-    if (!hb_room_name_ok(cfg.default_room)) {
+    if (!hb_room_name_ok(cfg->default_room)) {
         fprintf(stderr, "%s: --room: expected 1 to %d letters, digits, '-', '_' or '.'\n", prog,
                 HB_ROOM_MAX - 1);
-        return HB_EXIT_USAGE;
+        return -1;
     }
-    if (cfg.state_file && !hb__state_file_ok(prog, cfg.state_file)) {
-        return HB_EXIT_USAGE;
+    if (cfg->state_file && !hb__state_file_ok(prog, cfg->state_file)) {
+        return -1;
     }
-    char found[4200];
-    if (scenario) {
-        scenario = hb_cli_scenario_path(scenario, found, sizeof found);
-    }
-    if (!hb__prefix_ok(cfg.prefix) ||
-        (cfg.discovery_prefix && !hb__prefix_ok(cfg.discovery_prefix))) {
+    return 0;
+}
+
+static int hb__control_prefixes(const char *prog, const hb_control_config *cfg) {
+    if (!hb__prefix_ok(cfg->prefix) ||
+        (cfg->discovery_prefix && !hb__prefix_ok(cfg->discovery_prefix))) {
         fprintf(stderr,
                 "%s: --topic-prefix, --discovery-prefix: expected topic levels without '+', "
                 "'#' or a leading or trailing '/'\n",
                 prog);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the daemon until a signal (or --run-for); the exit status. */
+static int hb__control_exec(const char *prog, hb_control_config *cfg, hb_home *home, hb_sign *key) {
+    char err[1024];
+    hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
+    mosquitto_lib_init();
+    hb_control_stats st;
+    int status = hb_control_run(cfg, &st, err, sizeof err);
+    mosquitto_lib_cleanup();
+    hb_home_free(home);
+    hb_sign_destroy(key);
+    hb__stopped(prog, status, err, &st);
+    return status ? HB_EXIT_FAIL : HB_EXIT_OK;
+}
+
+int hb_cmd_control(int argc, char **argv) {
+    const char *prog = "heatbench control";
+    hb_control_config cfg;
+    hb_control_config_default(&cfg);
+    hb__control_args a = {.src = {.setpoint = NAN}};
+    int status = 0;
+    if (hb__control_parse(argc, argv, &cfg, &a, &status) != 0) {
+        return status;
+    }
+    if (hb__control_validate(prog, &cfg) != 0) {
         return HB_EXIT_USAGE;
     }
-    hb__reload_src src = {
-        .scenario = scenario, .config = config, .setpoint = setpoint, .controller = algo};
+    char found[4200];
+    if (a.src.scenario) {
+        a.src.scenario = hb_cli_scenario_path(a.src.scenario, found, sizeof found);
+    }
+    if (hb__control_prefixes(prog, &cfg) != 0) {
+        return HB_EXIT_USAGE;
+    }
     hb_room_ctl_config probe = {0};
-    if (algo && hb_cli_controller(prog, algo, &probe) != 0) {
+    if (a.src.controller && hb_cli_controller(prog, a.src.controller, &probe) != 0) {
         return HB_EXIT_USAGE;
     }
     char err[1024];
     hb_home home;
-    if (hb__settings(&src, &home, err, sizeof err) != 0) {
+    if (hb__settings(&a.src, &home, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         return HB_EXIT_USAGE;
     }
     cfg.home = &home;
     cfg.ctl = home.defaults.ctl;
     cfg.version = HEATBENCH_VERSION;
-    if (scenario || config) {
+    if (a.src.scenario || a.src.config) {
         cfg.reload = hb__reload_settings;
-        cfg.reload_ud = &src;
+        cfg.reload_ud = &a.src;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
@@ -540,24 +470,16 @@ int hb_cmd_control(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     hb_sign *key = NULL;
-    if (hb__pair_key(prog, key_file, cfg.standby, &key) != 0) {
+    if (hb__pair_key(prog, a.key_file, cfg.standby, &key) != 0) {
         hb_home_free(&home);
         return HB_EXIT_USAGE;
     }
     cfg.pair_key = key;
-    if (check_only) {
-        hb__check_report(&src, &home, cfg.standby);
+    if (a.check_only) {
+        hb__check_report(&a.src, &home, cfg.standby);
         hb_home_free(&home);
         hb_sign_destroy(key);
         return HB_EXIT_OK;
     }
-    hb_cli_signals(hb__control_on_stop, hb__on_stats, hb__on_hup);
-    mosquitto_lib_init();
-    hb_control_stats st;
-    int status = hb_control_run(&cfg, &st, err, sizeof err);
-    mosquitto_lib_cleanup();
-    hb_home_free(&home);
-    hb_sign_destroy(key);
-    hb__stopped(prog, status, err, &st);
-    return status ? HB_EXIT_FAIL : HB_EXIT_OK;
+    return hb__control_exec(prog, &cfg, &home, key);
 }

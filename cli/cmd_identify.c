@@ -7,6 +7,7 @@
 #include "../field/hb_ident.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
@@ -48,18 +49,6 @@ static const char hb__identify_help[] =
     "\n"
     "exit status: 0 ok, 1 the fit failed or the output cannot be written, 2 bad usage, a bad\n"
     "scenario or a trace that cannot be identified from.\n";
-
-enum {
-    OPT_SCEN = 256,
-    OPT_HOLDOUT,
-    OPT_FIX,
-    OPT_FREE,
-    OPT_STARTS,
-    OPT_SEED,
-    OPT_JSON,
-    OPT_REPORT,
-    OPT_FORCE
-};
 
 /* The scale each parameter is shown in: capacities in kJ/K as the scenario has them. */
 static double hb__shown(int k, double v) {
@@ -290,130 +279,120 @@ static int hb__parse_fix(const char *prog, const char *arg, bool free, unsigned 
     return 0;
 }
 
-int hb_cmd_identify(int argc, char **argv) {
-    static const struct option opts[] = {{"scenario", required_argument, NULL, OPT_SCEN},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"holdout-h", required_argument, NULL, OPT_HOLDOUT},
-                                         {"fix", required_argument, NULL, OPT_FIX},
-                                         {"free", required_argument, NULL, OPT_FREE},
-                                         {"starts", required_argument, NULL, OPT_STARTS},
-                                         {"seed", required_argument, NULL, OPT_SEED},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"report", required_argument, NULL, OPT_REPORT},
-                                         {"force", no_argument, NULL, OPT_FORCE},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *prog = "heatbench identify";
+static int hb__ident_fix(const char *prog, const char *arg, void *target) {
+    return hb__parse_fix(prog, arg, false, target);
+}
+
+static int hb__ident_free(const char *prog, const char *arg, void *target) {
+    return hb__parse_fix(prog, arg, true, target);
+}
+
+/* What the command line asked of `heatbench identify`. */
+typedef struct {
     hb_ident_options o;
-    hb_ident_options_default(&o);
-    const char *scen = NULL;
-    const char *out = NULL;
-    bool json = false;
-    const char *report_dir = NULL;
-    bool force = false;
-    double v;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_SCEN:
-            scen = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case OPT_HOLDOUT:
-            if (hb_cli_number(prog, "--holdout-h", optarg, 0, 876000, &o.holdout_h) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_FIX:
-        case OPT_FREE:
-            if (hb__parse_fix(prog, optarg, c == OPT_FREE, &o.fixed) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_STARTS:
-            if (hb_cli_number(prog, "--starts", optarg, 1, 1000, &v) != 0 || v != floor(v)) {
-                return HB_EXIT_USAGE;
-            }
-            o.starts = (int)v;
-            break;
-        case OPT_SEED:
-            if (hb_cli_number(prog, "--seed", optarg, 0, 9e15, &v) != 0 || v != floor(v)) {
-                return HB_EXIT_USAGE;
-            }
-            o.seed = (uint64_t)v;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_REPORT:
-            report_dir = optarg;
-            break;
-        case OPT_FORCE:
-            force = true;
-            break;
-        case 'h':
+    const char *scen, *out, *report_dir, *trace_path;
+    double seed; /* NaN: the default */
+    bool json, force, help;
+} hb__ident_args;
+
+/* The options into A: 0 to go on, else -1 with *STATUS the exit status. */
+static int hb__ident_parse(int argc, char **argv, hb__ident_args *a, int *status) {
+    const char *prog = "heatbench identify";
+    const hb_opt opts[] = {
+        {"scenario", 0, HB_OPT_STR, &a->scen, 0, 0, NULL},
+        {"output", 'o', HB_OPT_STR, &a->out, 0, 0, NULL},
+        {"holdout-h", 0, HB_OPT_NUM, &a->o.holdout_h, 0, 876000, NULL},
+        {"fix", 0, HB_OPT_CALL, &a->o.fixed, 0, 0, hb__ident_fix},
+        {"free", 0, HB_OPT_CALL, &a->o.fixed, 0, 0, hb__ident_free},
+        {"starts", 0, HB_OPT_WHOLE, &a->o.starts, 1, 1000, NULL},
+        {"seed", 0, HB_OPT_WNUM, &a->seed, 0, 9e15, NULL},
+        {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
+        {"report", 0, HB_OPT_STR, &a->report_dir, 0, 0, NULL},
+        {"force", 0, HB_OPT_FLAG, &a->force, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "identify", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
             fputs(hb__identify_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "identify", c, argv);
         }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
+    }
+    if (!isnan(a->seed)) {
+        a->o.seed = (uint64_t)a->seed;
     }
     if (argc - optind != 1) {
         fprintf(stderr, "%s: expected one trace file (see heatbench identify --help)\n", prog);
-        return HB_EXIT_USAGE;
+        *status = HB_EXIT_USAGE;
+        return -1;
     }
-    const char *trace_path = argv[optind];
-    if (report_dir) { /* refuse a directory the report may not write before fitting */
-        int st = hb_cli_report_dir(prog, report_dir, force);
-        if (st != 0) {
-            return st;
-        }
+    a->trace_path = argv[optind];
+    if (a->report_dir) { /* refuse a directory the report may not write before fitting */
+        *status = hb_cli_report_dir(prog, a->report_dir, a->force);
+        return *status != 0 ? -1 : 0;
     }
-    char found[4200];
-    const char *spath = scen ? hb_cli_scenario_path(scen, found, sizeof found) : NULL;
-    hb_sim_config base;
-    int status = hb_cli_load_scenario(prog, spath, &base);
+    return 0;
+}
+
+/* Fits the trace to the scenario BASE and says what came out; the exit status. */
+static int hb__ident_exec(const hb__ident_args *a, const char *spath, hb_sim_config *base) {
+    const char *prog = "heatbench identify";
     hb_trace tr = {0};
     hb_ident_result r = {0};
     char err[1024];
-    if (status != HB_EXIT_OK) {
-        goto out;
-    }
-    if (hb_trace_read_any(trace_path, &tr, err, sizeof err) != HB_OK) {
+    int status = HB_EXIT_OK;
+    if (hb_trace_read_any(a->trace_path, &tr, err, sizeof err) != HB_OK) {
         hb_cli_error(prog, err);
         status = HB_EXIT_USAGE;
         goto out;
     }
-    int rc = hb_ident_fit(&base, &tr, &o, &r, err, sizeof err);
+    int rc = hb_ident_fit(base, &tr, &a->o, &r, err, sizeof err);
     if (rc != HB_OK) {
         char msg[1200];
-        snprintf(msg, sizeof msg, "%s: %s", trace_path, err);
+        snprintf(msg, sizeof msg, "%s: %s", a->trace_path, err);
         hb_cli_error(prog, msg);
         status = rc == HB_ERR_PARSE ? HB_EXIT_USAGE : HB_EXIT_FAIL;
         goto out;
     }
-    if (out && hb__write(out, spath, trace_path, &r, err, sizeof err) != 0) {
+    if (a->out && hb__write(a->out, spath, a->trace_path, &r, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
         status = HB_EXIT_FAIL;
         goto out;
     }
-    if (report_dir && hb__ident_report(prog, report_dir, force, trace_path, &r, &status) != 0) {
+    if (a->report_dir &&
+        hb__ident_report(prog, a->report_dir, a->force, a->trace_path, &r, &status) != 0) {
         goto out;
     }
-    if (json) {
-        hb_json_print(stdout, hb__json(trace_path, &r));
+    if (a->json) {
+        hb_json_print(stdout, hb__json(a->trace_path, &r));
     } else {
-        hb__ident_table(stdout, trace_path, &r);
-        if (out) {
-            printf("identified scenario written to %s\n", out);
+        hb__ident_table(stdout, a->trace_path, &r);
+        if (a->out) {
+            printf("identified scenario written to %s\n", a->out);
         }
     }
 out:
     hb_ident_result_free(&r);
     hb_trace_free(&tr);
+    return status;
+}
+
+int hb_cmd_identify(int argc, char **argv) {
+    const char *prog = "heatbench identify";
+    hb__ident_args a = {.seed = NAN};
+    hb_ident_options_default(&a.o);
+    int status = 0;
+    if (hb__ident_parse(argc, argv, &a, &status) != 0) {
+        return status;
+    }
+    char found[4200];
+    const char *spath = a.scen ? hb_cli_scenario_path(a.scen, found, sizeof found) : NULL;
+    hb_sim_config base;
+    status = hb_cli_load_scenario(prog, spath, &base);
+    if (status == HB_EXIT_OK) {
+        status = hb__ident_exec(&a, spath, &base);
+    }
     hb_sim_config_free(&base);
     return status;
 }

@@ -4,10 +4,12 @@
 #include "../util/hb_error.h"
 #include "../util/hb_ofile.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,35 +47,122 @@ static void hb__live_on_stop(int sig) {
     hb_live_request_stop();
 }
 
-enum {
-    OPT_SPEED = 2000,
-    OPT_HOURS,
-    OPT_SEED,
-    OPT_ROOMS,
-    OPT_MAX_QUEUE,
-    OPT_JSON,
-    OPT_TIMEOUT,
-    OPT_READINGS,
-    OPT_ACTUATOR,
-    OPT_CLOCK,
-};
+static int hb__live_clock(const char *prog, const char *arg, void *target) {
+    (void)prog;
+    *(const char **)target = *arg ? arg : NULL; /* '': none */
+    return 0;
+}
+
+/* What the command line asks beyond the hb_live_config. */
+typedef struct {
+    double hours, seed; /* NaN: the scenario's */
+    const char *out_path;
+    bool json, verbose, help;
+} hb__live_args;
+
+/* The options into CFG and A: 0 to go on, else -1 with *STATUS the exit status. */
+static int hb__live_parse(int argc, char **argv, hb_live_config *cfg, hb__live_args *a,
+                          int *status) {
+    const char *prog = "heatbench live";
+    const hb_opt opts[] = {
+        HB_MQTT_OPTS(&cfg->mqtt),
+        {"speed", 0, HB_OPT_NUM, &cfg->speed, 1e-3, 1e6, NULL},
+        {"hours", 0, HB_OPT_NUM, &a->hours, 1.0 / 3600, 8760, NULL},
+        {"seed", 0, HB_OPT_WNUM, &a->seed, 0, 9007199254740992.0, NULL},
+        {"rooms", 0, HB_OPT_WHOLE, &cfg->rooms, 1, 100000, NULL},
+        {"max-queue", 0, HB_OPT_ULONG, &cfg->max_queue, 0, 1e8, NULL},
+        {"output", 'o', HB_OPT_STR, &a->out_path, 0, 0, NULL},
+        {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
+        {"connect-timeout", 0, HB_OPT_NUM, &cfg->connect_timeout_s, 0.1, 86400, NULL},
+        {"readings-topic", 0, HB_OPT_STR, &cfg->readings_topic, 0, 0, NULL},
+        {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
+        {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb__live_clock},
+        {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "live", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
+            fputs(hb__live_help, stdout);
+        }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
+    }
+    cfg->verbose = a->verbose ? 1 : cfg->verbose;
+    *status = HB_EXIT_USAGE;
+    if (argc - optind > 1) {
+        fprintf(stderr, "%s: expected at most one scenario file\n", prog);
+        return -1;
+    }
+    if (hb_cli_check_topics(prog, cfg->readings_topic, cfg->actuator_topic, cfg->rooms > 1) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* The KPIs of room-1 and the run's counters. */
+static void hb__live_print(const char *prog, const hb_live_config *cfg, const hb__live_args *a,
+                           hb_sim_config *sc, const hb_kpis *k, const hb_live_stats *st) {
+    FILE *kout = (a->out_path && strcmp(a->out_path, "-") == 0) ? stderr : stdout;
+    sc->duration_h = st->sim_h; /* what ran: less than asked when interrupted */
+    if (a->json) {
+        hb_kpi_print_json(kout, sc, k);
+    } else {
+        hb_kpi_print_table(kout, sc, k);
+    }
+    fprintf(stderr,
+            "%s: %d room%s, %.2f simulated h in %.1f s wall; %lu readings published (%lu "
+            "written to the broker, %lu lost with a connection, %lu refused; queue at most "
+            "%lu, simulated time held %.1f s for back-pressure), %lu "
+            "commands received (%lu dropped); discomfort mean %.3f, worst %.3f K·h\n",
+            prog, cfg->rooms, cfg->rooms == 1 ? "" : "s", st->sim_h, st->wall_s, st->published,
+            st->written, st->lost, st->publish_errors, st->max_queued, st->stalled_s, st->commands,
+            st->dropped[HB_DROP_JSON] + st->dropped[HB_DROP_BAD_VALUE] +
+                st->dropped[HB_DROP_NO_VALUE] + st->dropped[HB_DROP_BAD_TOPIC] +
+                st->dropped[HB_DROP_BINARY] + st->dropped[HB_DROP_OVERSIZE] +
+                st->dropped[HB_DROP_NOT_OBJECT] + st->dropped[HB_DROP_NON_FINITE] +
+                st->dropped[HB_DROP_IMPLAUSIBLE],
+            st->mean_discomfort_kh, st->worst_discomfort_kh);
+}
+
+/* Runs the room with the trace written to a->out_path; the exit status. */
+static int hb__live_exec(const char *prog, hb_live_config *cfg, const hb__live_args *a,
+                         hb_sim_config *sc) {
+    char err[1024];
+    int rc;
+    hb_ofile *of = NULL;
+    if (a->out_path) {
+        of = hb_ofile_open(a->out_path, &rc);
+        if (!of) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, a->out_path, strerror(errno));
+            return HB_EXIT_FAIL;
+        }
+        cfg->trace = hb_ofile_stream(of);
+    }
+    hb_cli_signals(hb__live_on_stop, NULL, hb__live_on_stop); /* a closed terminal: stop cleanly */
+    mosquitto_lib_init();
+    hb_kpis k;
+    hb_live_stats st;
+    int status = hb_live_run(cfg, &k, &st, err, sizeof err);
+    mosquitto_lib_cleanup();
+    if (status == 0 && of) {
+        hb_ofile *f = of;
+        of = NULL;
+        if (hb_ofile_commit(f) != HB_OK) {
+            snprintf(err, sizeof err, "cannot write %s: %s", a->out_path, strerror(errno));
+            status = 1;
+        }
+    }
+    hb_ofile_abort(of);
+    if (status != 0) {
+        hb_cli_error(prog, err);
+    } else {
+        hb__live_print(prog, cfg, a, sc, &k, &st);
+    }
+    return status ? HB_EXIT_FAIL : HB_EXIT_OK;
+}
 
 int hb_cmd_live(int argc, char **argv) {
-    static const struct option opts[] = {HB_MQTT_LONG_OPTIONS,
-                                         {"speed", required_argument, NULL, OPT_SPEED},
-                                         {"hours", required_argument, NULL, OPT_HOURS},
-                                         {"seed", required_argument, NULL, OPT_SEED},
-                                         {"rooms", required_argument, NULL, OPT_ROOMS},
-                                         {"max-queue", required_argument, NULL, OPT_MAX_QUEUE},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"connect-timeout", required_argument, NULL, OPT_TIMEOUT},
-                                         {"readings-topic", required_argument, NULL, OPT_READINGS},
-                                         {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
-                                         {"clock-topic", required_argument, NULL, OPT_CLOCK},
-                                         {"verbose", no_argument, NULL, 'v'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench live";
     /* The clock is published by default: `heatbench control` follows it (hb_control.h). */
     hb_live_config cfg = {.readings_topic = "/readings/+/temperature",
@@ -84,87 +173,10 @@ int hb_cmd_live(int argc, char **argv) {
                           .speed = 1.0,
                           .connect_timeout_s = 30.0};
     hb_mqtt_opts_init(&cfg.mqtt, "heatbench-live");
-    double hours = NAN;
-    double seed = NAN;
-    double v;
-    const char *out_path = NULL;
-    int json = 0;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
-        int m = hb_mqtt_opt(&cfg.mqtt, c, optarg, prog);
-        if (m < 0) {
-            return HB_EXIT_USAGE;
-        }
-        if (m > 0) {
-            continue;
-        }
-        switch (c) {
-        case OPT_SPEED:
-            if (hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_HOURS:
-            if (hb_cli_number(prog, "--hours", optarg, 1.0 / 3600, 8760, &hours) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_SEED:
-            if (hb_cli_number(prog, "--seed", optarg, 0, 9007199254740992.0, &seed) != 0 ||
-                seed != floor(seed)) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_ROOMS:
-            if (hb_cli_number(prog, "--rooms", optarg, 1, 100000, &v) != 0 || v != floor(v)) {
-                return HB_EXIT_USAGE;
-            }
-            cfg.rooms = (int)v;
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case OPT_MAX_QUEUE:
-            if (hb_cli_number(prog, "--max-queue", optarg, 0, 1e8, &v) != 0 || v != floor(v)) {
-                return HB_EXIT_USAGE;
-            }
-            cfg.max_queue = (unsigned long)v;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_TIMEOUT:
-            if (hb_cli_number(prog, "--connect-timeout", optarg, 0.1, 86400,
-                              &cfg.connect_timeout_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_READINGS:
-            cfg.readings_topic = optarg;
-            break;
-        case OPT_ACTUATOR:
-            cfg.actuator_topic = optarg;
-            break;
-        case OPT_CLOCK:
-            cfg.clock_topic = *optarg ? optarg : NULL; /* '': none */
-            break;
-        case 'v':
-            cfg.verbose = 1;
-            break;
-        case 'h':
-            fputs(hb__live_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "live", c, argv);
-        }
-    }
-    if (argc - optind > 1) {
-        fprintf(stderr, "%s: expected at most one scenario file\n", prog);
-        return HB_EXIT_USAGE;
-    }
-    if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, cfg.rooms > 1) != 0) {
-        return HB_EXIT_USAGE;
+    hb__live_args a = {.hours = NAN, .seed = NAN};
+    int status = 0;
+    if (hb__live_parse(argc, argv, &cfg, &a, &status) != 0) {
+        return status;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
     hb_sim_config sc;
@@ -173,11 +185,11 @@ int hb_cmd_live(int argc, char **argv) {
         hb_sim_config_free(&sc);
         return HB_EXIT_USAGE;
     }
-    if (!isnan(hours)) {
-        sc.duration_h = hours;
+    if (!isnan(a.hours)) {
+        sc.duration_h = a.hours;
     }
-    if (!isnan(seed)) {
-        sc.seed = (uint64_t)seed;
+    if (!isnan(a.seed)) {
+        sc.seed = (uint64_t)a.seed;
     }
     if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
         hb_cli_error(prog, err);
@@ -185,56 +197,7 @@ int hb_cmd_live(int argc, char **argv) {
         return HB_EXIT_USAGE;
     }
     cfg.scenario = &sc;
-    int rc;
-    hb_ofile *of = NULL;
-    if (out_path) {
-        of = hb_ofile_open(out_path, &rc);
-        if (!of) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", prog, out_path, strerror(errno));
-            hb_sim_config_free(&sc);
-            return HB_EXIT_FAIL;
-        }
-        cfg.trace = hb_ofile_stream(of);
-    }
-    hb_cli_signals(hb__live_on_stop, NULL, hb__live_on_stop); /* a closed terminal: stop cleanly */
-    mosquitto_lib_init();
-    hb_kpis k;
-    hb_live_stats st;
-    int status = hb_live_run(&cfg, &k, &st, err, sizeof err);
-    mosquitto_lib_cleanup();
-    if (status == 0 && of) {
-        hb_ofile *f = of;
-        of = NULL;
-        if (hb_ofile_commit(f) != HB_OK) {
-            snprintf(err, sizeof err, "cannot write %s: %s", out_path, strerror(errno));
-            status = 1;
-        }
-    }
-    hb_ofile_abort(of);
-    if (status != 0) {
-        hb_cli_error(prog, err);
-    } else {
-        FILE *kout = (out_path && strcmp(out_path, "-") == 0) ? stderr : stdout;
-        sc.duration_h = st.sim_h; /* what ran: less than asked when interrupted */
-        if (json) {
-            hb_kpi_print_json(kout, &sc, &k);
-        } else {
-            hb_kpi_print_table(kout, &sc, &k);
-        }
-        fprintf(stderr,
-                "%s: %d room%s, %.2f simulated h in %.1f s wall; %lu readings published (%lu "
-                "written to the broker, %lu lost with a connection, %lu refused; queue at most "
-                "%lu, simulated time held %.1f s for back-pressure), %lu "
-                "commands received (%lu dropped); discomfort mean %.3f, worst %.3f K·h\n",
-                prog, cfg.rooms, cfg.rooms == 1 ? "" : "s", st.sim_h, st.wall_s, st.published,
-                st.written, st.lost, st.publish_errors, st.max_queued, st.stalled_s, st.commands,
-                st.dropped[HB_DROP_JSON] + st.dropped[HB_DROP_BAD_VALUE] +
-                    st.dropped[HB_DROP_NO_VALUE] + st.dropped[HB_DROP_BAD_TOPIC] +
-                    st.dropped[HB_DROP_BINARY] + st.dropped[HB_DROP_OVERSIZE] +
-                    st.dropped[HB_DROP_NOT_OBJECT] + st.dropped[HB_DROP_NON_FINITE] +
-                    st.dropped[HB_DROP_IMPLAUSIBLE],
-                st.mean_discomfort_kh, st.worst_discomfort_kh);
-    }
+    status = hb__live_exec(prog, &cfg, &a, &sc);
     hb_sim_config_free(&sc);
-    return status ? HB_EXIT_FAIL : HB_EXIT_OK;
+    return status;
 }

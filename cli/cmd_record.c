@@ -3,9 +3,11 @@
 #include "../field/hb_record.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,29 +55,6 @@ static void hb__record_on_stop(int sig) {
     hb_record_request_stop();
 }
 
-enum {
-    OPT_ROOM = 2000,
-    OPT_HOURS,
-    OPT_SPEED,
-    OPT_INTERVAL,
-    OPT_START,
-    OPT_OUTDOOR,
-    OPT_SENSORS,
-    OPT_FLUSH,
-    OPT_TIMEOUT,
-    OPT_READINGS,
-    OPT_ACTUATOR,
-    OPT_EXCITE,
-    OPT_PRBS_A,
-    OPT_PRBS_P,
-    OPT_PRBS_MIN,
-    OPT_PRBS_MAX,
-    OPT_CENTER,
-    OPT_FORCE,
-    OPT_STATUS,
-    OPT_CLOCK,
-};
-
 /* Splits the comma list S (modified) into at most MAX ids; -1 when there are more. */
 static int hb__split_ids(char *s, const char **ids, size_t max, size_t *n) {
     char *save = NULL;
@@ -89,31 +68,98 @@ static int hb__split_ids(char *s, const char **ids, size_t max, size_t *n) {
     return 0;
 }
 
+/* The --sensors list: the ids point into buf. */
+typedef struct {
+    char buf[1024];
+    const char *ids[16];
+    hb_record_config *cfg;
+} hb__record_ids;
+
+static int hb__record_sensors(const char *prog, const char *arg, void *target) {
+    hb__record_ids *s = target;
+    snprintf(s->buf, sizeof s->buf, "%s", arg);
+    if (hb__split_ids(s->buf, s->ids, 16, &s->cfg->n_ids) != 0) {
+        fprintf(stderr, "%s: --sensors: at most 16 ids\n", prog);
+        return -1;
+    }
+    s->cfg->ids = s->ids;
+    return 0;
+}
+
+static int hb__record_excite(const char *prog, const char *arg, void *target) {
+    if (strcmp(arg, "prbs") != 0) {
+        fprintf(stderr, "%s: --excite: expected prbs, got '%s'\n", prog, arg);
+        return -1;
+    }
+    *(bool *)target = true;
+    return 0;
+}
+
+/* The options into CFG (its --sensors into IDS): 0 to go on, else -1 with *STATUS the exit
+ * status. */
+static int hb__record_parse(int argc, char **argv, hb_record_config *cfg, hb__record_ids *ids,
+                            int *status) {
+    const char *prog = "heatbench record";
+    bool help = false;
+    const hb_opt opts[] = {
+        HB_MQTT_OPTS(&cfg->mqtt),
+        {"output", 'o', HB_OPT_STR, &cfg->output, 0, 0, NULL},
+        {"room", 0, HB_OPT_STR, &cfg->room, 0, 0, NULL},
+        {"hours", 0, HB_OPT_NUM, &cfg->hours, 1.0 / 60, 876000, NULL},
+        {"speed", 0, HB_OPT_NUM, &cfg->speed, 1e-3, 1e6, NULL},
+        {"interval", 0, HB_OPT_NUM, &cfg->interval_s, 1, 3600, NULL},
+        {"start-s", 0, HB_OPT_NUM, &cfg->start_s, 0, 1e9, NULL},
+        {"outdoor-topic", 0, HB_OPT_STR, &cfg->outdoor_topic, 0, 0, NULL},
+        {"sensors", 0, HB_OPT_CALL, ids, 0, 0, hb__record_sensors},
+        {"flush-s", 0, HB_OPT_NUM, &cfg->flush_s, 0.1, 86400, NULL},
+        {"connect-timeout", 0, HB_OPT_NUM, &cfg->connect_timeout_s, 0.1, 86400, NULL},
+        {"readings-topic", 0, HB_OPT_STR, &cfg->readings_topic, 0, 0, NULL},
+        {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
+        {"excite", 0, HB_OPT_CALL, &cfg->excite, 0, 0, hb__record_excite},
+        {"prbs-amplitude", 0, HB_OPT_NUM, &cfg->prbs_amplitude, 1, 50, NULL},
+        {"prbs-period", 0, HB_OPT_NUM, &cfg->prbs_period_s, 10, 86400, NULL},
+        {"prbs-min", 0, HB_OPT_NUM, &cfg->prbs_min, 0, 100, NULL},
+        {"prbs-max", 0, HB_OPT_NUM, &cfg->prbs_max, 0, 100, NULL},
+        {"excite-center", 0, HB_OPT_NUM, &cfg->center, 0, 100, NULL},
+        {"force", 0, HB_OPT_FLAG, &cfg->force, 0, 0, NULL},
+        {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
+        {"clock-topic", 0, HB_OPT_STR, &cfg->clock_topic, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "record", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (help) {
+            fputs(hb__record_help, stdout);
+        }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
+    }
+    *status = HB_EXIT_USAGE;
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+/* What no single option can check. */
+static int hb__record_validate(const char *prog, const hb_record_config *cfg) {
+    if (!cfg->output) {
+        fprintf(stderr, "%s: -o FILE is required (where the trace goes)\n", prog);
+        return -1;
+    }
+    if (!(cfg->prbs_min < cfg->prbs_max)) {
+        fprintf(stderr, "%s: --prbs-min must be below --prbs-max\n", prog);
+        return -1;
+    }
+    if (!hb_room_name_ok(cfg->room)) {
+        fprintf(stderr, "%s: --room: '%s' is not a plain room name\n", prog, cfg->room);
+        return -1;
+    }
+    return hb_cli_check_topics(prog, cfg->readings_topic, cfg->actuator_topic, false) != 0 ? -1 : 0;
+}
+
 int hb_cmd_record(int argc, char **argv) {
-    static const struct option opts[] = {HB_MQTT_LONG_OPTIONS,
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"room", required_argument, NULL, OPT_ROOM},
-                                         {"hours", required_argument, NULL, OPT_HOURS},
-                                         {"speed", required_argument, NULL, OPT_SPEED},
-                                         {"interval", required_argument, NULL, OPT_INTERVAL},
-                                         {"start-s", required_argument, NULL, OPT_START},
-                                         {"outdoor-topic", required_argument, NULL, OPT_OUTDOOR},
-                                         {"sensors", required_argument, NULL, OPT_SENSORS},
-                                         {"flush-s", required_argument, NULL, OPT_FLUSH},
-                                         {"connect-timeout", required_argument, NULL, OPT_TIMEOUT},
-                                         {"readings-topic", required_argument, NULL, OPT_READINGS},
-                                         {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
-                                         {"excite", required_argument, NULL, OPT_EXCITE},
-                                         {"prbs-amplitude", required_argument, NULL, OPT_PRBS_A},
-                                         {"prbs-period", required_argument, NULL, OPT_PRBS_P},
-                                         {"prbs-min", required_argument, NULL, OPT_PRBS_MIN},
-                                         {"prbs-max", required_argument, NULL, OPT_PRBS_MAX},
-                                         {"excite-center", required_argument, NULL, OPT_CENTER},
-                                         {"force", no_argument, NULL, OPT_FORCE},
-                                         {"status-topic", required_argument, NULL, OPT_STATUS},
-                                         {"clock-topic", required_argument, NULL, OPT_CLOCK},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench record";
     hb_record_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -133,120 +179,12 @@ int hb_cmd_record(int argc, char **argv) {
     cfg.prbs_max = 100;
     cfg.center = NAN;
     cfg.status_topic = "heatbench/control/status";
-    char ids_buf[1024] = "";
-    const char *ids[16];
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        int m = hb_mqtt_opt(&cfg.mqtt, c, optarg, prog);
-        if (m < 0) {
-            return HB_EXIT_USAGE;
-        }
-        if (m > 0) {
-            continue;
-        }
-        int bad = 0;
-        switch (c) {
-        case 'o':
-            cfg.output = optarg;
-            break;
-        case OPT_ROOM:
-            cfg.room = optarg;
-            break;
-        case OPT_HOURS:
-            bad = hb_cli_number(prog, "--hours", optarg, 1.0 / 60, 876000, &cfg.hours);
-            break;
-        case OPT_SPEED:
-            bad = hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed);
-            break;
-        case OPT_INTERVAL:
-            bad = hb_cli_number(prog, "--interval", optarg, 1, 3600, &cfg.interval_s);
-            break;
-        case OPT_START:
-            bad = hb_cli_number(prog, "--start-s", optarg, 0, 1e9, &cfg.start_s);
-            break;
-        case OPT_OUTDOOR:
-            cfg.outdoor_topic = optarg;
-            break;
-        case OPT_SENSORS:
-            snprintf(ids_buf, sizeof ids_buf, "%s", optarg);
-            if (hb__split_ids(ids_buf, ids, 16, &cfg.n_ids) != 0) {
-                fprintf(stderr, "%s: --sensors: at most 16 ids\n", prog);
-                return HB_EXIT_USAGE;
-            }
-            cfg.ids = ids;
-            break;
-        case OPT_FLUSH:
-            bad = hb_cli_number(prog, "--flush-s", optarg, 0.1, 86400, &cfg.flush_s);
-            break;
-        case OPT_TIMEOUT:
-            bad = hb_cli_number(prog, "--connect-timeout", optarg, 0.1, 86400,
-                                &cfg.connect_timeout_s);
-            break;
-        case OPT_READINGS:
-            cfg.readings_topic = optarg;
-            break;
-        case OPT_ACTUATOR:
-            cfg.actuator_topic = optarg;
-            break;
-        case OPT_EXCITE:
-            if (strcmp(optarg, "prbs") != 0) {
-                fprintf(stderr, "%s: --excite: expected prbs, got '%s'\n", prog, optarg);
-                return HB_EXIT_USAGE;
-            }
-            cfg.excite = true;
-            break;
-        case OPT_PRBS_A:
-            bad = hb_cli_number(prog, "--prbs-amplitude", optarg, 1, 50, &cfg.prbs_amplitude);
-            break;
-        case OPT_PRBS_P:
-            bad = hb_cli_number(prog, "--prbs-period", optarg, 10, 86400, &cfg.prbs_period_s);
-            break;
-        case OPT_PRBS_MIN:
-            bad = hb_cli_number(prog, "--prbs-min", optarg, 0, 100, &cfg.prbs_min);
-            break;
-        case OPT_PRBS_MAX:
-            bad = hb_cli_number(prog, "--prbs-max", optarg, 0, 100, &cfg.prbs_max);
-            break;
-        case OPT_CENTER:
-            bad = hb_cli_number(prog, "--excite-center", optarg, 0, 100, &cfg.center);
-            break;
-        case OPT_FORCE:
-            cfg.force = true;
-            break;
-        case OPT_STATUS:
-            cfg.status_topic = optarg;
-            break;
-        case OPT_CLOCK:
-            cfg.clock_topic = optarg;
-            break;
-        case 'h':
-            fputs(hb__record_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "record", c, argv);
-        }
-        if (bad) {
-            return HB_EXIT_USAGE;
-        }
+    hb__record_ids ids = {.cfg = &cfg};
+    int status = 0;
+    if (hb__record_parse(argc, argv, &cfg, &ids, &status) != 0) {
+        return status;
     }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
-        return HB_EXIT_USAGE;
-    }
-    if (!cfg.output) {
-        fprintf(stderr, "%s: -o FILE is required (where the trace goes)\n", prog);
-        return HB_EXIT_USAGE;
-    }
-    if (!(cfg.prbs_min < cfg.prbs_max)) {
-        fprintf(stderr, "%s: --prbs-min must be below --prbs-max\n", prog);
-        return HB_EXIT_USAGE;
-    }
-    if (!hb_room_name_ok(cfg.room)) {
-        fprintf(stderr, "%s: --room: '%s' is not a plain room name\n", prog, cfg.room);
-        return HB_EXIT_USAGE;
-    }
-    if (hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, false) != 0) {
+    if (hb__record_validate(prog, &cfg) != 0) {
         return HB_EXIT_USAGE;
     }
     char err[1024];
@@ -257,7 +195,7 @@ int hb_cmd_record(int argc, char **argv) {
     hb_cli_signals(hb__record_on_stop, NULL, hb__record_on_stop);
     mosquitto_lib_init();
     hb_record_stats st;
-    int status = hb_record_run(&cfg, &st, err, sizeof err);
+    status = hb_record_run(&cfg, &st, err, sizeof err);
     mosquitto_lib_cleanup();
     if (status != 0) {
         hb_cli_error(prog, err);

@@ -3,9 +3,10 @@
 #include "../report/hb_sweep_report.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,58 +63,30 @@ static int hb__sweep_report(const char *results, const char *dir, const hb_repor
 }
 
 int hb_cmd_report(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"labels", required_argument, NULL, 'l'},
-        {"title", required_argument, NULL, 't'},  {"band", required_argument, NULL, 'b'},
-        {"warmup", required_argument, NULL, 'w'}, {"force", no_argument, NULL, 'f'},
-        {"plan", required_argument, NULL, 'p'},   {"worst", required_argument, NULL, 'W'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench report";
     const char *plan = NULL;
     double worst = 10;
     const char *dir = NULL;
-    char *labels = NULL;
+    const char *labels = NULL;
+    bool help = false;
     hb_report_opts o = {.title = "heatbench report", .band_k = 0.5, .warmup_h = 1.0};
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            dir = optarg;
-            break;
-        case 'l':
-            labels = optarg;
-            break;
-        case 't':
-            o.title = optarg;
-            break;
-        case 'b':
-            if (hb_cli_number(prog, "--band", optarg, 0.01, 10, &o.band_k) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'w':
-            if (hb_cli_number(prog, "--warmup", optarg, 0, 8760, &o.warmup_h) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'f':
-            o.force = true;
-            break;
-        case 'p':
-            plan = optarg;
-            break;
-        case 'W':
-            if (hb_cli_number(prog, "--worst", optarg, 1, 10000, &worst) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'h':
+    const hb_opt opts[] = {
+        {"output", 'o', HB_OPT_STR, &dir, 0, 0, NULL},
+        {"labels", 0, HB_OPT_STR, &labels, 0, 0, NULL},
+        {"title", 0, HB_OPT_STR, &o.title, 0, 0, NULL},
+        {"band", 0, HB_OPT_NUM, &o.band_k, 0.01, 10, NULL},
+        {"warmup", 0, HB_OPT_NUM, &o.warmup_h, 0, 8760, NULL},
+        {"force", 0, HB_OPT_FLAG, &o.force, 0, 0, NULL},
+        {"plan", 0, HB_OPT_STR, &plan, 0, 0, NULL},
+        {"worst", 0, HB_OPT_NUM, &worst, 1, 10000, NULL},
+        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "report", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (help) {
             fputs(hb__report_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "report", c, argv);
         }
+        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
     }
     int n = argc - optind;
     if (n < 1 || n > 16 || !dir) {
@@ -127,7 +100,8 @@ int hb_cmd_report(int argc, char **argv) {
     hb_report_trace tr[16];
     memset(tr, 0, sizeof tr);
     char *save = NULL;
-    char *lab = labels ? strtok_r(labels, ",", &save) : NULL;
+    char *list = labels ? strdup(labels) : NULL; /* the labels point into it */
+    char *lab = list ? strtok_r(list, ",", &save) : NULL;
     for (int i = 0; i < n; i++) {
         tr[i].path = argv[optind + i];
         tr[i].label = lab;
@@ -137,7 +111,8 @@ int hb_cmd_report(int argc, char **argv) {
     char provenance[1400];
     hb_cli_provenance(provenance, sizeof provenance, NULL);
     o.provenance = provenance;
-    int rc = hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err);
+    rc = hb_report_write(dir, tr, (size_t)n, &o, err, sizeof err);
+    free(list);
     if (rc != 0) {
         hb_cli_error(prog, err);
         return hb_cli_report_status(rc);

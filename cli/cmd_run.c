@@ -8,6 +8,7 @@
 #include "../util/hb_ofile.h"
 #include "../util/hb_sigclean.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
@@ -48,17 +49,99 @@ static const char hb__run_help[] =
 
 /* `--controller a,b --report DIR`: the same scenario and seed under each controller, their KPIs,
  * and one report that overlays them. */
+enum { HB__CMP_MAX = 4, HB__CMP_EVENTS = 64 };
+
+/* The runs of a comparison: each controller's trace (a temporary file), KPIs and events. */
+typedef struct {
+    char paths[HB__CMP_MAX][40];
+    char names[HB__CMP_MAX][16];
+    char summaries[HB__CMP_MAX][256];
+    hb_kpis kpis[HB__CMP_MAX];
+    hb_report_trace tr[HB__CMP_MAX];
+    hb_report_event events[HB__CMP_MAX][HB__CMP_EVENTS];
+    size_t n_events[HB__CMP_MAX];
+    int n;
+} hb__run_cmp;
+
+/* Runs controller NAME on RUN into the next slot of C (CFG: the scenario as given), prints its
+ * KPIs; the exit status. */
+static int hb__compare_one(hb__run_cmp *c, hb_sim_config *run, const hb_sim_config *cfg,
+                           const char *name, int json) {
+    run->controller = cfg->controller;
+    if (c->n == HB__CMP_MAX || hb_cli_controller("heatbench run", name, &run->controller) != 0) {
+        if (c->n == HB__CMP_MAX) {
+            fprintf(stderr, "heatbench run: at most %d controllers to compare\n", HB__CMP_MAX);
+        }
+        return HB_EXIT_USAGE;
+    }
+    int i = c->n;
+    snprintf(c->paths[i], sizeof c->paths[i], "/tmp/heatbench-cmp-XXXXXX");
+    int fd = mkstemp(c->paths[i]);
+    if (fd >= 0) {
+        hb_sigclean_add(c->paths[i]); /* removed on Ctrl-C too */
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n", strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return HB_EXIT_FAIL;
+    }
+    c->n++;
+    hb_sim *sim;
+    int rc = hb_sim_create(run, &sim);
+    if (rc == HB_OK) {
+        hb_sim_set_trace(sim, f);
+        rc = hb_sim_run(sim);
+        c->kpis[i] = *hb_sim_kpis(sim);
+        c->n_events[i] = hb_cli_report_events(run, sim, c->events[i], HB__CMP_EVENTS);
+        hb_sim_destroy(sim);
+    }
+    if (fclose(f) != 0 || rc != HB_OK) {
+        fprintf(stderr, "heatbench run: %s: %s\n", name, hb_strerror(rc == HB_OK ? HB_ERR_IO : rc));
+        return HB_EXIT_FAIL;
+    }
+    snprintf(c->names[i], sizeof c->names[i], "%s", name);
+    snprintf(c->summaries[i], sizeof c->summaries[i], "%s, seed %llu, %s, %.1f h", cfg->name,
+             (unsigned long long)cfg->seed, name, cfg->duration_h);
+    c->tr[i] = (hb_report_trace){.path = c->paths[i],
+                                 .label = c->names[i],
+                                 .kpis = &c->kpis[i],
+                                 .summary = c->summaries[i],
+                                 .events = c->events[i],
+                                 .n_events = c->n_events[i]};
+    if (json) {
+        hb_kpi_print_json(stdout, run, &c->kpis[i]);
+    } else {
+        hb_kpi_print_table(stdout, run, &c->kpis[i]);
+        fputc('\n', stdout);
+    }
+    return HB_EXIT_OK;
+}
+
+/* The report of the comparison C into DIR; the exit status. */
+static int hb__compare_report(const hb__run_cmp *c, const hb_sim_config *run,
+                              const hb_sim_config *cfg, const char *dir, bool force, int json) {
+    char title[160];
+    snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
+    char provenance[1400];
+    hb_report_opts ro = hb_cli_report_opts(run, title, force, provenance, sizeof provenance);
+    char err[1024];
+    int rc = hb_report_write(dir, c->tr, (size_t)c->n, &ro, err, sizeof err);
+    if (rc != HB_OK) {
+        hb_cli_error("heatbench run: report", err);
+        return hb_cli_report_status(rc);
+    }
+    if (!json) {
+        printf("report written to %s/index.html\n", dir);
+    }
+    return HB_EXIT_OK;
+}
+
 static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool force, int json) {
-    enum { MAXC = 4 };
-    char paths[MAXC][40];
-    char names[MAXC][16];
-    char summaries[MAXC][256];
-    hb_kpis kpis[MAXC];
-    hb_report_trace tr[MAXC];
-    enum { MAXE = 64 };
-    static hb_report_event events[MAXC][MAXE];
-    size_t n_events[MAXC] = {0};
-    int n = 0;
+    static hb__run_cmp cmp; /* the events are too many for the stack */
+    memset(&cmp, 0, sizeof cmp);
     int status = HB_EXIT_OK;
     char check[128];
     snprintf(check, sizeof check, "%s", list);
@@ -76,79 +159,16 @@ static int hb__compare(hb_sim_config *cfg, char *list, const char *dir, bool for
     hb_sim_config run = *cfg; /* each controller in turn, with the shared floor */
     run.plan = &plan;
     save = NULL;
-    for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        run.controller = cfg->controller;
-        if (n == MAXC || hb_cli_controller("heatbench run", name, &run.controller) != 0) {
-            if (n == MAXC) {
-                fprintf(stderr, "heatbench run: at most %d controllers to compare\n", MAXC);
-            }
-            status = HB_EXIT_USAGE;
-            break;
-        }
-        snprintf(paths[n], sizeof paths[n], "/tmp/heatbench-cmp-XXXXXX");
-        int fd = mkstemp(paths[n]);
-        if (fd >= 0) {
-            hb_sigclean_add(paths[n]); /* removed on Ctrl-C too */
-        }
-        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (!f) {
-            fprintf(stderr, "heatbench run: cannot create a temporary trace: %s\n",
-                    strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-            }
-            status = HB_EXIT_FAIL;
-            break;
-        }
-        n++;
-        hb_sim *sim;
-        int rc = hb_sim_create(&run, &sim);
-        if (rc == HB_OK) {
-            hb_sim_set_trace(sim, f);
-            rc = hb_sim_run(sim);
-            kpis[n - 1] = *hb_sim_kpis(sim);
-            n_events[n - 1] = hb_cli_report_events(&run, sim, events[n - 1], MAXE);
-            hb_sim_destroy(sim);
-        }
-        if (fclose(f) != 0 || rc != HB_OK) {
-            fprintf(stderr, "heatbench run: %s: %s\n", name,
-                    hb_strerror(rc == HB_OK ? HB_ERR_IO : rc));
-            status = HB_EXIT_FAIL;
-            break;
-        }
-        snprintf(names[n - 1], sizeof names[n - 1], "%s", name);
-        snprintf(summaries[n - 1], sizeof summaries[n - 1], "%s, seed %llu, %s, %.1f h", cfg->name,
-                 (unsigned long long)cfg->seed, name, cfg->duration_h);
-        tr[n - 1] = (hb_report_trace){.path = paths[n - 1],
-                                      .label = names[n - 1],
-                                      .kpis = &kpis[n - 1],
-                                      .summary = summaries[n - 1],
-                                      .events = events[n - 1],
-                                      .n_events = n_events[n - 1]};
-        if (json) {
-            hb_kpi_print_json(stdout, &run, &kpis[n - 1]);
-        } else {
-            hb_kpi_print_table(stdout, &run, &kpis[n - 1]);
-            fputc('\n', stdout);
-        }
+    for (char *name = strtok_r(list, ",", &save); name && status == HB_EXIT_OK;
+         name = strtok_r(NULL, ",", &save)) {
+        status = hb__compare_one(&cmp, &run, cfg, name, json);
     }
     if (status == HB_EXIT_OK) {
-        char title[160];
-        snprintf(title, sizeof title, "heatbench run: %s, controllers compared", cfg->name);
-        char provenance[1400];
-        hb_report_opts ro = hb_cli_report_opts(&run, title, force, provenance, sizeof provenance);
-        char err[1024];
-        int rc = hb_report_write(dir, tr, (size_t)n, &ro, err, sizeof err);
-        if (rc != HB_OK) {
-            hb_cli_error("heatbench run: report", err);
-            status = hb_cli_report_status(rc);
-        } else if (!json) {
-            printf("report written to %s/index.html\n", dir);
-        }
+        status = hb__compare_report(&cmp, &run, cfg, dir, force, json);
     }
-    for (int i = 0; i < n; i++) {
-        unlink(paths[i]);
-        hb_sigclean_drop(paths[i]);
+    for (int i = 0; i < cmp.n; i++) {
+        unlink(cmp.paths[i]);
+        hb_sigclean_drop(cmp.paths[i]);
     }
     hb_energy_plan_free(&plan);
     return status;
@@ -374,111 +394,75 @@ done:
     return status;
 }
 
-int hb_cmd_run(int argc, char **argv) {
-    static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
-                                         {"controller", required_argument, NULL, 'c'},
-                                         {"hours", required_argument, NULL, 'H'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"trace-interval", required_argument, NULL, 'T'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"report", required_argument, NULL, 'R'},
-                                         {"force", no_argument, NULL, 'F'},
-                                         {"kpi-interval", required_argument, NULL, 'K'},
-                                         {"kpi-file", required_argument, NULL, 'k'},
-                                         {NULL, 0, NULL, 0}};
-    const char *seed_s = NULL;
-    const char *ctl_s = NULL;
-    const char *out_path = NULL;
-    double hours = NAN;
-    double trace_iv = NAN;
-    int json = 0;
-    const char *report_dir = NULL;
-    bool force = false;
-    double kpi_iv = NAN;
-    const char *kpi_path = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            seed_s = optarg;
-            break;
-        case 'F':
-            force = true;
-            break;
-        case 'c':
-            ctl_s = optarg;
-            break;
-        case 'H':
-            if (hb_cli_number("heatbench run", "--hours", optarg, 1.0 / 3600.0, 876000, &hours) !=
-                0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'T':
-            if (hb_cli_number("heatbench run", "--trace-interval", optarg, 1e-3, 86400,
-                              &trace_iv) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'R':
-            report_dir = optarg;
-            break;
-        case 'K':
-            if (hb_cli_number("heatbench run", "--kpi-interval", optarg, 1.0 / 60.0, 876000,
-                              &kpi_iv) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'k':
-            kpi_path = optarg;
-            break;
-        case 'h':
+/* What the command line asked of `heatbench run`. */
+typedef struct {
+    const char *seed_s, *ctl_s, *out_path, *report_dir, *kpi_path;
+    double hours, trace_iv, kpi_iv; /* NaN: not given */
+    bool json, force, help;
+} hb__run_args;
+
+/* The options into A: 0 to go on, else -1 with *STATUS the exit status. */
+static int hb__run_parse(int argc, char **argv, hb__run_args *a, int *status) {
+    const char *prog = "heatbench run";
+    const hb_opt opts[] = {
+        {"seed", 0, HB_OPT_STR, &a->seed_s, 0, 0, NULL},
+        {"controller", 0, HB_OPT_STR, &a->ctl_s, 0, 0, NULL},
+        {"hours", 0, HB_OPT_NUM, &a->hours, 1.0 / 3600.0, 876000, NULL},
+        {"output", 'o', HB_OPT_STR, &a->out_path, 0, 0, NULL},
+        {"trace-interval", 0, HB_OPT_NUM, &a->trace_iv, 1e-3, 86400, NULL},
+        {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"report", 0, HB_OPT_STR, &a->report_dir, 0, 0, NULL},
+        {"force", 0, HB_OPT_FLAG, &a->force, 0, 0, NULL},
+        {"kpi-interval", 0, HB_OPT_NUM, &a->kpi_iv, 1.0 / 60.0, 876000, NULL},
+        {"kpi-file", 0, HB_OPT_STR, &a->kpi_path, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "run", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
             fputs(hb__run_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option("heatbench run", "run", c, argv);
         }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
     }
     if (argc - optind > 1) {
-        fprintf(stderr, "heatbench run: expected at most one scenario file, got %d\n",
-                argc - optind);
-        return HB_EXIT_USAGE;
+        fprintf(stderr, "%s: expected at most one scenario file, got %d\n", prog, argc - optind);
+        *status = HB_EXIT_USAGE;
+        return -1;
+    }
+    if (a->report_dir) { /* refuse a directory the report may not write before running anything */
+        *status = hb_cli_report_dir(prog, a->report_dir, a->force);
+        return *status != 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+int hb_cmd_run(int argc, char **argv) {
+    hb__run_args a = {.hours = NAN, .trace_iv = NAN, .kpi_iv = NAN};
+    int status = 0;
+    if (hb__run_parse(argc, argv, &a, &status) != 0) {
+        return status;
     }
     const char *path = optind < argc ? argv[optind] : NULL;
-    if (report_dir) { /* refuse a directory the report may not write before running anything */
-        int st = hb_cli_report_dir("heatbench run", report_dir, force);
-        if (st != 0) {
-            return st;
-        }
-    }
-
     hb_sim_config cfg;
-    int status = hb__run_config(path, seed_s, ctl_s, hours, trace_iv, &cfg);
-    if (status == HB_EXIT_OK && ctl_s && strchr(ctl_s, ',')) {
-        if (!report_dir || out_path || !isnan(kpi_iv)) {
+    status = hb__run_config(path, a.seed_s, a.ctl_s, a.hours, a.trace_iv, &cfg);
+    if (status == HB_EXIT_OK && a.ctl_s && strchr(a.ctl_s, ',')) {
+        if (!a.report_dir || a.out_path || !isnan(a.kpi_iv)) {
             fprintf(stderr, "heatbench run: a list of controllers needs --report DIR (and no -o or "
                             "--kpi-interval)\n");
             status = HB_EXIT_USAGE;
         } else {
             char list[128];
-            snprintf(list, sizeof list, "%s", ctl_s);
-            status = hb__compare(&cfg, list, report_dir, force, json);
+            snprintf(list, sizeof list, "%s", a.ctl_s);
+            status = hb__compare(&cfg, list, a.report_dir, a.force, a.json);
         }
     } else if (status == HB_EXIT_OK) {
-        hb__run_out out = {.path = out_path,
-                           .kpi_interval_h = kpi_iv,
-                           .kpi_path = kpi_path,
-                           .report_dir = report_dir,
-                           .force = force,
-                           .json = json};
+        hb__run_out out = {.path = a.out_path,
+                           .kpi_interval_h = a.kpi_iv,
+                           .kpi_path = a.kpi_path,
+                           .report_dir = a.report_dir,
+                           .force = a.force,
+                           .json = a.json};
         status = hb__run_one(&cfg, path ? path : "(built-in default)", &out);
     }
     hb_sim_config_free(&cfg);

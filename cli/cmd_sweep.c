@@ -5,6 +5,7 @@
 #include "../sweep/hb_sweep_merge.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
@@ -141,28 +142,20 @@ static int hb__sw_list(const hb_sweep *s, size_t shard, size_t shards) {
 }
 
 static int hb__merge(int argc, char **argv) {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"plan", required_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *out = NULL;
     const char *plan_path = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'p':
-            plan_path = optarg;
-            break;
-        case 'h':
+    bool help = false;
+    const hb_opt opts[] = {
+        {"output", 'o', HB_OPT_STR, &out, 0, 0, NULL},
+        {"plan", 0, HB_OPT_STR, &plan_path, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse("heatbench sweep merge", "sweep", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (help) {
             fputs(hb__sweep_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option("heatbench sweep merge", "sweep", c, argv);
         }
+        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
     }
     if (!out || optind >= argc) {
         fprintf(stderr, "heatbench sweep merge: expected PARTS... -o RESULTS.jsonl\n");
@@ -174,8 +167,8 @@ static int hb__merge(int argc, char **argv) {
     }
     hb_sweep_merge_stats st;
     char err[1024];
-    int rc = hb_sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, plan,
-                            0, stdout, &st, err, sizeof err);
+    rc = hb_sweep_merge((const char *const *)argv + optind, (size_t)(argc - optind), out, plan, 0,
+                        stdout, &st, err, sizeof err);
     hb_sweep_destroy(plan);
     if (rc != HB_OK) {
         hb_cli_error("heatbench sweep merge", err);
@@ -196,88 +189,67 @@ static int hb__exit_for(size_t failed) {
     return failed == 0 ? HB_EXIT_OK : failed > 123 ? 125 : 2 + (int)failed;
 }
 
-int hb_cmd_sweep(int argc, char **argv) {
-    if (argc >= 2 && strcmp(argv[1], "merge") == 0) {
-        return hb__merge(argc - 1, argv + 1);
+/* What the command line asked of `heatbench sweep`. */
+typedef struct {
+    const char *out, *only;
+    int jobs;
+    size_t shard, shards;
+    bool list, quiet, shard_set, help;
+} hb__sw_args;
+
+static int hb__sw_shard(const char *prog, const char *arg, void *target) {
+    hb__sw_args *a = target;
+    if (!hb__parse_shard(arg, &a->shard, &a->shards)) {
+        fprintf(stderr, "%s: --shard: expected I/N with 1 <= I <= N, got '%s'\n", prog, arg);
+        return -1;
     }
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"jobs", required_argument, NULL, 'j'},
-        {"shard", required_argument, NULL, 's'},  {"list", no_argument, NULL, 'l'},
-        {"only", required_argument, NULL, 'n'},   {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *out = NULL;
-    const char *only = NULL;
-    int jobs = hb__default_jobs();
-    size_t shard = 1, shards = 1;
-    bool list = false, quiet = false, shard_set = false;
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:j:qh", opts, NULL)) != -1) {
-        double d;
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'j':
-            if (hb_cli_number("heatbench sweep", "--jobs", optarg, 1, 1024, &d) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            jobs = (int)d;
-            break;
-        case 's':
-            if (!hb__parse_shard(optarg, &shard, &shards)) {
-                fprintf(stderr,
-                        "heatbench sweep: --shard: expected I/N with 1 <= I <= N, got '%s'\n",
-                        optarg);
-                return HB_EXIT_USAGE;
-            }
-            shard_set = true;
-            break;
-        case 'l':
-            list = true;
-            break;
-        case 'n':
-            only = optarg;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
+    a->shard_set = true;
+    return 0;
+}
+
+/* The options into A: 0 to go on, else -1 with *STATUS the exit status. */
+static int hb__sw_options(int argc, char **argv, hb__sw_args *a, int *status) {
+    const char *prog = "heatbench sweep";
+    const hb_opt opts[] = {
+        {"output", 'o', HB_OPT_STR, &a->out, 0, 0, NULL},
+        {"jobs", 'j', HB_OPT_INT, &a->jobs, 1, 1024, NULL},
+        {"shard", 0, HB_OPT_CALL, a, 0, 0, hb__sw_shard},
+        {"list", 0, HB_OPT_FLAG, &a->list, 0, 0, NULL},
+        {"only", 0, HB_OPT_STR, &a->only, 0, 0, NULL},
+        {"quiet", 'q', HB_OPT_FLAG, &a->quiet, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "sweep", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
             fputs(hb__sweep_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option("heatbench sweep", "sweep", c, argv);
         }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
     }
+    *status = HB_EXIT_USAGE;
     if (optind != argc - 1) {
         fprintf(stderr, "%s", hb__sweep_help);
-        return HB_EXIT_USAGE;
+        return -1;
     }
-    if (!shard_set && hb__slurm_shard(&shard, &shards) < 0) {
-        return HB_EXIT_USAGE;
+    if (!a->shard_set && hb__slurm_shard(&a->shard, &a->shards) < 0) {
+        return -1;
     }
-    if (!list && !out && !only) {
-        fprintf(stderr, "heatbench sweep: -o RESULTS.jsonl is required (or --list, --only ID)\n");
-        return HB_EXIT_USAGE;
+    if (!a->list && !a->out && !a->only) {
+        fprintf(stderr, "%s: -o RESULTS.jsonl is required (or --list, --only ID)\n", prog);
+        return -1;
     }
-    hb_sweep *s;
-    /* The first scenario points are checked before anything runs (a typo fails at once);
-     * `heatbench check` checks them all. A later bad point (a random sample out of range) is
-     * an error line of its runs, as any failing run. */
-    int status = hb_sweep_cli_load("heatbench sweep", argv[optind], 1000, &s);
-    if (status != HB_EXIT_OK) {
-        return status;
-    }
-    if (list) {
-        status = hb__sw_list(s, shard, shards);
-        hb_sweep_destroy(s);
-        return status;
-    }
-    hb_sweep_exec_opts eo = {.out_path = out ? out : "-",
-                             .jobs = jobs,
-                             .shard = shard,
-                             .shards = shards,
-                             .only_id = only,
-                             .progress = !quiet && isatty(STDERR_FILENO),
+    return 0;
+}
+
+/* Runs the plan S as A asks; the exit status. */
+static int hb__sw_exec(hb_sweep *s, const hb__sw_args *a) {
+    hb_sweep_exec_opts eo = {.out_path = a->out ? a->out : "-",
+                             .jobs = a->jobs,
+                             .shard = a->shard,
+                             .shards = a->shards,
+                             .only_id = a->only,
+                             .progress = !a->quiet && isatty(STDERR_FILENO),
                              .version = HEATBENCH_VERSION,
                              .kpi_json = hb_kpi_json};
     struct timespec t0, t1;
@@ -286,17 +258,39 @@ int hb_cmd_sweep(int argc, char **argv) {
     char err[1024];
     int rc = hb_sweep_exec(s, &eo, &st, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    hb_sweep_destroy(s);
     if (rc != HB_OK) {
         hb_cli_error("heatbench sweep", err);
         return rc == HB_ERR_NOTFOUND ? HB_EXIT_USAGE : HB_EXIT_FAIL;
     }
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (!quiet) {
+    if (!a->quiet) {
         fprintf(stderr,
                 "heatbench sweep: shard %zu/%zu: %zu runs, %zu already done, %zu ran on %d "
                 "threads in %.2f s, %zu failed; %zu energy floors solved\n",
-                shard, shards, st.planned, st.skipped, st.ran, jobs, wall, st.failed, st.floors);
+                a->shard, a->shards, st.planned, st.skipped, st.ran, a->jobs, wall, st.failed,
+                st.floors);
     }
     return hb__exit_for(st.failed);
+}
+
+int hb_cmd_sweep(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0) {
+        return hb__merge(argc - 1, argv + 1);
+    }
+    hb__sw_args a = {.jobs = hb__default_jobs(), .shard = 1, .shards = 1};
+    int status = 0;
+    if (hb__sw_options(argc, argv, &a, &status) != 0) {
+        return status;
+    }
+    hb_sweep *s;
+    /* The first scenario points are checked before anything runs (a typo fails at once);
+     * `heatbench check` checks them all. A later bad point (a random sample out of range) is
+     * an error line of its runs, as any failing run. */
+    status = hb_sweep_cli_load("heatbench sweep", argv[optind], 1000, &s);
+    if (status != HB_EXIT_OK) {
+        return status;
+    }
+    status = a.list ? hb__sw_list(s, a.shard, a.shards) : hb__sw_exec(s, &a);
+    hb_sweep_destroy(s);
+    return status;
 }

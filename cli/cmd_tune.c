@@ -7,6 +7,7 @@
 #include "../util/hb_ofile.h"
 #include "../util/hb_sigclean.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
@@ -54,25 +55,6 @@ static const char hb__tune_help[] =
     "\n"
     "exit status: 0 ok, 1 nothing could be tuned or a file could not be written, 2 bad usage or\n"
     "a bad scenario.\n";
-
-enum {
-    OPT_EVALS = 3000,
-    OPT_SEEDS,
-    OPT_SEED,
-    OPT_ROBUST,
-    OPT_THREADS,
-    OPT_TAU_C,
-    OPT_WD,
-    OPT_WI,
-    OPT_WE,
-    OPT_WT,
-    OPT_WM,
-    OPT_CONV,
-    OPT_JSON,
-    OPT_REPORT,
-    OPT_FORCE,
-    OPT_CONTROLLER,
-};
 
 static void hb__print_progress(void *ud, int done, int total) {
     (void)ud;
@@ -408,9 +390,20 @@ typedef struct hb__tune_args {
     bool force;
     double seed;     /* NaN: the scenario's */
     double wflag[5]; /* weights given as flags, NaN where not given */
-    int json;
+    bool json;
     bool mpc; /* --controller mpc */
+    bool evals_given, help;
 } hb__tune_args;
+
+/* The files of one tuning: the convergence log and the experiments' data for the report's relay
+ * and step plots, in temporary files where the user named none. */
+typedef struct {
+    const char *conv;
+    hb_ofile *cf;
+    char tmp_conv[32], tmp_relay[32], tmp_step[32];
+    FILE *relay_f, *step_f;
+    bool relay_ok, step_ok;
+} hb__tune_files;
 
 /* Loads, tunes and writes the results; every path out goes through the cleanup at its end. */
 /* A temporary file from the mkstemp template PATH, removed on Ctrl-C too (util/hb_sigclean.h);
@@ -438,39 +431,161 @@ static void hb__tune_untmp(const char *path) {
     }
 }
 
-static int hb__tune_exec(const hb__tune_args *a) {
-    int n = a->n;
-    const char *prog = a->prog;
-    hb_tune_options o = a->o;
-    const char *conv = a->conv;
-    const char *report_dir = a->report_dir;
-    const char *out = a->out;
-    bool force = a->force;
-    int json = a->json;
-    if (n > HB__MAX_SCEN) {
-        fprintf(stderr, "%s: at most %d scenarios\n", prog, HB__MAX_SCEN);
+/* What the options cannot say alone; 0, else the exit status. */
+static int hb__tune_check(const hb__tune_args *a) {
+    if (a->n > HB__MAX_SCEN) {
+        fprintf(stderr, "%s: at most %d scenarios\n", a->prog, HB__MAX_SCEN);
         return HB_EXIT_USAGE;
     }
-    if (a->mpc && report_dir) {
+    if (a->mpc && a->report_dir) {
         fprintf(stderr,
                 "%s: --report is for the PID's tuning; for the MPC, run the tuned "
                 "scenario with heatbench run --report\n",
-                prog);
+                a->prog);
         return HB_EXIT_USAGE;
     }
-    if (report_dir) { /* refuse a directory the report may not write before tuning for long */
-        int st = hb_cli_report_dir(prog, report_dir, force);
-        if (st != 0) {
-            return st;
+    if (a->report_dir) { /* refuse a directory the report may not write before tuning for long */
+        return hb_cli_report_dir(a->prog, a->report_dir, a->force);
+    }
+    return 0;
+}
+
+/* Opens the files F of the tuning into O; the exit status. */
+static int hb__tune_open(const hb__tune_args *a, hb__tune_files *f, hb_tune_options *o) {
+    const char *prog = a->prog;
+    f->conv = a->conv;
+    if (a->report_dir && !f->conv) {
+        FILE *t = hb__tune_tmp(f->tmp_conv);
+        f->conv = t ? f->tmp_conv : NULL; /* made: removed at the end */
+        if (!t || fclose(t) != 0) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            return HB_EXIT_FAIL;
         }
     }
-    hb_sim_config *scen = calloc(n > 0 ? (size_t)n : 1, sizeof *scen);
+    if (f->conv) {
+        int rc;
+        f->cf = hb_ofile_open(f->conv, &rc);
+        if (!f->cf) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, f->conv, strerror(errno));
+            return HB_EXIT_FAIL;
+        }
+        o->convergence = hb_ofile_stream(f->cf);
+    }
+    if (a->report_dir) {
+        f->relay_f = hb__tune_tmp(f->tmp_relay);
+        f->step_f = hb__tune_tmp(f->tmp_step);
+        o->relay_trace = f->relay_f;
+        o->step_csv = f->step_f;
+        if (!f->relay_f || !f->step_f) {
+            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
+            return HB_EXIT_FAIL;
+        }
+    }
+    return HB_EXIT_OK;
+}
+
+/* Removes the temporary files of F. */
+static void hb__tune_close(hb__tune_files *f) {
+    hb__tune_untmp(f->conv == f->tmp_conv ? f->tmp_conv : NULL);
+    hb__tune_untmp(f->relay_f ? f->tmp_relay : NULL);
+    hb__tune_untmp(f->step_f ? f->tmp_step : NULL);
+}
+
+/* The tuned scenario at a->out with the chosen method's gains; the exit status. */
+static int hb__tune_write(const hb__tune_args *a, const hb_sim_config *scen,
+                          const hb_tune_result *r) {
+    const hb_tune_method *ch = &r->methods[r->chosen];
+    char found[4200];
+    char err[1024];
+    const char *first = a->n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
+    static const char *const keys[3] = {"kp", "ki", "kd"};
+    double vals[3] = {round(ch->g.kp * 1e4) / 1e4, round(ch->g.ki * 1e4) / 1e4,
+                      round(ch->g.kd * 1e4) / 1e4};
+    if (hb_cli_write_tuned(a->out, first, scen, "pid", "pid", keys, vals, 3, err, sizeof err) !=
+        0) {
+        hb_cli_error(a->prog, err);
+        return HB_EXIT_FAIL;
+    }
+    if (!a->json) {
+        printf("tuned scenario (%s gains%s) written to %s\n", ch->name,
+               r->chosen == 0 ? ": no candidate beat them within their valve travel" : "", a->out);
+    }
+    return HB_EXIT_OK;
+}
+
+/* What the PID's tuning found: the table or JSON, the report, the tuned scenario. */
+static int hb__tune_results(const hb__tune_args *a, const hb__tune_files *f,
+                            const hb_sim_config *scen, const char *names, const hb_tune_options *o,
+                            const hb_tune_result *r) {
+    char err[1024];
+    int status = HB_EXIT_OK;
+    if (a->json) {
+        hb__print_json(stdout, r);
+    } else {
+        hb__print_table(stdout, &scen[0], names, o, r);
+    }
+    int rrc = a->report_dir
+                  ? hb__report(a->report_dir, a->force, &scen[0], names, o, r, f->conv,
+                               f->relay_ok && r->relay.ok ? f->tmp_relay : NULL,
+                               f->step_ok && r->fopdt_ok ? f->tmp_step : NULL, err, sizeof err)
+                  : HB_OK;
+    if (rrc != HB_OK) {
+        hb_cli_error("heatbench tune: report", err);
+        status = hb_cli_report_status(rrc);
+    } else if (a->report_dir && !a->json) {
+        printf("report written to %s/index.html\n", a->report_dir);
+    }
+    if (a->out && hb__tune_write(a, scen, r) != HB_EXIT_OK) {
+        status = HB_EXIT_FAIL;
+    }
+    return status;
+}
+
+/* Tunes SCEN (LOADED of them) with O, the files F open; the exit status. */
+static int hb__tune_go(const hb__tune_args *a, hb__tune_files *f, hb_sim_config *scen, int loaded,
+                       hb_tune_options *o) {
+    const char *prog = a->prog;
+    char names[512] = ""; /* every scenario tuned for, for the table's first line */
+    for (int i = 0; i < loaded; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", scen[i].name);
+    }
+    if (isatty(STDERR_FILENO)) {
+        o->progress = hb__print_progress;
+    }
+    if (a->mpc) {
+        char found[4200];
+        const char *first =
+            a->n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
+        int status = hb_cli_tune_mpc(prog, scen, loaded, names, o, a->out, first, a->json);
+        return hb__conv_finish(prog, f->cf, f->conv, status);
+    }
+    hb_tune_result r;
+    char err[1024];
+    int status = HB_EXIT_OK;
+    if (hb_tune_run(scen, (size_t)loaded, o, &r, err, sizeof err) != 0) {
+        hb_cli_error(prog, err);
+        status = HB_EXIT_FAIL;
+    }
+    f->relay_ok = f->relay_f && fclose(f->relay_f) == 0;
+    f->step_ok = f->step_f && fclose(f->step_f) == 0;
+    status = hb__conv_finish(prog, f->cf, f->conv, status);
+    return status == HB_EXIT_OK ? hb__tune_results(a, f, scen, names, o, &r) : status;
+}
+
+/* Loads, tunes and writes the results; every path out goes through the cleanup at its end. */
+static int hb__tune_exec(const hb__tune_args *a) {
+    hb_tune_options o = a->o;
+    int status = hb__tune_check(a);
+    if (status != 0) {
+        return status;
+    }
+    hb_sim_config *scen = calloc(a->n > 0 ? (size_t)a->n : 1, sizeof *scen);
     if (!scen) {
         return HB_EXIT_FAIL;
     }
-    char err[1024];
     int loaded = 0;
-    int status = hb__tune_load(prog, a->paths, n, a->mpc, scen, &loaded);
+    status = hb__tune_load(a->prog, a->paths, a->n, a->mpc, scen, &loaded);
     if (!isnan(a->seed)) {
         for (int i = 0; i < loaded; i++) {
             scen[i].seed = (uint64_t)a->seed;
@@ -483,107 +598,24 @@ static int hb__tune_exec(const hb__tune_args *a) {
             *w[i] = a->wflag[i];
         }
     }
-    char tmp_conv[] = "/tmp/heatbench-conv-XXXXXX";
-    if (status == HB_EXIT_OK && report_dir && !conv) {
-        FILE *f = hb__tune_tmp(tmp_conv);
-        if (!f || fclose(f) != 0) {
-            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
-            status = HB_EXIT_FAIL;
-        }
-        conv = f ? tmp_conv : NULL;
-    }
-    hb_ofile *cf = NULL;
-    if (status == HB_EXIT_OK && conv) {
-        int rc;
-        cf = hb_ofile_open(conv, &rc);
-        if (!cf) {
-            fprintf(stderr, "%s: cannot write %s: %s\n", prog, conv, strerror(errno));
-            status = HB_EXIT_FAIL;
-        } else {
-            o.convergence = hb_ofile_stream(cf);
-        }
-    }
-    /* The experiments' data for the report's relay and step plots, in temporary files. */
-    char tmp_relay[] = "/tmp/heatbench-relay-XXXXXX";
-    char tmp_step[] = "/tmp/heatbench-step-XXXXXX";
-    FILE *relay_f = NULL;
-    FILE *step_f = NULL;
-    if (status == HB_EXIT_OK && report_dir) {
-        relay_f = hb__tune_tmp(tmp_relay);
-        step_f = hb__tune_tmp(tmp_step);
-        if (!relay_f || !step_f) {
-            fprintf(stderr, "%s: cannot create a temporary file: %s\n", prog, strerror(errno));
-            status = HB_EXIT_FAIL;
-        }
-        o.relay_trace = relay_f;
-        o.step_csv = step_f;
-    }
-    hb_tune_result r;
-    char names[512] = ""; /* every scenario tuned for, for the table's first line */
-    for (int i = 0; i < loaded; i++) {
-        size_t used = strlen(names);
-        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", scen[i].name);
+    hb__tune_files f = {.tmp_conv = "/tmp/heatbench-conv-XXXXXX",
+                        .tmp_relay = "/tmp/heatbench-relay-XXXXXX",
+                        .tmp_step = "/tmp/heatbench-step-XXXXXX"};
+    if (status == HB_EXIT_OK) {
+        status = hb__tune_open(a, &f, &o);
     }
     if (status == HB_EXIT_OK) {
-        if (isatty(STDERR_FILENO)) {
-            o.progress = hb__print_progress;
+        status = hb__tune_go(a, &f, scen, loaded, &o);
+    } else {
+        status = hb__conv_finish(a->prog, f.cf, f.conv, status);
+        if (f.relay_f) {
+            fclose(f.relay_f);
+        }
+        if (f.step_f) {
+            fclose(f.step_f);
         }
     }
-    if (status == HB_EXIT_OK && a->mpc) {
-        char found[4200];
-        const char *first = n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
-        status = hb_cli_tune_mpc(prog, scen, loaded, names, &o, out, first, json);
-        status = hb__conv_finish(prog, cf, conv, status);
-        goto done;
-    }
-    if (status == HB_EXIT_OK) {
-        if (hb_tune_run(scen, (size_t)loaded, &o, &r, err, sizeof err) != 0) {
-            hb_cli_error(prog, err);
-            status = HB_EXIT_FAIL;
-        }
-    }
-    bool relay_ok = relay_f && fclose(relay_f) == 0;
-    bool step_ok = step_f && fclose(step_f) == 0;
-    status = hb__conv_finish(prog, cf, conv, status);
-    if (status == HB_EXIT_OK) {
-        const hb_tune_method *ch = &r.methods[r.chosen];
-        if (json) {
-            hb__print_json(stdout, &r);
-        } else {
-            hb__print_table(stdout, &scen[0], names, &o, &r);
-        }
-        int rrc = report_dir ? hb__report(report_dir, force, &scen[0], names, &o, &r, conv,
-                                          relay_ok && r.relay.ok ? tmp_relay : NULL,
-                                          step_ok && r.fopdt_ok ? tmp_step : NULL, err, sizeof err)
-                             : HB_OK;
-        if (rrc != HB_OK) {
-            hb_cli_error("heatbench tune: report", err);
-            status = hb_cli_report_status(rrc);
-        } else if (report_dir && !json) {
-            printf("report written to %s/index.html\n", report_dir);
-        }
-        if (out) {
-            char found[4200];
-            const char *first =
-                n > 0 ? hb_cli_scenario_path(a->paths[0], found, sizeof found) : NULL;
-            static const char *const keys[3] = {"kp", "ki", "kd"};
-            double vals[3] = {round(ch->g.kp * 1e4) / 1e4, round(ch->g.ki * 1e4) / 1e4,
-                              round(ch->g.kd * 1e4) / 1e4};
-            if (hb_cli_write_tuned(out, first, &scen[0], "pid", "pid", keys, vals, 3, err,
-                                   sizeof err) != 0) {
-                hb_cli_error(prog, err);
-                status = HB_EXIT_FAIL;
-            } else if (!json) {
-                printf("tuned scenario (%s gains%s) written to %s\n", ch->name,
-                       r.chosen == 0 ? ": no candidate beat them within their valve travel" : "",
-                       out);
-            }
-        }
-    }
-done:
-    hb__tune_untmp(conv == tmp_conv ? tmp_conv : NULL);
-    hb__tune_untmp(relay_f ? tmp_relay : NULL);
-    hb__tune_untmp(step_f ? tmp_step : NULL);
+    hb__tune_close(&f);
     for (int i = 0; i < loaded; i++) {
         hb_sim_config_free(&scen[i]);
     }
@@ -591,138 +623,75 @@ done:
     return status;
 }
 
+static int hb__tune_evals(const char *prog, const char *arg, void *target) {
+    hb__tune_args *a = target;
+    double v;
+    if (hb_cli_number(prog, "--evals", arg, 10, 100000, &v) != 0) {
+        return -1;
+    }
+    a->o.max_evals = (int)v;
+    a->evals_given = true;
+    return 0;
+}
+
+static int hb__tune_robust(const char *prog, const char *arg, void *target) {
+    if (strcmp(arg, "mean") != 0 && strcmp(arg, "worst") != 0) {
+        fprintf(stderr, "%s: --robust: expected mean or worst, got '%s'\n", prog, arg);
+        return -1;
+    }
+    *(bool *)target = strcmp(arg, "worst") == 0;
+    return 0;
+}
+
+static int hb__tune_controller(const char *prog, const char *arg, void *target) {
+    if (strcmp(arg, "pid") != 0 && strcmp(arg, "mpc") != 0) {
+        fprintf(stderr, "%s: --controller: expected pid or mpc, got '%s'\n", prog, arg);
+        return -1;
+    }
+    *(bool *)target = strcmp(arg, "mpc") == 0;
+    return 0;
+}
+
 int hb_cmd_tune(int argc, char **argv) {
-    static const struct option opts[] = {{"evals", required_argument, NULL, OPT_EVALS},
-                                         {"seeds", required_argument, NULL, OPT_SEEDS},
-                                         {"seed", required_argument, NULL, OPT_SEED},
-                                         {"robust", required_argument, NULL, OPT_ROBUST},
-                                         {"threads", required_argument, NULL, OPT_THREADS},
-                                         {"tau-c", required_argument, NULL, OPT_TAU_C},
-                                         {"w-discomfort", required_argument, NULL, OPT_WD},
-                                         {"w-iae", required_argument, NULL, OPT_WI},
-                                         {"w-energy", required_argument, NULL, OPT_WE},
-                                         {"w-travel", required_argument, NULL, OPT_WT},
-                                         {"w-msgs", required_argument, NULL, OPT_WM},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"convergence", required_argument, NULL, OPT_CONV},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"report", required_argument, NULL, OPT_REPORT},
-                                         {"force", no_argument, NULL, OPT_FORCE},
-                                         {"controller", required_argument, NULL, OPT_CONTROLLER},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     for (int i = 1; i < argc; i++) { /* the experiment on a real room has options of its own */
         if (strcmp(argv[i], "--live") == 0) {
             return hb_cmd_tune_live(argc, argv);
         }
     }
-    const char *prog = "heatbench tune";
-    hb_tune_options o;
-    hb_tune_options_default(&o);
-    const char *out = NULL;
-    const char *conv = NULL;
-    const char *report_dir = NULL;
-    bool force = false;
-    double seed = NAN;
-    double v;
     /* Weights given as flags override the scenario's "tuning" section (NaN: not given). */
-    double wflag[5] = {NAN, NAN, NAN, NAN, NAN};
-    int json = 0;
-    bool mpc = false;
-    bool evals_given = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_EVALS:
-            if (hb_cli_number(prog, "--evals", optarg, 10, 100000, &v) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            o.max_evals = (int)v;
-            evals_given = true;
-            break;
-        case OPT_SEEDS:
-            if (hb_cli_number(prog, "--seeds", optarg, 1, 64, &v) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            o.seeds = (int)v;
-            break;
-        case OPT_SEED:
-            if (hb_cli_number(prog, "--seed", optarg, 0, 9e15, &seed) != 0 || seed != floor(seed)) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_ROBUST:
-            if (strcmp(optarg, "mean") == 0 || strcmp(optarg, "worst") == 0) {
-                o.robust_worst = strcmp(optarg, "worst") == 0;
-            } else {
-                fprintf(stderr, "%s: --robust: expected mean or worst, got '%s'\n", prog, optarg);
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_THREADS:
-            if (hb_cli_number(prog, "--threads", optarg, 1, 64, &v) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            o.threads = (int)v;
-            break;
-        case OPT_TAU_C:
-            if (hb_cli_number(prog, "--tau-c", optarg, 0, 1e6, &o.tau_c_s) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_WD:
-        case OPT_WI:
-        case OPT_WE:
-        case OPT_WT:
-        case OPT_WM:
-            if (hb_cli_number(prog, argv[optind - 2], optarg, 0, 1e6, &wflag[c - OPT_WD]) != 0) {
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case OPT_CONV:
-            conv = optarg;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_REPORT:
-            report_dir = optarg;
-            break;
-        case OPT_FORCE:
-            force = true;
-            break;
-        case OPT_CONTROLLER:
-            if (strcmp(optarg, "pid") != 0 && strcmp(optarg, "mpc") != 0) {
-                fprintf(stderr, "%s: --controller: expected pid or mpc, got '%s'\n", prog, optarg);
-                return HB_EXIT_USAGE;
-            }
-            mpc = strcmp(optarg, "mpc") == 0;
-            break;
-        case 'h':
+    hb__tune_args a = {.prog = "heatbench tune", .seed = NAN, .wflag = {NAN, NAN, NAN, NAN, NAN}};
+    hb_tune_options_default(&a.o);
+    const hb_opt opts[] = {
+        {"evals", 0, HB_OPT_CALL, &a, 0, 0, hb__tune_evals},
+        {"seeds", 0, HB_OPT_INT, &a.o.seeds, 1, 64, NULL},
+        {"seed", 0, HB_OPT_WNUM, &a.seed, 0, 9e15, NULL},
+        {"robust", 0, HB_OPT_CALL, &a.o.robust_worst, 0, 0, hb__tune_robust},
+        {"threads", 0, HB_OPT_INT, &a.o.threads, 1, 64, NULL},
+        {"tau-c", 0, HB_OPT_NUM, &a.o.tau_c_s, 0, 1e6, NULL},
+        {"w-discomfort", 0, HB_OPT_NUM, &a.wflag[0], 0, 1e6, NULL},
+        {"w-iae", 0, HB_OPT_NUM, &a.wflag[1], 0, 1e6, NULL},
+        {"w-energy", 0, HB_OPT_NUM, &a.wflag[2], 0, 1e6, NULL},
+        {"w-travel", 0, HB_OPT_NUM, &a.wflag[3], 0, 1e6, NULL},
+        {"w-msgs", 0, HB_OPT_NUM, &a.wflag[4], 0, 1e6, NULL},
+        {"output", 'o', HB_OPT_STR, &a.out, 0, 0, NULL},
+        {"convergence", 0, HB_OPT_STR, &a.conv, 0, 0, NULL},
+        {"json", 0, HB_OPT_FLAG, &a.json, 0, 0, NULL},
+        {"report", 0, HB_OPT_STR, &a.report_dir, 0, 0, NULL},
+        {"force", 0, HB_OPT_FLAG, &a.force, 0, 0, NULL},
+        {"controller", 0, HB_OPT_CALL, &a.mpc, 0, 0, hb__tune_controller},
+        {"help", 'h', HB_OPT_HELP, &a.help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(a.prog, "tune", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a.help) {
             fputs(hb__tune_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "tune", c, argv);
         }
+        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
     }
-    hb__tune_args args = {.prog = prog,
-                          .paths = argv + optind,
-                          .n = argc - optind,
-                          .o = o,
-                          .out = out,
-                          .conv = conv,
-                          .report_dir = report_dir,
-                          .force = force,
-                          .seed = seed,
-                          .json = json,
-                          .mpc = mpc};
-    if (mpc && !evals_given) {
-        args.o.max_evals = 40; /* a day with the MPC costs about 60 times one with the PID */
+    a.paths = argv + optind;
+    a.n = argc - optind;
+    if (a.mpc && !a.evals_given) {
+        a.o.max_evals = 40; /* a day with the MPC costs about 60 times one with the PID */
     }
-    memcpy(args.wflag, wflag, sizeof wflag);
-    return hb__tune_exec(&args);
+    return hb__tune_exec(&a);
 }

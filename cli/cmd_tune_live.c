@@ -5,6 +5,7 @@
 #include "../mqtt/hb_payload.h"
 #include "../util/hb_error.h"
 #include "cli.h"
+#include "hb_opts.h"
 #include "mqtt_opts.h"
 
 #include <cjson/cJSON.h>
@@ -59,33 +60,6 @@ static void hb__tl_on_stop(int sig) {
     (void)sig;
     hb_tune_live_request_stop();
 }
-
-enum {
-    OPT_LIVE = 3000,
-    OPT_ROOM,
-    OPT_SETPOINT,
-    OPT_MIN,
-    OPT_MAX,
-    OPT_WARMUP,
-    OPT_BIAS,
-    OPT_AMPL,
-    OPT_HYST,
-    OPT_CYCLES,
-    OPT_MAXH,
-    OPT_RESTORE,
-    OPT_RULE,
-    OPT_STEP_DU,
-    OPT_SETTLE,
-    OPT_STEP_BASE,
-    OPT_STEP_H,
-    OPT_TAU_C,
-    OPT_SPEED,
-    OPT_FORCE,
-    OPT_JSON,
-    OPT_READINGS,
-    OPT_ACTUATOR,
-    OPT_STATUS,
-};
 
 static const char *const hb__rules[] = {"tl", "zn", "no-overshoot", "simc", "amigo"};
 #define HB__NRULES 5
@@ -182,36 +156,157 @@ static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, doubl
     }
 }
 
+static int hb__tl_rule(const char *prog, const char *arg, void *target) {
+    int *chosen = target;
+    *chosen = -1;
+    for (int i = 0; i < HB__NRULES; i++) {
+        *chosen = strcmp(arg, hb__rules[i]) == 0 ? i : *chosen;
+    }
+    if (*chosen < 0) {
+        fprintf(stderr, "%s: --rule: expected tl, zn, no-overshoot, simc or amigo, got '%s'\n",
+                prog, arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* What the command line asks beyond the hb_tune_live_config. */
+typedef struct {
+    double tau_c_s;
+    const char *out;
+    int chosen;
+    bool json, verbose, live, help;
+} hb__tl_args;
+
+/* The options into CFG and A: 0 to go on, else -1 with *STATUS the exit status. */
+static int hb__tl_parse(int argc, char **argv, hb_tune_live_config *cfg, hb__tl_args *a,
+                        int *status) {
+    const char *prog = "heatbench tune --live";
+    const hb_opt opts[] = {
+        HB_MQTT_OPTS(&cfg->mqtt),
+        {"live", 0, HB_OPT_FLAG, &a->live, 0, 0, NULL},
+        {"room", 0, HB_OPT_STR, &cfg->room, 0, 0, NULL},
+        {"setpoint", 0, HB_OPT_NUM, &cfg->setpoint_c, 5, 35, NULL},
+        {"min-c", 0, HB_OPT_NUM, &cfg->min_c, 0, 40, NULL},
+        {"max-c", 0, HB_OPT_NUM, &cfg->max_c, 0, 40, NULL},
+        {"warmup-h", 0, HB_OPT_NUM, &cfg->warmup_h, 0, 48, NULL},
+        {"bias", 0, HB_OPT_NUM, &cfg->bias, 0, 100, NULL},
+        {"amplitude", 0, HB_OPT_NUM, &cfg->amplitude, 1, 50, NULL},
+        {"hysteresis", 0, HB_OPT_NUM, &cfg->hysteresis_k, 0, 2, NULL},
+        {"cycles", 0, HB_OPT_INT, &cfg->cycles, 3, HB_RELAY_MAX_CYCLES, NULL},
+        {"max-h", 0, HB_OPT_NUM, &cfg->max_h, 0.1, 168, NULL},
+        {"restore", 0, HB_OPT_NUM, &cfg->restore, 0, 100, NULL},
+        {"rule", 0, HB_OPT_CALL, &a->chosen, 0, 0, hb__tl_rule},
+        {"step-du", 0, HB_OPT_NUM, &cfg->step_du, -50, 50, NULL},
+        {"settle-h", 0, HB_OPT_NUM, &cfg->settle_h, 0, 24, NULL},
+        {"step-base-h", 0, HB_OPT_NUM, &cfg->step_base_h, 0.1, 24, NULL},
+        {"step-h", 0, HB_OPT_NUM, &cfg->step_h, 0.25, 48, NULL},
+        {"tau-c", 0, HB_OPT_NUM, &a->tau_c_s, 0, 86400, NULL},
+        {"speed", 0, HB_OPT_NUM, &cfg->speed, 1e-3, 1e6, NULL},
+        {"force", 0, HB_OPT_FLAG, &cfg->force, 0, 0, NULL},
+        {"output", 'o', HB_OPT_STR, &a->out, 0, 0, NULL},
+        {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
+        {"readings-topic", 0, HB_OPT_STR, &cfg->readings_topic, 0, 0, NULL},
+        {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
+        {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
+        {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+    };
+    int rc = hb_opts_parse(prog, "tune", opts, HB_NOPTS(opts), argc, argv);
+    if (rc != 0) {
+        if (a->help) {
+            fputs(hb__tl_help, stdout);
+        }
+        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return -1;
+    }
+    cfg->verbose = a->verbose ? 1 : cfg->verbose;
+    *status = HB_EXIT_USAGE;
+    if (argc - optind > 1) {
+        fprintf(stderr, "%s: expected at most one scenario file\n", prog);
+        return -1;
+    }
+    if (!hb_room_name_ok(cfg->room) ||
+        hb_cli_check_topics(prog, cfg->readings_topic, cfg->actuator_topic, false) != 0) {
+        fprintf(stderr, "%s: --room '%s' or the topics are not usable\n", prog, cfg->room);
+        return -1;
+    }
+    return 0;
+}
+
+/* The setpoint and band from the scenario SC where not given, then what must hold of them. */
+static int hb__tl_validate(const char *prog, hb_tune_live_config *cfg, const hb_sim_config *sc) {
+    if (isnan(cfg->setpoint_c)) {
+        cfg->setpoint_c = sc->setpoint_c;
+    }
+    cfg->min_c = isnan(cfg->min_c) ? cfg->setpoint_c - 2.0 : cfg->min_c;
+    cfg->max_c = isnan(cfg->max_c) ? cfg->setpoint_c + 2.0 : cfg->max_c;
+    if (!(cfg->min_c < cfg->setpoint_c && cfg->setpoint_c < cfg->max_c)) {
+        fprintf(stderr, "%s: the setpoint %.1f °C must lie inside --min-c %.1f .. --max-c %.1f\n",
+                prog, cfg->setpoint_c, cfg->min_c, cfg->max_c);
+        return -1;
+    }
+    if (cfg->warmup_h <= 0 && isnan(cfg->bias)) {
+        fprintf(stderr, "%s: without a warm-up the relay needs --bias\n", prog);
+        return -1;
+    }
+    char err[1024];
+    if (hb_mqtt_opts_finish(&cfg->mqtt, err, sizeof err) != 0) {
+        hb_cli_error(prog, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The chosen rule's gains into the tuned scenario a->out, when asked; the exit status. */
+static int hb__tl_write(const char *prog, const hb_tune_live_result *r, const hb__tl_args *a,
+                        const char *spath, const hb_sim_config *sc) {
+    hb_gains g;
+    if (!hb__gains(r, a->chosen, a->tau_c_s, &g)) {
+        fprintf(stderr, "%s: no %s gains: %s\n", prog, hb__rules[a->chosen],
+                a->chosen < 3 ? (r->relay.ok ? "the rule gave unusable gains" : r->relay.reason)
+                              : (r->fopdt_ok ? "the rule gave unusable gains" : r->fopdt_reason));
+        return HB_EXIT_FAIL;
+    }
+    if (a->out) {
+        static const char *const keys[3] = {"kp", "ki", "kd"};
+        double vals[3] = {round(g.kp * 100) / 100, round(g.ki * 100) / 100,
+                          round(g.kd * 1000) / 1000};
+        char err[1024];
+        if (hb_cli_write_tuned(a->out, spath, sc, "pid", "pid", keys, vals, 3, err, sizeof err) !=
+            0) {
+            hb_cli_error(prog, err);
+            return HB_EXIT_FAIL;
+        }
+        if (!a->json) {
+            printf("tuned scenario (%s gains) written to %s\n", hb__rules[a->chosen], a->out);
+        }
+    }
+    return HB_EXIT_OK;
+}
+
+/* Runs the experiment on the room, prints what it found and writes the tuned scenario. */
+static int hb__tl_exec(const char *prog, hb_tune_live_config *cfg, const hb__tl_args *a,
+                       const char *spath, hb_sim_config *sc) {
+    char err[1024];
+    cfg->ctl = &sc->controller;
+    hb_cli_signals(hb__tl_on_stop, NULL, hb__tl_on_stop);
+    mosquitto_lib_init();
+    hb_tune_live_result r;
+    int rc = hb_tune_live_run(cfg, &r, err, sizeof err);
+    mosquitto_lib_cleanup();
+    if (rc != 0) {
+        hb_cli_error(prog, err);
+        if (isfinite(r.restored)) {
+            fprintf(stderr, "%s: the valve was left at %.0f %%\n", prog, r.restored);
+        }
+        return HB_EXIT_FAIL;
+    }
+    hb__print(stdout, &r, a->chosen, a->tau_c_s, a->json);
+    return hb__tl_write(prog, &r, a, spath, sc);
+}
+
 int hb_cmd_tune_live(int argc, char **argv) {
-    static const struct option opts[] = {HB_MQTT_LONG_OPTIONS,
-                                         {"live", no_argument, NULL, OPT_LIVE},
-                                         {"room", required_argument, NULL, OPT_ROOM},
-                                         {"setpoint", required_argument, NULL, OPT_SETPOINT},
-                                         {"min-c", required_argument, NULL, OPT_MIN},
-                                         {"max-c", required_argument, NULL, OPT_MAX},
-                                         {"warmup-h", required_argument, NULL, OPT_WARMUP},
-                                         {"bias", required_argument, NULL, OPT_BIAS},
-                                         {"amplitude", required_argument, NULL, OPT_AMPL},
-                                         {"hysteresis", required_argument, NULL, OPT_HYST},
-                                         {"cycles", required_argument, NULL, OPT_CYCLES},
-                                         {"max-h", required_argument, NULL, OPT_MAXH},
-                                         {"restore", required_argument, NULL, OPT_RESTORE},
-                                         {"rule", required_argument, NULL, OPT_RULE},
-                                         {"step-du", required_argument, NULL, OPT_STEP_DU},
-                                         {"settle-h", required_argument, NULL, OPT_SETTLE},
-                                         {"step-base-h", required_argument, NULL, OPT_STEP_BASE},
-                                         {"step-h", required_argument, NULL, OPT_STEP_H},
-                                         {"tau-c", required_argument, NULL, OPT_TAU_C},
-                                         {"speed", required_argument, NULL, OPT_SPEED},
-                                         {"force", no_argument, NULL, OPT_FORCE},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"readings-topic", required_argument, NULL, OPT_READINGS},
-                                         {"actuator-topic", required_argument, NULL, OPT_ACTUATOR},
-                                         {"status-topic", required_argument, NULL, OPT_STATUS},
-                                         {"verbose", no_argument, NULL, 'v'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *prog = "heatbench tune --live";
     hb_tune_live_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -232,199 +327,21 @@ int hb_cmd_tune_live(int argc, char **argv) {
     cfg.settle_h = 1;
     cfg.step_base_h = 1;
     cfg.step_h = 2;
-    double tau_c_s = -1;
     cfg.connect_timeout_s = 30;
-    const char *out = NULL;
-    bool json = false;
-    int chosen = 0;
-    double v;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:vh", opts, NULL)) != -1) {
-        int m = hb_mqtt_opt(&cfg.mqtt, c, optarg, prog);
-        if (m != 0) {
-            if (m < 0) {
-                return HB_EXIT_USAGE;
-            }
-            continue;
-        }
-        int bad = 0;
-        switch (c) {
-        case OPT_LIVE:
-            break;
-        case OPT_ROOM:
-            cfg.room = optarg;
-            break;
-        case OPT_SETPOINT:
-            bad = hb_cli_number(prog, "--setpoint", optarg, 5, 35, &cfg.setpoint_c);
-            break;
-        case OPT_MIN:
-            bad = hb_cli_number(prog, "--min-c", optarg, 0, 40, &cfg.min_c);
-            break;
-        case OPT_MAX:
-            bad = hb_cli_number(prog, "--max-c", optarg, 0, 40, &cfg.max_c);
-            break;
-        case OPT_WARMUP:
-            bad = hb_cli_number(prog, "--warmup-h", optarg, 0, 48, &cfg.warmup_h);
-            break;
-        case OPT_BIAS:
-            bad = hb_cli_number(prog, "--bias", optarg, 0, 100, &cfg.bias);
-            break;
-        case OPT_AMPL:
-            bad = hb_cli_number(prog, "--amplitude", optarg, 1, 50, &cfg.amplitude);
-            break;
-        case OPT_HYST:
-            bad = hb_cli_number(prog, "--hysteresis", optarg, 0, 2, &cfg.hysteresis_k);
-            break;
-        case OPT_CYCLES:
-            bad = hb_cli_number(prog, "--cycles", optarg, 3, HB_RELAY_MAX_CYCLES, &v);
-            cfg.cycles = (int)v;
-            break;
-        case OPT_MAXH:
-            bad = hb_cli_number(prog, "--max-h", optarg, 0.1, 168, &cfg.max_h);
-            break;
-        case OPT_RESTORE:
-            bad = hb_cli_number(prog, "--restore", optarg, 0, 100, &cfg.restore);
-            break;
-        case OPT_RULE:
-            chosen = -1;
-            for (int i = 0; i < HB__NRULES; i++) {
-                chosen = strcmp(optarg, hb__rules[i]) == 0 ? i : chosen;
-            }
-            if (chosen < 0) {
-                fprintf(stderr,
-                        "%s: --rule: expected tl, zn, no-overshoot, simc or amigo, got '%s'\n",
-                        prog, optarg);
-                return HB_EXIT_USAGE;
-            }
-            break;
-        case OPT_STEP_DU:
-            bad = hb_cli_number(prog, "--step-du", optarg, -50, 50, &cfg.step_du);
-            break;
-        case OPT_SETTLE:
-            bad = hb_cli_number(prog, "--settle-h", optarg, 0, 24, &cfg.settle_h);
-            break;
-        case OPT_STEP_BASE:
-            bad = hb_cli_number(prog, "--step-base-h", optarg, 0.1, 24, &cfg.step_base_h);
-            break;
-        case OPT_STEP_H:
-            bad = hb_cli_number(prog, "--step-h", optarg, 0.25, 48, &cfg.step_h);
-            break;
-        case OPT_TAU_C:
-            bad = hb_cli_number(prog, "--tau-c", optarg, 0, 86400, &tau_c_s);
-            break;
-        case OPT_SPEED:
-            bad = hb_cli_number(prog, "--speed", optarg, 1e-3, 1e6, &cfg.speed);
-            break;
-        case OPT_FORCE:
-            cfg.force = true;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_READINGS:
-            cfg.readings_topic = optarg;
-            break;
-        case OPT_ACTUATOR:
-            cfg.actuator_topic = optarg;
-            break;
-        case OPT_STATUS:
-            cfg.status_topic = optarg;
-            break;
-        case 'v':
-            cfg.verbose = 1;
-            break;
-        case 'h':
-            fputs(hb__tl_help, stdout);
-            return HB_EXIT_OK;
-        default:
-            return hb_cli_bad_option(prog, "tune", c, argv);
-        }
-        if (bad) {
-            return HB_EXIT_USAGE;
-        }
-    }
-    if (argc - optind > 1) {
-        fprintf(stderr, "%s: expected at most one scenario file\n", prog);
-        return HB_EXIT_USAGE;
-    }
-    if (!hb_room_name_ok(cfg.room) ||
-        hb_cli_check_topics(prog, cfg.readings_topic, cfg.actuator_topic, false) != 0) {
-        fprintf(stderr, "%s: --room '%s' or the topics are not usable\n", prog, cfg.room);
-        return HB_EXIT_USAGE;
+    hb__tl_args a = {.tau_c_s = -1};
+    int status = 0;
+    if (hb__tl_parse(argc, argv, &cfg, &a, &status) != 0) {
+        return status;
     }
     char found[4200];
     const char *spath =
         optind < argc ? hb_cli_scenario_path(argv[optind], found, sizeof found) : NULL;
     hb_sim_config sc;
-    int status = hb_cli_load_scenario(prog, spath, &sc);
-    char err[1024];
-    if (status != HB_EXIT_OK) {
-        goto out;
+    status = hb_cli_load_scenario(prog, spath, &sc);
+    if (status == HB_EXIT_OK) {
+        status = hb__tl_validate(prog, &cfg, &sc) != 0 ? HB_EXIT_USAGE
+                                                       : hb__tl_exec(prog, &cfg, &a, spath, &sc);
     }
-    if (isnan(cfg.setpoint_c)) {
-        cfg.setpoint_c = sc.setpoint_c;
-    }
-    cfg.min_c = isnan(cfg.min_c) ? cfg.setpoint_c - 2.0 : cfg.min_c;
-    cfg.max_c = isnan(cfg.max_c) ? cfg.setpoint_c + 2.0 : cfg.max_c;
-    if (!(cfg.min_c < cfg.setpoint_c && cfg.setpoint_c < cfg.max_c)) {
-        fprintf(stderr, "%s: the setpoint %.1f °C must lie inside --min-c %.1f .. --max-c %.1f\n",
-                prog, cfg.setpoint_c, cfg.min_c, cfg.max_c);
-        status = HB_EXIT_USAGE;
-        goto out;
-    }
-    if (cfg.warmup_h <= 0 && isnan(cfg.bias)) {
-        fprintf(stderr, "%s: without a warm-up the relay needs --bias\n", prog);
-        status = HB_EXIT_USAGE;
-        goto out;
-    }
-    if (hb_mqtt_opts_finish(&cfg.mqtt, err, sizeof err) != 0) {
-        hb_cli_error(prog, err);
-        status = HB_EXIT_USAGE;
-        goto out;
-    }
-    cfg.ctl = &sc.controller;
-    hb_cli_signals(hb__tl_on_stop, NULL, hb__tl_on_stop);
-    mosquitto_lib_init();
-    hb_tune_live_result r;
-    int rc = hb_tune_live_run(&cfg, &r, err, sizeof err);
-    mosquitto_lib_cleanup();
-    if (rc != 0) {
-        hb_cli_error(prog, err);
-        if (isfinite(r.restored)) {
-            fprintf(stderr, "%s: the valve was left at %.0f %%\n", prog, r.restored);
-        }
-        status = HB_EXIT_FAIL;
-        goto out;
-    }
-    hb__print(stdout, &r, chosen, tau_c_s, json);
-    hb_gains g;
-    if (!hb__gains(&r, chosen, tau_c_s, &g)) {
-        fprintf(stderr, "%s: no %s gains: %s\n", prog, hb__rules[chosen],
-                chosen < 3 ? (r.relay.ok ? "the rule gave unusable gains" : r.relay.reason)
-                           : (r.fopdt_ok ? "the rule gave unusable gains" : r.fopdt_reason));
-        status = HB_EXIT_FAIL;
-        goto out;
-    }
-    if (out) {
-        static const char *const keys[3] = {"kp", "ki", "kd"};
-        double vals[3] = {round(g.kp * 100) / 100, round(g.ki * 100) / 100,
-                          round(g.kd * 1000) / 1000};
-        if (hb_cli_write_tuned(out, spath, &sc, "pid", "pid", keys, vals, 3, err, sizeof err) !=
-            0) {
-            hb_cli_error(prog, err);
-            status = HB_EXIT_FAIL;
-            goto out;
-        }
-        if (!json) {
-            printf("tuned scenario (%s gains) written to %s\n", hb__rules[chosen], out);
-        }
-    }
-out:
     hb_sim_config_free(&sc);
     return status;
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,50 +69,6 @@ int hb_cli_number(const char *prog, const char *name, const char *s, double lo, 
     }
     *out = v;
     return 0;
-}
-
-int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog) {
-    double v;
-    switch (c) {
-    case HB_OPT_HOST:
-        o->host = arg;
-        return 1;
-    case HB_OPT_PORT:
-        if (hb_cli_number(prog, "--port", arg, 1, 65535, &v) != 0 || v != floor(v)) {
-            return -1;
-        }
-        o->port = (int)v;
-        return 1;
-    case HB_OPT_CLIENT_ID:
-        o->client_id = arg;
-        return 1;
-    case HB_OPT_USERNAME:
-        o->username = arg;
-        return 1;
-    case HB_OPT_PASSWORD:
-        o->password = arg;
-        return 1;
-    case HB_OPT_PASSWORD_FILE:
-        o->password_file = arg;
-        return 1;
-    case HB_OPT_CAFILE:
-        o->cafile = arg;
-        return 1;
-    case HB_OPT_CERT:
-        o->certfile = arg;
-        return 1;
-    case HB_OPT_KEY:
-        o->keyfile = arg;
-        return 1;
-    case HB_OPT_KEEPALIVE:
-        if (hb_cli_number(prog, "--keepalive", arg, 5, 3600, &v) != 0) {
-            return -1;
-        }
-        o->keepalive = (int)v;
-        return 1;
-    default:
-        return 0;
-    }
 }
 
 void hb_cli_signals(void (*stop)(int), void (*stats)(int), void (*hup)(int)) {

@@ -7,33 +7,21 @@
 
 #include <stdbool.h>
 
-#include <getopt.h>
+#include "hb_opts.h"
 
-/* Option codes of the shared options (outside the range of short options). */
-enum {
-    HB_OPT_HOST = 1000,
-    HB_OPT_PORT,
-    HB_OPT_CLIENT_ID,
-    HB_OPT_USERNAME,
-    HB_OPT_PASSWORD,
-    HB_OPT_PASSWORD_FILE,
-    HB_OPT_CAFILE,
-    HB_OPT_CERT,
-    HB_OPT_KEY,
-    HB_OPT_KEEPALIVE,
-};
-
-#define HB_MQTT_LONG_OPTIONS                                                                       \
-    {"host", required_argument, NULL, HB_OPT_HOST},                                                \
-        {"port", required_argument, NULL, HB_OPT_PORT},                                            \
-        {"client-id", required_argument, NULL, HB_OPT_CLIENT_ID},                                  \
-        {"username", required_argument, NULL, HB_OPT_USERNAME},                                    \
-        {"password", required_argument, NULL, HB_OPT_PASSWORD},                                    \
-        {"password-file", required_argument, NULL, HB_OPT_PASSWORD_FILE},                          \
-        {"cafile", required_argument, NULL, HB_OPT_CAFILE},                                        \
-        {"cert", required_argument, NULL, HB_OPT_CERT},                                            \
-        {"key", required_argument, NULL, HB_OPT_KEY}, {                                            \
-        "keepalive", required_argument, NULL, HB_OPT_KEEPALIVE                                     \
+/* The shared options as a fragment of a command's option table (cli/hb_opts.h), storing into
+ * the hb_mqtt_opts at O. */
+#define HB_MQTT_OPTS(o)                                                                            \
+    {"host", 0, HB_OPT_STR, &(o)->host, 0, 0, NULL},                                               \
+        {"port", 0, HB_OPT_WHOLE, &(o)->port, 1, 65535, NULL},                                     \
+        {"client-id", 0, HB_OPT_STR, &(o)->client_id, 0, 0, NULL},                                 \
+        {"username", 0, HB_OPT_STR, &(o)->username, 0, 0, NULL},                                   \
+        {"password", 0, HB_OPT_STR, &(o)->password, 0, 0, NULL},                                   \
+        {"password-file", 0, HB_OPT_STR, &(o)->password_file, 0, 0, NULL},                         \
+        {"cafile", 0, HB_OPT_STR, &(o)->cafile, 0, 0, NULL},                                       \
+        {"cert", 0, HB_OPT_STR, &(o)->certfile, 0, 0, NULL},                                       \
+        {"key", 0, HB_OPT_STR, &(o)->keyfile, 0, 0, NULL}, {                                       \
+        "keepalive", 0, HB_OPT_INT, &(o)->keepalive, 5, 3600, NULL                                 \
     }
 
 #define HB_MQTT_HELP                                                                               \
@@ -53,10 +41,6 @@ enum {
     "_KEY\n"                                                                                       \
     "  --keepalive S          MQTT keepalive, 5..3600 s (default 30)     "                         \
     "HEATBENCH_MQTT_KEEPALIVE\n"
-
-/* Handles option C if it is a shared one: returns 1 when handled, 0 when not one of them, -1
- * on a bad value (message printed with PROG). */
-int hb_mqtt_opt(hb_mqtt_opts *o, int c, const char *arg, const char *prog);
 
 /* Prints "PROG: MSG" on stderr with control characters of MSG replaced (a message may quote a
  * user's file or argument). */

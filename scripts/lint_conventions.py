@@ -8,6 +8,8 @@ strings and character literals blanked, so a name in a comment is no caller.
   called-public    a public function (hb_..., defined in a .c file, not static) has a caller
                    outside tests/ and fuzz/
   long-function    no function is over 150 lines (tables are data, not functions: not counted)
+  thin-cli         no function in cli/ is over 100 lines: a command's options are a table
+                   (cli/hb_opts.h) and what is left is split by job (parse, validate, run, print)
   create           a public hb_*_create returns an int code and hands its object out through
                    its last parameter (int hb_x_create(const cfg *, hb_x **out))
   one-session      no file but mqtt/hb_session.c names mosquitto_connect*, mosquitto_reconnect*
@@ -30,6 +32,7 @@ import subprocess
 import sys
 
 MAX_LINES = 150
+CLI_MAX_LINES = 100  # cli/ only parses, checks and calls: its functions stay short
 SESSION_FILE = "mqtt/hb_session.c"  # the one file that connects and runs the network loop
 NETWORK = re.compile(r"mosquitto_(?:connect|reconnect|loop)\w*")
 SKIP_DIRS = {".git", "deploy", "docs", "scenarios", "plots"}
@@ -151,6 +154,17 @@ def main():
     judge(rep, "long-function", ratchet(root, "long-function"), found, None,
           lambda n, k: f"function {n} is {k} lines, over {MAX_LINES} (split it by job)")
 
+    # thin-cli: the same count, for cli/ with the lower bound.
+    found = {}
+    for t in funcs:
+        if "end" in t and t["path"].split(os.sep)[0] == "cli":
+            lines = t["end"] - t["line"] + 1
+            if lines > CLI_MAX_LINES:
+                found[t["name"]] = (lines, f"{t['path']}:{t['line']}")
+    judge(rep, "thin-cli", ratchet(root, "thin-cli"), found, None,
+          lambda n, k: f"function {n} in cli/ is {k} lines, over {CLI_MAX_LINES} (declare its "
+          "options in a table, cli/hb_opts.h, and split the rest by job)")
+
     # create: int return and a double pointer as the last parameter.
     found = {}
     for t in funcs:
@@ -177,8 +191,8 @@ def main():
     if rep.failures:
         print(f"conventions: {rep.failures} failed (docs/architecture.md, \"Conventions\")")
         return 1
-    print("conventions: unique private names, called public functions, function length, creates, "
-          "one MQTT session: ok")
+    print("conventions: unique private names, called public functions, function length, thin cli, "
+          "creates, one MQTT session: ok")
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The convention checks of scripts/lint_conventions.py can fail: on a copy of the source tree,
 # each planted violation (a private name defined twice, a public function nobody calls, a
-# function over 150 lines, a listed long function grown past its ratchet, a create returning a
-# pointer, a network loop run outside mqtt/hb_session.c) must fail the check with its own message, and the unplanted copy must pass.
+# function over 150 lines, one in cli/ over 100, a listed long function grown past its ratchet,
+# a create returning a pointer, a network loop run outside mqtt/hb_session.c) must fail the
+# check with its own message, and the unplanted copy must pass.
 # usage: lint_checks.sh SOURCE_DIR
 . "$(dirname "$0")/cli/lib.sh"
 src=$1
@@ -35,6 +36,12 @@ int hb__planted_long(int x) {
 $body
     return x;
 }" "function hb__planted_long is 163 lines, over 150"
+body=$(i=0; while [ $i -lt 110 ]; do echo "    x += $i;"; i=$((i + 1)); done)
+plant thin-cli cli/planted.c "int hb__planted_cli(int x);
+int hb__planted_cli(int x) {
+$body
+    return x;
+}" "function hb__planted_cli in cli/ is 113 lines, over 100"
 plant create util/hb_planted.c "typedef struct hb_planted hb_planted;
 hb_planted *hb_planted_create(int n);
 hb_planted *hb_planted_create(int n) { (void)n; return 0; }

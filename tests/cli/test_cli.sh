@@ -96,6 +96,9 @@ expect 2 "--speed" -- "$HB" live --speed 0
 expect 2 "--rooms > 1 needs" -- "$HB" live --rooms 3 --readings-topic /readings/temperature
 expect 1 "no connection to 127.0.0.1:1" -- "$HB" live --host 127.0.0.1 --port 1 --connect-timeout 0.5
 expect 2 "port: expected 1..65535" -- env HEATBENCH_MQTT_PORT=abc "$HB" live
+# A fraction where a whole number goes was refused without a word before the option table.
+expect 2 "--port: expected a whole number in [1, 65535], got '1.5'" -- "$HB" live --port 1.5
+expect 2 "--rooms: expected a whole number" -- "$HB" live --rooms 2.5
 
 # --- tune ---
 expect 2 "--evals" -- "$HB" tune --evals 3
