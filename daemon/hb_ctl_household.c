@@ -104,7 +104,7 @@ bool hb_ctl_show(hb_ctl *c, hb_room *room, double t, bool now) {
     if (!hb_ctl_publish_retained(c, topic, payload, 0)) {
         return false;
     }
-    room->flags |= HB_ROOM_SHOWN;
+    room->flags |= HB_ROOM_SHOWN | HB_ROOM_ON_BROKER_STATE;
     room->shown_hash = hash;
     room->shown_est = est;
     room->t_shown = wall;
@@ -115,6 +115,9 @@ bool hb_ctl_show(hb_ctl *c, hb_room *room, double t, bool now) {
 void hb_ctl_announce(hb_ctl *c, hb_room *room, bool remove) {
     if (!c->cfg->discovery_prefix || !c->connected || !hb_ctl_commanding(c)) {
         return;
+    }
+    if (!remove) {
+        room->flags |= HB_ROOM_ON_BROKER_DISCOVERY; /* before: one document may go out alone */
     }
     for (int which = 0; which < 2; which++) {
         char topic[320];
@@ -127,8 +130,11 @@ void hb_ctl_announce(hb_ctl *c, hb_room *room, bool remove) {
         hb_ctl_publish_retained(c, topic, remove ? NULL : doc, 0);
         free(doc);
     }
-    room->flags = (unsigned char)(remove ? room->flags & ~HB_ROOM_ANNOUNCED
-                                         : room->flags | HB_ROOM_ANNOUNCED);
+    if (remove) {
+        room->flags &= (unsigned char)~(HB_ROOM_ANNOUNCED | HB_ROOM_ON_BROKER_DISCOVERY);
+    } else {
+        room->flags |= HB_ROOM_ANNOUNCED;
+    }
 }
 
 /* The room's settings from the configuration in force, into its controller (bumplessly). */
@@ -144,18 +150,26 @@ void hb_ctl_room_created(hb_room *room, void *ud) {
     hb_ctl_pending_take(c, room); /* a saved state waiting for it (a restart, a take-over) */
 }
 
+/* An evicted room's retained messages are withdrawn: its thermostat leaves the hub, and no
+ * stale state or controller state outlives it. Only what may be on the broker (HB_ROOM_ON_BROKER:
+ * published by this instance, or by the one before it when the room continued from a saved
+ * state): in a flood of new rooms against a full table, most are evicted before the sweep
+ * announced them, and four publishes each for nothing would be most of an admission's cost. */
 void hb_ctl_room_removing(hb_room *room, void *ud) {
     hb_ctl *c = ud;
     if (!hb_ctl_commanding(c)) {
         return; /* the leader, whoever it is, withdraws it */
     }
-    hb_ctl_announce(c, room, true);
+    if (room->flags & HB_ROOM_ON_BROKER_DISCOVERY) {
+        hb_ctl_announce(c, room, true);
+    }
     char topic[256];
-    if (c->connected &&
+    if ((room->flags & HB_ROOM_ON_BROKER_STATE) && c->connected &&
         hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "state") >= 0) {
         hb_ctl_publish_retained(c, topic, NULL, 1); /* no stale state for a room that is gone */
     }
-    if (c->connected && hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") >= 0) {
+    if ((room->flags & HB_ROOM_ON_BROKER_CTL) && c->connected &&
+        hb_ha_topic(topic, sizeof topic, c->cfg->prefix, room->name, "ctl") >= 0) {
         hb_ctl_publish_retained(c, topic, NULL, 1);
     }
 }

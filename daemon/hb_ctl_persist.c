@@ -18,6 +18,9 @@
  * room nobody has, forged or left over, moves no valve, announces nothing and takes no place
  * a real room needs. */
 
+/* The time of a saved state taken by its room (hb_ctl_pending_take). */
+#define HB__SPENT (-1e300)
+
 struct hb_ctl_pending {
     size_t n, cap; /* cap a power of two, at least twice n */
     hb_saved_room **slots;
@@ -116,17 +119,22 @@ void hb_ctl_pending_take(hb_ctl *c, hb_room *room) {
     }
     size_t i = hb__pending_slot(p, room->name);
     hb_saved_room *s = p->slots[i];
-    if (!s) {
+    if (!s || s->at <= HB__SPENT) {
         return;
     }
+    /* The room ran before (the previous leader's, or ours before a restart): its discovery,
+     * state and controller state may be retained, and go with it when it is evicted, even if
+     * this instance never publishes them. A stale state says so too, though it is not restored. */
+    room->flags |= HB_ROOM_ON_BROKER;
     /* Judged again now: a state may have waited a day for its room. */
     if (hb_saved_room_fresh(s, hb_ctl_epoch_now(), c->cfg->state_max_age_s) &&
         hb_room_ctl_restore(room->ctl, &s->ctl) == HB_OK) {
         hb_ctl_resume_wishes(c, room, s);
         c->st.restored++;
     }
-    /* The entry stays (a tombstone-free table), spent: the room runs from now on. */
-    s->at = -1e300;
+    /* The entry stays (a tombstone-free table), spent: the room runs from now on, and the same
+     * room made again after its eviction (which withdrew what it had) starts afresh. */
+    s->at = HB__SPENT;
 }
 
 /* The room's controller state, retained on <prefix>/<room>/ctl: what a standby takes over from. */
@@ -140,7 +148,7 @@ void hb_ctl_publish_ctl(hb_ctl *c, hb_room *room) {
         hb_ctl_sign(c, topic, body, payload, sizeof payload) < 0) {
         return;
     }
-    room->flags &= (unsigned char)~HB_ROOM_CTL_DIRTY;
+    room->flags = (unsigned char)((room->flags & ~HB_ROOM_CTL_DIRTY) | HB_ROOM_ON_BROKER_CTL);
     /* QoS 0 like the state (see hb_ctl_show): on a live connection it arrives all the same, and
      * it is sent again with the room's next command. */
     hb_ctl_publish_retained(c, topic, payload, 0);
@@ -176,13 +184,19 @@ void hb_ctl_on_ctl(hb_ctl *c, const struct mosquitto_message *msg) {
         hb_ctl_drop(c, HB_DROP_JSON, msg);
         return;
     }
-    if (!hb_saved_room_fresh(&s, hb_ctl_epoch_now(), c->cfg->state_max_age_s)) {
+    /* A retained state of the room's, even too old to restore: the instance that published it
+     * may have announced the room and shown its state too, which the room's eviction withdraws.
+     * A stale one waits like a fresh one (hb_ctl_pending_take judges it again), only for that.
+     * A running room's own state coming back (not flagged retained: it was published while we
+     * were subscribed) says nothing of its discovery or state. */
+    bool fresh = hb_saved_room_fresh(&s, hb_ctl_epoch_now(), c->cfg->state_max_age_s);
+    if (!fresh) {
         hb_ctl_drop(c, HB_DROP_STALE, msg);
-        return;
     }
     hb_room *r = hb_rooms_find(c->rooms, room);
     if (r) {
-        if (hb_room_ctl_restore(r->ctl, &s.ctl) == HB_OK) {
+        r->flags |= msg->retain ? HB_ROOM_ON_BROKER : HB_ROOM_ON_BROKER_CTL;
+        if (fresh && hb_room_ctl_restore(r->ctl, &s.ctl) == HB_OK) {
             hb_ctl_resume_wishes(c, r, &s);
             c->st.restored++;
         }
@@ -238,6 +252,8 @@ void hb_ctl_restore(hb_ctl *c) {
     for (size_t i = 0; i < n && !hb_ctl_stopping(); i++) {
         if (!hb_saved_room_fresh(&saved[i], now, c->cfg->state_max_age_s)) {
             stale++;
+            /* Not restored, but its room's eviction withdraws what the last run published. */
+            (void)hb__pending_put(c, &saved[i]);
         } else if (hb__pending_put(c, &saved[i])) {
             kept++;
         } else {

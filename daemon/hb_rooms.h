@@ -29,11 +29,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* hb_room.flags */
+/* hb_room.flags. SHOWN, ANNOUNCED and CTL_DIRTY say what is still to publish (a reconnection
+ * clears or sets them); the ON_BROKER ones what may be retained on the broker for the room, from
+ * this instance or from before it (a restart, a take-over), so that its eviction withdraws that
+ * and nothing else: a room evicted before anything of it was published costs no publish. */
 enum {
-    HB_ROOM_SHOWN = 1,     /* a state was published since the last (re)connection */
-    HB_ROOM_ANNOUNCED = 2, /* its discovery documents are on the broker */
-    HB_ROOM_CTL_DIRTY = 4  /* its controller state changed since last published */
+    HB_ROOM_SHOWN = 1,               /* a state was published since the last (re)connection */
+    HB_ROOM_ANNOUNCED = 2,           /* its discovery documents are on the broker */
+    HB_ROOM_CTL_DIRTY = 4,           /* its controller state changed since last published */
+    HB_ROOM_ON_BROKER_DISCOVERY = 8, /* discovery documents may be retained */
+    HB_ROOM_ON_BROKER_STATE = 16,    /* a state may be retained */
+    HB_ROOM_ON_BROKER_CTL = 32,      /* a controller state may be retained */
+    HB_ROOM_ON_BROKER = 8 | 16 | 32
 };
 
 typedef struct hb_room {

@@ -110,4 +110,33 @@ check "started at once: exactly one leads" bash -c "[ '$l1' = 10 ] || [ '$l1' = 
 check "started at once: and keeps leading (no flapping)" test "$l1" = "$l2"
 kill -TERM "$c_PID" "$d_PID"
 wait "$c_PID" "$d_PID" 2>/dev/null
+
+# A room the dead leader announced, evicted by the standby that took over before that one
+# published anything of it: its discovery, state and controller state leave the broker all the
+# same (the standby knows of them from the room's retained controller state, signed).
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t 'heatbench/+/ctl' \
+    --retained-only -W 1 -F '%t' 2>/dev/null | while read -r t; do
+    mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t "$t" -n
+done # the rooms above: a table of one room holds one saved state
+ctl e --max-rooms 1 --room-idle 1
+wait_for 20 grep -q "leading (term" "$DIR/e.log" || bad "e leads"
+ctl f --standby --max-rooms 1 --room-idle 1
+wait_for 20 grep -q "connected to" "$DIR/f.log" || bad "f connected"
+pub /readings/pair-1/temperature '{"sensorID":"s1","value":20.0}'
+pair_topics="homeassistant/climate/heatbench_pair-1/config heatbench/pair-1/state heatbench/pair-1/ctl"
+retained() { test -n "$(sub_one "$1" 1)"; }
+for t in $pair_topics; do wait_for 20 retained "$t" || bad "the leader publishes $t"; done
+kill -9 "$e_PID"
+wait "$e_PID" 2>/dev/null
+status_is() { test "$(sub_one heatbench/control/status 1)" = "$1"; }
+wait_for 20 status_is offline || bad "the dead leader's will"
+wait_for 40 status_is online || bad "the standby leads" # subscribed by then
+pub /readings/pair-1/temperature '{"sensorID":"s1","value":20.0}'
+pub /readings/pair-2/temperature '{"sensorID":"s1","value":20.0}' # takes pair-1's place
+gone() { test -z "$(sub_one "$1" 1)"; }
+for t in $pair_topics; do
+    check "take-over: the dead leader's $t withdrawn at eviction" wait_for 20 gone "$t"
+done
+kill -TERM "$f_PID"
+wait "$f_PID" 2>/dev/null
 finish
