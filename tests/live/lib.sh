@@ -164,6 +164,16 @@ command_for() {
     echo "$out" | grep -Eq '^\{"level":[0-9]+\}$'
 }
 
+# no_retained TOPIC: true when the broker holds no retained message on TOPIC. Read as admin (who
+# reads everything) together with a retained marker subscribed after it: mosquitto sends the
+# retained messages of one SUBSCRIBE in the order of its topics, so the first message is the
+# marker exactly when TOPIC has none. No time window: a slow machine only makes it slower.
+no_retained() {
+    mosquitto_pub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -q 1 -r -t livetest/marker -m m
+    [ "$(mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t "$1" -t livetest/marker \
+        -C 1 -F %t -W 60 2>/dev/null)" = livetest/marker ]
+}
+
 # wait_log FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN (grep -e).
 wait_log() { wait_for "${3:-30}" grep -q -e "$2" "$1"; }
 
