@@ -174,6 +174,13 @@ no_retained() {
         -C 1 -F %t -W 60 2>/dev/null)" = livetest/marker ]
 }
 
+# clock_past FILE SECONDS: the latest tick of the room's clock (`live --clock-topic`, {"t": s},
+# recorded in FILE by sub_bg) is at or past SECONDS of simulated time. Steps that need "a day
+# of the room" wait on this, not on the wall seconds that day takes on an idle machine.
+clock_past() {
+    tail -1 "$1" 2>/dev/null | awk -v s="$2" -F'"t":' 'NF > 1 && $2 + 0 >= s { ok = 1 } END { exit !ok }'
+}
+
 # wait_log FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN (grep -e).
 wait_log() { wait_for "${3:-30}" grep -q -e "$2" "$1"; }
 
