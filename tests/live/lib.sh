@@ -100,22 +100,29 @@ stop_broker() {
 # the broker has logged its subscriptions (readings, controller states, household commands: a
 # reading published after this returns reaches it) and its retained status says online.
 start_control() {
-    local before id
-    before=$(grep -c "u'controller')" "$DIR/mosquitto.log")
+    local before
+    before=$(clients_of controller)
     "$HB" control --host 127.0.0.1 --port "$PORT" --username controller \
         --password-file "$DIR/controller.pw" "$@" >>"$DIR/control.log" 2>&1 &
     CONTROL_PID=$!
     PIDS+=("$CONTROL_PID")
-    if wait_for 60 test_gt "grep -c \"u'controller')\" '$DIR/mosquitto.log'" "$before"; then
-        id=$(sed -n "s/.* as \(.*\) (p[0-9], c[0-9], k[0-9]*, u'controller').*/\1/p" "$DIR/mosquitto.log" |
-            tail -1)
-        if wait_for 60 test_gt "grep -c '^[0-9]*: $id [0-2] ' '$DIR/mosquitto.log'" 2 &&
-            wait_for 60 test_eq "sub_one heatbench/control/status 1" online; then
-            return 0
-        fi
+    if wait_subscribed controller "$before" 3 &&
+        wait_for 60 test_eq "sub_one heatbench/control/status 1" online; then
+        return 0
     fi
     echo "control did not come online"
     return 1
+}
+
+# clients_of USER: how many connections of USER the broker has logged so far.
+clients_of() { grep -c "u'$1')" "$DIR/mosquitto.log"; }
+# wait_subscribed USER BEFORE [N]: waits for a connection of USER after the first BEFORE ones
+# (clients_of) and for N (default 1) subscriptions of it in the broker's log.
+wait_subscribed() {
+    local id
+    wait_for 60 test_gt "clients_of $1" "$2" || return 1
+    id=$(sed -n "s/.* as \(.*\) (p[0-9], c[0-9], k[0-9]*, u'$1').*/\1/p" "$DIR/mosquitto.log" | tail -1)
+    wait_for 60 test_gt "grep -c '^[0-9]*: $id [0-2] ' '$DIR/mosquitto.log'" $((${3:-1} - 1))
 }
 
 # test_gt COMMAND N / test_eq COMMAND VALUE: COMMAND's output (evaluated here, so functions
