@@ -116,13 +116,26 @@ start_control() {
 
 # clients_of USER: how many connections of USER the broker has logged so far.
 clients_of() { grep -c "u'$1')" "$DIR/mosquitto.log"; }
-# wait_subscribed USER BEFORE [N]: waits for a connection of USER after the first BEFORE ones
+# client_id USER K: the client id of the K-th connection of USER in the broker's log.
+client_id() {
+    sed -n "s/.* as \(.*\) (p[0-9], c[0-9], k[0-9]*, u'$1').*/\1/p" "$DIR/mosquitto.log" | sed -n "$2p"
+}
+# wait_subscribed USER BEFORE [N]: waits for the connection of USER after the first BEFORE ones
 # (clients_of) and for N (default 1) subscriptions of it in the broker's log.
 wait_subscribed() {
     local id
     wait_for 60 test_gt "clients_of $1" "$2" || return 1
-    id=$(sed -n "s/.* as \(.*\) (p[0-9], c[0-9], k[0-9]*, u'$1').*/\1/p" "$DIR/mosquitto.log" | tail -1)
+    id=$(client_id "$1" $(($2 + 1)))
     wait_for 60 test_gt "grep -c '^[0-9]*: $id [0-2] ' '$DIR/mosquitto.log'" $((${3:-1} - 1))
+}
+# read_all PID: every byte the broker has queued for PID's connection is sent and read by PID
+# (no Send-Q on the broker's side, no Recv-Q on PID's).
+read_all() {
+    local line cport
+    line=$(ss -Htnp "( dport = :$PORT )" | grep "pid=$1,") || return 1
+    [ "$(echo "$line" | awk '{print $2}')" = 0 ] || return 1
+    cport=$(echo "$line" | awk '{n = split($4, a, ":"); print a[n]}')
+    [ "$(ss -Htn "( sport = :$PORT and dport = :$cport )" | awk '{print $3}')" = 0 ]
 }
 
 # test_gt COMMAND N / test_eq COMMAND VALUE: COMMAND's output (evaluated here, so functions
