@@ -170,7 +170,7 @@ start_control --config "$DIR/home.json" --speed 2880 --start-time mon,20:00 || e
 "$HB" live --host 127.0.0.1 --port "$PORT" --username room-1 --password-file "$DIR/room-1.pw" \
     --speed 2880 --hours 12 >"$DIR/live.log" 2>&1 &
 live=$!
-PIDS+=($live)
+PIDS+=("$live")
 wait "$live"
 # the state of the room's last reading: the daemon has counted every reading live published
 n_pub=$(sed -n 's/.* \([0-9]*\) readings published.*/\1/p' "$DIR/live.log")
