@@ -21,9 +21,11 @@ head -c 200 /dev/urandom >"$DIR/garbage.bin"
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -u simulator -P simulator-secret -q 1 -t $T -f "$DIR/garbage.bin"
 pub "/readings/bad room!/temperature" '{"sensorID":"s1","value":21}' # not a plain room name
 pub "/readings/x/y/temperature" '{"sensorID":"s1","value":21}'       # does not match at all
-sleep 0.5
+# every one handled: the counters the check below reads, waited for
+s=$(stats_until "$CONTROL_PID" '(all(d["dropped"][k] >= 1 for k in ("json", "not-object", "no-sensor",
+    "no-value", "bad-value", "non-finite", "implausible", "wrong-type", "oversize", "bad-topic"))
+    and d["dropped"]["bad-value"] >= 2 and d["dropped"]["json"] + d["dropped"]["binary"] >= 2)')
 check "daemon alive after bad input" kill -0 "$CONTROL_PID"
-s=$(stats "$CONTROL_PID")
 echo "$s"
 check "every bad payload counted by reason" python3 -c '
 import json, sys
@@ -39,8 +41,7 @@ check "next valid reading still answered" command_for room-b
 # What real sensors send: pretty-printed, integer, numeric string, odd ids.
 pub /readings/room-c/temperature $'{\n  "sensorID": "A4:C1:38:0F:7E:11",\n  "type": "temperature",\n  "value": 21\n}'
 pub /readings/room-c/temperature '{"sensorID":42,"value":"20.7"}'
-sleep 0.3
-s=$(stats "$CONTROL_PID")
+s=$(stats_until "$CONTROL_PID" 'd["readings"] >= 3')
 check "real-world payloads accepted" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
@@ -51,10 +52,8 @@ wait "$CONTROL_PID"
 # Legacy deployment: /readings/temperature -> /actuators/room-1, no leading-slash variant too.
 start_control --readings-topic readings/temperature --actuator-topic actuators/room-1 \
     --client-id legacy || exit 1
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t actuators/room-1 -C 1 -W 5 \
-    >"$DIR/legacy.out" 2>/dev/null &
-sub=$!
-sleep 0.3
+sub_bg "$DIR/legacy.out" admin -t actuators/room-1 -C 1 -W 30
+sub=$SUB_PID
 pub readings/temperature '{"sensorID":"sensor-1","type":"temperature","value":19}'
 wait $sub
 check "legacy topics served" grep -Eq '^\{"level":[0-9]+\}$' "$DIR/legacy.out"

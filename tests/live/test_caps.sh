@@ -12,8 +12,10 @@ done | mosquitto_pub -h 127.0.0.1 -p "$PORT" -u simulator -P simulator-secret -t
 # 10,000 distinct rooms, from the simulated rooms themselves (5 readings each, then more).
 "$HB" live --host 127.0.0.1 --port "$PORT" --username simulator --password-file "$DIR/simulator.pw" \
     --rooms 10000 --hours 0.02 --speed 30 >"$DIR/live.log" 2>&1
-sleep 1
-s=$(stats "$CONTROL_PID")
+# every message handled: the flood of sensor ids and each reading live published, counted
+n_pub=$(sed -n 's/.* \([0-9]*\) readings published.*/\1/p' "$DIR/live.log")
+s=$(stats_until "$CONTROL_PID" "d['messages'] >= 10000 + ${n_pub:-0}" 120) ||
+    echo "(not every message counted)"
 echo "$s"
 rss1=$(rss_kib "$CONTROL_PID")
 echo "RSS before ${rss0} KiB, after ${rss1} KiB"
@@ -28,8 +30,7 @@ check "daemon alive" kill -0 "$CONTROL_PID"
 # Still working: a reading from a known sensor of an existing room (room-s kept flood-1..5).
 before=$(echo "$s" | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
 pub /readings/room-s/temperature '{"sensorID":"flood-1","type":"temperature","value":21.5}'
-sleep 0.3
-after=$(stats "$CONTROL_PID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
+after=$(stats_until "$CONTROL_PID" "d['readings'] > $before" | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
 echo "readings before $before after $after"; check "an existing room still takes readings" test "$after" -gt "$before"
 kill -TERM "$CONTROL_PID"
 wait "$CONTROL_PID" 2>/dev/null

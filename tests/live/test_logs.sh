@@ -5,10 +5,6 @@
 # offending payload (truncated, printable), rate-limited per reason.
 . "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
-wait_log() { # wait_log FILE PATTERN: up to 5 s
-    for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
-    return 1
-}
 
 # 1. auto: stderr is the journal stream (its device and inode in JOURNAL_STREAM)
 : >"$DIR/journal.log"

@@ -25,10 +25,7 @@ with open(sys.argv[2], "a") as f:
         c.close()' "$PORT" "$1" >"$DIR/listener.log" 2>&1 &
     LISTENER_PID=$!
     PIDS+=("$LISTENER_PID")
-    for _ in $(seq 200); do
-        grep -q listening "$DIR/listener.log" && return 0
-        sleep 0.05
-    done
+    wait_log "$DIR/listener.log" listening && return 0
     echo "the listener did not start"
     return 1
 }
@@ -37,13 +34,10 @@ with open(sys.argv[2], "a") as f:
 # and checks at most 2 attempts a second over the measured span (plus the first).
 rate() {
     local name=$1 pid=$2 f=$DIR/$1.attempts
-    for _ in $(seq 400); do
-        [ -s "$f" ] && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
+    attempted_or_gone() { [ -s "$f" ] || ! kill -0 "$pid" 2>/dev/null; }
+    wait_for 60 attempted_or_gone
     check "$name: made a first attempt" test -s "$f"
-    sleep "$WINDOW"
+    sleep "$WINDOW" # the window over which attempts are counted (a measurement, not a wait)
     local until
     until=$(date +%s.%N)
     kill -TERM "$pid" 2>/dev/null
@@ -83,14 +77,16 @@ after_loss() { # NAME USER COMMAND...
     local name=$1 user=$2
     shift 2
     start_broker || exit 1
+    local before
+    before=$(clients_of "$user") # the broker's log is appended to: its clients of the user so far
     "$@" --host 127.0.0.1 --port "$PORT" >"$DIR/$name.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    for _ in $(seq 400); do # connected: its client is on the broker's log
-        grep -q "u'$user'" "$DIR/mosquitto.log" 2>/dev/null && break
-        sleep 0.05
-    done
-    sleep 1 # past the first connection's wait for retained messages, into the main loop
+    # connected and subscribed: the broker logs its client and subscription
+    wait_subscribed "$user" "$before" || echo "($name: no subscription seen)"
+    # past the program's own half-second wait for retained messages (timed by its monotonic
+    # clock from the subscription, so a wall second after it is past it), into the main loop
+    sleep 1
     stop_broker
     listen "$DIR/$name.attempts" || exit 1
     rate "$name" "$pid"

@@ -22,7 +22,7 @@ rec() { # rec NAME ARGS...: a recorder as user recorder writing NAME.csv; pid in
     PIDS+=($!)
 }
 complete() { # every line of the CSV has the header's field count, and there are rows
-    awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 3 }' "$1"
+    [ -f "$1" ] && awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 3 }' "$1"
 }
 start_control --speed "$SPEED" || exit 1
 "$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
@@ -30,16 +30,22 @@ start_control --speed "$SPEED" || exit 1
 check "--excite refuses while a controller is online (exit 1)" test $? -eq 1
 check "and says why" grep -q "heatbench control is online" "$DIR/refused.log"
 check "and writes no file" test ! -e "$DIR/refused.csv"
+n_rec=$(clients_of recorder)
+n_sim=$(clients_of simulator)
 rec full --flush-s 1
 rec interrupted --flush-s 0.5
 rec killed --flush-s 0.5
-sleep 0.3
+# each recorder subscribed (readings first, the clock last) before the room starts
+for k in 1 2 3; do wait_subscribed recorder $((n_rec + k - 1)) || bad "recorder $k did not subscribe"; done
+wait_for 60 test_gt "grep -c ' 0 heatbench/live/clock\$' '$DIR/mosquitto.log'" 2 || bad "the recorders' clocks"
 "$HB" live "$DIR/room.json" --host 127.0.0.1 --port "$PORT" --username simulator \
     --password-file "$DIR/simulator.pw" --speed "$SPEED" --clock-topic heatbench/live/clock \
     >"$DIR/live.log" 2>&1 &
 LIVE_PID=$!
 PIDS+=($LIVE_PID)
-sleep 6
+# both have flushed a trace with rows (their files are replaced whole, so a look is safe)
+wait_for 120 complete "$DIR/killed.csv" || bad "no trace flushed by the recorder to kill"
+wait_for 120 complete "$DIR/interrupted.csv" || bad "no trace flushed by the recorder to interrupt"
 kill -INT "$interrupted_PID"
 kill -9 "$killed_PID"
 wait "$killed_PID" 2>/dev/null
@@ -50,7 +56,16 @@ check "kill -9: the last flush is a complete trace" complete "$DIR/killed.csv"
 check "kill -9: no temporary file left beside it but its own" \
     test "$(find "$DIR" -name 'killed.csv?*' | wc -l)" -le 1
 wait "$LIVE_PID"
-sleep 0.5
+# every reading in: the broker has read live's connection to its end (it logs the disconnect
+# after that) and the recorder has read all the broker sent it
+live_id=$(client_id simulator $((n_sim + 1)))
+wait_log "$DIR/mosquitto.log" "Client $live_id \(disconnected\|closed its connection\)" 60 ||
+    bad "the broker did not see live go"
+# and its flushed trace has reached the room's last minutes (the broker's own queue is not
+# visible in the socket's: an empty socket alone does not prove the broker has sent everything)
+row_at() { tail -1 "$DIR/full.csv" 2>/dev/null | awk -F, -v s="$1" '$1 + 0 >= s { ok = 1 } END { exit !ok }'; }
+wait_for 120 row_at $((24 * 3600 - 180)) || echo "(the trace did not reach the day's end)"
+wait_for 60 read_all "$full_PID" || bad "the recorder did not read all"
 kill -INT "$full_PID"
 wait "$full_PID"
 check "record exits 0 at SIGINT after the day" test $? -eq 0

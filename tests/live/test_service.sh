@@ -27,23 +27,24 @@ while True:
         f.write(d.replace("\n", " ") + "\n")
 ' "$NOTIFY" "$DIR/notify.log" &
 PIDS+=($!)
-for _ in $(seq 100); do [ -S "$NOTIFY" ] && break; sleep 0.05; done
+wait_for 30 test -S "$NOTIFY" || bad "the notification socket"
 
 # 1. As installed, against an anonymous broker on localhost (Debian's mosquitto as shipped).
 APORT=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$APORT" >"$DIR/anon.conf"
+printf 'log_type %s\n' error warning notice information subscribe >>"$DIR/anon.conf"
 mosquitto -c "$DIR/anon.conf" >"$DIR/anon-broker.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do mosquitto_pub -p "$APORT" -t x -m x 2>/dev/null && break; sleep 0.05; done
+wait_for 30 mosquitto_pub -p "$APORT" -t x -m x 2>/dev/null || bad "the anonymous broker did not start"
 echo "HEATBENCH_MQTT_PORT=$APORT" >>"$DEFAULTS"
 NOTIFY_SOCKET=$NOTIFY "$SRC/deploy/ci/run-unit.sh" "$UNIT" "$DIR/root" >"$DIR/service.log" 2>&1 &
 SVC=$!
 PIDS+=($SVC)
-for _ in $(seq 200); do grep -q "READY=1" "$DIR/notify.log" 2>/dev/null && break; sleep 0.05; done
-check "READY=1 once connected (as installed, anonymous broker)" grep -q "READY=1" "$DIR/notify.log"
-mosquitto_sub -p "$APORT" -t /actuators/room-1 -C 1 -W 5 >"$DIR/cmd.out" 2>/dev/null &
+check "READY=1 once connected (as installed, anonymous broker)" wait_log "$DIR/notify.log" "READY=1" 60
+# subscribed when the broker logs it
+mosquitto_sub -p "$APORT" -i livetest-svc -t /actuators/room-1 -C 1 -W 30 >"$DIR/cmd.out" 2>/dev/null &
 sub=$!
-sleep 0.3
+wait_log "$DIR/anon-broker.log" "livetest-svc 0 /actuators/room-1" || bad "the subscriber"
 mosquitto_pub -p "$APORT" -q 1 -t /readings/room-1/temperature \
     -m '{"sensorID":"sensor-1","type":"temperature","value":20.5}'
 wait $sub
@@ -64,8 +65,7 @@ install -m 0600 "$DIR/controller.pw" "$P/etc/heatbench/credentials/mqtt-password
 NOTIFY_SOCKET=$NOTIFY "$SRC/deploy/ci/run-unit.sh" "$UNIT" "$DIR/root" >"$DIR/service2.log" 2>&1 &
 SVC=$!
 PIDS+=($SVC)
-for _ in $(seq 200); do grep -q "READY=1" "$DIR/notify.log" 2>/dev/null && break; sleep 0.05; done
-check "READY=1 with the password from the credentials folder" grep -q "READY=1" "$DIR/notify.log"
+check "READY=1 with the password from the credentials folder" wait_log "$DIR/notify.log" "READY=1" 60
 command_for room-1 >/dev/null && ok || bad "a room commanded as user controller"
 kill -TERM $SVC
 wait $SVC 2>/dev/null

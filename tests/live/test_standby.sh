@@ -23,13 +23,15 @@ mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t '/actuators/#'
     >"$DIR/wire.out" 2>/dev/null &
 PIDS+=($!)
 ctl a
-sleep 1
+wait_log "$DIR/a.log" "leading (term" || bad "the first instance did not lead"
 ctl b --standby
-sleep 1
+wait_log "$DIR/b.log" "connected to" || bad "the standby did not connect"
+sub_bg "$DIR/clock.out" admin -t heatbench/live/clock
 "$HB" live --host 127.0.0.1 --port "$PORT" --username simulator --password-file "$DIR/simulator.pw" \
-    --rooms 3 --speed "$SPEED" --hours 48 >"$DIR/live.log" 2>&1 &
+    --rooms 3 --speed "$SPEED" --hours 48 --clock-topic heatbench/live/clock >"$DIR/live.log" 2>&1 &
 PIDS+=($!)
-sleep 30 # an accelerated day with both alive
+# an accelerated day with both alive: the room's own clock says when it has passed
+wait_for 300 clock_past "$DIR/clock.out" 86400 || bad "the room's day did not pass"
 
 # The leader keeps commanding while this script counts, so its figures are taken once it is
 # dead (kill -9 leaves its log final) and the no-double-command checks read whole logs at the end.
@@ -39,24 +41,35 @@ wait "$a_PID" 2>/dev/null
 a_cmds=$(cmds a)
 echo "a day with both alive: leader $a_cmds commands"
 check "both alive: the leader commands" test "$a_cmds" -gt 10
-sleep 16
-python3 - "$DIR/wire.out" "$t_kill" >"$DIR/takeover.txt" <<'PY'
-import sys
-wire, t_kill = sys.argv[1], float(sys.argv[2])
-last, first = {}, {}
+# The wire carries the dead leader's commands first (the standby sent none while it lived: checked
+# below), the last of them possibly received after the kill on a loaded machine: per room, the
+# first command beyond the count in a's final log is the standby's. It is waited for (the 15 s
+# bound is read from its receive time).
+takeover() {
+    python3 - "$DIR/wire.out" "$t_kill" "$DIR/a.log" <<'PY'
+import re, sys
+wire, t_kill, alog = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+n_a, last = {}, {}
+for line in open(alog):
+    m = re.search(r"(/actuators/\S+) <- \{\"level\":(\d+)\}", line)
+    if m:
+        n_a[m.group(1)] = n_a.get(m.group(1), 0) + 1
+        last[m.group(1)] = int(m.group(2))
+seen, first = {}, {}
 for line in open(wire):
     t, topic, payload = line.split(" ", 2)
-    t, level = float(t), int(payload.split(":")[1].rstrip("}\n"))
-    if t < t_kill:
-        last[topic] = level
-    elif topic not in first:
-        first[topic] = (t - t_kill, level)
+    seen[topic] = seen.get(topic, 0) + 1
+    if seen[topic] == n_a.get(topic, 0) + 1:
+        first[topic] = (float(t) - t_kill, int(payload.split(":")[1].rstrip("}\n")))
 for room in sorted(last):
     if room in first:
         print(room, "%.2f" % first[room][0], last[room], first[room][1])
     else:
         print(room, "none", last[room], -1)
 PY
+}
+every_room_taken() { takeover >"$DIR/takeover.txt" && [ "$(grep -vc none "$DIR/takeover.txt")" -eq 3 ]; }
+wait_for 60 every_room_taken || echo "(not every room commanded by the standby)"
 cat "$DIR/takeover.txt"
 check "kill -9: every room commanded by the standby" test "$(grep -vc none "$DIR/takeover.txt")" -eq 3
 check "kill -9: within 15 s, no level jump over 5 %" python3 -c '
@@ -66,13 +79,15 @@ for line in open(sys.argv[1]):
     assert dt != "none" and float(dt) <= 15 and abs(int(first) - int(last)) <= 5, line' "$DIR/takeover.txt"
 check "kill -9: the standby restored the rooms from their retained state" grep -q "leading (term 2)" "$DIR/b.log"
 
+a_stand=$(grep -c "standing by" "$DIR/a.log")
 ctl a
-sleep 5
+wait_for 30 test_gt "grep -c 'standing by' '$DIR/a.log'" "$a_stand" || echo "(the old leader did not stand by)"
 echo "after the old leader's restart: it sent $(($(cmds a) - a_cmds)) more commands"
 check "restart: the old leader rejoins as the standby" grep -q "standing by" "$DIR/a.log"
 check "restart: and does not command" test "$(cmds a)" -eq "$a_cmds"
+n=$(grep -c '"messages"' "$DIR/b.log")
 kill -USR1 "$b_PID"
-sleep 0.5
+wait_for 30 test_gt "grep -c '\"messages\"' '$DIR/b.log'" "$n"
 check "restart: the new leader keeps commanding, and restored 3 rooms" python3 -c '
 import json, sys
 s = [json.loads(l[l.index("{"):]) for l in open(sys.argv[1]) if "\"messages\"" in l][-1]
@@ -84,8 +99,10 @@ check "both alive: the standby never commands" test "$b_before" -eq 0
 # Every command the broker carried is one of the two logs' (each logs only what it published).
 kill -TERM "$a_PID" "$b_PID"
 wait "$a_PID" "$b_PID" 2>/dev/null
-sleep 0.5
-wire=$(wc -l <"$DIR/wire.out")
+# a marker after their last commands: on the same subscription, every command is in by then
+pub /actuators/livetest-marker marker admin
+wait_log "$DIR/wire.out" " /actuators/livetest-marker marker" 60 || bad "the marker never came"
+wire=$(grep -vc ' /actuators/livetest-marker ' "$DIR/wire.out")
 echo "on the wire $wire commands, the two logs $(($(cmds a) + $(cmds b)))"
 check "no double commands: the wire carries exactly the logged ones" test "$wire" -eq "$(($(cmds a) + $(cmds b)))"
 
@@ -93,19 +110,22 @@ check "no double commands: the wire carries exactly the logged ones" test "$wire
 # way their looks cross, one leads within seconds and stays the leader (no flapping).
 ctl c
 ctl d
-sleep 4
 leading() { # leading NAME: 1 when the instance leads now (its leads outnumber its yields)
+    local n
+    n=$(grep -c '"messages"' "$DIR/$1.log")
     kill -USR1 "$(eval echo "\$${1}_PID")"
-    sleep 0.5
+    wait_for 30 test_gt "grep -c '\"messages\"' '$DIR/$1.log'" "$n" || return 1
     python3 -c '
 import json, sys
 s = [json.loads(l[l.index("{"):]) for l in open(sys.argv[1]) if "\"messages\"" in l][-1]
 print(s["leads"] - s["yields"])' "$DIR/$1.log"
 }
-l1="$(leading c)$(leading d)"
-sleep 8
+# one leads once they have decided (an event); then a window in which a flap would show
+one_leads() { l1="$(leading c)$(leading d)" && { [ "$l1" = 10 ] || [ "$l1" = 01 ]; }; }
+wait_for 60 one_leads
+sleep 8 # the window of the no-flapping check (a negative check: a bounded wait)
 l2="$(leading c)$(leading d)"
-echo "started at once: leading after 4 s (c, d) $l1, after 12 s $l2; changes of mind: $(cat "$DIR/c.log" "$DIR/d.log" | grep -c 'leading (term\|standing by')"
+echo "started at once: leading once decided (c, d) $l1, after 12 s $l2; changes of mind: $(cat "$DIR/c.log" "$DIR/d.log" | grep -c 'leading (term\|standing by')"
 check "started at once: exactly one leads" bash -c "[ '$l1' = 10 ] || [ '$l1' = 01 ]"
 check "started at once: and keeps leading (no flapping)" test "$l1" = "$l2"
 kill -TERM "$c_PID" "$d_PID"

@@ -25,12 +25,10 @@ keyfile $DIR/server.key" || exit 1
     --password-file "$DIR/controller.pw" >>"$DIR/control.log" 2>&1 &
 CONTROL_PID=$!
 PIDS+=("$CONTROL_PID")
-for _ in $(seq 100); do [ "$(sub_one heatbench/control/status 1)" = online ] && break; sleep 0.1; done
+wait_for 60 test_eq "sub_one heatbench/control/status 1" online
 check "TLS: daemon online" grep -q "connected to 127.0.0.1:$TLS_PORT" "$DIR/control.log"
-mosquitto_sub -h 127.0.0.1 -p "$TLS_PORT" --cafile "$DIR/ca.crt" -u admin -P admin-secret \
-    -t /actuators/room-t -C 1 -W 5 >"$DIR/tls.out" 2>/dev/null &
-sub=$!
-sleep 0.3
+sub_bg "$DIR/tls.out" admin -p "$TLS_PORT" --cafile "$DIR/ca.crt" -t /actuators/room-t -C 1 -W 30
+sub=$SUB_PID
 mosquitto_pub -h 127.0.0.1 -p "$TLS_PORT" --cafile "$DIR/ca.crt" -u simulator -P simulator-secret -q 1 \
     -t /readings/room-t/temperature -m '{"sensorID":"s","value":20}'
 wait $sub

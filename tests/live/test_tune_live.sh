@@ -12,10 +12,18 @@ tl() { # tl NAME ARGS...: an experiment as user controller, output in NAME.out/N
     "$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
         --password-file "$DIR/controller.pw" --speed "$SPEED" "$@" >"$DIR/$name.out" 2>"$DIR/$name.log"
 }
+# The valve's wire, with markers (on livetest/wire, same subscription) that prove every command
+# published before them is in: wire prints the commands alone.
+sub_bg "$DIR/wire.all" admin -t /actuators/room-1 -t livetest/wire
+wire() { grep -v '^livetest-marker' "$DIR/wire.all"; }
+MARKS=0
+fence_wire() {
+    MARKS=$((MARKS + 1))
+    pub livetest/wire "livetest-marker-$MARKS" admin
+    wait_log "$DIR/wire.all" "^livetest-marker-$MARKS\$" 60 || bad "marker $MARKS never came"
+    wire >"$DIR/wire.out"
+}
 last_level() { tail -1 "$DIR/wire.out" | sed 's/.*"level":\([0-9]*\).*/\1/'; }
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -u admin -P admin-secret -t '/actuators/room-1' \
-    >"$DIR/wire.out" 2>/dev/null &
-PIDS+=($!)
 
 # A controller online: the experiment would fight it for the valve.
 start_control || exit 1
@@ -24,16 +32,19 @@ check "refuses while a controller is online (exit 1)" test $? -eq 1
 check "and says why" grep -q "heatbench control is online" "$DIR/refused.log"
 kill -TERM "$CONTROL_PID"
 wait "$CONTROL_PID" 2>/dev/null
-sleep 0.3
+fence_wire
 check "and sent no command" test "$(wc -l <"$DIR/wire.out")" -eq 0
 
 start_room() { # a fresh simulated room at midnight: each experiment below meets the same day
     [ -n "${ROOM_PID:-}" ] && kill "$ROOM_PID" 2>/dev/null && wait "$ROOM_PID" 2>/dev/null
+    local n
+    n=$(clients_of simulator)
     "$HB" live --host 127.0.0.1 --port "$PORT" --username simulator \
         --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 60 >>"$DIR/live.log" 2>&1 &
     ROOM_PID=$!
     PIDS+=("$ROOM_PID")
-    sleep 0.3
+    # the room is there once the broker has its subscription (its clock starts then)
+    wait_subscribed simulator "$n" || bad "the simulated room did not subscribe"
 }
 start_room
 # First, while the room is at its start: a step that would take the room past --max-c is cut
@@ -78,7 +89,7 @@ pid = json.load(open(sys.argv[2]))["controller"]["pid"]
 g = d["gains"]["simc"]
 assert abs(pid["kp"] - g["kp"]) < 0.01 and abs(pid["ki"] - g["ki"]) < 0.01, (pid, g)' \
     "$DIR/tuned.out" "$DIR/tuned.json"
-sleep 0.3
+fence_wire
 check "the last command on the wire is the restore level" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -92,7 +103,7 @@ check "the tuned scenario loads" "$HB" check "$DIR/tuned.json"
 tl tight --min-c 21.95 --max-c 22.05 --bias 14 --warmup-h 0 --amplitude 30 --restore 13
 check "leaving the limits aborts (exit 1)" test $? -eq 1
 check "and says so" grep -q "left its limits" "$DIR/tight.log"
-sleep 0.3
+fence_wire
 check "the valve is restored after the abort" test "$(last_level)" -eq 13
 
 "$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
@@ -106,7 +117,7 @@ kill -INT "$TL_PID"
 wait "$TL_PID"
 check "SIGINT ends the experiment (exit 1)" test $? -eq 1
 check "and says so" grep -q "interrupted" "$DIR/interrupted.log"
-sleep 0.3
+fence_wire
 check "the valve is restored after SIGINT" test "$(last_level)" -eq 12
 
 # record --excite prbs: the valve driven by the PRBS while recording, then restored.
@@ -121,6 +132,6 @@ check "the recorded commands are the two PRBS levels, 30 -+ 20" python3 -c '
 import csv, sys
 levels = {r["level_cmd"] for r in csv.DictReader(open(sys.argv[1])) if r["level_cmd"]}
 assert levels == {"10", "50"}, levels' "$DIR/excited.csv"
-sleep 0.3
+fence_wire
 check "the valve is left at the centre after the excitation" test "$(last_level)" -eq 30
 finish

@@ -14,7 +14,8 @@ valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
     --state-file "$DIR/state.json" --state-interval 1 >>"$DIR/control.log" 2>&1 &
 CONTROL_PID=$!
 PIDS+=("$CONTROL_PID")
-for _ in $(seq 200); do [ "$(sub_one heatbench/control/status 1)" = online ] && break; sleep 0.1; done
+wait_subscribed controller 0 3 || echo "(no subscription of the daemon seen)"
+wait_for 120 test_eq "sub_one heatbench/control/status 1" online || echo "(the daemon is not online)"
 for room in a b c; do
     for s in 1 2 3 4 5; do
         pub "/readings/room-$room/temperature" "{\"sensorID\":\"sensor-$s\",\"value\":2$s.5}"
@@ -30,11 +31,15 @@ for cmd in "setpoint/set 23" "setpoint/set 99" "mode/set off" "mode/set heat" "p
     pub "heatbench/room-a/${cmd% *}" "${cmd#* }" admin
 done
 kill -HUP "$CONTROL_PID"
-sleep 2
+# the readings handled and the reload done (valgrind is slow: generous bounds)
+stats_until "$CONTROL_PID" 'd["readings"] >= 15 and d["reloads"] >= 1' 120 >/dev/null ||
+    echo "(not every reading or the reload seen)"
+lost=$(grep -c "connection lost" "$DIR/control.log")
 stop_broker
-sleep 1
+wait_for 60 test_gt "grep -c 'connection lost' '$DIR/control.log'" "$lost" || echo "(the loss not logged)"
+conn=$(grep -c "connected to" "$DIR/control.log")
 start_broker || exit 1
-sleep 3
+wait_for 120 test_gt "grep -c 'connected to' '$DIR/control.log'" "$conn" || echo "(no reconnect logged)"
 command_for room-z >/dev/null
 kill -TERM "$CONTROL_PID"
 wait "$CONTROL_PID"
