@@ -18,8 +18,9 @@ must be one of them, so the figure checks cannot be dropped by moving the table 
     <!-- readme-test: skip: WHY -->          skip the block (the reason is printed)
 - Each ```json block that is an object must pass `heatbench check`.
 - The quick start's sample output (the block starting with `$ build/heatbench run`) must equal
-  `heatbench run`'s output, and every row of the KPI table (docs/benchmarks.md) must equal
-  bench/kpi_table.sh's.
+  `heatbench run`'s output, every row of the KPI table (docs/benchmarks.md) must equal
+  bench/kpi_table.sh's, and the predictive-control and open-window tables must be what
+  bench/mpc_table.sh and bench/window_table.sh print.
 - Every subcommand `heatbench --help` lists has a row in the README's command table, and the
   example of that row is a line of a command block of the pages read (so it runs, or says why
   not).
@@ -125,6 +126,25 @@ def check_command_table(readme, sh_lines):
             bad("README's example for `%s` does not run it: %s" % (name, rows[name]))
         else:
             ok()
+
+
+def table_rows(lines):
+    """The rows (below header and rule) of the first Markdown table in LINES."""
+    rows = []
+    for line in lines:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    return rows[2:]
+
+
+def page_table(text, script):
+    """The rows of the table that follows the first mention of `bench/SCRIPT` in TEXT."""
+    mention = "`bench/%s`" % script
+    if mention not in text:
+        return []
+    return table_rows(text[text.index(mention):].splitlines()[1:])
 
 
 def free_port():
@@ -280,6 +300,19 @@ def main():
                 "docs/benchmarks.md's KPI table row is not the program's: " + row)
     else:
         bad("docs/benchmarks.md lacks the KPI table's header: " + header)
+    # The predictive-control and open-window tables are the scripts' tables, row for row.
+    for script, arg in (("mpc_table.sh", BUILD), ("window_table.sh", HB)):
+        r = subprocess.run([os.path.join(SRC, "bench", script), arg], capture_output=True,
+                           text=True, cwd=SRC)
+        printed = table_rows(r.stdout.splitlines())
+        shown = page_table(text, script)
+        if r.returncode != 0 or not printed:
+            bad("bench/%s failed:\n%s" % (script, (r.stdout + r.stderr)[-1500:]))
+        elif shown == printed:
+            ok()
+        else:
+            bad("docs/benchmarks.md's table of bench/%s differs from what it prints:\n%s"
+                % (script, "\n".join(printed)))
     print("readme: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
