@@ -20,7 +20,8 @@ must be one of them, so the figure checks cannot be dropped by moving the table 
 - The quick start's sample output (the block starting with `$ build/heatbench run`) must equal
   `heatbench run`'s output, every row of the KPI table (docs/benchmarks.md) must equal
   bench/kpi_table.sh's, and the predictive-control and open-window tables must be what
-  bench/mpc_table.sh and bench/window_table.sh print.
+  bench/mpc_table.sh and bench/window_table.sh print, and the tuning table what
+  `heatbench tune` prints.
 - Every subcommand `heatbench --help` lists has a row in the README's command table, and the
   example of that row is a line of a command block of the pages read (so it runs, or says why
   not).
@@ -313,6 +314,23 @@ def main():
         else:
             bad("docs/benchmarks.md's table of bench/%s differs from what it prints:\n%s"
                 % (script, "\n".join(printed)))
+    # The tuning method table: what `heatbench tune` prints on the default room (deterministic).
+    work = tempfile.mkdtemp(prefix="heatbench-readme-")
+    r = subprocess.run([HB, "tune", "-o", os.path.join(work, "tuned.json")], capture_output=True,
+                       text=True, cwd=SRC)
+    shutil.rmtree(work, ignore_errors=True)
+    lines = [x.rstrip() for x in r.stdout.splitlines()]
+    start = next((i for i, x in enumerate(lines) if x.startswith("method ")), None)
+    end = next((i for i, x in enumerate(lines) if x.startswith("(discomfort")), None)
+    after = text[text.index("## Tuning"):] if "## Tuning" in text else ""
+    shown = [b[3] for b in blocks(after) if b[0] == ""][:1]
+    if r.returncode != 0 or start is None or end is None:
+        bad("heatbench tune failed or printed no method table:\n" + r.stdout + r.stderr)
+    elif shown and [x.rstrip() for x in shown[0]] == lines[start:end + 1]:
+        ok()
+    else:
+        bad("docs/benchmarks.md's tuning table differs from `heatbench tune`:\n"
+            + "\n".join(lines[start:end + 1]))
     print("readme: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
