@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The predictive controller's figures over seeds 1..10 (median and worst), as README and
+# The predictive controller's figures over seeds 1..10 (median and worst), as docs/benchmarks.md and
 # docs/model.md quote them: the shipped mismatch scenarios, the eight ±30 % corners of the night
 # setback (UA and both capacities 0.7 or 1.3 of the plant's, the outdoor forecast 2 K off either
 # way, the MPC's default weights), and the perfect-foresight night setback for reference; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The figures of predictive control quoted in README ("Predictive control"): the night setback
-# and the default day under the PID, its model-based options and the MPC; the MPC with a model
-# 20 % off and a forecast 2 K off (eight corners); the cost of a plan (bench_mpc).
+# The figures of predictive control quoted in docs/benchmarks.md ("Predictive control"): the
+# night setback and the default day under the PID, its model-based options and the MPC; the MPC
+# with a model 20 % off and a forecast 2 K off (eight corners); the cost of a plan (bench_mpc).
 # usage: bench/mpc_table.sh [BUILD_DIR]   (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Open-window detection measured (README, "Open windows"): the shipped airing and tilted-window
-# scenarios with the detector off and on, under the PID and the MPC; seed 1.
+# Open-window detection measured (docs/benchmarks.md, "Open windows"): the shipped airing and
+# tilted-window scenarios with the detector off and on, under the PID and the MPC; seed 1.
 # usage: bench/window_table.sh [HEATBENCH]   (default build/heatbench)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -126,7 +126,7 @@ void hb_sim_config_default(hb_sim_config *c) {
     /* The MPC's defaults: a plan every 15 minutes over a day; a shortfall costs far more than
      * any heat (5 kWh per K·h); tracking the setpoint is worth more than the 30-odd Wh an hour
      * a kelvin of a typical room costs, so the MPC holds the setpoint rather than the band's
-     * edge; travel costs little. Measured in README ("Predictive control"). */
+     * edge; travel costs little. Measured in docs/benchmarks.md ("Predictive control"). */
     k->mpc = (hb_mpc_config){.step_s = 900.0,
                              .horizon_h = 24.0,
                              .margin_k = 0.1,

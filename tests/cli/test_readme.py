@@ -2,6 +2,11 @@
 """README.md cannot drift: every command block runs as written, every scenario snippet loads,
 and the figures it shows are what the program prints.
 
+The README is a short path into docs/, so the test follows its commands there: every docs/*.md
+whose first line is a `<!-- readme-test: ... -->` comment is read like the README (the command
+reference, the overview, the measured figures). docs/benchmarks.md, which holds the KPI table,
+must be one of them, so the figure checks cannot be dropped by moving the table again.
+
 - Each ```sh block runs line by line with bash in a scratch directory that looks like the source
   tree (build/, scenarios/, scripts/ ... link to the real ones), with a private mosquitto on a
   free loopback port for the blocks that need a broker (HEATBENCH_MQTT_HOST/_PORT point to it).
@@ -13,7 +18,13 @@ and the figures it shows are what the program prints.
     <!-- readme-test: skip: WHY -->          skip the block (the reason is printed)
 - Each ```json block that is an object must pass `heatbench check`.
 - The quick start's sample output (the block starting with `$ build/heatbench run`) must equal
-  `heatbench run`'s output, and every row of the KPI table must equal bench/kpi_table.sh's.
+  `heatbench run`'s output, every row of the KPI table (docs/benchmarks.md) must equal
+  bench/kpi_table.sh's, and the predictive-control and open-window tables must be what
+  bench/mpc_table.sh and bench/window_table.sh print, and the tuning table what
+  `heatbench tune` prints.
+- Every subcommand `heatbench --help` lists has a row in the README's command table, and the
+  example of that row is a line of a command block of the pages read (so it runs, or says why
+  not).
 
 usage: test_readme.py SOURCE_DIR BUILD_DIR
 """
@@ -68,6 +79,73 @@ def blocks(text):
         out.append((lang, directive, start + 1, body))
         i += 1
     return out
+
+
+def pages():
+    """(relative path, text) of README.md and of every docs page that opts in to this test."""
+    out = [("README.md", open(os.path.join(SRC, "README.md"), encoding="utf-8").read())]
+    docs = os.path.join(SRC, "docs")
+    for name in sorted(os.listdir(docs)):
+        if not name.endswith(".md"):
+            continue
+        text = open(os.path.join(docs, name), encoding="utf-8").read()
+        if text.startswith("<!-- readme-test:"):
+            out.append(("docs/" + name, text))
+    return out
+
+
+def subcommands():
+    """The subcommands `heatbench --help` lists, in its order."""
+    r = subprocess.run([HB, "--help"], capture_output=True, text=True)
+    text = r.stdout + r.stderr
+    body = text.split("commands:", 1)[-1]
+    names = []
+    for line in body.splitlines():
+        m = re.match(r"^  ([a-z]+)\b", line)
+        if m and m.group(1) != "heatbench":
+            names.append(m.group(1))
+    return names
+
+
+def check_command_table(readme, sh_lines):
+    """Each subcommand has a row `| `NAME` | what | `example` |` in README.md whose example is a
+    line of some command block of the pages read."""
+    rows = {}
+    for line in readme.splitlines():
+        m = re.match(r"^\| `([a-z]+)` \|.*\| `(.+)` \|$", line)
+        if m:
+            rows[m.group(1)] = m.group(2).replace("\\|", "|")
+    names = subcommands()
+    if not names:
+        bad("`heatbench --help` lists no subcommands")
+    for name in names:
+        if name not in rows:
+            bad("README's command table has no row for `%s`" % name)
+        elif rows[name] not in sh_lines:
+            bad("README's example for `%s` is in no command block: %s" % (name, rows[name]))
+        elif not re.match(r"^build/heatbench %s\b" % name, rows[name]):
+            bad("README's example for `%s` does not run it: %s" % (name, rows[name]))
+        else:
+            ok()
+
+
+def table_rows(lines):
+    """The rows (below header and rule) of the first Markdown table in LINES."""
+    rows = []
+    for line in lines:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    return rows[2:]
+
+
+def page_table(text, script):
+    """The rows of the table that follows the first mention of `bench/SCRIPT` in TEXT."""
+    mention = "`bench/%s`" % script
+    if mention not in text:
+        return []
+    return table_rows(text[text.index(mention):].splitlines()[1:])
 
 
 def free_port():
@@ -134,11 +212,24 @@ def main():
         print("readme: a README command started the README test again; refusing to recurse")
         return 1
     os.environ["HEATBENCH_README_TEST"] = "1"
-    text = open(os.path.join(SRC, "README.md"), encoding="utf-8").read()
     env = dict(os.environ)
     env["HEATBENCH_MQTT_HOST"] = "127.0.0.1"
-    for lang, directive, lineno, body in blocks(text):
-        where = "README.md:%d" % lineno
+    read = pages()
+    names = [name for name, _ in read]
+    print("readme: reading " + ", ".join(names))
+    if "docs/benchmarks.md" not in names:
+        bad("docs/benchmarks.md does not start with a readme-test comment: its figures would go"
+            " unchecked")
+    sh_lines = set()
+    for name, page in read:
+        for lang, _, _, body in blocks(page):
+            if lang == "sh":
+                # a line's command without its trailing `# comment`
+                sh_lines.update(re.sub(r"\s+#\s.*$", "", line).strip() for line in body)
+    check_command_table(read[0][1], sh_lines)
+    for page_name, lineno, lang, directive, body in (
+            (n, b[2], b[0], b[1], b[3]) for n, page in read for b in blocks(page)):
+        where = "%s:%d" % (page_name, lineno)
         if lang == "sh":
             if directive.startswith("skip"):
                 print("skipped %s: %s" % (where, directive.split(":", 1)[-1].strip()))
@@ -192,21 +283,54 @@ def main():
             shown = "\n".join(body[1:]) + "\n"
             ok() if r.stdout == shown else bad(
                 "%s: the sample output differs from `heatbench run`:\n%s" % (where, r.stdout))
-    # The KPI table: every row bench/kpi_table.sh prints for pid, and the default's bang-bang row.
+    # The KPI table (docs/benchmarks.md): every row bench/kpi_table.sh prints for pid, and the
+    # default's bang-bang row.
+    text = dict(read).get("docs/benchmarks.md", "")
     r = subprocess.run([os.path.join(SRC, "bench", "kpi_table.sh"), HB], capture_output=True,
                        text=True, cwd=SRC)
     printed = r.stdout.splitlines()[2:]
     rows = [x for x in printed if "| pid |" in x or x.startswith("| default |")]
     for row in rows:
-        ok() if row in text else bad("README's KPI table lacks or differs from: " + row)
-    # ... and every row the README's table shows (the MPC's too) is one the script prints.
+        ok() if row in text else bad("docs/benchmarks.md's KPI table lacks or differs from: " + row)
+    # ... and every row the page's table shows (the MPC's too) is one the script prints.
     header = r.stdout.splitlines()[0]
     if header in text:
         table = text[text.index(header):].split("\n\n")[0].splitlines()[2:]
         for row in table:
-            ok() if row in printed else bad("README's KPI table row is not the program's: " + row)
+            ok() if row in printed else bad(
+                "docs/benchmarks.md's KPI table row is not the program's: " + row)
     else:
-        bad("README lacks the KPI table's header: " + header)
+        bad("docs/benchmarks.md lacks the KPI table's header: " + header)
+    # The predictive-control and open-window tables are the scripts' tables, row for row.
+    for script, arg in (("mpc_table.sh", BUILD), ("window_table.sh", HB)):
+        r = subprocess.run([os.path.join(SRC, "bench", script), arg], capture_output=True,
+                           text=True, cwd=SRC)
+        printed = table_rows(r.stdout.splitlines())
+        shown = page_table(text, script)
+        if r.returncode != 0 or not printed:
+            bad("bench/%s failed:\n%s" % (script, (r.stdout + r.stderr)[-1500:]))
+        elif shown == printed:
+            ok()
+        else:
+            bad("docs/benchmarks.md's table of bench/%s differs from what it prints:\n%s"
+                % (script, "\n".join(printed)))
+    # The tuning method table: what `heatbench tune` prints on the default room (deterministic).
+    work = tempfile.mkdtemp(prefix="heatbench-readme-")
+    r = subprocess.run([HB, "tune", "-o", os.path.join(work, "tuned.json")], capture_output=True,
+                       text=True, cwd=SRC)
+    shutil.rmtree(work, ignore_errors=True)
+    lines = [x.rstrip() for x in r.stdout.splitlines()]
+    start = next((i for i, x in enumerate(lines) if x.startswith("method ")), None)
+    end = next((i for i, x in enumerate(lines) if x.startswith("(discomfort")), None)
+    after = text[text.index("## Tuning"):] if "## Tuning" in text else ""
+    shown = [b[3] for b in blocks(after) if b[0] == ""][:1]
+    if r.returncode != 0 or start is None or end is None:
+        bad("heatbench tune failed or printed no method table:\n" + r.stdout + r.stderr)
+    elif shown and [x.rstrip() for x in shown[0]] == lines[start:end + 1]:
+        ok()
+    else:
+        bad("docs/benchmarks.md's tuning table differs from `heatbench tune`:\n"
+            + "\n".join(lines[start:end + 1]))
     print("readme: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
