@@ -111,6 +111,10 @@ check "no double commands: the wire carries exactly the logged ones" test "$wire
 # way their looks cross, one leads within seconds and stays the leader (no flapping).
 ctl c
 ctl d
+# SIGUSR1 asks for the counters only once the daemon has its handlers (before that it ends it):
+# both have them when they have connected.
+wait_log "$DIR/c.log" "connected to" 60 || bad "c did not connect"
+wait_log "$DIR/d.log" "connected to" 60 || bad "d did not connect"
 leading() { # leading NAME: 1 when the instance leads now (its leads outnumber its yields)
     local n
     n=$(grep -c '"messages"' "$DIR/$1.log")
