@@ -331,7 +331,7 @@ static int hb__control_log_format(const char *prog, const char *arg, void *targe
 typedef struct {
     hb__reload_src src;
     const char *key_file;
-    bool check_only, verbose, help;
+    bool check_only, verbose;
 } hb__control_args;
 
 /* The options into CFG and A: 0 to go on, else the exit status (help printed, or an error). */
@@ -366,15 +366,11 @@ static int hb__control_parse(int argc, char **argv, hb_control_config *cfg, hb__
         {"check", 0, HB_OPT_FLAG, &a->check_only, 0, 0, NULL},
         {"log-format", 0, HB_OPT_CALL, NULL, 0, 0, hb__control_log_format},
         {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__control_help, hb__control_help2}},
     };
     int rc = hb_opts_parse(prog, "control", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__control_help, stdout);
-            fputs(hb__control_help2, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     cfg->verbose = a->verbose ? 1 : cfg->verbose;

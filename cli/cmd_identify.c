@@ -292,7 +292,7 @@ typedef struct {
     hb_ident_options o;
     const char *scen, *out, *report_dir, *trace_path;
     double seed; /* NaN: the default */
-    bool json, force, help;
+    bool json, force;
 } hb__ident_args;
 
 /* The options into A: 0 to go on, else -1 with *STATUS the exit status. */
@@ -309,14 +309,11 @@ static int hb__ident_parse(int argc, char **argv, hb__ident_args *a, int *status
         {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
         {"report", 0, HB_OPT_STR, &a->report_dir, 0, 0, NULL},
         {"force", 0, HB_OPT_FLAG, &a->force, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__identify_help}},
     };
     int rc = hb_opts_parse(prog, "identify", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__identify_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     if (!isnan(a->seed)) {

@@ -57,7 +57,7 @@ static int hb__live_clock(const char *prog, const char *arg, void *target) {
 typedef struct {
     double hours, seed; /* NaN: the scenario's */
     const char *out_path;
-    bool json, verbose, help;
+    bool json, verbose;
 } hb__live_args;
 
 /* The options into CFG and A: 0 to go on, else -1 with *STATUS the exit status. */
@@ -78,14 +78,11 @@ static int hb__live_parse(int argc, char **argv, hb_live_config *cfg, hb__live_a
         {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
         {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb__live_clock},
         {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__live_help}},
     };
     int rc = hb_opts_parse(prog, "live", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__live_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     cfg->verbose = a->verbose ? 1 : cfg->verbose;

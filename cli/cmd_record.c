@@ -100,7 +100,6 @@ static int hb__record_excite(const char *prog, const char *arg, void *target) {
 static int hb__record_parse(int argc, char **argv, hb_record_config *cfg, hb__record_ids *ids,
                             int *status) {
     const char *prog = "heatbench record";
-    bool help = false;
     const hb_opt opts[] = {
         HB_MQTT_OPTS(&cfg->mqtt),
         {"output", 'o', HB_OPT_STR, &cfg->output, 0, 0, NULL},
@@ -124,14 +123,11 @@ static int hb__record_parse(int argc, char **argv, hb_record_config *cfg, hb__re
         {"force", 0, HB_OPT_FLAG, &cfg->force, 0, 0, NULL},
         {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
         {"clock-topic", 0, HB_OPT_STR, &cfg->clock_topic, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__record_help}},
     };
     int rc = hb_opts_parse(prog, "record", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (help) {
-            fputs(hb__record_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     *status = HB_EXIT_USAGE;

@@ -68,7 +68,6 @@ int hb_cmd_report(int argc, char **argv) {
     double worst = 10;
     const char *dir = NULL;
     const char *labels = NULL;
-    bool help = false;
     hb_report_opts o = {.title = "heatbench report", .band_k = 0.5, .warmup_h = 1.0};
     const hb_opt opts[] = {
         {"output", 'o', HB_OPT_STR, &dir, 0, 0, NULL},
@@ -79,14 +78,11 @@ int hb_cmd_report(int argc, char **argv) {
         {"force", 0, HB_OPT_FLAG, &o.force, 0, 0, NULL},
         {"plan", 0, HB_OPT_STR, &plan, 0, 0, NULL},
         {"worst", 0, HB_OPT_NUM, &worst, 1, 10000, NULL},
-        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__report_help}},
     };
     int rc = hb_opts_parse(prog, "report", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (help) {
-            fputs(hb__report_help, stdout);
-        }
-        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return hb_opts_status(rc);
     }
     int n = argc - optind;
     if (n < 1 || n > 16 || !dir) {

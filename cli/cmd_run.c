@@ -398,7 +398,7 @@ done:
 typedef struct {
     const char *seed_s, *ctl_s, *out_path, *report_dir, *kpi_path;
     double hours, trace_iv, kpi_iv; /* NaN: not given */
-    bool json, force, help;
+    bool json, force;
 } hb__run_args;
 
 /* The options into A: 0 to go on, else -1 with *STATUS the exit status. */
@@ -411,7 +411,7 @@ static int hb__run_parse(int argc, char **argv, hb__run_args *a, int *status) {
         {"output", 'o', HB_OPT_STR, &a->out_path, 0, 0, NULL},
         {"trace-interval", 0, HB_OPT_NUM, &a->trace_iv, 1e-3, 86400, NULL},
         {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__run_help}},
         {"report", 0, HB_OPT_STR, &a->report_dir, 0, 0, NULL},
         {"force", 0, HB_OPT_FLAG, &a->force, 0, 0, NULL},
         {"kpi-interval", 0, HB_OPT_NUM, &a->kpi_iv, 1.0 / 60.0, 876000, NULL},
@@ -419,10 +419,7 @@ static int hb__run_parse(int argc, char **argv, hb__run_args *a, int *status) {
     };
     int rc = hb_opts_parse(prog, "run", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__run_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     if (argc - optind > 1) {

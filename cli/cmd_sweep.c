@@ -144,18 +144,14 @@ static int hb__sw_list(const hb_sweep *s, size_t shard, size_t shards) {
 static int hb__merge(int argc, char **argv) {
     const char *out = NULL;
     const char *plan_path = NULL;
-    bool help = false;
     const hb_opt opts[] = {
         {"output", 'o', HB_OPT_STR, &out, 0, 0, NULL},
         {"plan", 0, HB_OPT_STR, &plan_path, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__sweep_help}},
     };
     int rc = hb_opts_parse("heatbench sweep merge", "sweep", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (help) {
-            fputs(hb__sweep_help, stdout);
-        }
-        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return hb_opts_status(rc);
     }
     if (!out || optind >= argc) {
         fprintf(stderr, "heatbench sweep merge: expected PARTS... -o RESULTS.jsonl\n");
@@ -194,7 +190,7 @@ typedef struct {
     const char *out, *only;
     int jobs;
     size_t shard, shards;
-    bool list, quiet, shard_set, help;
+    bool list, quiet, shard_set;
 } hb__sw_args;
 
 static int hb__sw_shard(const char *prog, const char *arg, void *target) {
@@ -217,14 +213,11 @@ static int hb__sw_options(int argc, char **argv, hb__sw_args *a, int *status) {
         {"list", 0, HB_OPT_FLAG, &a->list, 0, 0, NULL},
         {"only", 0, HB_OPT_STR, &a->only, 0, 0, NULL},
         {"quiet", 'q', HB_OPT_FLAG, &a->quiet, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__sweep_help}},
     };
     int rc = hb_opts_parse(prog, "sweep", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__sweep_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     *status = HB_EXIT_USAGE;

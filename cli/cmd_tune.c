@@ -392,7 +392,7 @@ typedef struct hb__tune_args {
     double wflag[5]; /* weights given as flags, NaN where not given */
     bool json;
     bool mpc; /* --controller mpc */
-    bool evals_given, help;
+    bool evals_given;
 } hb__tune_args;
 
 /* The files of one tuning: the convergence log and the experiments' data for the report's relay
@@ -679,14 +679,11 @@ int hb_cmd_tune(int argc, char **argv) {
         {"report", 0, HB_OPT_STR, &a.report_dir, 0, 0, NULL},
         {"force", 0, HB_OPT_FLAG, &a.force, 0, 0, NULL},
         {"controller", 0, HB_OPT_CALL, &a.mpc, 0, 0, hb__tune_controller},
-        {"help", 'h', HB_OPT_HELP, &a.help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__tune_help}},
     };
     int rc = hb_opts_parse(a.prog, "tune", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a.help) {
-            fputs(hb__tune_help, stdout);
-        }
-        return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        return hb_opts_status(rc);
     }
     a.paths = argv + optind;
     a.n = argc - optind;

@@ -175,7 +175,7 @@ typedef struct {
     double tau_c_s;
     const char *out;
     int chosen;
-    bool json, verbose, live, help;
+    bool json, verbose, live;
 } hb__tl_args;
 
 /* The options into CFG and A: 0 to go on, else -1 with *STATUS the exit status. */
@@ -210,14 +210,11 @@ static int hb__tl_parse(int argc, char **argv, hb_tune_live_config *cfg, hb__tl_
         {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
         {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
         {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, &a->help, 0, 0, NULL},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__tl_help}},
     };
     int rc = hb_opts_parse(prog, "tune", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
-        if (a->help) {
-            fputs(hb__tl_help, stdout);
-        }
-        *status = rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
+        *status = hb_opts_status(rc);
         return -1;
     }
     cfg->verbose = a->verbose ? 1 : cfg->verbose;

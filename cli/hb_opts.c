@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "hb_opts.h"
+#include "cli.h"
 #include "mqtt_opts.h"
 #include "../util/hb_strutil.h"
 
@@ -35,8 +36,12 @@ static int hb__opt_store(const char *prog, const hb_opt *o, const char *arg) {
     }
     switch (o->kind) {
     case HB_OPT_FLAG:
-    case HB_OPT_HELP:
         *(bool *)o->target = true;
+        return 0;
+    case HB_OPT_HELP:
+        for (int i = 0; i < 2 && o->help[i]; i++) {
+            fputs(o->help[i], stdout);
+        }
         return 0;
     case HB_OPT_STR:
         *(const char **)o->target = arg;
@@ -109,4 +114,8 @@ int hb_opts_parse(const char *prog, const char *cmd, const hb_opt *table, size_t
         }
     }
     return 0;
+}
+
+int hb_opts_status(int rc) {
+    return rc > 0 ? HB_EXIT_OK : HB_EXIT_USAGE;
 }

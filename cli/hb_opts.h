@@ -20,7 +20,7 @@ typedef enum {
     HB_OPT_ULONG, /* a whole number in [lo, hi] into the unsigned long at target */
     HB_OPT_CALL,  /* call(prog, value, target) stores it: 0, or -1 with the message printed */
     HB_OPT_DO,    /* no value: call(prog, NULL, target) */
-    HB_OPT_HELP,  /* no value: sets the bool at target and stops parsing there */
+    HB_OPT_HELP,  /* no value: prints the entry's help to stdout and stops parsing there */
 } hb_opt_kind;
 
 typedef struct {
@@ -30,6 +30,8 @@ typedef struct {
     void *target;
     double lo, hi; /* numbers only */
     int (*call)(const char *prog, const char *arg, void *target);
+    /* HB_OPT_HELP: the help, in up to two parts (a literal may not pass 4,095 characters) */
+    const char *help[2];
 } hb_opt;
 
 /* The number of entries of a table declared as an array. */
@@ -37,9 +39,13 @@ typedef struct {
 
 /* Parses ARGV's options against TABLE (N entries) for PROG, whose --help hint names `heatbench
  * CMD`; ARGV[0] is the subcommand. Returns 0 with optind at the first operand, 1 when --help was
- * given (its bool set, nothing after it parsed), -1 after printing the error of a bad option or
- * value (the command exits HB_EXIT_USAGE). */
+ * given (its help printed, nothing after it parsed), -1 after printing the error of a bad option
+ * or value. */
 int hb_opts_parse(const char *prog, const char *cmd, const hb_opt *table, size_t n, int argc,
                   char **argv);
+
+/* The exit status of a parse that did not go on (RC non-zero): HB_EXIT_OK after --help, else
+ * HB_EXIT_USAGE. */
+int hb_opts_status(int rc);
 
 #endif
