@@ -2,8 +2,8 @@
 # heatbench sweep as a Slurm array job on a real single-node Slurm that the test starts: munged,
 # slurmctld and slurmd with a configuration written into a scratch directory (SlurmUser=root,
 # proctrack/linuxproc, task/none: no cgroups, no accounting database), on free ports. The
-# reduced example sweep runs as deploy/slurm/sweep.sbatch in 4 array tasks; the merged parts
-# must equal the local sweep line for line but wall_s. Everything started is stopped at exit.
+# shipped example sweep (sweeps/example.json, 270 runs) runs as deploy/slurm/sweep.sbatch in 4
+# array tasks; the merged parts must equal the local sweep line for line but wall_s. Everything started is stopped at exit.
 # Needs root (the daemons run as root here) and slurm-wlm + munge: else it exits 77 (skipped).
 # usage: test_slurm.sh HEATBENCH SOURCE_DIR
 HB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -100,7 +100,7 @@ if sinfo -h -o %T | grep -q idle; then ok; else
 fi
 
 # ---- the sweep as an array job -------------------------------------------------------------------
-small_sweep sweep.json
+cp "$SRC/sweeps/example.json" sweep.json
 "$HB" sweep sweep.json -q -o local.jsonl && "$HB" sweep merge local.jsonl -o local.sorted.jsonl 2>/dev/null ||
     bad "local sweep"
 job=$(sbatch --parsable --array=1-4 --chdir="$TMP/work" --export=ALL,HEATBENCH="$HB" \
@@ -119,5 +119,6 @@ grep -c "JobState=COMPLETED" jobcomp.txt 2>/dev/null | grep -qx 4 && ok ||
 [ "$(ls parts/part-*.jsonl 2>/dev/null | wc -l)" -eq 4 ] && ok || bad "parts: $(ls parts)"
 "$HB" sweep merge parts/part-*.jsonl --plan sweep.json -o slurm.jsonl 2>merge.err && ok ||
     bad "merge of the Slurm parts: $(cat merge.err)"
+[ "$(wc -l <slurm.jsonl)" -eq 270 ] && ok || bad "Slurm: not 270 results"
 same_results local.sorted.jsonl slurm.jsonl "Slurm array job"
 finish sweep.slurm

@@ -133,14 +133,19 @@ mkdir foreign && touch foreign/mine.txt
 [ $? -eq 2 ] && [ -e foreign/mine.txt ] && [ ! -e foreign/index.html ] && ok || bad "report into a foreign directory"
 
 # ---- GNU parallel -------------------------------------------------------------------------------
+# The shipped example (270 runs, a few seconds): through parallel in 4 shards, as sorted locally.
 if command -v parallel >/dev/null; then
     echo ":" >logins
-    SSHLOGINFILE=$TMP/logins HEATBENCH=$HB "$SRC/deploy/parallel/sweep.sh" sweep.json par 4 \
+    cp "$SRC/sweeps/example.json" example.json
+    "$HB" sweep example.json -q -o example.jsonl && "$HB" sweep merge example.jsonl --plan example.json \
+        -o example.sorted.jsonl 2>/dev/null && ok || bad "the example sweep locally"
+    SSHLOGINFILE=$TMP/logins HEATBENCH=$HB "$SRC/deploy/parallel/sweep.sh" example.json par 4 \
         >par.out 2>par.err && ok || bad "deploy/parallel/sweep.sh: $(cat par.err)"
     [ "$(tail -n +2 par/joblog | wc -l)" -eq 4 ] && ok || bad "parallel joblog: $(cat par/joblog)"
-    same_results sorted.jsonl par/results.jsonl "GNU parallel"
+    [ "$(wc -l <par/results.jsonl)" -eq 270 ] && ok || bad "parallel: not 270 results"
+    same_results example.sorted.jsonl par/results.jsonl "GNU parallel"
     # A second call: --resume-failed runs nothing again.
-    SSHLOGINFILE=$TMP/logins HEATBENCH=$HB "$SRC/deploy/parallel/sweep.sh" sweep.json par 4 \
+    SSHLOGINFILE=$TMP/logins HEATBENCH=$HB "$SRC/deploy/parallel/sweep.sh" example.json par 4 \
         >/dev/null 2>&1 && [ "$(tail -n +2 par/joblog | wc -l)" -eq 4 ] && ok || bad "parallel resume"
 else
     bad "GNU parallel is not installed (scripts/deps.sh installs it)"
