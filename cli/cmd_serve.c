@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <glpk.h>
 #include <microhttpd.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char hb__serve_help[] =
     "usage: heatbench serve [options]\n"
@@ -39,6 +41,8 @@ static const char hb__serve_help[] =
     "  --max-tests N          tests at once; a select beyond gets 503 (default 100)\n"
     "  --idle-timeout S       stop a test nobody asked anything for S seconds (default 3600)\n"
     "  --max-body BYTES       larger request bodies get 413 (default 1048576)\n"
+    "  --spill-dir DIR        where long tests keep their results, in unlinked files\n"
+    "                         (default $TMPDIR, else /tmp)\n"
     "\n"
     "Stops cleanly on SIGTERM or SIGINT. exit status: 0 ok, 1 cannot listen, 2 bad usage.\n";
 
@@ -236,14 +240,15 @@ static size_t hb__serve_catalog(hb_serve_case *cases, size_t max) {
 /* Serves until SIGTERM or SIGINT: the signals are blocked before the server thread starts (it
  * inherits the mask) and taken here with sigwait, so no handler runs inside the server. */
 static int hb__serve_run(const struct sockaddr_in *addr, unsigned long max_tests, double idle,
-                         unsigned long max_body) {
+                         unsigned long max_body, const char *spill_dir) {
     static hb_serve_case cases[HB_SERVE_MAX_CASES];
     size_t n_cases = hb__serve_catalog(cases, HB_SERVE_MAX_CASES);
     hb_serve_config cfg = {.cases = cases,
                            .n_cases = n_cases,
                            .max_tests = max_tests,
                            .idle_s = idle,
-                           .version = "heatbench " HEATBENCH_VERSION};
+                           .version = "heatbench " HEATBENCH_VERSION,
+                           .spill_dir = spill_dir};
     hb_serve_http h = {.max_body = max_body};
     if (hb_serve_create(&cfg, &h.router) != HB_OK) {
         fprintf(stderr, "heatbench serve: out of memory\n");
@@ -294,9 +299,10 @@ int hb_cmd_serve(int argc, char **argv) {
                                          {"max-tests", required_argument, 0, 'm'},
                                          {"idle-timeout", required_argument, 0, 'i'},
                                          {"max-body", required_argument, 0, 'b'},
+                                         {"spill-dir", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *host = "127.0.0.1";
+    const char *host = "127.0.0.1", *spill_dir = NULL;
     unsigned long port = 8000, max_tests = 100, idle = 3600, max_body = 1UL << 20;
     int c;
     optind = 1;
@@ -317,6 +323,9 @@ int hb_cmd_serve(int argc, char **argv) {
             break;
         case 'b':
             bad = hb__serve_uint(optarg, 1024, 1UL << 30, &max_body);
+            break;
+        case 's':
+            spill_dir = optarg;
             break;
         case 'h':
             fputs(hb__serve_help, stdout);
@@ -345,5 +354,10 @@ int hb_cmd_serve(int argc, char **argv) {
         fprintf(stderr, "heatbench serve: --host '%s' is not an IPv4 address\n", host);
         return HB_EXIT_USAGE;
     }
-    return hb__serve_run(&addr, max_tests, (double)idle, max_body);
+    /* Checked now, not at a long test's first spill hours later. */
+    if (spill_dir && access(spill_dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "heatbench serve: --spill-dir '%s': %s\n", spill_dir, strerror(errno));
+        return HB_EXIT_USAGE;
+    }
+    return hb__serve_run(&addr, max_tests, (double)idle, max_body, spill_dir);
 }

@@ -160,7 +160,8 @@ static void hb__serve_select(hb_serve *s, const char *name, double now, hb_serve
     }
     hb_tcase *tc = NULL;
     hb_test *t = NULL;
-    if (c->create(c->arg, &tc) != HB_OK || hb_test_create(tc, &t) != HB_OK) {
+    hb_test_spill spill = {s->cfg.spill_dir, s->cfg.spill_mem_bytes};
+    if (c->create(c->arg, &tc) != HB_OK || hb_test_create(tc, &spill, &t) != HB_OK) {
         hb_serve_error(500, "Failed to start the test case.", out);
         return;
     }

@@ -25,6 +25,10 @@ typedef struct hb_serve_config {
     size_t max_tests; /* tests at once; a select beyond this is refused (503) */
     double idle_s;    /* a test not asked anything for this long is stopped */
     const char *version;
+    /* Where each test's samples beyond memory go: an unlinked file in SPILL_DIR (NULL: $TMPDIR,
+     * else /tmp), after SPILL_MEM_BYTES of them in memory (0: the default, hb_test.h). */
+    const char *spill_dir;
+    size_t spill_mem_bytes;
 } hb_serve_config;
 
 typedef struct hb_serve_response {

@@ -2,17 +2,27 @@
  * A running test: BOPTEST's test-case methods (testcase.py) over a heatbench test case. The
  * samples are stored on BOPTEST's result grid (every 30 s for steps of 30 s or more, else once
  * per step), the KPIs integrate the samples from the test's start time on, warm-up excluded.
+ *
+ * The samples are kept as they were computed (doubles, the bytes cJSON prints from), so /results
+ * answers the same bytes wherever a sample is: the latest chunk in memory, older chunks in the
+ * test's spill file. A chunk is written whole, once, and read back with pread; each spilled
+ * chunk's earliest and latest time stay in memory so that /results reads only the chunks its
+ * range touches.
  */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
 #include "hb_test.h"
 
 #include "../util/hb_error.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The longest step or warm-up one request may ask for: a year, so that no request runs for long. */
 #define HB_TEST_MAX_SPAN_S (366.0 * 86400.0)
@@ -25,9 +35,17 @@ struct hb_test {
     double end_s;     /* INFINITY unless a time period ends the test */
     int act[HB_TC_MAX_IN];
     double u[HB_TC_MAX_IN];
-    size_t width; /* doubles per stored row: time, outputs, inputs, activations */
-    double *rows;
-    long n_rows, cap_rows;
+    size_t width;    /* doubles per stored row: time, outputs, inputs, activations */
+    double *rows;    /* the rows not spilled: n_disk .. n_rows - 1 */
+    long n_rows;     /* rows stored since the test was initialised, spilled ones included */
+    long cap_rows;   /* rows ROWS has room for */
+    long chunk_rows; /* rows per chunk: ROWS never holds more */
+    long n_disk;     /* rows in the spill file: whole chunks */
+    double *span;    /* each spilled chunk's earliest and latest time */
+    long cap_span;   /* chunks SPAN has room for */
+    int fd;          /* the spill file, unlinked; -1 until the first chunk spills */
+    int store_errno; /* why a sample could not be stored (0: every one was); cleared by init */
+    const char *spill_dir;
     hb_bkpi kpi;
     bool has_tic;
     double tic_s;
@@ -42,19 +60,102 @@ static void hb__test_msg(hb_test_reply *r, int status, const char *fmt, const ch
     snprintf(r->message, sizeof r->message, fmt, a);
 }
 
+static const char *hb__test_dir(const hb_test *s) {
+    const char *d = s->spill_dir ? s->spill_dir : getenv("TMPDIR");
+    return d && d[0] ? d : "/tmp";
+}
+
+/* A file for the spilled samples that no name leads to: O_TMPFILE where the file system has it,
+ * else mkostemp and unlink at once. Either way the file goes with its descriptor. */
+static int hb__test_open_spill(const char *dir) {
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    /* EISDIR: a kernel without O_TMPFILE; EOPNOTSUPP: a file system without it. */
+    if (fd >= 0 || (errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL)) {
+        return fd;
+    }
+#endif
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/heatbench-serve-XXXXXX", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int f = mkostemp(path, O_CLOEXEC);
+    if (f >= 0 && unlink(path) != 0) {
+        int e = errno;
+        close(f);
+        errno = e;
+        return -1;
+    }
+    return f;
+}
+
+/* Writes the full chunk in memory to the end of the spill file (opened for the first one); false
+ * with store_errno set when it cannot (no space, no directory, no descriptor left...). */
+static bool hb__test_spill(hb_test *s) {
+    long k = s->n_disk / s->chunk_rows;
+    if (k == s->cap_span) {
+        long cap = s->cap_span ? s->cap_span * 2 : 16;
+        double *n = realloc(s->span, (size_t)cap * 2 * sizeof *n);
+        if (!n) {
+            s->store_errno = ENOMEM;
+            return false;
+        }
+        s->span = n;
+        s->cap_span = cap;
+    }
+    if (s->fd < 0 && (s->fd = hb__test_open_spill(hb__test_dir(s))) < 0) {
+        s->store_errno = errno ? errno : EIO;
+        return false;
+    }
+    size_t bytes = (size_t)s->chunk_rows * s->width * sizeof *s->rows;
+    off_t off = (off_t)s->n_disk * (off_t)(s->width * sizeof *s->rows);
+    for (size_t done = 0; done < bytes;) {
+        ssize_t w = pwrite(s->fd, (const char *)s->rows + done, bytes - done, off + (off_t)done);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            s->store_errno = w < 0 ? errno : ENOSPC;
+            return false;
+        }
+        done += (size_t)w;
+    }
+    double lo = s->rows[0], hi = s->rows[0];
+    for (long i = 1; i < s->chunk_rows; i++) {
+        double t = s->rows[(size_t)i * s->width];
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+    }
+    s->span[2 * k] = lo;
+    s->span[2 * k + 1] = hi;
+    s->n_disk += s->chunk_rows;
+    return true;
+}
+
 static void hb__test_sample(void *ud, double t, const double *y, const double *u, const int *act,
                             const hb_bkpi_sample *k) {
     hb_test *s = ud;
-    if (s->n_rows == s->cap_rows) {
+    if (s->store_errno) {
+        return; /* the results have a hole: the test answers an error until initialised again */
+    }
+    if (s->n_rows - s->n_disk == s->chunk_rows && !hb__test_spill(s)) {
+        return;
+    }
+    long tail = s->n_rows - s->n_disk;
+    if (tail == s->cap_rows) {
         long cap = s->cap_rows ? s->cap_rows * 2 : 256;
-        double *n = realloc(s->rows, (size_t)cap * s->width * sizeof *n);
+        cap = cap < s->chunk_rows ? cap : s->chunk_rows;
+        size_t bytes = (size_t)cap * s->width * sizeof *s->rows; /* never 0: a row, a column */
+        double *n = bytes ? realloc(s->rows, bytes) : NULL;
         if (!n) {
-            return; /* the sample is lost, never the test: callers check n_rows */
+            s->store_errno = ENOMEM;
+            return;
         }
         s->rows = n;
         s->cap_rows = cap;
     }
-    double *row = s->rows + (size_t)s->n_rows * s->width;
+    double *row = s->rows + (size_t)tail * s->width;
     size_t no = s->tc->n_out, ni = s->tc->n_in;
     row[0] = t;
     memcpy(row + 1, y, no * sizeof *y);
@@ -68,6 +169,15 @@ static void hb__test_sample(void *ud, double t, const double *y, const double *u
     }
 }
 
+/* R as the answer of a test whose samples could not all be stored. */
+static void hb__test_store_msg(const hb_test *s, int status, hb_test_reply *r) {
+    r->status = status;
+    snprintf(r->message, sizeof r->message,
+             "Failed to store the results of this test: %s (spill file in %.100s); initialize it "
+             "again.",
+             strerror(s->store_errno), hb__test_dir(s));
+}
+
 /* The number of samples BOPTEST stores for a step of DT seconds (its `ncp`). */
 static int hb__test_ncp(double dt) {
     return dt >= 30.0 ? (int)(dt / 30.0) : 1;
@@ -79,7 +189,8 @@ static cJSON *hb__test_state(const hb_test *s) {
     if (!o || s->n_rows == 0) {
         return o;
     }
-    const double *row = s->rows + (size_t)(s->n_rows - 1) * s->width;
+    /* The last row is always in memory: a full chunk spills before the next row, not after. */
+    const double *row = s->rows + (size_t)(s->n_rows - 1 - s->n_disk) * s->width;
     const hb_tcase *tc = s->tc;
     cJSON_AddNumberToObject(o, "time", row[0]);
     for (size_t i = 0; i < tc->n_out; i++) {
@@ -98,6 +209,12 @@ static int hb__test_init(hb_test *s, double start, double warmup, double end) {
     hb_tcase *tc = s->tc;
     double t0 = start - warmup > tc->start_s ? start - warmup : tc->start_s;
     s->n_rows = 0;
+    s->n_disk = 0;
+    s->store_errno = 0;
+    if (s->fd >= 0) { /* the old samples go with their file */
+        close(s->fd);
+        s->fd = -1;
+    }
     s->initial_s = start;
     s->end_s = end < tc->end_s ? end : tc->end_s;
     s->has_tic = false;
@@ -112,20 +229,29 @@ static int hb__test_init(hb_test *s, double start, double warmup, double end) {
                                    hb__test_sample, s)
                     : tc->simulate(tc, t0, t0, u, act, 0, true, hb__test_sample, s);
     s->now_s = start;
+    if (rc == HB_OK && s->store_errno) {
+        rc = HB_ERR_IO;
+    }
     if (rc == HB_OK && tc->kpi_restart) {
         tc->kpi_restart(tc);
     }
     return rc;
 }
 
-int hb_test_create(hb_tcase *tc, hb_test **out) {
+int hb_test_create(hb_tcase *tc, const hb_test_spill *spill, hb_test **out) {
     hb_test *s = calloc(1, sizeof *s);
     if (!s) {
         hb_tcase_destroy(tc);
         return HB_ERR_NOMEM;
     }
     s->tc = tc;
+    s->fd = -1;
     s->width = 1 + tc->n_out + 2 * tc->n_in;
+    size_t mem = spill && spill->mem_bytes ? spill->mem_bytes : HB_TEST_MEM_BYTES;
+    size_t chunk = mem / (s->width * sizeof *s->rows);
+    s->chunk_rows =
+        chunk < 1 ? 1 : (chunk > (size_t)HB_TEST_MAX_ROWS ? HB_TEST_MAX_ROWS : (long)chunk);
+    s->spill_dir = spill ? spill->dir : NULL;
     s->step_s = tc->default_step_s;
     snprintf(s->price, sizeof s->price, "constant");
     int rc = hb__test_init(s, tc->start_s, 0.0, INFINITY);
@@ -142,7 +268,11 @@ void hb_test_destroy(hb_test *t) {
         return;
     }
     hb_tcase_destroy(t->tc);
+    if (t->fd >= 0) {
+        close(t->fd);
+    }
     free(t->rows);
+    free(t->span);
     free(t);
 }
 
@@ -155,7 +285,8 @@ double hb_test_step(const hb_test *t) {
 }
 
 size_t hb_test_memory(const hb_test *t) {
-    return sizeof *t + sizeof *t->tc + (size_t)t->cap_rows * t->width * sizeof(double);
+    return sizeof *t + sizeof *t->tc + (size_t)t->cap_rows * t->width * sizeof(double) +
+           (size_t)t->cap_span * 2 * sizeof(double);
 }
 
 /* A number from a JSON value: a number, or a string holding one (BOPTEST takes both). */
@@ -211,7 +342,11 @@ void hb_test_initialize(hb_test *t, const cJSON *body, hb_test_reply *r) {
         return;
     }
     if (hb__test_init(t, start, warmup, INFINITY) != HB_OK) {
-        hb__test_msg(r, 500, "Failed to initialize test simulation: %s.", "model error");
+        if (t->store_errno) {
+            hb__test_store_msg(t, 500, r);
+        } else {
+            hb__test_msg(r, 500, "Failed to initialize test simulation: %s.", "model error");
+        }
         return;
     }
     r->status = 200;
@@ -345,6 +480,10 @@ void hb_test_advance(hb_test *t, const cJSON *body, double wall_s, hb_test_reply
     if (body && !hb__test_read_inputs(t, body, act, u, warn, sizeof warn, r)) {
         return;
     }
+    if (t->store_errno) {
+        hb__test_store_msg(t, 500, r);
+        return;
+    }
     if (t->has_tic && t->step_s > 0.0) {
         hb_bkpi_add_ratio(&t->kpi, (wall_s - t->tic_s) / t->step_s);
     }
@@ -363,6 +502,10 @@ void hb_test_advance(hb_test *t, const cJSON *body, double wall_s, hb_test_reply
     long before = t->n_rows;
     if (t1 > t->now_s) {
         int rc = tc->simulate(t->tc, t->now_s, t1, u, act, n, false, hb__test_sample, t);
+        if (t->store_errno) {
+            hb__test_store_msg(t, 500, r);
+            return;
+        }
         if (rc != HB_OK || t->n_rows != before + n) {
             hb__test_msg(r, 500, "Failed to advance simulation: %s.", hb_strerror(rc));
             return;
@@ -434,6 +577,69 @@ static int hb__test_column(const hb_tcase *tc, const char *name) {
     return i < 0 ? -1 : (int)(1 + tc->n_out + (is_act ? tc->n_in : 0) + (size_t)i);
 }
 
+/* Adds the N rows of ROWS whose time is within [T0, T1] to the arrays ARR (time, then the
+ * columns COLS; an array NULL is skipped). */
+static void hb__test_emit(const hb_test *s, const double *rows, long n, double t0, double t1,
+                          cJSON **arr, const int *cols, int n_cols) {
+    for (long i = 0; i < n; i++) {
+        const double *row = rows + (size_t)i * s->width;
+        if (row[0] < t0 || row[0] > t1) {
+            continue;
+        }
+        cJSON_AddItemToArray(arr[0], cJSON_CreateNumber(row[0]));
+        for (int k = 0; k < n_cols; k++) {
+            if (arr[k + 1]) {
+                cJSON_AddItemToArray(arr[k + 1], cJSON_CreateNumber(row[cols[k]]));
+            }
+        }
+    }
+}
+
+/* Reads spilled chunk K into BUF (a chunk's bytes); false with errno set when it cannot. */
+static bool hb__test_read_chunk(const hb_test *s, long k, double *buf) {
+    size_t bytes = (size_t)s->chunk_rows * s->width * sizeof *buf;
+    off_t off = (off_t)k * (off_t)bytes;
+    for (size_t done = 0; done < bytes;) {
+        ssize_t got = pread(s->fd, (char *)buf + done, bytes - done, off + (off_t)done);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            errno = got < 0 ? errno : EIO; /* the file is shorter than what was written */
+            return false;
+        }
+        done += (size_t)got;
+    }
+    return true;
+}
+
+/* The rows within [T0, T1] into ARR, from the spill file (the chunks the range touches) then
+ * memory; false with R filled when the file cannot be read. */
+static bool hb__test_collect(const hb_test *s, double t0, double t1, cJSON **arr, const int *cols,
+                             int n_cols, hb_test_reply *r) {
+    double *buf = NULL;
+    for (long k = 0; k < s->n_disk / s->chunk_rows; k++) {
+        if (s->span[2 * k + 1] < t0 || s->span[2 * k] > t1) {
+            continue;
+        }
+        if (!buf) {
+            buf = malloc((size_t)s->chunk_rows * s->width * sizeof *buf);
+        }
+        if (!buf || !hb__test_read_chunk(s, k, buf)) {
+            r->status = 500;
+            snprintf(r->message, sizeof r->message,
+                     "Failed to read the stored results of this test: %s (spill file in %.100s).",
+                     strerror(buf ? errno : ENOMEM), hb__test_dir(s));
+            free(buf);
+            return false;
+        }
+        hb__test_emit(s, buf, s->chunk_rows, t0, t1, arr, cols, n_cols);
+    }
+    free(buf);
+    hb__test_emit(s, s->rows, s->n_rows - s->n_disk, t0, t1, arr, cols, n_cols);
+    return true;
+}
+
 void hb_test_results(hb_test *t, const cJSON *body, hb_test_reply *r) {
     double t0, t1;
     r->payload = NULL;
@@ -467,6 +673,10 @@ void hb_test_results(hb_test *t, const cJSON *body, hb_test_reply *r) {
             keys[n++] = v->valuestring;
         }
     }
+    if (t->store_errno) {
+        hb__test_store_msg(t, 500, r);
+        return;
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON *arr[HB_TC_MAX_OUT + 2 * HB_TC_MAX_IN + 1];
     arr[0] = cJSON_AddArrayToObject(o, "time");
@@ -478,17 +688,9 @@ void hb_test_results(hb_test *t, const cJSON *body, hb_test_reply *r) {
             arr[k + 1] = NULL; /* a name asked twice is answered once */
         }
     }
-    for (long i = 0; i < t->n_rows; i++) {
-        const double *row = t->rows + (size_t)i * t->width;
-        if (row[0] < t0 || row[0] > t1) {
-            continue;
-        }
-        cJSON_AddItemToArray(arr[0], cJSON_CreateNumber(row[0]));
-        for (int k = 0; k < n; k++) {
-            if (arr[k + 1]) {
-                cJSON_AddItemToArray(arr[k + 1], cJSON_CreateNumber(row[cols[k]]));
-            }
-        }
+    if (!hb__test_collect(t, t0, t1, arr, cols, n, r)) {
+        cJSON_Delete(o);
+        return;
     }
     r->status = 200;
     snprintf(r->message, sizeof r->message, "Queried results data successfully for %d point names.",
@@ -598,7 +800,11 @@ void hb_test_set_scenario(hb_test *t, const cJSON *body, hb_test_reply *r) {
         start = start < 0.0 ? 0.0 : start;
         if (hb__test_init(t, start, 7.0 * 86400.0, start + 14.0 * 86400.0) != HB_OK) {
             cJSON_Delete(o);
-            hb__test_msg(r, 500, "%s", "Failed to initialize the time period.");
+            if (t->store_errno) {
+                hb__test_store_msg(t, 500, r);
+            } else {
+                hb__test_msg(r, 500, "%s", "Failed to initialize the time period.");
+            }
             return;
         }
         snprintf(t->period, sizeof t->period, "%s", tc->period_name[pi]);

@@ -2,6 +2,10 @@
  * One running test of `heatbench serve`: a test case, its clock and control step, the stored
  * samples behind /results, and the KPI accumulator behind /kpi. Every call answers the way
  * BOPTEST's test-case methods do: an HTTP status, a message, and a JSON payload (or none).
+ *
+ * A test's memory is bounded however long it runs: it keeps its latest samples in memory, up to
+ * a chunk, and appends each full chunk to its own spill file, an unlinked temporary file (gone
+ * when the test or the process ends, even killed), which /results reads back.
  */
 #ifndef HB_SERVE_TEST_H
 #define HB_SERVE_TEST_H
@@ -24,14 +28,23 @@ typedef struct hb_test_reply {
 /* Most samples a test keeps (BOPTEST's 30 s grid: a year is about a million). */
 #define HB_TEST_MAX_ROWS (1L << 20)
 
+/* The bytes of samples a test keeps in memory before it spills them (a chunk). */
+#define HB_TEST_MEM_BYTES (128UL * 1024UL)
+
+/* Where a test's samples go beyond memory. */
+typedef struct hb_test_spill {
+    const char *dir;  /* the spill file's directory (NULL: $TMPDIR, else /tmp); borrowed */
+    size_t mem_bytes; /* samples kept in memory, in bytes (0: HB_TEST_MEM_BYTES) */
+} hb_test_spill;
+
 /* A test of TC (taken over: destroyed with the test), initialised to time 0 without warm-up, with
- * the test case's default step, as BOPTEST's select does. */
-int hb_test_create(hb_tcase *tc, hb_test **out);
+ * the test case's default step, as BOPTEST's select does. SPILL may be NULL (the defaults). */
+int hb_test_create(hb_tcase *tc, const hb_test_spill *spill, hb_test **out);
 void hb_test_destroy(hb_test *t);
 
 const hb_tcase *hb_test_case(const hb_test *t);
 double hb_test_step(const hb_test *t);
-/* The bytes this test holds (its samples and state). */
+/* The bytes this test holds in memory (its samples and state; not its spill file). */
 size_t hb_test_memory(const hb_test *t);
 
 void hb_test_initialize(hb_test *t, const struct cJSON *body, hb_test_reply *r);
