@@ -47,12 +47,6 @@ static void hb__live_on_stop(int sig) {
     hb_live_request_stop();
 }
 
-static int hb__live_clock(const char *prog, const char *arg, void *target) {
-    (void)prog;
-    *(const char **)target = *arg ? arg : NULL; /* '': none */
-    return 0;
-}
-
 /* What the command line asks beyond the hb_live_config. */
 typedef struct {
     double hours, seed; /* NaN: the scenario's */
@@ -76,7 +70,7 @@ static int hb__live_parse(int argc, char **argv, hb_live_config *cfg, hb__live_a
         {"connect-timeout", 0, HB_OPT_NUM, &cfg->connect_timeout_s, 0.1, 86400, NULL},
         {"readings-topic", 0, HB_OPT_STR, &cfg->readings_topic, 0, 0, NULL},
         {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
-        {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb__live_clock},
+        {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb_cli_topic_or_none},
         {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
         {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__live_help}},
     };

@@ -122,7 +122,7 @@ static int hb__record_parse(int argc, char **argv, hb_record_config *cfg, hb__re
         {"excite-center", 0, HB_OPT_NUM, &cfg->center, 0, 100, NULL},
         {"force", 0, HB_OPT_FLAG, &cfg->force, 0, 0, NULL},
         {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
-        {"clock-topic", 0, HB_OPT_STR, &cfg->clock_topic, 0, 0, NULL},
+        {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb_cli_topic_or_none},
         {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__record_help}},
     };
     int rc = hb_opts_parse(prog, "record", opts, HB_NOPTS(opts), argc, argv);
@@ -205,6 +205,10 @@ int hb_cmd_record(int argc, char **argv) {
             "temperatures received, %lu dropped\n",
             prog, st.rows, st.hours, st.sensors, cfg.output, st.readings, st.commands, st.outdoor,
             dropped);
+    if (cfg.clock_topic) {
+        fprintf(stderr, "%s: %lu ticks of the room's clock on %s followed, %lu ignored\n", prog,
+                st.clock_ticks, cfg.clock_topic, st.clock_ignored);
+    }
     if (cfg.excite) {
         fprintf(stderr, "%s: %lu excitation levels commanded; the valve was left at %.0f %%\n",
                 prog, st.excitations, st.restored);

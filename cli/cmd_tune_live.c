@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "../field/hb_tune_live.h"
 #include "../mqtt/hb_payload.h"
+#include "../mqtt/hb_simclock.h"
 #include "../util/hb_error.h"
 #include "cli.h"
 #include "hb_opts.h"
@@ -27,6 +28,12 @@ static const char hb__tl_help[] =
     "--min-c..--max-c, and the step is cut short at 3/4 of the way to the limit. Refuses\n"
     "while a heatbench control is online (its status topic), unless --force.\n"
     "\n"
+    "The experiment keeps to the room's own clock when it publishes one (`heatbench live`\n"
+    "does, on heatbench/live/clock): its times, the freshness of readings and its limits\n"
+    "are the room's, so a room (or this process) that stalls is waited for, not taken for\n"
+    "a silent room. Before the first tick, and with --clock-topic '', the wall clock\n"
+    "times --speed.\n"
+    "\n"
     "options:\n"
     "  --room NAME            the room (default room-1)\n"
     "  --setpoint C           the relay's centre (default: the scenario's setpoint_c)\n"
@@ -42,11 +49,18 @@ static const char hb__tl_help[] =
     "                         100; 0: no step test)\n"
     "  --settle-h H, --step-base-h H, --step-h H   PI settle, valve held before the\n"
     "                         step, response recorded (defaults 1, 1, 2)\n"
-    "  --tau-c S              SIMC closed-loop time constant, s (default: the dead time)\n"
+    "  --tau-c S              SIMC closed-loop time constant, s (default: the dead time)\n";
+
+static const char hb__tl_help2[] =
     "  --rule NAME            tl | zn | no-overshoot | simc | amigo: the gains written\n"
     "                         (default tl)\n"
-    "  --speed X              the experiment's clock runs X times the wall clock, to tune\n"
-    "                         an accelerated `heatbench live` (default 1)\n"
+    "  --clock-topic T        the room's clock ({\"t\": s}) to follow (default\n"
+    "                         heatbench/live/clock; '' for the wall clock times --speed)\n"
+    "  --clock-timeout S      wall seconds without a tick of the followed clock before the\n"
+    "                         room is taken for gone (default 30, or 3 ticks at --speed)\n"
+    "  --speed X              the experiment's clock runs X times the wall clock where the\n"
+    "                         room's clock does not tick (default 1)\n"
+    "  --connect-timeout S    give up when the broker is not there within S (default 30)\n"
     "  --force                run even while a controller is online\n"
     "  -o, --output FILE      the scenario with the chosen gains\n"
     "  --json                 the result as one JSON object\n"
@@ -130,6 +144,12 @@ static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, doubl
             }
         }
         cJSON_AddStringToObject(o, "chosen", hb__rules[chosen]);
+        cJSON *ck = cJSON_AddObjectToObject(o, "clock");
+        cJSON_AddBoolToObject(ck, "followed", r->clock_followed);
+        hb_json_num(ck, "ticks", (double)r->clock_ticks);
+        hb_json_num(ck, "ignored", (double)r->clock_ignored);
+        hb_json_num(ck, "stalls", (double)r->clock_stalls);
+        hb_json_num(ck, "longest_stall_s", r->clock_stall_s);
         hb_json_print(out, o);
         return;
     }
@@ -147,6 +167,14 @@ static void hb__print(FILE *out, const hb_tune_live_result *r, int chosen, doubl
                 r->fopdt.theta_s, r->fopdt.theta_ci);
     } else {
         fprintf(out, "step: %s\n", r->fopdt_reason ? r->fopdt_reason : "not run");
+    }
+    if (r->clock_followed) {
+        fprintf(out,
+                "on the room's clock: %lu ticks followed, %lu ignored; %lu stalls waited for "
+                "(longest %.1f wall s)\n",
+                r->clock_ticks, r->clock_ignored, r->clock_stalls, r->clock_stall_s);
+    } else {
+        fprintf(out, "on the wall clock times --speed (no room clock followed)\n");
     }
     for (int i = 0; i < HB__NRULES; i++) {
         if (hb__gains(r, i, tau_c_s, &g)) {
@@ -203,6 +231,9 @@ static int hb__tl_parse(int argc, char **argv, hb_tune_live_config *cfg, hb__tl_
         {"step-h", 0, HB_OPT_NUM, &cfg->step_h, 0.25, 48, NULL},
         {"tau-c", 0, HB_OPT_NUM, &a->tau_c_s, 0, 86400, NULL},
         {"speed", 0, HB_OPT_NUM, &cfg->speed, 1e-3, 1e6, NULL},
+        {"clock-topic", 0, HB_OPT_CALL, &cfg->clock_topic, 0, 0, hb_cli_topic_or_none},
+        {"clock-timeout", 0, HB_OPT_NUM, &cfg->clock_timeout_s, 0.1, 86400, NULL},
+        {"connect-timeout", 0, HB_OPT_NUM, &cfg->connect_timeout_s, 0.1, 86400, NULL},
         {"force", 0, HB_OPT_FLAG, &cfg->force, 0, 0, NULL},
         {"output", 'o', HB_OPT_STR, &a->out, 0, 0, NULL},
         {"json", 0, HB_OPT_FLAG, &a->json, 0, 0, NULL},
@@ -210,7 +241,7 @@ static int hb__tl_parse(int argc, char **argv, hb_tune_live_config *cfg, hb__tl_
         {"actuator-topic", 0, HB_OPT_STR, &cfg->actuator_topic, 0, 0, NULL},
         {"status-topic", 0, HB_OPT_STR, &cfg->status_topic, 0, 0, NULL},
         {"verbose", 'v', HB_OPT_FLAG, &a->verbose, 0, 0, NULL},
-        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__tl_help}},
+        {"help", 'h', HB_OPT_HELP, NULL, 0, 0, NULL, {hb__tl_help, hb__tl_help2}},
     };
     int rc = hb_opts_parse(prog, "tune", opts, HB_NOPTS(opts), argc, argv);
     if (rc != 0) {
@@ -242,6 +273,11 @@ static int hb__tl_validate(const char *prog, hb_tune_live_config *cfg, const hb_
         fprintf(stderr, "%s: the setpoint %.1f °C must lie inside --min-c %.1f .. --max-c %.1f\n",
                 prog, cfg->setpoint_c, cfg->min_c, cfg->max_c);
         return -1;
+    }
+    /* A room at speed X ticks every 60/X wall seconds: three of them, and never less than 30 s
+     * (a loaded machine stalls a simulated room for seconds). */
+    if (isnan(cfg->clock_timeout_s)) {
+        cfg->clock_timeout_s = fmax(30.0, 3.0 * HB_SIMCLOCK_TICK_S / cfg->speed);
     }
     if (cfg->warmup_h <= 0 && isnan(cfg->bias)) {
         fprintf(stderr, "%s: without a warm-up the relay needs --bias\n", prog);
@@ -311,6 +347,10 @@ int hb_cmd_tune_live(int argc, char **argv) {
     cfg.readings_topic = "/readings/+/temperature";
     cfg.actuator_topic = "/actuators/+";
     cfg.status_topic = "heatbench/control/status";
+    /* Where `heatbench live` publishes its clock by default, as control follows it: a real room
+     * publishes none, and the experiment then runs on the wall clock as before. */
+    cfg.clock_topic = "heatbench/live/clock";
+    cfg.clock_timeout_s = NAN;
     cfg.room = "room-1";
     cfg.speed = 1;
     cfg.setpoint_c = NAN;

@@ -71,6 +71,12 @@ int hb_cli_number(const char *prog, const char *name, const char *s, double lo, 
     return 0;
 }
 
+int hb_cli_topic_or_none(const char *prog, const char *arg, void *target) {
+    (void)prog;
+    *(const char **)target = *arg ? arg : NULL;
+    return 0;
+}
+
 void hb_cli_signals(void (*stop)(int), void (*stats)(int), void (*hup)(int)) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -81,6 +81,10 @@ int hb_cli_check_topics(const char *prog, const char *readings, const char *actu
 /* The algorithm named NAME ("pid" or "bangbang") into *ALGO; prints the error and returns -1
  * for anything else. */
 
+/* An option callback (cli/hb_opts.h) for a topic that may be switched off: ARG into the
+ * const char * at TARGET, '' as NULL (none). */
+int hb_cli_topic_or_none(const char *prog, const char *arg, void *target);
+
 /* Installs the SIGINT/SIGTERM (STOP), SIGUSR1 (STATS, may be NULL) and SIGHUP (HUP) handlers,
  * ignores SIGPIPE. */
 void hb_cli_signals(void (*stop)(int), void (*stats)(int), void (*hup)(int));

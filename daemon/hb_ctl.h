@@ -8,6 +8,7 @@
 #define HB_CTL_H
 
 #include "../mqtt/hb_session.h"
+#include "../mqtt/hb_simclock.h"
 #include "../util/hb_error.h"
 #include "hb_control.h"
 #include "hb_ha.h"
@@ -38,12 +39,10 @@ typedef struct hb_ctl {
     double week_s;      /* the schedule clock now */
     double week_swept;  /* the schedule clock at the last sweep (NaN before the first) */
     double next_save;   /* monotonic time of the next state-file write */
-    /* the followed clock (hb_ctl_out.c): its first and last tick, the monotonic times they came,
-     * and controller time at the first (time stays continuous when following begins) */
-    double clk_first, clk_last, clk_mono_first, clk_mono_last, clk_base;
+    /* controller time (hb_ctl_out.c): wall time × speed from t0, then the followed clock */
+    hb_simclock clk;
     double fast_t0;       /* controller time the current count of readings began */
     unsigned long fast_n; /* readings counted since */
-    bool clk_following;   /* a tick has come */
     bool fast_warned;     /* readings faster than the clock allows: said once */
     /* rate-limited logging, per drop reason */
     double last_log[HB_DROP__COUNT];

@@ -25,7 +25,7 @@ double hb_ctl_calendar_week_s(void) {
 
 /* Whether the schedule clock is the calendar's (else it runs from its start at speed). */
 static bool hb__on_calendar(const hb_ctl *c) {
-    return isnan(c->cfg->week_start_s) && c->cfg->speed == 1.0 && !c->clk_following;
+    return isnan(c->cfg->week_start_s) && c->cfg->speed == 1.0 && !hb_simclock_following(&c->clk);
 }
 
 double hb_ctl_week_now(const hb_ctl *c) {

@@ -12,54 +12,25 @@
 
 /* What the daemon says: its clocks, its log, and the publishes every part of it makes. */
 
-/* Controller time: wall time × speed, or the followed clock's (see hb_control.h). Between two
- * ticks (a simulated minute apart) it runs on at the clock's mean pace, but never past a minute
- * beyond the last tick: the next tick is at least that, so time never runs backwards, and a room
- * that stands still (back-pressure, a pause) holds the controller's time too. */
+/* Controller time: wall time × speed from the start, or the followed clock's (see hb_control.h
+ * and mqtt/hb_simclock.h). Between two ticks (a simulated minute apart) it runs on at the clock's
+ * mean pace, but never past a minute beyond the last tick, and never backwards: a room that
+ * stands still (back-pressure, a pause) holds the controller's time too. */
 double hb_ctl_now(const hb_ctl *c) {
-    double mono = hb_mono_now();
-    if (!c->clk_following) {
-        return (mono - c->t0) * c->cfg->speed;
-    }
-    double span = c->clk_mono_last - c->clk_mono_first;
-    double rate = span > 0.5 ? (c->clk_last - c->clk_first) / span : c->cfg->speed;
-    double ahead = (mono - c->clk_mono_last) * rate;
-    return c->clk_base + (c->clk_last - c->clk_first) + (ahead < 60.0 ? ahead : 60.0);
+    return hb_simclock_now(&c->clk, hb_mono_now());
 }
 
 void hb_ctl_on_clock(hb_ctl *c, const struct mosquitto_message *msg) {
-    char buf[64];
     size_t n = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
-    if (n >= sizeof buf) {
-        return;
+    /* A retained tick is old news, anything but {"t": s} no tick, and one behind the last (by
+     * less than an hour) out of order: all ignored. The first tick, or one an hour or more back
+     * (a new `heatbench live`), is followed from here, controller time carrying on. */
+    int v = hb_simclock_tick(&c->clk, msg->payload, n, msg->retain, hb_mono_now());
+    if (v == HB_SIMCLOCK_FIRST || v == HB_SIMCLOCK_RESTART) {
+        hb_ctl_log("%s simulated clock on %s (t = %.0f s)",
+                   v == HB_SIMCLOCK_RESTART ? "following a restarted" : "following the",
+                   c->cfg->clock_topic, c->clk.last);
     }
-    memcpy(buf, msg->payload, n);
-    buf[n] = '\0';
-    const char *p = strstr(buf, "\"t\"");
-    p = p ? strchr(p, ':') : NULL;
-    char *end = NULL;
-    double t = p ? strtod(p + 1, &end) : NAN;
-    if (msg->retain || !p || end == p + 1 || !isfinite(t)) {
-        return; /* a retained tick is old news; anything else is not a tick */
-    }
-    if (c->clk_following && t > c->clk_last) {
-        c->clk_last = t;
-        c->clk_mono_last = hb_mono_now();
-        return;
-    }
-    if (c->clk_following && t > c->clk_last - 3600.0) {
-        return; /* a tick out of order */
-    }
-    /* The first tick, or a clock that went back (a new `heatbench live`): follow it from here,
-     * controller time carrying on from where it is. */
-    double now = hb_ctl_now(c);
-    hb_ctl_log("%s simulated clock on %s (t = %.0f s)",
-               c->clk_following ? "following a restarted" : "following the", c->cfg->clock_topic,
-               t);
-    c->clk_base = now;
-    c->clk_first = c->clk_last = t;
-    c->clk_mono_first = c->clk_mono_last = hb_mono_now();
-    c->clk_following = true;
 }
 
 /* Sensors sample every few seconds: a room whose readings come tens of times per controller
@@ -86,8 +57,9 @@ void hb_ctl_count_reading(hb_ctl *c, double t) {
                    "(speed %g%s%s); start control with --speed X of `heatbench live --speed X`, "
                    "or let live publish its clock (--clock-topic) where control follows it",
                    per_s, c->cfg->speed,
-                   c->cfg->clock_topic && !c->clk_following ? ", no ticks on " : "",
-                   c->cfg->clock_topic && !c->clk_following ? c->cfg->clock_topic : "");
+                   c->cfg->clock_topic && !hb_simclock_following(&c->clk) ? ", no ticks on " : "",
+                   c->cfg->clock_topic && !hb_simclock_following(&c->clk) ? c->cfg->clock_topic
+                                                                          : "");
     }
 }
 

@@ -1,9 +1,12 @@
 /* The recording loop of hb_record.h: callbacks feed the recorder at the recording clock's time;
- * the loop rewrites the file every flush_s and once more at the end. */
+ * the loop rewrites the file every flush_s and once more at the end. The recording clock is an
+ * hb_simclock: the room's own ticks with a clock topic, else the wall clock × speed from the
+ * first message. */
 #define _POSIX_C_SOURCE 200809L
 #include "hb_record.h"
 #include "hb_recorder.h"
 #include "../mqtt/hb_session.h"
+#include "../mqtt/hb_simclock.h"
 #include "../util/hb_error.h"
 
 #include <cjson/cJSON.h>
@@ -26,39 +29,65 @@ typedef struct hb__rec {
     const hb_record_config *cfg;
     hb_recorder *rec;
     hb_record_stats *st;
-    char readings[256], actuator[256];
-    double w0, t0; /* the first message's wall time and recording time; NaN before it */
-    bool subscribed;
-    double subscribed_at;
-    bool controller_online;
-    double last_level; /* the last command seen on the actuator topic (NaN: none) */
-    double center;     /* the excitation's centre, fixed when it starts */
-    unsigned lfsr;     /* the PRBS-7 register */
-    double next_bit;   /* recording time of the next PRBS bit */
-    double sent;       /* the last level the excitation sent (NaN: none) */
-    int last_mid;      /* its message id */
     hb_session *sess;
     struct mosquitto *m; /* the session's client, for publishing */
-    int failed;          /* an error of the recorder (out of memory) */
+    hb_simclock clk;     /* the recording clock */
+    double t_begin;      /* the recording clock when it began, for --hours */
+    double subscribed_at;
+    double last_level; /* the last command seen on the actuator topic (NaN: none) */
+    double center;     /* the excitation's centre, fixed when it starts */
+    double next_bit;   /* recording time of the next PRBS bit */
+    double sent;       /* the last level the excitation sent (NaN: none) */
+    char readings[256], actuator[256];
+    unsigned lfsr;  /* the PRBS-7 register */
+    int last_mid;   /* the excitation's last command's message id */
+    int failed;     /* an error of the recorder (out of memory) */
+    bool recording; /* it has begun: the first message recorded, or the excitation's start */
+    bool subscribed;
+    bool controller_online;
 } hb__rec;
 
-/* The recording clock: starts at the first message. */
+/* The recording clock's time. Without a clock topic it starts at the first call (the first
+ * message); with one it is the room's, known from its first tick (NaN before). */
 static double hb__now(hb__rec *r) {
-    double w = hb_mono_now();
-    if (isnan(r->w0)) {
-        r->w0 = w;
-        r->t0 = r->cfg->start_s;
-        if (isnan(r->t0)) {
-            r->t0 = 0;
+    double mono = hb_mono_now();
+    if (!r->cfg->clock_topic && !hb_simclock_started(&r->clk)) {
+        double t0 = r->cfg->start_s;
+        if (isnan(t0)) {
+            t0 = 0;
             if (r->cfg->speed == 1.0) { /* a real room: the time of day, so the sun lines up */
                 time_t now = time(NULL);
                 struct tm tm;
                 localtime_r(&now, &tm);
-                r->t0 = tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
+                t0 = tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec;
             }
         }
+        hb_simclock_start(&r->clk, t0, mono);
     }
-    return r->t0 + (w - r->w0) * r->cfg->speed;
+    return hb_simclock_now(&r->clk, mono);
+}
+
+/* The recording begins now: --hours counts from here. */
+static void hb__begin(hb__rec *r) {
+    r->recording = true;
+    r->t_begin = hb__now(r);
+}
+
+/* A message on the clock topic. The recording clock follows the room's ticks, running on at
+ * their pace in between but never a tick past the last one: a room that stands still (a loaded
+ * machine, back-pressure) holds the rows, which would otherwise run ahead on the wall clock and
+ * be stamped back when the room's next tick came. */
+static void hb__rec_clock(hb__rec *r, const struct mosquitto_message *msg) {
+    double mono = hb_mono_now();
+    double before = hb_simclock_now(&r->clk, mono);
+    size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    /* Ticks that are no tick or behind the last are counted by the clock, and ignored. */
+    if (hb_simclock_tick(&r->clk, msg->payload, len, msg->retain, mono) == HB_SIMCLOCK_RESTART) {
+        fprintf(stderr,
+                "heatbench record: the room's clock on %s went back by more than an hour (a "
+                "restarted heatbench live?): recording time carries on from %.0f s\n",
+                r->cfg->clock_topic, before);
+    }
 }
 
 /* An outdoor temperature: a bare number or {"value": N}. */
@@ -82,33 +111,17 @@ static void hb__rec_on_message(void *ud, const struct mosquitto_message *msg) {
         return;
     }
     if (r->cfg->clock_topic && strcmp(topic, r->cfg->clock_topic) == 0) {
-        /* The room's own time: the recording clock is set to it at each tick and runs at the
-         * speed in between, so it keeps to a room that falls behind the wall clock (a row may
-         * then be stamped up to a tick early; the recorder never goes back). */
-        double t;
-        cJSON *j = msg->payloadlen > 0 && msg->payloadlen < 256
-                       ? cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen)
-                       : NULL;
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "t");
-        bool ok = n != NULL && cJSON_IsNumber(n) && isfinite(n->valuedouble);
-        t = ok ? n->valuedouble : 0;
-        cJSON_Delete(j);
-        if (!ok) {
-            r->st->dropped[HB_DROP_BAD_VALUE]++;
-            return;
-        }
-        r->w0 = hb_mono_now();
-        r->t0 = t;
+        hb__rec_clock(r, msg);
         return;
     }
-    if (r->cfg->clock_topic && isnan(r->w0)) {
+    if (r->cfg->clock_topic && !hb_simclock_started(&r->clk)) {
         return; /* nothing before the room's first tick: its time is not known yet */
     }
     if (msg->retain) { /* of unknown age: never a sample of now */
         r->st->dropped[HB_DROP_RETAINED]++;
         return;
     }
-    if (r->cfg->excite && isnan(r->w0)) {
+    if (r->cfg->excite && !r->recording) {
         /* Before the excitation starts (and the check that no controller is online) nothing
          * is recorded; the level in force is remembered, to centre on and to restore. */
         int level;
@@ -117,6 +130,9 @@ static void hb__rec_on_message(void *ud, const struct mosquitto_message *msg) {
             r->last_level = level;
         }
         return;
+    }
+    if (!r->recording) {
+        hb__begin(r);
     }
     int rc = HB_OK;
     if (strcmp(topic, r->readings) == 0) {
@@ -220,13 +236,15 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
     hb__record_stop = 0;
     hb__rec r = {.cfg = cfg,
                  .st = st,
-                 .w0 = NAN,
-                 .t0 = NAN,
+                 .t_begin = NAN,
                  .last_level = NAN,
                  .sent = NAN,
                  .lfsr = 0x5bu,
                  .next_bit = -INFINITY};
     st->restored = NAN;
+    /* A restarted room (its clock back by an hour or more) is followed on from where the
+     * recording is: the rows never go back. */
+    hb_simclock_init(&r.clk, cfg->speed, 3600.0);
     double restore = NAN;
     if (hb_topic_format(cfg->readings_topic, cfg->room, r.readings, sizeof r.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, r.actuator, sizeof r.actuator) < 0) {
@@ -278,7 +296,9 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
             snprintf(err, errlen, "recording failed: %s", hb_strerror(r.failed));
             goto out;
         }
-        if (cfg->excite && isnan(r.w0) && r.subscribed && hb_mono_now() > r.subscribed_at + 0.5) {
+        /* With a clock topic the excitation waits for the room's first tick, as the rows do. */
+        if (cfg->excite && !r.recording && r.subscribed && hb_mono_now() > r.subscribed_at + 0.5 &&
+            (!cfg->clock_topic || hb_simclock_started(&r.clk))) {
             /* Retained status has arrived by now: a controller online would fight the PRBS. */
             if (r.controller_online && !cfg->force) {
                 snprintf(err, errlen,
@@ -291,15 +311,15 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
              * commands come back on the actuator topic and must not move them. */
             r.center = !isnan(cfg->center) ? cfg->center : !isnan(r.last_level) ? r.last_level : 30;
             restore = !isnan(r.last_level) ? r.last_level : r.center;
-            (void)hb__now(&r); /* the recording clock starts with the excitation */
+            hb__begin(&r); /* the recording starts with the excitation */
         }
-        if (cfg->excite && !isnan(r.w0) && hb__excite(&r, hb__now(&r)) != 0) {
+        if (cfg->excite && r.recording && hb__excite(&r, hb__now(&r)) != 0) {
             snprintf(err, errlen, "cannot command %s", r.actuator);
             goto out;
         }
-        if (!isnan(r.w0)) {
+        if (r.recording) {
             double t = hb__now(&r);
-            if (!isnan(cfg->hours) && t - r.t0 >= cfg->hours * 3600.0) {
+            if (!isnan(cfg->hours) && t - r.t_begin >= cfg->hours * 3600.0) {
                 break;
             }
             if (hb_recorder_advance(r.rec, t) != HB_OK) {
@@ -352,7 +372,9 @@ out:
     }
     st->rows = hb_recorder_rows(r.rec);
     st->sensors = hb_recorder_sensors(r.rec);
-    st->hours = isnan(r.w0) ? 0 : (double)st->rows * cfg->interval_s / 3600.0;
+    st->hours = r.recording ? (double)st->rows * cfg->interval_s / 3600.0 : 0;
+    st->clock_ticks = r.clk.ticks;
+    st->clock_ignored = r.clk.bad + r.clk.back;
     hb_recorder_destroy(r.rec);
     return status;
 }

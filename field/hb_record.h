@@ -2,7 +2,8 @@
  * `heatbench record`: a room's readings, valve commands and (optionally) outdoor temperature
  * from the broker into a trace (field/hb_recorder.h). Recording time starts at the first
  * message and runs `speed` times the wall clock, so an accelerated `heatbench live` is recorded
- * on its own simulated time.
+ * on its own simulated time; with a clock topic it is the room's own clock (mqtt/hb_simclock.h),
+ * which waits for a room that stands still and never runs backwards.
  */
 #ifndef HB_RECORD_H
 #define HB_RECORD_H
@@ -47,8 +48,10 @@ typedef struct hb_record_stats {
     size_t rows, sensors;
     double hours; /* recorded */
     unsigned writes;
-    unsigned long excitations; /* PRBS levels commanded */
-    double restored;           /* the level commanded at the end of an excitation (NaN: none) */
+    unsigned long excitations;   /* PRBS levels commanded */
+    double restored;             /* the level commanded at the end of an excitation (NaN: none) */
+    unsigned long clock_ticks;   /* of the room's clock followed (clock_topic) */
+    unsigned long clock_ignored; /* messages on it that were no tick, or behind the last */
 } hb_record_stats;
 
 /* Records until the configured hours or a stop request; the file is complete either way.

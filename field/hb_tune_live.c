@@ -1,11 +1,13 @@
-/* The live relay experiment of hb_tune_live.h. Readings arrive in the client's callback; the
- * experiment steps every update_s of its clock in the loop, as the room controller would. */
+/* The live relay experiment of hb_tune_live.h. Readings and the room's clock arrive in the
+ * client's callback; the experiment steps every update_s of its clock in the loop, as the room
+ * controller would. */
 #define _POSIX_C_SOURCE 200809L
 #include "hb_tune_live.h"
 #include "../controllers/hb_fusion.h"
 #include "../controllers/hb_pid.h"
 #include "../mqtt/hb_payload.h"
 #include "../mqtt/hb_session.h"
+#include "../mqtt/hb_simclock.h"
 #include "../util/hb_error.h"
 
 #include <math.h>
@@ -33,7 +35,8 @@ typedef struct hb__tl {
     hb_pid *pid;
     hb_relay relay;
     int phase;
-    double w0;             /* wall time of the experiment's start */
+    hb_simclock clk;       /* the room's clock, or the wall clock × speed until it ticks */
+    double t_origin;       /* the clock at the experiment's start (NaN before) */
     double t_update, est;  /* the last update and its filtered estimate (NaN before one) */
     double lvl_sum, lvl_t; /* the PI's level over the second half of a warm-up or settle */
     double t_phase_end;    /* the end of the warm-up, settle, base or step phase */
@@ -45,8 +48,32 @@ typedef struct hb__tl {
     int last_mid; /* the last command's message id */
 } hb__tl;
 
+/* The experiment's time: seconds of the room's clock since the experiment started. */
 static double hb__clock(const hb__tl *s) {
-    return (hb_mono_now() - s->w0) * s->cfg->speed;
+    return hb_simclock_now(&s->clk, hb_mono_now()) - s->t_origin;
+}
+
+/* A message on the clock topic. A tick after a long silence (the room, or this process, stood
+ * still) is said: the experiment's clock waited for it instead of running into a silence of
+ * the room that the room never had. */
+static void hb__tl_clock(hb__tl *s, const struct mosquitto_message *msg) {
+    double mono = hb_mono_now();
+    double quiet = hb_simclock_silence(&s->clk, mono);
+    /* Three ticks' worth at the room's pace, and a second at least: jitter is not a stall. */
+    double long_s = fmax(1.0, 3.0 * HB_SIMCLOCK_TICK_S / hb_simclock_rate(&s->clk));
+    size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+    int v = hb_simclock_tick(&s->clk, msg->payload, len, msg->retain, mono);
+    if (v == HB_SIMCLOCK_FIRST) {
+        fprintf(stderr, "heatbench tune --live: following the room's clock on %s (t = %.0f s)\n",
+                s->cfg->clock_topic, s->clk.last);
+    } else if (v == HB_SIMCLOCK_TICK && quiet > long_s && !isnan(s->t_origin)) {
+        s->res->clock_stalls++;
+        s->res->clock_stall_s = fmax(s->res->clock_stall_s, quiet);
+        fprintf(stderr,
+                "heatbench tune --live: %.0f s: no tick of the room's clock for %.1f wall s (the "
+                "room or this process stood still); the experiment's clock waited for it\n",
+                hb__clock(s), quiet);
+    }
 }
 
 static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
@@ -56,6 +83,10 @@ static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
         s->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
         return;
     }
+    if (s->cfg->clock_topic && strcmp(topic, s->cfg->clock_topic) == 0) {
+        hb__tl_clock(s, msg);
+        return;
+    }
     char id[HB_SENSOR_ID_LEN];
     double v;
     if (msg->retain || strcmp(topic, s->readings) != 0 || msg->payloadlen < 0 ||
@@ -63,7 +94,7 @@ static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
         return;
     }
     s->res->readings++;
-    if (!isnan(s->w0)) {
+    if (!isnan(s->t_origin)) {
         hb_fusion_add(s->fusion, hb__clock(s), id, v);
     }
 }
@@ -271,8 +302,8 @@ static int hb__connect(hb__tl *s, char *err, size_t errlen) {
     while (!hb__tl_stop &&
            !(hb_session_ready(s->sess) && hb_mono_now() > hb_session_ready_since(s->sess) + 0.5)) {
         if (hb_mono_now() > deadline) {
-            snprintf(err, errlen, "no connection to %s:%d within %.0f s", c->mqtt.host,
-                     c->mqtt.port, c->connect_timeout_s);
+            snprintf(err, errlen, "no connection to %s:%d within %g s", c->mqtt.host, c->mqtt.port,
+                     c->connect_timeout_s);
             return 1;
         }
         if (hb_session_step(s->sess, 50) != HB_OK) {
@@ -295,7 +326,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     res->restored = NAN;
     res->setpoint_c = NAN;
     hb__tl_stop = 0;
-    hb__tl s = {.cfg = cfg, .res = res, .w0 = NAN, .est = NAN, .level = NAN};
+    hb__tl s = {.cfg = cfg, .res = res, .t_origin = NAN, .est = NAN, .level = NAN};
     int status = 1;
     if (hb_topic_format(cfg->readings_topic, cfg->room, s.readings, sizeof s.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, s.actuator, sizeof s.actuator) < 0) {
@@ -309,6 +340,11 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     if (!s.st || !s.sy) {
         s.scap = 0;
     }
+    /* The wall clock × speed until the room's clock ticks; then the room's, without a jump.
+     * Every tick behind the last is ignored: a restarted room stops the clock (and so the
+     * experiment, at clock_timeout_s), it never moves it back. */
+    hb_simclock_init(&s.clk, cfg->speed, INFINITY);
+    hb_simclock_start(&s.clk, 0.0, hb_mono_now());
     s.fusion = hb_fusion_create(&cfg->ctl->fusion);
     s.pid = hb_pid_create(&cfg->ctl->pid);
     if (!s.fusion || !s.pid) {
@@ -325,7 +361,8 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
                             .errlen = errlen};
     if (hb_session_create(&sc, &s.sess) != HB_OK ||
         hb_session_subscribe(s.sess, s.readings, 0) != HB_OK ||
-        (cfg->status_topic && hb_session_subscribe(s.sess, cfg->status_topic, 1) != HB_OK)) {
+        (cfg->status_topic && hb_session_subscribe(s.sess, cfg->status_topic, 1) != HB_OK) ||
+        (cfg->clock_topic && hb_session_subscribe(s.sess, cfg->clock_topic, 0) != HB_OK)) {
         if (s.sess) {
             snprintf(err, errlen, "out of memory");
         }
@@ -342,7 +379,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
                  cfg->status_topic);
         goto out;
     }
-    s.w0 = hb_mono_now();
+    s.t_origin = hb_simclock_now(&s.clk, hb_mono_now());
     double next = 0;
     bool ok = true;
     while (!hb__tl_stop && ok && s.phase != HB__DONE) {
@@ -352,7 +389,14 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
             break;
         }
         double t = hb__clock(&s);
-        if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
+        double quiet = hb_simclock_silence(&s.clk, hb_mono_now());
+        if (quiet > cfg->clock_timeout_s) {
+            snprintf(res->aborted, sizeof res->aborted,
+                     "the room's clock on %s stopped: no tick for %.0f wall s (%lu behind the "
+                     "last ignored; a heatbench live ended or restarted?)",
+                     cfg->clock_topic, quiet, s.clk.back);
+            ok = false;
+        } else if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
             snprintf(res->aborted, sizeof res->aborted,
                      "the time limit (%.1f h) passed before the relay's cycles", cfg->max_h);
             ok = false;
@@ -374,6 +418,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         snprintf(res->aborted, sizeof res->aborted, "interrupted");
     }
     res->hours = hb__clock(&s) / 3600.0;
+    res->clock_followed = hb_simclock_following(&s.clk);
+    res->clock_ticks = s.clk.ticks;
+    res->clock_ignored = s.clk.bad + s.clk.back;
     if (s.phase >= HB__RELAY) {
         res->relay = hb_relay_analyse(&s.relay);
     }

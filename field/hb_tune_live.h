@@ -8,6 +8,12 @@
  * for step_h. The valve is never left at an experiment's level: on success, abort, a time limit,
  * SIGINT, or a room outside [min_c, max_c], the restore level is commanded before the connection
  * closes; a step is cut short before the room gets near a limit.
+ *
+ * The experiment's clock (sample times, freshness, the phases, the time limit) is the room's own
+ * when it publishes one (clock_topic, `heatbench live --clock-topic`; mqtt/hb_simclock.h): it
+ * waits while the room stands still, so a stalled simulation or a loaded machine is not taken
+ * for a silent room or a late response. Before the first tick, and without a clock topic, it is
+ * the wall clock × speed.
  */
 #ifndef HB_TUNE_LIVE_H
 #define HB_TUNE_LIVE_H
@@ -24,8 +30,9 @@ typedef struct hb_tune_live_config {
     const char *readings_topic; /* patterns; "+" becomes the room */
     const char *actuator_topic;
     const char *status_topic; /* the daemon's status: "online" there means a controller is live */
+    const char *clock_topic;  /* the room's clock ({"t": s}) to follow; NULL: the wall clock */
     const char *room;
-    double speed;        /* the experiment's clock runs this many times the wall clock */
+    double speed; /* the experiment's clock runs this many times the wall clock (before ticks) */
     double setpoint_c;   /* NaN: the first estimate */
     double warmup_h;     /* under the PI before the relay */
     double bias;         /* NaN: the warm-up's mean level over its last half */
@@ -41,6 +48,7 @@ typedef struct hb_tune_live_config {
     double step_h;      /* the response recorded after the step */
     bool force;         /* run even when a controller is online */
     double connect_timeout_s;
+    double clock_timeout_s; /* wall seconds without a tick of a followed clock: the room is gone */
     const hb_room_ctl_config *ctl; /* fusion, PID, update_s and filter_s */
     int verbose;
 } hb_tune_live_config;
@@ -61,6 +69,10 @@ typedef struct hb_tune_live_result {
     hb_fopdt fopdt;
     const char *fopdt_reason; /* why not ok (static text) */
     unsigned long readings, commands;
+    bool clock_followed;                      /* the room's clock paced the experiment */
+    unsigned long clock_ticks, clock_ignored; /* its ticks followed; messages that were none */
+    unsigned long clock_stalls;               /* times it stood still for long (a stall) */
+    double clock_stall_s;                     /* the longest of them, wall seconds */
     char aborted[400]; /* why the experiment ended early ("" when it ran to its end) */
 } hb_tune_live_result;
 

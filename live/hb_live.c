@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hb_live.h"
 #include "../mqtt/hb_session.h"
+#include "../mqtt/hb_simclock.h"
 #include "../sim/hb_energy.h"
 #include "../util/hb_error.h"
 #include "../util/hb_rng.h"
@@ -326,12 +327,12 @@ int hb_live_run(const hb_live_config *cfg, hb_kpis *room1, hb_live_stats *stats,
             /* One tick in flight at most: its mid tells the write callback it is no reading.
              * The client sets the mid before it writes (and may call back within the call). */
             char payload[64];
-            int n = snprintf(payload, sizeof payload, "{\"t\":%.3f}", now_sim);
+            int n = hb_payload_format_clock(payload, sizeof payload, now_sim); /* fits */
             if (mosquitto_publish(l.m, &l.clock_mid, cfg->clock_topic, n, payload, 0, false) !=
                 MOSQ_ERR_SUCCESS) {
                 l.clock_mid = 0;
             }
-            next_clock = now_sim + 60.0;
+            next_clock = now_sim + HB_SIMCLOCK_TICK_S;
         }
         if (target >= t_end && !behind && !catching_up) {
             break;

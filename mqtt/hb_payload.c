@@ -208,6 +208,29 @@ int hb_payload_level(const char *buf, size_t len, int *level) {
     return reason;
 }
 
+int hb_payload_clock(const char *buf, size_t len, double *t) {
+    int reason;
+    cJSON *root = hb__parse(buf, len, &reason);
+    if (!root) {
+        return reason;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "t");
+    double d = 0;
+    if (!v) {
+        reason = HB_DROP_NO_VALUE;
+    } else if ((reason = hb__payload_number(v, &d)) == HB_DROP_NONE) {
+        /* Three centuries either way: beyond that a tick is a typo, and one such tick would
+         * throw a followed clock past any time limit at once. */
+        if (fabs(d) > 1e10) {
+            reason = HB_DROP_IMPLAUSIBLE;
+        } else {
+            *t = d;
+        }
+    }
+    cJSON_Delete(root);
+    return reason;
+}
+
 int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, double value) {
     /* Compact number: at most 4 decimals, trailing zeros dropped ("21.9", not "21.900000002"). */
     char num[32];
@@ -242,6 +265,11 @@ int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, doub
 
 int hb_payload_format_level(char *buf, size_t len, int level) {
     int n = snprintf(buf, len, "{\"level\":%d}", level);
+    return (n < 0 || (size_t)n >= len) ? -1 : n;
+}
+
+int hb_payload_format_clock(char *buf, size_t len, double t) {
+    int n = snprintf(buf, len, "{\"t\":%.3f}", t);
     return (n < 0 || (size_t)n >= len) ? -1 : n;
 }
 

@@ -56,6 +56,10 @@ int hb_payload_reading(const char *buf, size_t len, char *sensor_id, double *val
 /* Parses a command {"level":N}: a number (or numeric string), clamped to 0..100 and rounded. */
 int hb_payload_level(const char *buf, size_t len, int *level);
 
+/* Parses a simulated clock's tick {"t": seconds} (`heatbench live --clock-topic`, see
+ * hb_simclock.h): a finite number (or numeric string) within +-1e10 s. */
+int hb_payload_clock(const char *buf, size_t len, double *t);
+
 /* A household's command payload: a bare word ("heat", "eco") or number ("21.5"), as Home
  * Assistant sends them, with blanks around it allowed. The word (at most LEN - 1 bytes) into
  * OUT; -1 for an empty, oversized or binary payload. */
@@ -66,6 +70,9 @@ int hb_payload_format_reading(char *buf, size_t len, const char *sensor_id, doub
 
 /* Writes {"level":N}; returns its length or -1. */
 int hb_payload_format_level(char *buf, size_t len, int level);
+
+/* Writes a tick {"t":T} (to the millisecond); returns its length or -1. */
+int hb_payload_format_clock(char *buf, size_t len, double t);
 
 /* Matches TOPIC against PATTERN, where one level of PATTERN may be "+" (the room). With a "+",
  * the matching level is copied to ROOM (HB_ROOM_MAX bytes) if it is a plain name (letters,

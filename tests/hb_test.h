@@ -19,6 +19,7 @@ int hb_test_room_ctl(void);
 int hb_test_scenario(void);
 int hb_test_sim(void);
 int hb_test_payload(void);
+int hb_test_simclock(void);
 int hb_test_rooms(void);
 int hb_test_tuning(void);
 int hb_test_safety(void);

@@ -11,14 +11,19 @@ typedef struct {
 } hb_suite_entry;
 
 static const hb_suite_entry suites[] = {
-    {"util", hb_test_util},     {"evq", hb_test_evq},           {"engine", hb_test_engine},
-    {"rng", hb_test_rng},       {"weather", hb_test_weather},   {"valve", hb_test_valve},
-    {"plant", hb_test_plant},   {"sensor", hb_test_sensor},     {"fusion", hb_test_fusion},
-    {"pid", hb_test_pid},       {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario},
-    {"sim", hb_test_sim},       {"payload", hb_test_payload},   {"rooms", hb_test_rooms},
-    {"tuning", hb_test_tuning}, {"safety", hb_test_safety},     {"metrics", hb_test_metrics},
-    {"energy", hb_test_energy}, {"mpc", hb_test_mpc},           {"household", hb_test_household},
-    {"ident", hb_test_ident},   {"pairsec", hb_test_pairsec},   {"serve", hb_test_serve},
+    {"util", hb_test_util},         {"evq", hb_test_evq},
+    {"engine", hb_test_engine},     {"rng", hb_test_rng},
+    {"weather", hb_test_weather},   {"valve", hb_test_valve},
+    {"plant", hb_test_plant},       {"sensor", hb_test_sensor},
+    {"fusion", hb_test_fusion},     {"pid", hb_test_pid},
+    {"room_ctl", hb_test_room_ctl}, {"scenario", hb_test_scenario},
+    {"sim", hb_test_sim},           {"payload", hb_test_payload},
+    {"simclock", hb_test_simclock}, {"rooms", hb_test_rooms},
+    {"tuning", hb_test_tuning},     {"safety", hb_test_safety},
+    {"metrics", hb_test_metrics},   {"energy", hb_test_energy},
+    {"mpc", hb_test_mpc},           {"household", hb_test_household},
+    {"ident", hb_test_ident},       {"pairsec", hb_test_pairsec},
+    {"serve", hb_test_serve},
 };
 
 int main(int argc, char **argv) {

@@ -96,6 +96,33 @@ static void test_level(void) {
     CU_ASSERT_EQUAL(hb_payload_level("{\"level\":1e300}", 15, &l), HB_DROP_IMPLAUSIBLE);
 }
 
+static int clock_t_of(const char *s, double *t) {
+    return hb_payload_clock(s, strlen(s), t);
+}
+
+static void test_clock(void) {
+    double t = -1;
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":86400.5}", &t), HB_DROP_NONE);
+    CU_ASSERT_EQUAL(t, 86400.5);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":\"60\"}", &t), HB_DROP_NONE);
+    CU_ASSERT_EQUAL(t, 60.0);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":-1e10}", &t), HB_DROP_NONE);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":60", &t), HB_DROP_JSON);
+    CU_ASSERT_EQUAL(clock_t_of("60", &t), HB_DROP_NOT_OBJECT);
+    CU_ASSERT_EQUAL(clock_t_of("{\"time\":60}", &t), HB_DROP_NO_VALUE);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":true}", &t), HB_DROP_BAD_VALUE);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":\"nan\"}", &t), HB_DROP_BAD_VALUE);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":1e999}", &t), HB_DROP_NON_FINITE);
+    CU_ASSERT_EQUAL(clock_t_of("{\"t\":1.1e10}", &t), HB_DROP_IMPLAUSIBLE);
+    CU_ASSERT_EQUAL(t, -1e10); /* untouched by a rejected tick */
+    char buf[64];
+    CU_ASSERT_EQUAL(hb_payload_format_clock(buf, sizeof buf, 3600.25), 14);
+    CU_ASSERT_STRING_EQUAL(buf, "{\"t\":3600.250}");
+    CU_ASSERT_EQUAL(hb_payload_clock(buf, strlen(buf), &t), HB_DROP_NONE);
+    CU_ASSERT_EQUAL(t, 3600.25);
+    CU_ASSERT_EQUAL(hb_payload_format_clock(buf, 8, 3600.25), -1);
+}
+
 static void test_format(void) {
     char buf[128];
     CU_ASSERT(hb_payload_format_reading(buf, sizeof buf, "sensor-1", 25.3) > 0);
@@ -153,6 +180,7 @@ int hb_test_payload(void) {
         {"readings as real peers send them", test_reading_accepts_real_peers},
         {"every bad reading gets its reason", test_reading_rejects_bad_input},
         {"level commands", test_level},
+        {"clock ticks", test_clock},
         {"formatting round-trips", test_format},
         {"topics and room names", test_topics},
         CU_TEST_INFO_NULL};

@@ -302,5 +302,9 @@ expect 2 "-o FILE is required" -- "$HB" record
 expect 2 "not a plain room name" -- "$HB" record -o "$TMP/r.csv" --room 'a/b'
 expect 1 "no connection" -- "$HB" record -o "$TMP/r.csv" --port 1 --connect-timeout 0.5
 [ ! -e "$TMP/r.csv" ] && ok || bad "record without a broker writes no file"
+# tune --live: no broker is a clear error within --connect-timeout, not a hang
+expect 1 "no connection to 127.0.0.1:1 within 0.5 s" -- timeout 20 "$HB" tune --live --host 127.0.0.1 \
+    --port 1 --connect-timeout 0.5
+expect 2 "--clock-timeout" -- "$HB" tune --live --clock-timeout 0
 
 finish cli

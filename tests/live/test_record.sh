@@ -86,4 +86,36 @@ p = d["parameters"]
 ua, q50 = p["ua_w_per_k"]["value"], p["q50_w"]["value"]
 assert abs(ua / 55 - 1) <= 0.10 and abs(q50 / 2600 - 1) <= 0.10, (ua, q50)
 assert d["rmse_holdout_k"] <= 0.2, d["rmse_holdout_k"]' "$DIR/ident.json"
+
+# The room stopped (SIGSTOP) for a few wall seconds while it is recorded on its clock: the
+# recording clock waits for the room instead of running on at --speed (and being set back at
+# the next tick: at 2880x a 3 s stall made over a hundred rows of the same readings stamped
+# ahead of the room). --hours counts the room's hours (it counted from the last tick).
+n_rec=$(clients_of recorder)
+rec stall --flush-s 0.5 --hours 4
+wait_subscribed recorder "$n_rec" 3 || bad "the recorder to stall did not subscribe"
+"$HB" live "$DIR/room.json" --host 127.0.0.1 --port "$PORT" --username simulator \
+    --password-file "$DIR/simulator.pw" --speed "$SPEED" --hours 6 --clock-topic heatbench/live/clock \
+    >"$DIR/live2.log" 2>&1 &
+LIVE_PID=$!
+PIDS+=($LIVE_PID)
+wait_for 120 complete "$DIR/stall.csv" || bad "no trace flushed before the stall"
+kill -STOP "$LIVE_PID"
+sleep 3 # the stall under test (not a wait for an event)
+kill -CONT "$LIVE_PID"
+wait "$stall_PID"
+check "record --hours 4 on the room's clock ends by itself (exit 0)" test $? -eq 0
+cat "$DIR/stall.log"
+check "4 hours of rows on the room's time, none stamped ahead through the stall" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+t = [float(r["time_s"]) for r in rows]
+assert 239 <= len(rows) <= 241 and all(abs(b - a - 60) < 1e-6 for a, b in zip(t, t[1:])), (len(rows), t[:3])
+keys = [k for k in rows[0] if k.startswith("sensor_")]
+run = longest = 1
+for a, b in zip(rows, rows[1:]):
+    run = run + 1 if all(a[k] == b[k] for k in keys) else 1
+    longest = max(longest, run)
+assert longest <= 10, "%d rows in a row with the same readings" % longest' "$DIR/stall.csv"
+wait "$LIVE_PID"
 finish

@@ -2,15 +2,21 @@
 # heatbench tune --live against heatbench live: refuses while a controller is online; tunes the
 # room with the relay and the step test (gains written, a scenario that loads, the room inside its
 # limits); a step heading for a limit is cut; leaving the limits or SIGINT ends the experiment
-# with the valve restored.
+# with the valve restored; the experiment keeps to the room's clock, through a stall of the room
+# and past bad ticks.
 source "$(dirname "$0")/lib.sh" "$1" "$2"
 start_broker || exit 1
 SPEED=1440
+# Every experiment follows the room's own clock (live publishes it on heatbench/live/clock, where
+# tune --live looks by default): on the wall clock at 1440x a stall of the room or of the
+# experiment for 0.2 s was 300 s of silence, and ended it or hid the step's dead time.
+CLOCK=heatbench/live/clock
 tl() { # tl NAME ARGS...: an experiment as user controller, output in NAME.out/NAME.log
     local name=$1
     shift
     "$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
-        --password-file "$DIR/controller.pw" --speed "$SPEED" "$@" >"$DIR/$name.out" 2>"$DIR/$name.log"
+        --password-file "$DIR/controller.pw" --speed "$SPEED" --clock-topic "$CLOCK" "$@" \
+        >"$DIR/$name.out" 2>"$DIR/$name.log"
 }
 # The valve's wire, with markers (on livetest/wire, same subscription) that prove every command
 # published before them is in: wire prints the commands alone.
@@ -76,6 +82,12 @@ d = json.load(open(sys.argv[1]))
 assert d["ok"] and d["ku"] > 0 and d["pu_s"] > 0, d
 assert 20 <= d["min_c"] and d["max_c"] <= 24, d
 assert d["restored"] == round(d["bias"]), d' "$DIR/tuned.out"
+check "on the room's clock: a tick a simulated minute, none ignored" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["clock"]
+assert c["followed"] and c["ignored"] == 0 and c["ticks"] >= 0.9 * d["hours"] * 60, (c, d["hours"])' \
+    "$DIR/tuned.out"
 check "the step test fitted a FOPDT model: +10 % for 2 h, k, tau, dead time plausible" python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))["step"]
@@ -120,12 +132,44 @@ check "and says so" grep -q "interrupted" "$DIR/interrupted.log"
 fence_wire
 check "the valve is restored after SIGINT" test "$(last_level)" -eq 12
 
-# record --excite prbs: the valve driven by the PRBS while recording, then restored.
+# The room stopped (SIGSTOP) for a few wall seconds in the middle of the relay, then continued: the
+# experiment's clock waits for the room and the experiment runs to its end. Messages on the clock
+# topic that are no tick, or behind the room's time, are counted and ignored. (It may end without
+# gains: the room catches up the stopped hour in a burst, at a valve its controller could not
+# move in time, and the relay's periods may then disagree.)
+start_room
+"$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
+    --password-file "$DIR/controller.pw" --speed "$SPEED" --clock-topic "$CLOCK" --json -v \
+    --warmup-h 0 --bias 14 --cycles 3 --step-du 0 >"$DIR/stalled.out" 2>"$DIR/stalled.log" &
+TL_PID=$!
+# mid-relay: after its third command (an event, so a loaded machine only makes it later)
+wait_for 60 test_gt "grep -c ' <- ' '$DIR/stalled.log'" 2 || bad "the experiment to stall never commanded"
+for p in 'not json' '{"t":"soon"}' '{"t":0}' '{"t":-5}' '{"t":1e999}' '[60]'; do
+    pub "$CLOCK" "$p" admin
+done
+kill -STOP "$ROOM_PID"
+sleep 3 # the stall under test (not a wait for an event): 72 minutes of the room at 1440x
+kill -CONT "$ROOM_PID"
+wait "$TL_PID"
+check "a stall of the room does not end the experiment" bash -c "! grep -q 'ended early' '$DIR/stalled.log'"
+check "it says it waited for the room's clock" grep -q "no tick of the room's clock for" "$DIR/stalled.log"
+check "the relay ran to its end, the stall waited for, the bad ticks ignored" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["clock"]
+assert c["followed"] and c["stalls"] >= 1 and c["longest_stall_s"] >= 2.5, c
+assert c["ignored"] == 6, c
+assert d["cycles"] >= 2 and d["step"]["reason"] == "the step test did not run", d' "$DIR/stalled.out"
+grep -v ' <- ' "$DIR/stalled.log"
+
+# record --excite prbs on the room's clock: the valve driven by the PRBS while recording 3 hours
+# of the room, then restored.
 "$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
-    --speed "$SPEED" --excite prbs --prbs-period 600 --hours 3 \
+    --speed "$SPEED" --clock-topic "$CLOCK" --excite prbs --prbs-period 600 --hours 3 \
     -o "$DIR/excited.csv" >"$DIR/excite.log" 2>&1
 check "record --excite prbs runs (exit 0)" test $? -eq 0
 cat "$DIR/excite.log"
+check "it recorded 3 hours of the room's clock" test "$(($(wc -l <"$DIR/excited.csv") - 1))" -ge 179
 # No command seen before it started: centred on 30 %, so 10 and 50 (its own commands, which come
 # back on the actuator topic, must not move the centre).
 check "the recorded commands are the two PRBS levels, 30 -+ 20" python3 -c '
