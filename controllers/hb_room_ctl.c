@@ -229,10 +229,14 @@ static void hb__kf_step(hb_room_ctl *c, double t, double raw, const hb_room_inpu
     }
 }
 
-/* The filter around an open window: while it is open nothing is taught to the model's
- * parameters, and once it is shut the disturbance that took in its heat loss is forgotten. That
- * state drifts only as fast as a slow disturbance may (a sun, a neighbour), so kept, the plans
- * would heat at full output for hours against a loss that ended (window-open: the room at 25 C). */
+/* The filter around an open window: while it is open a reading corrects only the air and the
+ * disturbance d, so the window's heat loss goes to d alone (not to the emission, the mass or the
+ * parameters, which the filter would otherwise keep for hours), and once it is shut d is
+ * forgotten, by the plain filter too. That state drifts only as fast as a slow disturbance may
+ * (a sun, a neighbour), so kept, the plans would heat at full output for hours against a loss
+ * that ended (window-open: the room at 25 C). Measured on window-open with detection, seeds
+ * 1..10, median / worst K·h: the learning MPC 7.24 / 7.27 before, 2.88 / 2.92 with the hold and
+ * the forgetting; the plain MPC 2.84 / 2.86 before, 2.73 / 2.76. */
 static void hb__kf_window(hb_room_ctl *c, bool open) {
     if (open) {
         hb_room_kf_hold(&c->ms->kf);
@@ -514,14 +518,14 @@ static void hb__ctl_update(hb_room_ctl *c, double t) {
     assert(isfinite(c->est));
     hb_room_inputs in = {0};
     double sp = c->cfg.setpoint_c;
-    if (hb__ctl_env(c)) {
-        c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
-        hb__kf_step(c, t, raw, &in);
-        sp = c->ms->sp = hb__setpoint_at(c, t);
-    }
+    /* The detector first: the reading that shows the window open corrects the filter as held,
+     * and the first after it is shut finds the window's loss forgotten. */
     bool window = hb__window(c, t, raw);
     if (hb__ctl_env(c)) {
+        c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         hb__kf_window(c, window);
+        hb__kf_step(c, t, raw, &in);
+        sp = c->ms->sp = hb__setpoint_at(c, t);
     }
     if (window) {
         /* An open window: the valve closed, the algorithm frozen where it was (its integral
