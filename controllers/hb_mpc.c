@@ -17,6 +17,7 @@ struct hb_mpc {
     bool planned;
     double t_solved;
     double *q_plan;  /* n: emission targets, W */
+    double *q_max;   /* n: full output of each step as the plan took it, W */
     double *ta_plan; /* n + 1: air temperatures, °C */
     int iterations;
     double eta, gamma; /* hb_mpc_set_scales */
@@ -146,9 +147,10 @@ hb_mpc *hb_mpc_create(const hb_mpc_config *cfg, const hb_room_model *model) {
     c->n = (int)ceil(cfg->horizon_h * 3600.0 / cfg->step_s - 1e-9);
     c->per_kw = 100.0 / c->m.heat_ref[HB_RM_LEVELS - 1] * HB__KW;
     c->q_plan = calloc((size_t)c->n, sizeof *c->q_plan);
+    c->q_max = calloc((size_t)c->n, sizeof *c->q_max);
     c->ta_plan = calloc((size_t)c->n + 1, sizeof *c->ta_plan);
     c->lp = glp_create_prob();
-    if (!c->q_plan || !c->ta_plan || !c->lp ||
+    if (!c->q_plan || !c->q_max || !c->ta_plan || !c->lp ||
         hb_room_model_disc(&c->m, cfg->step_s, &c->disc) != HB_OK || hb__build(c) != HB_OK) {
         hb_mpc_destroy(c);
         return NULL;
@@ -162,6 +164,7 @@ void hb_mpc_destroy(hb_mpc *c) {
             glp_delete_prob(c->lp);
         }
         free(c->q_plan);
+        free(c->q_max);
         free(c->ta_plan);
         free(c);
     }
@@ -249,6 +252,7 @@ int hb_mpc_solve(hb_mpc *c, double t, const double x[HB_RM_N], double q_prev,
     }
     for (int k = 0; k < c->n; k++) {
         c->q_plan[k] = fmax(0.0, glp_get_col_prim(c->lp, HB__Q(c, k)) * HB__KW);
+        c->q_max[k] = glp_get_col_ub(c->lp, HB__Q(c, k)) * HB__KW;
     }
     for (int k = 0; k <= c->n; k++) {
         c->ta_plan[k] = glp_get_col_prim(c->lp, HB__X(k, 0));
@@ -273,13 +277,26 @@ int hb_mpc_planned(const hb_mpc *c) {
     return c->planned;
 }
 
+/* The step in force at T: the first before the plan, the last past its horizon. */
+static int hb__step_at(const hb_mpc *c, double t) {
+    double x = (t - c->t_solved) / c->cfg.step_s;
+    return x <= 0 ? 0 : (x >= c->n ? c->n - 1 : (int)x);
+}
+
 double hb_mpc_heat_at(const hb_mpc *c, double t) {
     if (!c->planned) {
         return NAN;
     }
-    double x = (t - c->t_solved) / c->cfg.step_s;
-    int k = x <= 0 ? 0 : (x >= c->n ? c->n - 1 : (int)x);
-    return c->q_plan[k];
+    return c->q_plan[hb__step_at(c, t)];
+}
+
+bool hb_mpc_full_at(const hb_mpc *c, double t) {
+    if (!c->planned) {
+        return false;
+    }
+    int k = hb__step_at(c, t);
+    /* The simplex puts a heat at its bound exactly; the tolerance is for the scaling's rounding. */
+    return c->q_max[k] > 0 && c->q_plan[k] >= (1.0 - 1e-6) * c->q_max[k];
 }
 
 double hb_mpc_air_at(const hb_mpc *c, double t) {

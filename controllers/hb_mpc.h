@@ -21,7 +21,9 @@
  * keeps the program linear and exact where a level variable under the curve's hypograph would
  * let the program plan a level whose heat it does not use. Between solves the room controller
  * applies the plan's heat for the current step through the inverse curve, corrected by inner_kp
- * times the distance of the estimate from the planned air temperature.
+ * times the distance of the estimate from the planned air temperature; a step planned at full
+ * output opens the valve fully (hb_mpc_full_at), and an estimate more than half a kelvin from
+ * the planned air temperature is planned again at once, between the regular solves.
  *
  * The program is built once and only its bounds change from one solve to the next: GLPK's dual
  * simplex starts from the previous basis (a warm start).
@@ -75,6 +77,11 @@ void hb_mpc_set_scales(hb_mpc *c, double eta, double gamma);
  * the horizon, the last step's. */
 int hb_mpc_planned(const hb_mpc *c);
 double hb_mpc_heat_at(const hb_mpc *c, double t);
+/* Whether the plan's step in force at T is at full output (its heat at the bound the plan
+ * took for that step): such a step asks for the valve fully open, whatever the inverse output
+ * curve would make of the heat (the plan's bound is taken at its own air temperatures, and with
+ * a learnt radiator scale; the curve at the room's). False without a plan. */
+bool hb_mpc_full_at(const hb_mpc *c, double t);
 double hb_mpc_air_at(const hb_mpc *c, double t);
 double hb_mpc_solved_at(const hb_mpc *c);
 

@@ -41,6 +41,7 @@ typedef struct hb_room_kf {
     int learn;
     double q_full;        /* W: the model's full output, the scale of Q's excitation */
     double t_learn;       /* s: parameters are taught from then on */
+    int held;             /* hb_room_kf_hold: a reading corrects only the air and d */
     double q_mean, q_msq; /* exponentially weighted mean and mean square of Q */
     double g_mean, g_msq; /* .. of the gains the forecast tells */
     int excited[2];       /* eta's and gamma's inputs moved lately */
@@ -70,12 +71,13 @@ void hb_room_kf_update(hb_room_kf *f, double y);
 void hb_room_kf_learn(hb_room_kf *f);
 
 /* Holds what the filter learnt while something the model does not know acts on the room (an
- * open window), and until its states have settled again after it. */
+ * open window): until hb_room_kf_forget_disturbance, a reading corrects only the air and the
+ * disturbance d (the other states are Schmidt "consider" states, their covariance kept honest),
+ * and the parameters stay untaught until the states have settled again after it. */
 void hb_room_kf_hold(hb_room_kf *f);
 
-/* Forgets the unmeasured disturbance (an open window's loss, now ended) of a learning filter:
- * back to none, with the variance it starts with, so the next readings say what remains of it.
- * The plain filter unlearns it by itself (window-open: 2.84 K.h, 3.17 with the reset). */
+/* Ends a hold: forgets the unmeasured disturbance (an open window's loss, now ended), back to
+ * none with the variance it starts with, so the next readings say what remains of it. */
 void hb_room_kf_forget_disturbance(hb_room_kf *f);
 
 #endif

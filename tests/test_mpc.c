@@ -144,8 +144,8 @@ static void hb__learn_run(double eta, double gamma, int q_period_min, int sun, d
 }
 
 /* An open window: held from the start, informative data teach the parameters nothing (they
- * would take the window's loss for a weak radiator); once shut, a learning filter forgets the
- * disturbance that took the loss in, a plain one keeps its own. */
+ * would take the window's loss for a weak radiator); once shut, the filter forgets the
+ * disturbance that took the loss in, a plain one as a learning one. */
 static void test_kf_window_hold(void) {
     hb_room_kf f;
     hb__learn_run_held(0.75, 0.6, 90, 1, 24, 0, &f);
@@ -162,8 +162,68 @@ static void test_kf_window_hold(void) {
     hb_room_inputs in = {.t_out = 0, .t_supply = 70};
     hb_room_kf_init(&plain, &m, 0, 20, 600, &in);
     plain.x[3] = 123;
+    hb_room_kf_hold(&plain);
+    CU_ASSERT(plain.held);
     hb_room_kf_forget_disturbance(&plain);
-    HB_ASSERT_NEAR(plain.x[3], 123, 0.0);
+    CU_ASSERT(!plain.held);
+    HB_ASSERT_NEAR(plain.x[3], 0.0, 0.0);
+}
+
+/* An airing (as window-open: 170 W/K for 15 minutes, the valve closed) in a room the model
+ * describes, after six hours of a square-wave valve: the largest error of the filter's emission
+ * E against the true one from the opening to three hours after. The disturbance is forgotten
+ * when the window is shut; HOLD: held while it is open, as the room controller does. */
+static double hb__airing_e_error(int learn, int hold) {
+    hb_room_model m;
+    hb__test_model(&m);
+    hb_room_disc d;
+    CU_ASSERT_EQUAL_FATAL(hb_room_model_disc(&m, 60, &d), HB_OK);
+    hb_room_inputs in = {.t_out = 0, .t_supply = 70, .q_air = 0, .q_mass = 0};
+    double truth[HB_RM_N] = {21, 20.3, 600, 0};
+    hb_room_kf f;
+    hb_room_kf_init(&f, &m, 0, 21, 600, &in);
+    if (learn) {
+        hb_room_kf_learn(&f);
+    }
+    gsl_rng *r = hb_rng_stream(13, "test/kf-airing");
+    CU_ASSERT_FATAL(r != NULL);
+    const int open_k = 6 * 60;
+    const int shut_k = open_k + 15;
+    double worst = 0;
+    for (int k = 1; k <= open_k + 3 * 60; k++) {
+        bool open = k > open_k && k <= shut_k;
+        double q = open ? 0.0 : 400 + 500 * ((k / 90) % 2);
+        double w[HB_RM_W] = {q, in.t_out, in.q_air, in.q_mass};
+        /* The window's loss: an unmodelled heat out of the air over the step. */
+        truth[3] = open ? -170.0 * (truth[0] - in.t_out) : 0.0;
+        hb_room_disc_step(&d, truth, w);
+        if (hold && open) {
+            hb_room_kf_hold(&f);
+        } else if (k == shut_k + 1) {
+            hb_room_kf_forget_disturbance(&f);
+        }
+        CU_ASSERT_EQUAL(hb_room_kf_predict(&f, 60.0 * k, q, &in), HB_OK);
+        hb_room_kf_update(&f, truth[0] + gsl_ran_gaussian(r, 0.05));
+        if (k > open_k) {
+            worst = fmax(worst, fabs(f.x[2] - truth[2]));
+        }
+    }
+    gsl_rng_free(r);
+    return worst;
+}
+
+/* Through an airing a reading corrects only the air and d: the window's loss, which the
+ * covariance ties to the emission (E and d about -0.9 correlated), does not go to E. Held, E
+ * stays within 100 W of the true emission (400 to 900 W here; its error in the three hours
+ * before the window is up to 55 W), plain filter and learning one alike; not held, 590 W off
+ * (plain) and 270 W (learning). On window-open the learning filter believed 1.7 kW against
+ * 0.5 kW given, and its plans ran the valve at full output for hours after the airing. */
+static void test_kf_airing(void) {
+    for (int learn = 0; learn <= 1; learn++) {
+        double held = hb__airing_e_error(learn, 1);
+        CU_ASSERT(held <= 100.0);
+        CU_ASSERT(hb__airing_e_error(learn, 0) > 2.0 * held); /* the test sees the difference */
+    }
 }
 
 /* The estimator: on informative data from known parameters (a radiator at 75 % of the model's,
@@ -264,6 +324,68 @@ static void test_mpc_preheats(void) {
     mc = hb__mpc_cfg();
     mc.horizon_h = 200; /* 800 steps */
     CU_ASSERT_EQUAL(hb_mpc_check(&mc), HB_ERR_INVAL);
+}
+
+/* A plan whose step in force is at full output opens the valve fully. A plan takes full output
+ * at the air temperatures of the plan before it; a room found at 15 °C where that plan held 22
+ * (a window was open) is planned at full output with the bound of a radiator in 22 °C air, and
+ * the inverse output curve at the room's 15 °C made a level of that heat well below 100 % (on
+ * window-open: 21 to 33 % for the first 25 minutes after the airing). The plain filter (eta 1,
+ * no caution) shows it alone. */
+static void test_mpc_full_output_level(void) {
+    hb_room_model m;
+    hb__test_model(&m);
+    hb_mpc_config mc = hb__mpc_cfg();
+    mc.learn = false;
+    hb_mpc *mpc = hb_mpc_create(&mc, &m);
+    CU_ASSERT_FATAL(mpc != NULL);
+    hb_ctl_env env = {
+        .model = &m, .forecast = {.fn = hb__test_forecast}, .base_c = 22, .band_k = 0.5};
+    double warm[HB_RM_N] = {22, 21, 800, 0};
+    CU_ASSERT_EQUAL_FATAL(hb_mpc_solve(mpc, 0, warm, 800, &env), HB_OK);
+    CU_ASSERT(!hb_mpc_full_at(mpc, 0));
+    double full = hb_room_model_heat(&m, 100, 70, hb_mpc_air_at(mpc, 900 + 450)); /* the bound */
+    double cold[HB_RM_N] = {15, 20, 300, 0};
+    CU_ASSERT_EQUAL_FATAL(hb_mpc_solve(mpc, 900, cold, 0, &env), HB_OK);
+    CU_ASSERT(hb_mpc_full_at(mpc, 900));
+    double q = hb_mpc_heat_at(mpc, 900);
+    HB_ASSERT_NEAR(q, full, 1e-6 * full);
+    CU_ASSERT(hb_room_model_level(&m, q, 70, 15) < 50); /* what the inverse curve made of it */
+    hb_mpc_destroy(mpc);
+
+    /* The room controller, the same environment: the room holds 22 °C for an hour (the plans
+     * take the radiator's bound in 22 °C air), then the sensors read 15 °C (a window, not
+     * detected here). The filter's air leaves the plan by more than half a kelvin, the MPC plans
+     * again at once (not at the next quarter hour), at full output, and the valve opens fully
+     * (62 % through the inverse curve). */
+    hb_sim_config c;
+    hb_sim_config_default(&c);
+    hb_room_ctl_config rc = c.controller;
+    rc.algo = HB_ALGO_MPC;
+    rc.mpc = mc;
+    hb_room_ctl *ctl = hb_room_ctl_create(&rc);
+    CU_ASSERT_FATAL(ctl != NULL);
+    CU_ASSERT_EQUAL_FATAL(hb_room_ctl_set_env(ctl, &env), HB_OK);
+    int level = -1;
+    double t = 0;
+    for (int k = 0; k <= 61; k++) {
+        t = 60.0 * k;
+        for (int i = 1; i <= 5; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "sensor-%d", i);
+            CU_ASSERT(hb_room_ctl_reading(ctl, t, id, k < 61 ? 22.0 : 15.0) == HB_OK);
+        }
+        hb_room_ctl_poll(ctl, t, &level);
+        if (k == 60) {
+            CU_ASSERT(hb_room_ctl_level(ctl) < 100);
+        }
+    }
+    const hb_mpc *p = hb_room_ctl_mpc(ctl);
+    CU_ASSERT(hb_mpc_solved_at(p) > 3600 && fmod(hb_mpc_solved_at(p), rc.mpc.step_s) != 0);
+    CU_ASSERT(hb_mpc_full_at(p, t));
+    CU_ASSERT_EQUAL(hb_room_ctl_level(ctl), 100);
+    hb_room_ctl_destroy(ctl);
+    hb_sim_config_free(&c);
 }
 
 static void test_pid_feed_forward(void) {
@@ -404,9 +526,11 @@ static double hb__step_overshoot(const char *algo) {
 /* Issue 28 item 6. The PID's integral band keeps the five-hour warm-up after the 06:30 step from
  * winding the integral up: the air overshoots 22 °C by 0.33 K (1.57 K without it, 23.6 °C) and
  * the room is less late (8.10 against 9.19 K·h). Optimal start stays on time at no more than
- * 1.02 x the heat of the MPC that tracks the setpoint as the PID does (the MPC's default
- * weights: 17.85 against 17.51 kWh); against the economic MPC the scenario ships it is 1.043,
- * the half kelvin the economic plan rides below the setpoint all day. */
+ * 1.021 x the heat of the MPC that tracks the setpoint as the PID does (the MPC's default
+ * weights: 17.852 against 17.501 kWh, 1.0200; 1.0193 against 17.514 before the MPC opened the
+ * valve fully for a plan at full output and replanned a room half a kelvin off its plan);
+ * against the economic MPC the scenario ships it is 1.041, the half kelvin the economic plan
+ * rides below the setpoint all day. */
 static void test_pid_step_and_optimal_start(void) {
     double over = hb__step_overshoot("pid");
     CU_ASSERT(over > 0.0 && over <= 0.5);
@@ -431,7 +555,7 @@ static void test_pid_step_and_optimal_start(void) {
     hb_sim_destroy(s);
     hb_sim_config_free(&c);
     hb_sim_config_free(&d);
-    CU_ASSERT(o.energy_kwh <= 1.02 * e_mpc);
+    CU_ASSERT(o.energy_kwh <= 1.021 * e_mpc);
 }
 
 /* The issue's robustness figures: the MPC's model 30 % off in UA and in both capacities, the
@@ -620,7 +744,9 @@ int hb_test_mpc(void) {
         {"Kalman filter finds an unmodelled heat", test_kf_finds_disturbance},
         {"learning filter: converges, does not drift", test_kf_learns},
         {"learning filter: held by an open window", test_kf_window_hold},
+        {"filter: the emission stays right through an airing", test_kf_airing},
         {"MPC pre-heats for a schedule", test_mpc_preheats},
+        {"MPC: a plan at full output opens the valve fully", test_mpc_full_output_level},
         {"PID feed-forward", test_pid_feed_forward},
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
         {"MPC on the default day", test_mpc_default_day},
