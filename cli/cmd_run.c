@@ -30,7 +30,7 @@ static const char hb__run_help[] =
     "options:\n"
     "  --seed N               seed of every random stream (default: the scenario's)\n"
     "  --controller NAME      pid | bangbang | mpc | pid-ff | pid-os | pid-ff-os (default:\n"
-    "                         the scenario's; ff: feed-forward, os: optimal start); with\n"
+    "                         the scenario's; ff: feed-forward, os: optimal start/stop); with\n"
     "                         --report, a comma list (pid,mpc) compares them in one report\n"
     "  --hours H              simulated hours (default: the scenario's, 24)\n"
     "  -o, --output FILE      write the CSV trace to FILE ('-' = stdout)\n"

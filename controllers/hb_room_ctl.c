@@ -36,10 +36,13 @@ typedef struct hb__model_state {
     double t_os_check;    /* next optimal-start look-ahead */
     double os_until;      /* optimal start: the warmer period's setpoint holds until then */
     double os_sp;
-    double sp;       /* setpoint in force (the schedule's, or earlier by optimal start) */
+    double stop_until; /* optimal stop: the cooler period's setpoint holds until then */
+    double stop_sp;
+    double sp;       /* setpoint in force (the schedule's, or earlier by optimal start or stop) */
     bool kf_on;      /* the filter runs (since the last start) */
     bool in_window;  /* the detector held the valve closed at the last update */
     bool os_warming; /* an optimal-start warm-up has not reached its setpoint yet */
+    bool rebias;     /* an optimal stop was undone: the PID restarts from the steady heat */
 } hb__model_state;
 
 /* Doubles, then pointers, then the small fields: a daemon keeps thousands of these. */
@@ -112,6 +115,7 @@ static int hb__ms_alloc(hb_room_ctl *c) {
         return HB_ERR_NOMEM;
     }
     c->ms->os_until = NAN;
+    c->ms->stop_until = NAN;
     c->ms->t_os_check = -INFINITY;
     return HB_OK;
 }
@@ -268,56 +272,116 @@ static bool hb__must_start(const hb_room_ctl *c, double t, double t_rise, const 
     return x[0] < target;
 }
 
-/* Optimal start: every few minutes, find the next rise of the setpoint within the look-ahead;
- * when waiting one more look would leave the room short at the rise, work to the warmer
- * setpoint from now until the rise. */
-static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) {
-    if (!c->ms->kf_on || t < c->ms->t_os_check) {
-        return;
-    }
-    c->ms->t_os_check = t + HB__OS_STEP_S;
+/* The first change of the setpoint in (T, T + the look-ahead] after NOW: +1 a rise, -1 a fall,
+ * 0 none; then AT is its time to the second and NEXT what holds from then. */
+static int hb__next_change(const hb_room_ctl *c, double t, const hb_setpoint *now, double *at,
+                           hb_setpoint *next) {
     const hb_ctl_env *e = c->ms->env;
-    hb_setpoint next;
     double lo = t;
     for (int i = 1; i <= (int)(HB__OS_AHEAD_S / HB__OS_STEP_S); i++) {
         double a = i * HB__OS_STEP_S;
-        hb_schedule_at(e->schedule, e->base_c, e->band_k, t + a, &next);
-        if (next.setpoint_c < now->setpoint_c - 1e-9) {
-            return; /* a cooler period comes first */
-        }
-        if (next.setpoint_c > now->setpoint_c + 1e-9) {
-            /* The rise lies in (lo, t + a]: to the second by bisection. */
+        hb_schedule_at(e->schedule, e->base_c, e->band_k, t + a, next);
+        int dir = next->setpoint_c > now->setpoint_c + 1e-9   ? 1
+                  : next->setpoint_c < now->setpoint_c - 1e-9 ? -1
+                                                              : 0;
+        if (dir != 0) {
+            /* The change lies in (lo, t + a]: to the second by bisection. */
             double hi = t + a;
             while (hi - lo > 1.0) {
                 double mid = 0.5 * (lo + hi);
                 hb_setpoint sm;
                 hb_schedule_at(e->schedule, e->base_c, e->band_k, mid, &sm);
-                if (sm.setpoint_c > now->setpoint_c + 1e-9) {
+                if (dir * (sm.setpoint_c - now->setpoint_c) > 1e-9) {
                     hi = mid;
                 } else {
                     lo = mid;
                 }
             }
-            if (hb__must_start(c, t, hi, &next)) {
-                c->ms->os_until = hi;
-                c->ms->os_sp = next.setpoint_c;
-                c->ms->os_warming = true;
-            }
-            return;
+            *at = hi;
+            return dir;
         }
         lo = t + a;
     }
+    return 0;
 }
 
-/* The end of an optimal-start warm-up: hours at full output have wound the PID's integral far
- * above what holds the room. It restarts from the level of the model's steady heat at the
- * setpoint (the disturbance taken off), not from the heat that holds the air against a mass
- * still cold: that one is right for a moment and then wrong for hours (the mass warms within
- * about two), and the PID, slow to unwind it, overshoots by a kelvin (measured on night-setback:
- * 2.1 K·h of discomfort with it, none with the steady level). */
-static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
+/* Optimal stop keeps the predicted air this far above the band's lower edge. The filter starts
+ * its prediction from what the sensors read, and they lag a room that cools: at the end of a
+ * coast (about 1.2 K/h) their two minutes put the reading some 0.04 K above the air, and the
+ * controller's estimate, two minutes of filter later, read 0.07 to 0.10 K above it at the fall
+ * (night-setback, seeds 1..10). 0.1 K covers that, and it is the MPC's default margin: both
+ * coast to the same air. A model that is off is not what this is for: each look asks again. */
+#define HB__STOP_MARGIN_K 0.1
+/* A stop begins only when the prediction clears the margin by this much more, and holds while it
+ * clears the margin alone: from one look to the next the prediction moves by a few hundredths
+ * with the readings' noise, and without the difference a stop that just cleared the margin was
+ * undone and taken again a look later (away-week, pid-os, seeds 1 and 2, the Sunday's fall). */
+#define HB__STOP_HYST_K 0.05
+
+/* Whether, with the valve closed from now, the filter's model keeps the air at or above the
+ * lower edge of the band in force plus MARGIN until T_FALL, where a cooler period begins. The
+ * prediction runs past the fall to the end of its step: a little more caution. */
+static bool hb__may_stop(const hb_room_ctl *c, double t, double t_fall, double margin) {
+    const hb_ctl_env *e = c->ms->env;
+    double x[HB_RM_N];
+    for (int i = 0; i < HB_RM_N; i++) {
+        x[i] = c->ms->kf.x[i];
+    }
+    int steps = (int)ceil((t_fall - t) / HB__OS_STEP_S);
+    for (int k = 0; k < steps; k++) {
+        hb_room_inputs in;
+        e->forecast.fn(e->forecast.ud, t + (k + 0.5) * HB__OS_STEP_S, &in);
+        double w[HB_RM_W] = {0.0, in.t_out, in.q_air, in.q_mass};
+        hb_room_disc_step(&c->ms->os_disc, x, w);
+        hb_setpoint sp;
+        double tk = fmin(t + (k + 1) * HB__OS_STEP_S, t_fall - 1.0);
+        hb_schedule_at(e->schedule, e->base_c, e->band_k, tk, &sp);
+        if (x[0] < sp.lo_c + margin) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Optimal start and stop: every few minutes, find the next change of the setpoint within the
+ * look-ahead. Before a rise, when waiting one more look would leave the room short at the rise,
+ * work to the warmer setpoint from now until the rise. Before a fall, when the room would stay
+ * in its band with the valve closed from now until the fall, work to the cooler setpoint from
+ * now; each look asks again, and the moment the answer is no (a model that is off, a window, a
+ * forecast that was wrong) the band's setpoint is back, with the PID restarted from the steady
+ * heat that holds it (hb__pid_rebias). */
+static void hb__optimal_start(hb_room_ctl *c, double t, const hb_setpoint *now) {
+    if (!c->ms->kf_on || t < c->ms->t_os_check) {
+        return;
+    }
+    c->ms->t_os_check = t + HB__OS_STEP_S;
+    hb_setpoint next;
+    double at = NAN;
+    int dir = hb__next_change(c, t, now, &at, &next);
+    if (dir > 0 && hb__must_start(c, t, at, &next)) {
+        c->ms->os_until = at;
+        c->ms->os_sp = next.setpoint_c;
+        c->ms->os_warming = true;
+    }
+    bool stopped = !isnan(c->ms->stop_until);
+    bool stop =
+        dir < 0 && hb__may_stop(c, t, at, HB__STOP_MARGIN_K + (stopped ? 0.0 : HB__STOP_HYST_K));
+    if (stop) {
+        c->ms->stop_until = at;
+        c->ms->stop_sp = next.setpoint_c;
+        c->ms->os_warming = false; /* a warm-up that ends in a stop has arrived as far as needed */
+    } else if (stopped) {
+        c->ms->stop_until = NAN;
+        c->ms->rebias = true;
+    }
+}
+
+/* The PID's integral restarted at the level of the model's steady heat at the setpoint in force
+ * (the disturbance taken off): after an optimal-start warm-up, and when an optimal stop is undone
+ * (the integral, held or wound towards the closed valve while the room cooled, is then no measure
+ * of what holds the room). */
+static void hb__pid_rebias(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
     const hb_ctl_env *e = hb__ctl_env(c);
-    c->ms->os_warming = false;
     if (!e) {
         return;
     }
@@ -327,6 +391,17 @@ static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) 
     hb_pid_reset(c->pid, l - ff);
 }
 
+/* The end of an optimal-start warm-up: hours at full output have wound the PID's integral far
+ * above what holds the room. It restarts from the level of the model's steady heat at the
+ * setpoint (the disturbance taken off), not from the heat that holds the air against a mass
+ * still cold: that one is right for a moment and then wrong for hours (the mass warms within
+ * about two), and the PID, slow to unwind it, overshoots by a kelvin (measured on night-setback:
+ * 2.1 K·h of discomfort with it, none with the steady level). */
+static void hb__os_arrived(hb_room_ctl *c, const hb_room_inputs *in, double ff) {
+    c->ms->os_warming = false;
+    hb__pid_rebias(c, in, ff);
+}
+
 static double hb__setpoint_at(hb_room_ctl *c, double t) {
     const hb_ctl_env *e = c->ms->env;
     hb_setpoint now;
@@ -334,10 +409,21 @@ static double hb__setpoint_at(hb_room_ctl *c, double t) {
     if (!isnan(c->ms->os_until) && t >= c->ms->os_until) {
         c->ms->os_until = NAN; /* the warmer period has begun */
     }
-    if (c->cfg.optimal_start && c->cfg.algo == HB_ALGO_PID && isnan(c->ms->os_until)) {
+    if (!isnan(c->ms->stop_until) && t >= c->ms->stop_until) {
+        c->ms->stop_until = NAN; /* the cooler period has begun */
+    }
+    bool os = c->cfg.optimal_start && c->cfg.algo == HB_ALGO_PID;
+    if (!os && !isnan(c->ms->stop_until)) {
+        c->ms->stop_until = NAN; /* reconfigured without it: nothing looks again */
+        c->ms->rebias = true;
+    }
+    if (os && isnan(c->ms->os_until)) {
         hb__optimal_start(c, t, &now);
     }
-    return isnan(c->ms->os_until) ? now.setpoint_c : fmax(now.setpoint_c, c->ms->os_sp);
+    if (!isnan(c->ms->os_until)) {
+        return fmax(now.setpoint_c, c->ms->os_sp);
+    }
+    return isnan(c->ms->stop_until) ? now.setpoint_c : fmin(now.setpoint_c, c->ms->stop_sp);
 }
 
 /* A (re)start of the algorithm from the level the valve is at: the PID's integral is what the
@@ -351,6 +437,7 @@ static void hb__restart(hb_room_ctl *c, double t, double raw) {
         hb_room_inputs in;
         c->ms->env->forecast.fn(c->ms->env->forecast.ud, t, &in);
         c->ms->sp = hb__setpoint_at(c, t);
+        c->ms->rebias = false; /* the restart's own reset below is the bumpless one */
         ff = hb__ff(c, &in);
         c->ms->q_target = hb_room_model_heat(c->ms->env->model, c->level, in.t_supply, raw);
         hb_room_kf_init(&c->ms->kf, c->ms->env->model, t, raw, c->ms->q_target, &in);
@@ -565,6 +652,10 @@ static void hb__ctl_update(hb_room_ctl *c, double t) {
         double ff = hb__ff(c, &in);
         if (c->ms && c->ms->os_warming && c->est >= sp - HB__OS_ARRIVED_K) {
             hb__os_arrived(c, &in, ff);
+        }
+        if (c->ms && c->ms->rebias) {
+            c->ms->rebias = false;
+            hb__pid_rebias(c, &in, ff);
         }
         u = hb_pid_update_ff(c->pid, t, sp, c->est, ff);
         if (c->ms && c->ms->os_warming) {

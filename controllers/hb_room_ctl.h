@@ -62,8 +62,10 @@ typedef struct hb_room_ctl_config {
     double deadband_pct;    /* % */
     double min_interval_s;  /* s */
     double heartbeat_s;     /* s */
-    bool feed_forward;  /* PID: add the level of the model's steady heat (needs an environment) */
-    bool optimal_start; /* PID: start a warmer period early by the model's warm-up time (same) */
+    bool feed_forward; /* PID: add the level of the model's steady heat (needs an environment) */
+    /* PID, with an environment too: start a warmer period early by the model's warm-up time,
+     * and stop heating before a cooler one while the model keeps the room in its band. */
+    bool optimal_start;
     hb_window_config window;
     hb_fusion_config fusion;
     hb_pid_config pid;
@@ -159,8 +161,8 @@ long hb_room_ctl_windows(const hb_room_ctl *c);
 /* Gives the controller a model, a forecast and its setpoint path (hb_ctl_env, borrowed: it must
  * outlive the controller). From then on the setpoint follows ENV's schedule (set_setpoint no
  * longer applies), a Kalman filter tracks the model's state, and what needs a model works: the
- * MPC, the PID's feed-forward and optimal start. Without an environment, "mpc" runs the PID and
- * the two PID options are off. HB_ERR_INVAL for an invalid model, HB_ERR_NOMEM. */
+ * MPC, the PID's feed-forward and optimal start/stop. Without an environment, "mpc" runs the PID
+ * and the two PID options are off. HB_ERR_INVAL for an invalid model, HB_ERR_NOMEM. */
 int hb_room_ctl_set_env(hb_room_ctl *c, const hb_ctl_env *env);
 
 /* The MPC, when there is one (for benchmarks and tests), else NULL. */

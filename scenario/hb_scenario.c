@@ -264,7 +264,9 @@ static const hb_field controller_fields[] = {
     {.key = "optimal_start",
      .type = HB_F_BOOL,
      .offset = offsetof(hb_room_ctl_config, optimal_start),
-     .doc = "pid: start a warmer schedule period early by the model's warm-up time"},
+     .doc =
+         "pid: optimal start/stop: start a warmer schedule period early by the model's warm-up "
+         "time, and stop heating before a cooler one while the model keeps the room in its band"},
     OBJ("mpc", hb_room_ctl_config, mpc, mpc_schema, "model-predictive control settings"),
     OBJ("window", hb_room_ctl_config, window, detect_schema, "open-window detection"),
 };
