@@ -3,7 +3,7 @@
 # with -DHEATBENCH_FUZZ=ON (clang; fuzz/run.sh) each is built as fuzz_<name> against the same
 # libraries the program links, so no source list is kept anywhere else.
 set(HB_FUZZ_HARNESSES reading level topic scenario room_ctl state statefile household trace weather
-                      serve)
+                      serve simclock)
 # What the harnesses link: everything a parser under test may need.
 set(HB_FUZZ_LIBS hb_scenario hb_daemon hb_mqtt hb_serve)
 
