@@ -388,6 +388,52 @@ static void test_mpc_full_output_level(void) {
     hb_sim_config_free(&c);
 }
 
+/* Full output only on an estimate a quorum agrees on. The room holds 22 °C for an hour under
+ * all five sensors, then only sensor-1 reports (the others go stale) and it reads 15 °C: the
+ * plan is at full output again, but one sensor's word carries its calibration error unaveraged
+ * (on lossy-network, a restart on sensor-4 alone, 0.4 K low, opened the valve fully and
+ * overheated the room), so the level is the inverse curve's. Once the others agree, it is 100. */
+static void test_mpc_full_output_quorum(void) {
+    hb_room_model m;
+    hb__test_model(&m);
+    hb_ctl_env env = {
+        .model = &m, .forecast = {.fn = hb__test_forecast}, .base_c = 22, .band_k = 0.5};
+    hb_sim_config c;
+    hb_sim_config_default(&c);
+    hb_room_ctl_config rc = c.controller;
+    rc.algo = HB_ALGO_MPC;
+    rc.mpc = hb__mpc_cfg();
+    rc.mpc.learn = false;
+    hb_room_ctl *ctl = hb_room_ctl_create(&rc);
+    CU_ASSERT_FATAL(ctl != NULL);
+    CU_ASSERT_EQUAL_FATAL(hb_room_ctl_set_env(ctl, &env), HB_OK);
+    int level = -1;
+    double t = 0;
+    const int alone = 60;                                         /* sensor-1 alone from here */
+    const int cold = alone + (int)(rc.fusion.stale_s / 60.0) + 2; /* .. the others stale */
+    for (int k = 0; k <= cold + 1; k++) {
+        t = 60.0 * k;
+        for (int i = 1; i <= 5; i++) {
+            if (i > 1 && k >= alone && k <= cold) {
+                continue;
+            }
+            char id[16];
+            snprintf(id, sizeof id, "sensor-%d", i);
+            CU_ASSERT(hb_room_ctl_reading(ctl, t, id, k < cold ? 22.0 : 15.0) == HB_OK);
+        }
+        hb_room_ctl_poll(ctl, t, &level);
+        if (k == cold) {
+            CU_ASSERT_FATAL(hb_room_ctl_started(ctl));
+            CU_ASSERT(hb_mpc_full_at(hb_room_ctl_mpc(ctl), t));
+            CU_ASSERT(hb_room_ctl_level(ctl) < 100);
+        }
+    }
+    CU_ASSERT(hb_mpc_full_at(hb_room_ctl_mpc(ctl), t));
+    CU_ASSERT_EQUAL(hb_room_ctl_level(ctl), 100);
+    hb_room_ctl_destroy(ctl);
+    hb_sim_config_free(&c);
+}
+
 static void test_pid_feed_forward(void) {
     hb_pid_config pc = {
         .kp = 20, .ki = 20, .b = 1, .d_filter_n = 10, .out_max = 100, .max_dt_s = 900};
@@ -959,6 +1005,7 @@ int hb_test_mpc(void) {
         {"filter: the emission stays right through an airing", test_kf_airing},
         {"MPC pre-heats for a schedule", test_mpc_preheats},
         {"MPC: a plan at full output opens the valve fully", test_mpc_full_output_level},
+        {"MPC: full output only on a quorum's estimate", test_mpc_full_output_quorum},
         {"PID feed-forward", test_pid_feed_forward},
         {"mpc without a model is the PID", test_mpc_without_model_is_pid},
         {"MPC on the default day", test_mpc_default_day},
