@@ -341,9 +341,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         s.scap = 0;
     }
     /* The wall clock × speed until the room's clock ticks; then the room's, without a jump.
-     * Every tick behind the last is ignored: a restarted room stops the clock (and so the
-     * experiment, at clock_timeout_s), it never moves it back. */
-    hb_simclock_init(&s.clk, cfg->speed, INFINITY);
+     * Only the first run of ticks is followed: a restarted room (or a stray publisher) stops
+     * the clock (and so the experiment, at clock_timeout_s), it never moves it. */
+    hb_simclock_init(&s.clk, cfg->speed, false);
     hb_simclock_start(&s.clk, 0.0, hb_mono_now());
     s.fusion = hb_fusion_create(&cfg->ctl->fusion);
     s.pid = hb_pid_create(&cfg->ctl->pid);
@@ -420,7 +420,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     res->hours = hb__clock(&s) / 3600.0;
     res->clock_followed = hb_simclock_following(&s.clk);
     res->clock_ticks = s.clk.ticks;
-    res->clock_ignored = s.clk.bad + s.clk.back;
+    res->clock_ignored = s.clk.bad + s.clk.back + s.clk.ahead;
     if (s.phase >= HB__RELAY) {
         res->relay = hb_relay_analyse(&s.relay);
     }
