@@ -45,7 +45,8 @@ typedef struct hb__tl {
     size_t sn, scap;
     double level; /* the last level sent (NaN: none) */
     bool controller_online;
-    int last_mid; /* the last command's message id */
+    int last_mid;       /* the last command's message id */
+    unsigned long msgs; /* messages delivered, of any topic */
 } hb__tl;
 
 /* The experiment's time: seconds of the room's clock since the experiment started. */
@@ -78,6 +79,7 @@ static void hb__tl_clock(hb__tl *s, const struct mosquitto_message *msg) {
 
 static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__tl *s = ud;
+    s->msgs++;
     const char *topic = msg->topic ? msg->topic : "";
     if (s->cfg->status_topic && strcmp(topic, s->cfg->status_topic) == 0) {
         s->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
@@ -382,19 +384,37 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     s.t_origin = hb_simclock_now(&s.clk, hb_mono_now());
     double next = 0;
     bool ok = true;
+    double pass = hb_mono_now(), resumed = -INFINITY;
     while (!hb__tl_stop && ok && s.phase != HB__DONE) {
+        /* A pass takes milliseconds: one that came a second late is this process that stood
+         * still (stopped, or starved by a loaded machine), not the room. */
+        double mono = hb_mono_now();
+        if (mono - pass > 1.0) {
+            resumed = mono;
+        }
+        pass = mono;
         /* A lost connection is retried with back-off while the experiment's clock runs on. */
+        unsigned long seen = s.msgs;
         if (hb_session_step(s.sess, 5) != HB_OK) {
             snprintf(res->aborted, sizeof res->aborted, "%s", hb_session_error(s.sess));
             break;
         }
         double t = hb__clock(&s);
+        /* A step reads a message or so: after a stall of this process its backlog (readings,
+         * and the ticks among them) comes first, so the clock's silence is judged only once a
+         * step finds nothing left to read, and never counts this process's own stall (NaN
+         * before the first tick). */
         double quiet = hb_simclock_silence(&s.clk, hb_mono_now());
+        if (s.msgs != seen) {
+            quiet = 0.0;
+        } else if (quiet > hb_mono_now() - resumed) {
+            quiet = hb_mono_now() - resumed;
+        }
         if (quiet > cfg->clock_timeout_s) {
             snprintf(res->aborted, sizeof res->aborted,
-                     "the room's clock on %s stopped: no tick for %.0f wall s (%lu behind the "
-                     "last ignored; a heatbench live ended or restarted?)",
-                     cfg->clock_topic, quiet, s.clk.back);
+                     "the room's clock on %s stopped: no tick for %.0f wall s (%lu ticks "
+                     "ignored; a heatbench live ended or restarted?)",
+                     cfg->clock_topic, quiet, s.clk.back + s.clk.ahead);
             ok = false;
         } else if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
             snprintf(res->aborted, sizeof res->aborted,
