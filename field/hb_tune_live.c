@@ -47,6 +47,8 @@ typedef struct hb__tl {
     bool controller_online;
     int last_mid;       /* the last command's message id */
     unsigned long msgs; /* messages delivered, of any topic */
+    double pass;        /* the monotonic time of the loop's last pass */
+    double resumed;     /* when this process last went on after standing still (-inf: never) */
 } hb__tl;
 
 /* The experiment's time: seconds of the room's clock since the experiment started. */
@@ -75,6 +77,25 @@ static void hb__tl_clock(hb__tl *s, const struct mosquitto_message *msg) {
                 "room or this process stood still); the experiment's clock waited for it\n",
                 hb__clock(s), quiet);
     }
+}
+
+/* The room's clock's silence after a step of the loop that delivered messages up to SEEN, as the
+ * experiment judges it: NaN before the first tick. A step reads a message or so: after a stall of
+ * this process its backlog (readings, and the ticks among them) comes first, so the silence is
+ * judged only once a step finds nothing left to read, and never counts this process's own stall:
+ * a pass takes milliseconds, one that came a second late is this process that stood still
+ * (stopped, or starved by a loaded machine), not the room. */
+static double hb__tl_quiet(hb__tl *s, unsigned long seen) {
+    double mono = hb_mono_now();
+    if (mono - s->pass > 1.0) {
+        s->resumed = mono;
+    }
+    s->pass = mono;
+    double quiet = hb_simclock_silence(&s->clk, mono);
+    if (s->msgs != seen) {
+        return 0.0;
+    }
+    return quiet > mono - s->resumed ? mono - s->resumed : quiet;
 }
 
 static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
@@ -384,15 +405,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     s.t_origin = hb_simclock_now(&s.clk, hb_mono_now());
     double next = 0;
     bool ok = true;
-    double pass = hb_mono_now(), resumed = -INFINITY;
+    s.pass = hb_mono_now();
+    s.resumed = -INFINITY;
     while (!hb__tl_stop && ok && s.phase != HB__DONE) {
-        /* A pass takes milliseconds: one that came a second late is this process that stood
-         * still (stopped, or starved by a loaded machine), not the room. */
-        double mono = hb_mono_now();
-        if (mono - pass > 1.0) {
-            resumed = mono;
-        }
-        pass = mono;
         /* A lost connection is retried with back-off while the experiment's clock runs on. */
         unsigned long seen = s.msgs;
         if (hb_session_step(s.sess, 5) != HB_OK) {
@@ -400,16 +415,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
             break;
         }
         double t = hb__clock(&s);
-        /* A step reads a message or so: after a stall of this process its backlog (readings,
-         * and the ticks among them) comes first, so the clock's silence is judged only once a
-         * step finds nothing left to read, and never counts this process's own stall (NaN
-         * before the first tick). */
-        double quiet = hb_simclock_silence(&s.clk, hb_mono_now());
-        if (s.msgs != seen) {
-            quiet = 0.0;
-        } else if (quiet > hb_mono_now() - resumed) {
-            quiet = hb_mono_now() - resumed;
-        }
+        double quiet = hb__tl_quiet(&s, seen);
         if (quiet > cfg->clock_timeout_s) {
             snprintf(res->aborted, sizeof res->aborted,
                      "the room's clock on %s stopped: no tick for %.0f wall s (%lu ticks "
