@@ -271,7 +271,7 @@ int hb_control_run(const hb_control_config *cfg, hb_control_stats *stats, char *
     }
     c.t0 = hb_mono_now();
     /* Controller time starts at 0 and runs at speed until the room's clock ticks. */
-    hb_simclock_init(&c.clk, cfg->speed, 3600.0);
+    hb_simclock_init(&c.clk, cfg->speed, true);
     hb_simclock_start(&c.clk, 0.0, c.t0);
     /* An accelerated clock without a given start runs from the calendar's now. */
     c.week0 = isnan(cfg->week_start_s) ? hb_ctl_calendar_week_s() : cfg->week_start_s;

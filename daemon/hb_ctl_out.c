@@ -14,7 +14,7 @@
 
 /* Controller time: wall time × speed from the start, or the followed clock's (see hb_control.h
  * and mqtt/hb_simclock.h). Between two ticks (a simulated minute apart) it runs on at the clock's
- * mean pace, but never past a minute beyond the last tick, and never backwards: a room that
+ * recent pace, but never past a minute beyond the last tick, and never backwards: a room that
  * stands still (back-pressure, a pause) holds the controller's time too. */
 double hb_ctl_now(const hb_ctl *c) {
     return hb_simclock_now(&c->clk, hb_mono_now());
@@ -22,9 +22,10 @@ double hb_ctl_now(const hb_ctl *c) {
 
 void hb_ctl_on_clock(hb_ctl *c, const struct mosquitto_message *msg) {
     size_t n = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
-    /* A retained tick is old news, anything but {"t": s} no tick, and one behind the last (by
-     * less than an hour) out of order: all ignored. The first tick, or one an hour or more back
-     * (a new `heatbench live`), is followed from here, controller time carrying on. */
+    /* A retained tick is old news, anything but {"t": s} no tick, and one behind the last or
+     * far ahead of where the room should be (another publisher) not the room's: all ignored.
+     * The first tick, or a new run of steady ticks once the followed one has gone silent (a new
+     * `heatbench live`), is followed from here, controller time carrying on. */
     int v = hb_simclock_tick(&c->clk, msg->payload, n, msg->retain, hb_mono_now());
     if (v == HB_SIMCLOCK_FIRST || v == HB_SIMCLOCK_RESTART) {
         hb_ctl_log("%s simulated clock on %s (t = %.0f s)",

@@ -81,12 +81,13 @@ static void hb__rec_clock(hb__rec *r, const struct mosquitto_message *msg) {
     double mono = hb_mono_now();
     double before = hb_simclock_now(&r->clk, mono);
     size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
-    /* Ticks that are no tick or behind the last are counted by the clock, and ignored. */
+    /* Ticks that are no tick, or not of the room's run (behind it, far ahead of it: another
+     * publisher) are counted by the clock, and ignored. */
     if (hb_simclock_tick(&r->clk, msg->payload, len, msg->retain, mono) == HB_SIMCLOCK_RESTART) {
         fprintf(stderr,
-                "heatbench record: the room's clock on %s went back by more than an hour (a "
-                "restarted heatbench live?): recording time carries on from %.0f s\n",
-                r->cfg->clock_topic, before);
+                "heatbench record: the room's clock on %s started again at %.0f s (a restarted "
+                "heatbench live?): recording time carries on from %.0f s\n",
+                r->cfg->clock_topic, r->clk.last, before);
     }
 }
 
@@ -244,7 +245,7 @@ int hb_record_run(const hb_record_config *cfg, hb_record_stats *st, char *err, s
     st->restored = NAN;
     /* A restarted room (its clock back by an hour or more) is followed on from where the
      * recording is: the rows never go back. */
-    hb_simclock_init(&r.clk, cfg->speed, 3600.0);
+    hb_simclock_init(&r.clk, cfg->speed, true);
     double restore = NAN;
     if (hb_topic_format(cfg->readings_topic, cfg->room, r.readings, sizeof r.readings) < 0 ||
         hb_topic_format(cfg->actuator_topic, cfg->room, r.actuator, sizeof r.actuator) < 0) {
@@ -374,7 +375,7 @@ out:
     st->sensors = hb_recorder_sensors(r.rec);
     st->hours = r.recording ? (double)st->rows * cfg->interval_s / 3600.0 : 0;
     st->clock_ticks = r.clk.ticks;
-    st->clock_ignored = r.clk.bad + r.clk.back;
+    st->clock_ignored = r.clk.bad + r.clk.back + r.clk.ahead;
     hb_recorder_destroy(r.rec);
     return status;
 }

@@ -51,7 +51,7 @@ typedef struct hb_record_stats {
     unsigned long excitations;   /* PRBS levels commanded */
     double restored;             /* the level commanded at the end of an excitation (NaN: none) */
     unsigned long clock_ticks;   /* of the room's clock followed (clock_topic) */
-    unsigned long clock_ignored; /* messages on it that were no tick, or behind the last */
+    unsigned long clock_ignored; /* messages on it that were no tick, or not the room's run */
 } hb_record_stats;
 
 /* Records until the configured hours or a stop request; the file is complete either way.

@@ -45,7 +45,10 @@ typedef struct hb__tl {
     size_t sn, scap;
     double level; /* the last level sent (NaN: none) */
     bool controller_online;
-    int last_mid; /* the last command's message id */
+    int last_mid;       /* the last command's message id */
+    unsigned long msgs; /* messages delivered, of any topic */
+    double pass;        /* the monotonic time of the loop's last pass */
+    double resumed;     /* when this process last went on after standing still (-inf: never) */
 } hb__tl;
 
 /* The experiment's time: seconds of the room's clock since the experiment started. */
@@ -76,8 +79,28 @@ static void hb__tl_clock(hb__tl *s, const struct mosquitto_message *msg) {
     }
 }
 
+/* The room's clock's silence after a step of the loop that delivered messages up to SEEN, as the
+ * experiment judges it: NaN before the first tick. A step reads a message or so: after a stall of
+ * this process its backlog (readings, and the ticks among them) comes first, so the silence is
+ * judged only once a step finds nothing left to read, and never counts this process's own stall:
+ * a pass takes milliseconds, one that came a second late is this process that stood still
+ * (stopped, or starved by a loaded machine), not the room. */
+static double hb__tl_quiet(hb__tl *s, unsigned long seen) {
+    double mono = hb_mono_now();
+    if (mono - s->pass > 1.0) {
+        s->resumed = mono;
+    }
+    s->pass = mono;
+    double quiet = hb_simclock_silence(&s->clk, mono);
+    if (s->msgs != seen) {
+        return 0.0;
+    }
+    return quiet > mono - s->resumed ? mono - s->resumed : quiet;
+}
+
 static void hb__tl_on_message(void *ud, const struct mosquitto_message *msg) {
     hb__tl *s = ud;
+    s->msgs++;
     const char *topic = msg->topic ? msg->topic : "";
     if (s->cfg->status_topic && strcmp(topic, s->cfg->status_topic) == 0) {
         s->controller_online = msg->payloadlen == 6 && memcmp(msg->payload, "online", 6) == 0;
@@ -341,9 +364,9 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
         s.scap = 0;
     }
     /* The wall clock × speed until the room's clock ticks; then the room's, without a jump.
-     * Every tick behind the last is ignored: a restarted room stops the clock (and so the
-     * experiment, at clock_timeout_s), it never moves it back. */
-    hb_simclock_init(&s.clk, cfg->speed, INFINITY);
+     * Only the first run of ticks is followed: a restarted room (or a stray publisher) stops
+     * the clock (and so the experiment, at clock_timeout_s), it never moves it. */
+    hb_simclock_init(&s.clk, cfg->speed, false);
     hb_simclock_start(&s.clk, 0.0, hb_mono_now());
     s.fusion = hb_fusion_create(&cfg->ctl->fusion);
     s.pid = hb_pid_create(&cfg->ctl->pid);
@@ -382,19 +405,22 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     s.t_origin = hb_simclock_now(&s.clk, hb_mono_now());
     double next = 0;
     bool ok = true;
+    s.pass = hb_mono_now();
+    s.resumed = -INFINITY;
     while (!hb__tl_stop && ok && s.phase != HB__DONE) {
         /* A lost connection is retried with back-off while the experiment's clock runs on. */
+        unsigned long seen = s.msgs;
         if (hb_session_step(s.sess, 5) != HB_OK) {
             snprintf(res->aborted, sizeof res->aborted, "%s", hb_session_error(s.sess));
             break;
         }
         double t = hb__clock(&s);
-        double quiet = hb_simclock_silence(&s.clk, hb_mono_now());
+        double quiet = hb__tl_quiet(&s, seen);
         if (quiet > cfg->clock_timeout_s) {
             snprintf(res->aborted, sizeof res->aborted,
-                     "the room's clock on %s stopped: no tick for %.0f wall s (%lu behind the "
-                     "last ignored; a heatbench live ended or restarted?)",
-                     cfg->clock_topic, quiet, s.clk.back);
+                     "the room's clock on %s stopped: no tick for %.0f wall s (%lu ticks "
+                     "ignored; a heatbench live ended or restarted?)",
+                     cfg->clock_topic, quiet, s.clk.back + s.clk.ahead);
             ok = false;
         } else if (t >= cfg->max_h * 3600.0 && s.phase <= HB__RELAY) {
             snprintf(res->aborted, sizeof res->aborted,
@@ -420,7 +446,7 @@ int hb_tune_live_run(const hb_tune_live_config *cfg, hb_tune_live_result *res, c
     res->hours = hb__clock(&s) / 3600.0;
     res->clock_followed = hb_simclock_following(&s.clk);
     res->clock_ticks = s.clk.ticks;
-    res->clock_ignored = s.clk.bad + s.clk.back;
+    res->clock_ignored = s.clk.bad + s.clk.back + s.clk.ahead;
     if (s.phase >= HB__RELAY) {
         res->relay = hb_relay_analyse(&s.relay);
     }

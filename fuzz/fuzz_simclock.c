@@ -1,26 +1,37 @@
 /* libFuzzer harness: the followed clock of hb_simclock.h as a state machine, not only its tick
- * parser. One clock takes a sequence of ticks (raw bytes, or well-formed ticks placed around its
- * last one), steps of the caller's monotonic time and looks at the clock; a small model kept
- * here checks, after every event, what the header promises:
+ * parser. One clock takes a sequence of ticks (raw bytes, or well-formed ticks placed around the
+ * followed run's last one or a would-be new run's), steps of the caller's monotonic time and looks
+ * at the clock; a small model kept here checks, after every event, what the header promises:
  *
  *   - before it is started or has a tick the clock shows NaN; after, a finite time;
  *   - before its first tick it runs at `speed` from where hb_simclock_start put it;
  *   - it never runs backwards while the monotonic time does not (a new hb_simclock_start before
  *     the first tick excepted: that moves it on purpose; once it follows, a start is ignored);
- *   - once it follows, it shows at least its time of the last accepted tick and at most one tick
- *     interval (HB_SIMCLOCK_TICK_S) past it, "its time of a tick" being the room's time shifted
+ *   - once it follows, it shows at least the last followed tick's place on it and at most one
+ *     tick interval (HB_SIMCLOCK_TICK_S) past it, "a tick's place" being the room's time shifted
  *     by where the clock stood when the current run of ticks began (the first tick or a restart);
  *   - the first tick takes a clock not started to the room's time and a started one on without a
- *     jump; a restart carries on from the clock's own time; an ignored tick changes nothing;
- *   - each message gets the verdict its payload calls for: retained, malformed, non-finite and
- *     out-of-range ticks are BAD, a tick at or behind the last is BACK unless more than
- *     restart_s behind (RESTART), and the counters agree;
+ *     jump; a restart carries on from the clock's own time; a tick judged BAD, BACK or AHEAD
+ *     changes nothing that can be seen (time, rate, silence, following);
+ *   - each message gets the verdict the header's rules call for: retained, malformed, non-finite
+ *     and out-of-range ticks are BAD; a tick within the bound past the run's last (at the pace
+ *     and silence the clock reports just before) continues it; any other is BACK (at or behind
+ *     the last) or AHEAD, unless, with restarts, it ends HB_SIMCLOCK_RUN_TICKS ticks not of the
+ *     run that each continue the one before while the run has been quiet long enough (RESTART);
+ *     without restarts there is never one; the counters agree;
+ *   - the rate is `speed` until the followed ticks have a gap, and always finite, positive and
+ *     within the range of `speed` and the pace of every gap followed since the first tick (the
+ *     pace is taken from sums of recent gaps, so it cannot leave that range);
+ *   - the silence is the monotonic time since the followed run's latest tick;
  *   - hb_payload_clock reads what hb_payload_format_clock wrote back to the millisecond, and
  *     anything it accepts, from any bytes, is finite and within +-1e10 s.
  *
+ * The pace itself (which gaps are a stall, which ticks a burst) is not modelled: the verdicts use
+ * the pace the clock reports, and the unit tests (tests/test_simclock.c) pin its exact values.
+ *
  * Input: a header of 4 bytes, then events.
- *   header: [flags, speed, t_hi, t_lo]: flags bit 0: started at (int16)(t_hi t_lo) * 100 s;
- *           (flags >> 1) % 6 picks restart_s (INFINITY, 3600, 0, 60, 86400, 1e9); speed is
+ *   header: [flags, speed, t_hi, t_lo]: flags bit 0: started at (int16)(t_hi t_lo) * 100 s; bit
+ *           1: no restarts (tune --live), else restarts (control, record); speed is
  *           10^(-3 + 9 * byte / 255), the --speed range 1e-3..1e6.
  *   events: a byte e, its operation e % 8 and argument bytes after it:
  *     0: raw tick of n bytes [n, bytes...] (n capped by what is left), retained if e & 8;
@@ -29,11 +40,14 @@
  *     3, 4: the monotonic time moves on by (u16)(a b) times 1e-4, 1e-2, 1 or 60 s ((e >> 3) % 4);
  *     5: a look at the clock's rate and silence (its time is looked at after every event);
  *     6: hb_simclock_start at (int16)(a b) * 10 s;
- *     7: the room's next minute: the monotonic time on by a / 128 of a tick at the speed, then a
- *        tick one HB_SIMCLOCK_TICK_S after the last [a].
- *   A well-formed tick's time is, by mode % 8, the last tick plus d ms, d s, d min or d h; d *
- *   1e6 s (often out of range); a special value by d % 7 (NaN, +-inf, +-1e10, just past 1e10,
- *   just inside); the last plus a minute; or just around the restart threshold behind it. */
+ *     7: a room's next minute [a]: the monotonic time on by a / 128 of a tick at the speed, then a
+ *        tick one HB_SIMCLOCK_TICK_S after the followed run's last, or, if e & 8 and there is a
+ *        would-be new run, after that run's last.
+ *   A well-formed tick's time is, by mode % 10, the followed run's last tick plus d ms, d s, d min
+ *   or d h; d * 1e6 s (often out of range); a special value by d % 7 (NaN, +-inf, +-1e10, just
+ *   past 1e10, just inside); the last plus a minute; d ms around the bound past the last beyond
+ *   which a tick is AHEAD; the would-be new run's last tick (else the followed one's) plus d s; or
+ *   d ms around that run's bound. */
 #include "../mqtt/hb_payload.h"
 #include "../mqtt/hb_simclock.h"
 
@@ -49,14 +63,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* What the harness expects of the clock, kept apart from the clock's own fields. */
 typedef struct {
     hb_simclock c;
-    double speed, restart_s;
+    double speed;
+    bool restarts;
     bool started, following;
-    double t_start, mono_start;   /* where the latest hb_simclock_start put it */
-    double at, first, last;       /* clock time and room time of the run's first tick; last tick */
-    double mono_first, mono_last; /* monotonic times of the run's first and last tick */
-    double mono;                  /* the caller's monotonic time: never decreases */
-    double shown;                 /* the latest time shown, NaN when none counts (a start) */
-    unsigned long ticks, bad, back, restarts;
+    double t_start, mono_start; /* where the latest hb_simclock_start put it */
+    double at, first, last;     /* clock time and room time of the run's first tick; last tick */
+    double mono_last;           /* monotonic time of the run's last tick */
+    int cand_n;                 /* ticks of a would-be new run (0: none) */
+    double cand_last, cand_mono;
+    double pace_lo, pace_hi; /* the range of the speed and of every followed gap's pace */
+    bool gapped;             /* whether a followed tick has come after another */
+    double mono;             /* the caller's monotonic time: never decreases */
+    double shown;            /* the latest time shown, NaN when none counts (a start) */
+    unsigned long ticks, bad, back, ahead, restarts_n;
 } fuzz_model;
 
 static bool fuzz_same(double a, double b) {
@@ -80,13 +99,23 @@ static int fuzz_parse(const char *buf, size_t len, double *t) {
     return rc;
 }
 
+/* The header's bound: whether a tick at T, at the model's monotonic time, continues ticks whose
+ * latest was LAST at MONO_LAST, at the pace PACE. Written as the clock computes it, so a tick on
+ * the very edge gets the same answer. */
+static bool fuzz_continues(const fuzz_model *m, double last, double mono_last, double t,
+                           double pace) {
+    double expected = 2.0 * fmax(m->mono - mono_last, 0.0) * pace;
+    return t > last && t - last <= expected + HB_SIMCLOCK_JUMP_TICKS * HB_SIMCLOCK_TICK_S;
+}
+
 /* Every promise that holds between events, checked at the current monotonic time. */
 static void fuzz_invariants(fuzz_model *m) {
     double now = hb_simclock_now(&m->c, m->mono);
     fuzz_check(hb_simclock_started(&m->c) == m->started);
     fuzz_check(hb_simclock_following(&m->c) == m->following);
     fuzz_check(m->c.ticks == m->ticks && m->c.bad == m->bad && m->c.back == m->back &&
-               m->c.restarts == m->restarts);
+               m->c.ahead == m->ahead && m->c.restarts == m->restarts_n);
+    fuzz_check(m->restarts || m->restarts_n == 0);
     if (!m->started) {
         fuzz_check(isnan(now));
         return;
@@ -111,10 +140,11 @@ static void fuzz_look(const fuzz_model *m) {
     double rate = hb_simclock_rate(&m->c);
     double silence = hb_simclock_silence(&m->c, m->mono);
     fuzz_check(isfinite(rate) && rate > 0);
-    /* the ticks' mean pace once they span half a second, else the configured speed */
-    double span = m->mono_last - m->mono_first;
-    double pace = (m->last - m->first) / span;
-    fuzz_check(m->following && span > 0.5 ? fabs(rate - pace) <= 1e-12 * pace : rate == m->speed);
+    if (!m->gapped) {
+        fuzz_check(rate == m->speed);
+    }
+    /* A ratio of sums of gaps lies between their own ratios (to the sums' rounding). */
+    fuzz_check(rate >= m->pace_lo * (1 - 1e-9) && rate <= m->pace_hi * (1 + 1e-9));
     if (m->following) {
         fuzz_check(silence == m->mono - m->mono_last);
     } else {
@@ -122,7 +152,50 @@ static void fuzz_look(const fuzz_model *m) {
     }
 }
 
-/* One message on the clock topic, its verdict worked out from its payload beforehand. */
+/* A run of ticks begins at room time T, the clock showing AT. */
+static void fuzz_run(fuzz_model *m, double t, double at) {
+    m->at = at;
+    m->first = m->last = t;
+    m->mono_last = m->mono;
+    m->cand_n = 0;
+    m->started = m->following = true;
+    m->ticks++;
+}
+
+/* The verdict on a parsed, unretained tick at T once the clock follows, kept in the model. */
+static int fuzz_judge(fuzz_model *m, double t, double pace) {
+    if (fuzz_continues(m, m->last, m->mono_last, t, pace)) {
+        double wall = fmax(m->mono - m->mono_last, 0.0);
+        double q = wall > 0 ? (t - m->last) / wall : INFINITY;
+        m->pace_lo = fmin(m->pace_lo, q);
+        m->pace_hi = fmax(m->pace_hi, q);
+        m->gapped = true;
+        m->last = t;
+        m->mono_last = m->mono;
+        m->ticks++;
+        return HB_SIMCLOCK_TICK;
+    }
+    if (m->restarts) {
+        bool steady = m->cand_n > 0 && fuzz_continues(m, m->cand_last, m->cand_mono, t, pace);
+        m->cand_n = steady ? m->cand_n + 1 : 1;
+        m->cand_last = t;
+        m->cand_mono = m->mono;
+        double quiet =
+            fmax(HB_SIMCLOCK_QUIET_MIN_S, HB_SIMCLOCK_QUIET_TICKS * HB_SIMCLOCK_TICK_S / pace);
+        if (m->cand_n >= HB_SIMCLOCK_RUN_TICKS && m->mono - m->mono_last >= quiet) {
+            m->restarts_n++;
+            return HB_SIMCLOCK_RESTART;
+        }
+    }
+    if (t <= m->last) {
+        m->back++;
+        return HB_SIMCLOCK_BACK;
+    }
+    m->ahead++;
+    return HB_SIMCLOCK_AHEAD;
+}
+
+/* One message on the clock topic, its verdict worked out beforehand. */
 static void fuzz_tick(fuzz_model *m, const char *payload, size_t len, bool retained) {
     /* A copy of exactly LEN bytes, so ASan sees any read past the payload. */
     char *buf = malloc(len ? len : 1);
@@ -133,6 +206,8 @@ static void fuzz_tick(fuzz_model *m, const char *payload, size_t len, bool retai
     double t = NAN;
     int rc = fuzz_parse(buf, len, &t);
     double before = hb_simclock_now(&m->c, m->mono);
+    double rate = hb_simclock_rate(&m->c);
+    double silence = hb_simclock_silence(&m->c, m->mono);
     int v = hb_simclock_tick(&m->c, buf, len, retained, m->mono);
     free(buf);
     double after = hb_simclock_now(&m->c, m->mono);
@@ -144,38 +219,35 @@ static void fuzz_tick(fuzz_model *m, const char *payload, size_t len, bool retai
         want = HB_SIMCLOCK_FIRST;
         /* the room's own time for a clock not started, else no jump */
         fuzz_check(fuzz_same(after, m->started ? before : t));
-    } else if (t > m->last) {
-        want = HB_SIMCLOCK_TICK;
-    } else if (m->last - t > m->restart_s) {
-        want = HB_SIMCLOCK_RESTART;
-        m->restarts++;
-        fuzz_check(fuzz_same(after, before)); /* on from the clock's own time */
+        fuzz_run(m, t, after);
     } else {
-        want = HB_SIMCLOCK_BACK;
-        m->back++;
+        want = fuzz_judge(m, t, rate);
+        if (want == HB_SIMCLOCK_RESTART) {
+            fuzz_check(after == before); /* on from the clock's own time */
+            fuzz_run(m, t, after);
+        } else if (want == HB_SIMCLOCK_TICK) {
+            fuzz_check(after >= before);
+        }
     }
     fuzz_check(v == want);
-    if (want == HB_SIMCLOCK_BAD || want == HB_SIMCLOCK_BACK) {
-        fuzz_check(fuzz_same(after, before)); /* ignored: nothing moved */
-        return;
+    if (want == HB_SIMCLOCK_BAD || want == HB_SIMCLOCK_BACK || want == HB_SIMCLOCK_AHEAD) {
+        /* ignored: nothing that can be seen moved */
+        fuzz_check(fuzz_same(after, before));
+        fuzz_check(hb_simclock_rate(&m->c) == rate);
+        fuzz_check(fuzz_same(hb_simclock_silence(&m->c, m->mono), silence));
     }
-    m->ticks++;
-    if (want != HB_SIMCLOCK_TICK) {
-        m->at = after;
-        m->first = t;
-        m->mono_first = m->mono;
-    }
-    m->last = t;
-    m->mono_last = m->mono;
-    m->started = m->following = true;
 }
 
 /* A well-formed tick (when finite) placed by MODE and D relative to the last one. */
 static double fuzz_tick_time(const fuzz_model *m, uint8_t mode, int d) {
     double last = m->following ? m->last : 0.0;
+    double cand = m->cand_n > 0 ? m->cand_last : last;
+    double cand_mono = m->cand_n > 0 ? m->cand_mono : m->mono_last;
+    double pace = hb_simclock_rate(&m->c);
     static const double specials[] = {NAN,   INFINITY,    -INFINITY,  1e10,
                                       -1e10, 1e10 + 0.01, 1e10 - 0.01};
-    switch (mode % 8) {
+    double jump = HB_SIMCLOCK_JUMP_TICKS * HB_SIMCLOCK_TICK_S;
+    switch (mode % 10) {
     case 0:
         return last + d * 1e-3;
     case 1:
@@ -190,9 +262,12 @@ static double fuzz_tick_time(const fuzz_model *m, uint8_t mode, int d) {
         return specials[(unsigned)(d + 32768) % 7];
     case 6:
         return last + HB_SIMCLOCK_TICK_S;
+    case 7:
+        return last + 2.0 * fmax(m->mono - m->mono_last, 0.0) * pace + jump + d * 1e-3;
+    case 8:
+        return cand + d;
     default:
-        /* just either side of "more than restart_s behind" (or far behind when it is never) */
-        return last - (isfinite(m->restart_s) ? m->restart_s : 1e9) + d * 1e-3;
+        return cand + 2.0 * fmax(m->mono - cand_mono, 0.0) * pace + jump + d * 1e-3;
     }
 }
 
@@ -223,10 +298,10 @@ static void fuzz_start(fuzz_model *m, double t) {
 }
 
 static void fuzz_init(fuzz_model *m, const uint8_t *h) {
-    static const double restarts[] = {INFINITY, 3600.0, 0.0, 60.0, 86400.0, 1e9};
-    *m = (fuzz_model){.restart_s = restarts[(h[0] >> 1) % 6], .mono = 12345.678, .shown = NAN};
+    *m = (fuzz_model){.restarts = !(h[0] & 2), .mono = 12345.678, .shown = NAN};
     m->speed = pow(10.0, -3.0 + 9.0 * h[1] / 255.0);
-    hb_simclock_init(&m->c, m->speed, m->restart_s);
+    m->pace_lo = m->pace_hi = m->speed;
+    hb_simclock_init(&m->c, m->speed, m->restarts);
     if (h[0] & 1) {
         fuzz_start(m, (int16_t)(uint16_t)(h[2] << 8 | h[3]) * 100.0);
     }
@@ -257,7 +332,8 @@ static void fuzz_event(fuzz_model *m, uint8_t e, const uint8_t *data, size_t siz
     } else if (op == 7 && left >= 1) {
         m->mono += a[0] / 128.0 * HB_SIMCLOCK_TICK_S / m->speed;
         fuzz_invariants(m);
-        fuzz_formatted_tick(m, (m->following ? m->last : 0.0) + HB_SIMCLOCK_TICK_S, false);
+        double from = (e & 8) && m->cand_n > 0 ? m->cand_last : m->following ? m->last : 0.0;
+        fuzz_formatted_tick(m, from + HB_SIMCLOCK_TICK_S, false);
         *i += 1;
     } else {
         *i = size; /* an event cut short ends the input */

@@ -162,6 +162,27 @@ assert c["ignored"] == 6, c
 assert d["cycles"] >= 2 and d["step"]["reason"] == "the step test did not run", d' "$DIR/stalled.out"
 grep -v ' <- ' "$DIR/stalled.log"
 
+# The experiment itself stopped (SIGSTOP) for longer than its --clock-timeout, the room running
+# on: when it continues, the readings and ticks that queued up meanwhile come first, and its own
+# stall is not the room's clock stopping. (Same room, a short timeout so the case stays fast.)
+"$HB" tune --live --host 127.0.0.1 --port "$PORT" --username controller \
+    --password-file "$DIR/controller.pw" --speed "$SPEED" --clock-topic "$CLOCK" --json -v \
+    --warmup-h 0 --bias 14 --cycles 3 --step-du 0 --clock-timeout 2 >"$DIR/self.out" \
+    2>"$DIR/self.log" &
+TL_PID=$!
+wait_for 60 grep -q ' <- ' "$DIR/self.log" || bad "the experiment to stop never commanded"
+kill -STOP "$TL_PID"
+sleep 3 # the stall under test, longer than --clock-timeout 2
+kill -CONT "$TL_PID"
+wait "$TL_PID"
+check "a stall of the experiment itself does not end it" bash -c "! grep -q 'ended early' '$DIR/self.log'"
+check "the clock waited for it and ran on" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["clock"]
+assert c["followed"] and c["stalls"] >= 1 and c["longest_stall_s"] >= 2.5 and c["ignored"] == 0, c' \
+    "$DIR/self.out"
+grep -v ' <- ' "$DIR/self.log"
+
 # record --excite prbs on the room's clock: the valve driven by the PRBS while recording 3 hours
 # of the room, then restored.
 "$HB" record --host 127.0.0.1 --port "$PORT" --username recorder --password-file "$DIR/recorder.pw" \
