@@ -201,6 +201,24 @@ static double hb__clampd(double v, double lo, double hi) {
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* The covariance after a scalar update with gain K, R = P's first column and innovation variance
+ * S, over the first N states: the Joseph form P - K R' - R K' + S K K', which stays
+ * right for a gain that is not the optimal one (states held out of the update), then made
+ * symmetric again against rounding. */
+static void hb__cov_update(hb_room_kf *f, int n, const double *k, const double *r, double s) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            f->p[i][j] += -k[i] * r[j] - r[i] * k[j] + s * k[i] * k[j];
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < i; j++) {
+            double v = 0.5 * (f->p[i][j] + f->p[j][i]);
+            f->p[i][j] = f->p[j][i] = v;
+        }
+    }
+}
+
 /* The augmented update. A parameter its guards hold has no gain (a Schmidt consider state),
  * and the covariance takes the general form P - K r' - r K' + s K K' (r: P's column of the air,
  * s the innovation's variance), right for any gain. */
@@ -235,17 +253,7 @@ static void hb__update_learn(hb_room_kf *f, double y) {
     }
     f->x[HB_KF_ETA] = hb__clampd(f->x[HB_KF_ETA], HB__ETA_MIN, HB__ETA_MAX);
     f->x[HB_KF_GAMMA] = hb__clampd(f->x[HB_KF_GAMMA], HB__GAMMA_MIN, HB__GAMMA_MAX);
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < N; j++) {
-            f->p[i][j] += -k[i] * r[j] - r[i] * k[j] + s * k[i] * k[j];
-        }
-    }
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < i; j++) {
-            double v = 0.5 * (f->p[i][j] + f->p[j][i]);
-            f->p[i][j] = f->p[j][i] = v;
-        }
-    }
+    hb__cov_update(f, N, k, r, s);
     hb__cap(f, HB_KF_ETA, HB__P_ETA);
     hb__cap(f, HB_KF_GAMMA, HB__P_GAMMA);
     assert(isfinite(f->x[0]) && isfinite(f->x[HB_KF_ETA]) && f->p[0][0] >= 0);
@@ -264,17 +272,7 @@ static void hb__update_held(hb_room_kf *f, double y) {
         k[i] = i == 0 || i == 3 ? r[i] / s : 0.0;
         f->x[i] += k[i] * innov;
     }
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < N; j++) {
-            f->p[i][j] += -k[i] * r[j] - r[i] * k[j] + s * k[i] * k[j];
-        }
-    }
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < i; j++) {
-            double v = 0.5 * (f->p[i][j] + f->p[j][i]);
-            f->p[i][j] = f->p[j][i] = v;
-        }
-    }
+    hb__cov_update(f, N, k, r, s);
     assert(isfinite(f->x[0]) && isfinite(f->x[3]) && f->p[0][0] >= 0);
 }
 
